@@ -1,0 +1,213 @@
+#include "core/meter.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace ambi {
+namespace {
+
+/// Longest piece integrated at once: keeps power × time below 2^62 for any allowed load
+/// (3 × 1000 V × 100000 A ≈ 3e11 mW, × 1e7 ms = 3e18 < 4.6e18).
+constexpr std::int64_t kMaxChunkMs = 10'000'000;
+
+constexpr Dir dir_of(std::int64_t power) { return power >= 0 ? Dir::forward : Dir::reverse; }
+
+}  // namespace
+
+Meter::Meter(const FactoryOptions& options) {
+  state_.serial_bcd = options.serial_bcd;
+  state_.settings.mbus_secondary_id = options.serial_bcd;
+  if (options.ordered_c05) state_.settings.combination = CombinationCode::netted_forward_minus_reverse;
+  identity_.serial_bcd = options.serial_bcd;
+  remeasure();
+  rebase_s0();
+}
+
+Meter::Meter(const PersistentState& state, std::uint8_t error_code)
+    : state_(state), error_code_(error_code) {
+  identity_.serial_bcd = state.serial_bcd;
+  remeasure();
+  rebase_s0();
+}
+
+Outcome<> Meter::set_load(const LoadInput& load) {
+  auto prepared = prepare_load(load);
+  if (!prepared) return std::unexpected(prepared.error());
+  set_load(*prepared);
+  return {};
+}
+
+void Meter::set_load(const PreparedLoad& load) {
+  load_ = load.input;
+  if (powered_ && !stopped()) {
+    measurement_ = load.measured;
+    update_secondary();
+  }
+}
+
+void Meter::set_tariff_input(bool energized) {
+  if (energized == tariff_input_) return;
+  tariff_input_ = energized;
+  if (stopped()) return;
+  state_.tariff = energized ? 2 : 1;
+  settings_changed();
+}
+
+void Meter::power_off() {
+  if (!powered_) return;
+  powered_ = false;
+  remeasure();
+}
+
+void Meter::power_on() {
+  if (powered_) return;
+  powered_ = true;
+  if (!stopped() && state_.power_down_counter < 0xFFFF) ++state_.power_down_counter;
+  remeasure();
+  settings_changed();
+}
+
+void Meter::set_communication_active(bool active) { communication_active_ = active; }
+void Meter::set_bluetooth_active(bool active) { bluetooth_active_ = active; }
+
+void Meter::set_storage_write_error(std::uint8_t unwritable_bits) {
+  constexpr std::uint8_t kWriteBits =
+      error_bit::main_unwritable | error_bit::backup_unwritable | error_bit::mantissa_unwritable;
+  error_code_ = static_cast<std::uint8_t>((error_code_ & ~kWriteBits) | (unwritable_bits & kWriteBits));
+}
+
+void Meter::advance(std::int64_t dt_ms) {
+  if (dt_ms <= 0) return;
+  const bool live = powered_ && !stopped();
+  while (dt_ms > 0) {
+    const std::int64_t step = std::min(dt_ms, kMaxChunkMs);
+    if (live) integrate(step);
+    now_ms_ += step;
+    dt_ms -= step;
+  }
+}
+
+/// One piece of constant load. Per-phase registers always follow their phase; the totals
+/// (and the tariff, quadrant, trip and S0 sources) follow the "flows": the three phases,
+/// or with C-05 their sum, netted first (manual 7.6.15 example).
+void Meter::integrate(std::int64_t dt) {
+  namespace ci = counter_index;
+  auto& c = state_.registers.counters;
+  const int t = state_.tariff;
+  for (int i = 0; i < kPhases; ++i) {
+    const auto& ph = measurement_.phases[static_cast<std::size_t>(i)];
+    c[ci::phase(Family::active, i, dir_of(ph.p_mw))].add(std::abs(ph.p_mw), dt);
+    c[ci::phase(Family::reactive, i, dir_of(ph.q_mvar))].add(std::abs(ph.q_mvar), dt);
+    c[ci::trip_phase(i, dir_of(ph.p_mw))].add(std::abs(ph.p_mw), dt);
+  }
+  const bool netted = state_.settings.combination == CombinationCode::netted_forward_minus_reverse;
+  const int flows = netted ? 1 : kPhases;
+  std::int64_t s0_abs_p = 0, s0_abs_q = 0, s0_fwd = 0, s0_rev = 0;
+  for (int f = 0; f < flows; ++f) {
+    const auto& ph = measurement_.phases[static_cast<std::size_t>(f)];
+    const std::int64_t p = netted ? measurement_.p_mw : ph.p_mw;
+    const std::int64_t q = netted ? measurement_.q_mvar : ph.q_mvar;
+    const std::int64_t sp = netted ? secondary_p_mw_[0] + secondary_p_mw_[1] + secondary_p_mw_[2]
+                                   : secondary_p_mw_[static_cast<std::size_t>(f)];
+    const std::int64_t ap = std::abs(p), aq = std::abs(q);
+    const Dir dp = dir_of(p), dq = dir_of(q);
+    const int quad = quadrant_of(p, q);
+    c[ci::total(Family::active, dp)].add(ap, dt);
+    c[ci::tariff(Family::active, t, dp)].add(ap, dt);
+    c[ci::total(Family::reactive, dq)].add(aq, dt);
+    c[ci::tariff(Family::reactive, t, dq)].add(aq, dt);
+    c[ci::quadrant(quad)].add(aq, dt);
+    c[ci::quadrant_tariff(quad, t)].add(aq, dt);
+    c[ci::trip_total(dp)].add(ap, dt);
+    c[ci::ct_secondary(dir_of(sp))].add(std::abs(sp), dt);
+    s0_abs_p += ap;
+    s0_abs_q += aq;
+    (p >= 0 ? s0_fwd : s0_rev) += ap;
+  }
+  const bool active_reactive = state_.settings.pulse_type == PulseType::active_reactive;
+  s0_[0].advance(active_reactive ? s0_abs_p : s0_fwd, now_ms_, dt);
+  s0_[1].advance(active_reactive ? s0_abs_q : s0_rev, now_ms_, dt);
+}
+
+void Meter::remeasure() {
+  measurement_ = measure(load_, powered_ && !stopped());
+  update_secondary();
+}
+
+void Meter::update_secondary() {
+  for (std::size_t i = 0; i < secondary_p_mw_.size(); ++i) {
+    secondary_p_mw_[i] = to_secondary(measurement_.phases[i].p_mw, state_.ct);
+  }
+}
+
+void Meter::rebase_s0() {
+  for (auto& out : s0_) {
+    out.rebase(state_.settings.s0_rate_centi, state_.settings.pulse_width_ms, now_ms_);
+  }
+}
+
+bool Meter::c05_locked() const {
+  return state_.settings.combination == CombinationCode::netted_forward_minus_reverse;
+}
+
+std::uint32_t Meter::status_word() const {
+  std::uint32_t w = 0;
+  if (communication_active_) w |= status_bit::communication_active;
+  if (bluetooth_active_) w |= status_bit::bluetooth_active;
+  if (state_.t3_t4_activated) w |= status_bit::t3_t4_activated;
+  if (c05_locked()) w |= status_bit::c05_locked;
+  if (error_code_ != 0) w |= status_bit::storage_error;
+  if (tariff_input_) w |= status_bit::tariff_input_energized;
+  if (powered_) w |= status_bit::powered;
+  if (state_.ct_changes >= kMaxCtChanges) w |= status_bit::ct_history_full;
+  return w;
+}
+
+Reading Meter::total(Family family) const {
+  const auto& r = state_.registers;
+  return rolled_over(combine(state_.settings.combination,
+                             r.mwh(counter_index::total(family, Dir::forward)),
+                             r.mwh(counter_index::total(family, Dir::reverse))));
+}
+
+Reading Meter::total_tariff(Family family, int tariff) const {
+  const auto& r = state_.registers;
+  return rolled_over(combine(state_.settings.combination,
+                             r.mwh(counter_index::tariff(family, tariff, Dir::forward)),
+                             r.mwh(counter_index::tariff(family, tariff, Dir::reverse))));
+}
+
+Reading Meter::total_phase(Family family, int phase) const {
+  const auto& r = state_.registers;
+  return rolled_over(combine(state_.settings.combination,
+                             r.mwh(counter_index::phase(family, phase, Dir::forward)),
+                             r.mwh(counter_index::phase(family, phase, Dir::reverse))));
+}
+
+Reading Meter::counter(std::size_t index) const { return rolled_over(state_.registers.mwh(index)); }
+
+Reading Meter::trip_total() const {
+  const auto& r = state_.registers;
+  return rolled_over(combine(state_.settings.combination,
+                             r.mwh(counter_index::trip_total(Dir::forward)),
+                             r.mwh(counter_index::trip_total(Dir::reverse))));
+}
+
+Reading Meter::trip_phase(int phase) const {
+  const auto& r = state_.registers;
+  return rolled_over(combine(state_.settings.combination,
+                             r.mwh(counter_index::trip_phase(phase, Dir::forward)),
+                             r.mwh(counter_index::trip_phase(phase, Dir::reverse))));
+}
+
+std::vector<CtHistoryEntry> Meter::ct_history() const {
+  std::vector<CtHistoryEntry> out(state_.ct_history.begin(),
+                                  state_.ct_history.begin() + state_.ct_changes);
+  if (!out.empty()) {
+    out[0].forward_mwh = counter(counter_index::ct_secondary(Dir::forward));
+    out[0].reverse_mwh = counter(counter_index::ct_secondary(Dir::reverse));
+  }
+  return out;
+}
+
+}  // namespace ambi
