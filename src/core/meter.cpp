@@ -87,46 +87,58 @@ void Meter::advance(std::int64_t dt_ms) {
   }
 }
 
+/// Adds power × time to a counter; zero power (half of every forward/reverse pair) is skipped.
+inline void feed(EnergyCounter& counter, std::int64_t power, std::int64_t dt) {
+  if (power != 0) counter.add(power, dt);
+}
+
 /// One piece of constant load. Per-phase registers always follow their phase; the totals
 /// (and the tariff, quadrant, trip and S0 sources) follow the "flows": the three phases,
-/// or with C-05 their sum, netted first (manual 7.6.15 example).
+/// or with C-05 their sum, netted first (manual 7.6.15 example). Flows are summed per
+/// direction and quadrant first, so each counter is fed once.
 void Meter::integrate(std::int64_t dt) {
   namespace ci = counter_index;
   auto& c = state_.registers.counters;
   const int t = state_.tariff;
   for (int i = 0; i < kPhases; ++i) {
     const auto& ph = measurement_.phases[static_cast<std::size_t>(i)];
-    c[ci::phase(Family::active, i, dir_of(ph.p_mw))].add(std::abs(ph.p_mw), dt);
-    c[ci::phase(Family::reactive, i, dir_of(ph.q_mvar))].add(std::abs(ph.q_mvar), dt);
-    c[ci::trip_phase(i, dir_of(ph.p_mw))].add(std::abs(ph.p_mw), dt);
+    const std::int64_t ap = std::abs(ph.p_mw);
+    feed(c[ci::phase(Family::active, i, dir_of(ph.p_mw))], ap, dt);
+    feed(c[ci::phase(Family::reactive, i, dir_of(ph.q_mvar))], std::abs(ph.q_mvar), dt);
+    feed(c[ci::trip_phase(i, dir_of(ph.p_mw))], ap, dt);
   }
-  const bool netted = state_.settings.combination == CombinationCode::netted_forward_minus_reverse;
-  const int flows = netted ? 1 : kPhases;
-  std::int64_t s0_abs_p = 0, s0_abs_q = 0, s0_fwd = 0, s0_rev = 0;
-  for (int f = 0; f < flows; ++f) {
-    const auto& ph = measurement_.phases[static_cast<std::size_t>(f)];
-    const std::int64_t p = netted ? measurement_.p_mw : ph.p_mw;
-    const std::int64_t q = netted ? measurement_.q_mvar : ph.q_mvar;
-    const std::int64_t sp = netted ? secondary_p_mw_[0] + secondary_p_mw_[1] + secondary_p_mw_[2]
-                                   : secondary_p_mw_[static_cast<std::size_t>(f)];
-    const std::int64_t ap = std::abs(p), aq = std::abs(q);
-    const Dir dp = dir_of(p), dq = dir_of(q);
-    const int quad = quadrant_of(p, q);
-    c[ci::total(Family::active, dp)].add(ap, dt);
-    c[ci::tariff(Family::active, t, dp)].add(ap, dt);
-    c[ci::total(Family::reactive, dq)].add(aq, dt);
-    c[ci::tariff(Family::reactive, t, dq)].add(aq, dt);
-    c[ci::quadrant(quad)].add(aq, dt);
-    c[ci::quadrant_tariff(quad, t)].add(aq, dt);
-    c[ci::trip_total(dp)].add(ap, dt);
-    c[ci::ct_secondary(dir_of(sp))].add(std::abs(sp), dt);
-    s0_abs_p += ap;
-    s0_abs_q += aq;
-    (p >= 0 ? s0_fwd : s0_rev) += ap;
+  std::array<std::int64_t, 2> p{}, q{}, sp{};  // by Dir
+  std::array<std::int64_t, 4> quad{};          // |Q| by quadrant
+  const auto add_flow = [&](std::int64_t fp, std::int64_t fq, std::int64_t fsp) {
+    p[static_cast<std::size_t>(dir_of(fp))] += std::abs(fp);
+    q[static_cast<std::size_t>(dir_of(fq))] += std::abs(fq);
+    sp[static_cast<std::size_t>(dir_of(fsp))] += std::abs(fsp);
+    quad[static_cast<std::size_t>(quadrant_of(fp, fq) - 1)] += std::abs(fq);
+  };
+  if (state_.settings.combination == CombinationCode::netted_forward_minus_reverse) {
+    add_flow(measurement_.p_mw, measurement_.q_mvar,
+             secondary_p_mw_[0] + secondary_p_mw_[1] + secondary_p_mw_[2]);
+  } else {
+    for (std::size_t i = 0; i < secondary_p_mw_.size(); ++i) {
+      add_flow(measurement_.phases[i].p_mw, measurement_.phases[i].q_mvar, secondary_p_mw_[i]);
+    }
+  }
+  for (const Dir d : {Dir::forward, Dir::reverse}) {
+    const auto k = static_cast<std::size_t>(d);
+    feed(c[ci::total(Family::active, d)], p[k], dt);
+    feed(c[ci::tariff(Family::active, t, d)], p[k], dt);
+    feed(c[ci::total(Family::reactive, d)], q[k], dt);
+    feed(c[ci::tariff(Family::reactive, t, d)], q[k], dt);
+    feed(c[ci::trip_total(d)], p[k], dt);
+    feed(c[ci::ct_secondary(d)], sp[k], dt);
+  }
+  for (int n = 1; n <= 4; ++n) {
+    feed(c[ci::quadrant(n)], quad[static_cast<std::size_t>(n - 1)], dt);
+    feed(c[ci::quadrant_tariff(n, t)], quad[static_cast<std::size_t>(n - 1)], dt);
   }
   const bool active_reactive = state_.settings.pulse_type == PulseType::active_reactive;
-  s0_[0].advance(active_reactive ? s0_abs_p : s0_fwd, now_ms_, dt);
-  s0_[1].advance(active_reactive ? s0_abs_q : s0_rev, now_ms_, dt);
+  s0_[0].advance(active_reactive ? p[0] + p[1] : p[0], now_ms_, dt);
+  s0_[1].advance(active_reactive ? q[0] + q[1] : p[1], now_ms_, dt);
 }
 
 void Meter::remeasure() {
