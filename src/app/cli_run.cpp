@@ -1,0 +1,38 @@
+// The command line of `ambimeter run` (CLI11).
+#include "app/run_command.hpp"
+
+namespace ambi {
+
+CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
+  CLI::App* run = app.add_subcommand("run", "Run the meter twin with its JSON control API");
+  run->add_option("--http", o.http,
+                  "ADDR:PORT of the control API (port 0 picks a free one; non-loopback "
+                  "addresses must be given explicitly)")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--state", [&o](const std::string& v) { o.state_dir = v; },
+      "State directory (default $XDG_STATE_HOME/ambimeter or ~/.local/state/ambimeter)");
+  run->add_option("--clock", o.clock, "real (wall clock × --speed) or stepped (POST /api/v1/clock/advance)")
+      ->capture_default_str();
+  run->add_option_function<double>(
+      "--speed", [&o](const double& v) { o.speed = v; },
+      "Simulated seconds per wall second with --clock real (default 1)");
+  run->add_option_function<std::string>(
+      "--load", [&o](const std::string& v) { o.load_spec = v; },
+      "Constant load, e.g. \"L1=230V,10A,25deg;L2=230V,5A;L3=0A;f=50Hz\" or \"all=230V,16A\"");
+  run->add_option_function<std::string>(
+      "--scenario", [&o](const std::string& v) { o.scenario = v; },
+      "Load profile: a CSV file (docs/scenarios.md) or \"demo\"");
+  run->add_option("--persist-interval", o.persist_interval_s, "Wall seconds between saves")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--serial", [&o](const std::string& v) { o.serial = v; },
+      "8-digit serial number of a new meter (factory-new state only)");
+  run->add_flag("--ordered-c05", o.ordered_c05, "A new meter ordered as C-05 (manual 7.6.15)");
+  run->add_flag("--factory-reset", o.factory_reset,
+                "Wipe the stored meter in the state directory first (all energy is lost)");
+  run->add_flag("--bluetooth", o.bluetooth, "Bluetooth active from the start");
+  return run;
+}
+
+}  // namespace ambi

@@ -1,0 +1,196 @@
+#include "app/run_command.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include "app/http_api.hpp"
+#include "app/log.hpp"
+#include "app/run_config.hpp"
+#include "app/state_store.hpp"
+#include "app/twin.hpp"
+
+namespace ambi {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+/// Wall time between clock ticks with a real clock.
+constexpr std::chrono::milliseconds kTick{50};
+
+struct UsageError {
+  std::string message;
+};
+
+/// --factory-reset: removes the storage areas of a (locked) state directory.
+void wipe_storage(const fs::path& dir) {
+  for (const char* name : {StateStore::kMainFile, StateStore::kBackupFile, StateStore::kMantissaFile}) {
+    std::error_code ec;
+    fs::remove(dir / name, ec);
+    fs::path tmp = dir / name;
+    tmp += ".tmp";
+    fs::remove(tmp, ec);
+  }
+  log_line("factory reset: storage in {} wiped; starting a new meter", dir.string());
+}
+
+/// The meter of a state directory: new (with the factory options) or restored.
+std::expected<Meter, UsageError> make_meter(StateStore& store, const RunConfig& config, bool& fresh) {
+  const StoredState stored = store.load();
+  fresh = stored.fresh;
+  if (fresh) {
+    FactoryOptions options;
+    if (config.serial_bcd) options.serial_bcd = *config.serial_bcd;
+    options.ordered_c05 = config.ordered_c05;
+    return Meter(options);
+  }
+  const LoadedStorage& loaded = stored.loaded;
+  const bool stopped = (loaded.error_code & error_bit::both_copies_bad) != 0;
+  if (!stopped && config.serial_bcd && *config.serial_bcd != loaded.state.serial_bcd) {
+    return std::unexpected(UsageError{fmt::format(
+        "--serial {:08X} applies to a new meter only; {} holds meter {:08X} (add --factory-reset "
+        "to replace it, energy is lost)",
+        *config.serial_bcd, store.dir().string(), loaded.state.serial_bcd)});
+  }
+  if (!stopped && config.ordered_c05 &&
+      loaded.state.settings.combination != CombinationCode::netted_forward_minus_reverse) {
+    return std::unexpected(UsageError{fmt::format(
+        "--ordered-c05 applies to a new meter only; {} holds a meter set to {} (add "
+        "--factory-reset to replace it)",
+        store.dir().string(), to_string(loaded.state.settings.combination))});
+  }
+  return Meter(loaded.state, loaded.error_code);
+}
+
+void repeat(asio::steady_timer& timer, std::chrono::nanoseconds interval, std::function<void()> fn) {
+  timer.expires_after(interval);
+  timer.async_wait([&timer, interval, fn = std::move(fn)](boost::system::error_code ec) mutable {
+    if (ec) return;
+    fn();
+    repeat(timer, interval, std::move(fn));
+  });
+}
+
+std::string http_url(const asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  if (address.is_v6()) return fmt::format("http://[{}]:{}", address.to_string(), endpoint.port());
+  return fmt::format("http://{}:{}", address.to_string(), endpoint.port());
+}
+
+void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound, bool fresh) {
+  const Meter& m = twin.meter();
+  const Json ready{{"event", "ready"},
+                   {"pid", ::getpid()},
+                   {"http", http_url(bound)},
+                   {"state_dir", fs::absolute(config.state_dir).string()},
+                   {"clock", to_string(config.clock)},
+                   {"speed", config.speed},
+                   {"persist_interval_s", config.persist_interval_s},
+                   {"serial", bcd_string(m.state().serial_bcd)},
+                   {"fresh", fresh},
+                   {"error_code", m.error_code()},
+                   {"stopped", m.stopped()},
+                   {"power_down_counter", m.state().power_down_counter},
+                   {"scenario", twin.scenario_json()},
+                   {"endpoints", endpoints_json()}};
+  fmt::print("{}\n", ready.dump());
+  std::fflush(stdout);
+}
+
+void warn_about(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound) {
+  const Meter& m = twin.meter();
+  if (m.stopped()) {
+    log_line("warning: the meter is stopped (error code 0x{:02X}): both storage copies in {} are "
+             "corrupt; it will not save, so the files stay for inspection. Start with "
+             "--factory-reset to replace it with a new meter (all energy is lost)",
+             m.error_code(), config.state_dir.string());
+  } else if (m.error_code() != 0) {
+    log_line("warning: storage error code 0x{:02X} (manual 8.1) while loading {}; the meter runs on",
+             m.error_code(), config.state_dir.string());
+  }
+  if (!bound.address().is_loopback()) {
+    log_line("warning: the control API listens on {} without authentication; anyone who can reach "
+             "it can change the meter", http_url(bound));
+  }
+}
+
+int serve(asio::io_context& io, asio::signal_set& signals, Twin& twin, const RunConfig& config) {
+  asio::steady_timer tick(io);
+  asio::steady_timer persist(io);
+  if (config.clock == ClockMode::real) repeat(tick, kTick, [&] { twin.sync(); });
+  const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(config.persist_interval_s));
+  repeat(persist, interval, [&] {
+    twin.sync();
+    twin.save_if_changed();
+  });
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    twin.sync();
+    twin.save();
+    log_line("{}: state saved, exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    io.stop();
+  });
+  io.run();
+  return kExitOk;
+}
+
+std::expected<int, UsageError> start(const RunConfig& config) {
+  auto store = StateStore::open(config.state_dir);
+  if (!store) return std::unexpected(UsageError{store.error()});
+  if (config.factory_reset) wipe_storage(config.state_dir);
+  bool fresh = false;
+  auto meter = make_meter(*store, config, fresh);
+  if (!meter) return std::unexpected(meter.error());
+  Twin twin(std::move(*meter), std::move(*store),
+            SimClock(config.clock, config.speed, 0, SimClock::WallClock::now()));
+  if (!config.scenario) {
+    if (auto ok = twin.set_load(config.load); !ok) return std::unexpected(UsageError{ok.error().message});
+  }
+  asio::io_context io;
+  auto server = HttpServer::listen(io, config.endpoint, make_api_handler(twin));
+  if (!server) return std::unexpected(UsageError{server.error()});
+  twin.set_bluetooth(config.bluetooth);
+  twin.restart_clock();
+  twin.set_power(true);
+  if (config.scenario) twin.start_scenario(*config.scenario);
+  twin.save_if_changed();
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  const auto bound = (*server)->local_endpoint();
+  warn_about(twin, config, bound);
+  print_ready(twin, config, bound, fresh);
+  return serve(io, signals, twin, config);
+}
+
+}  // namespace
+
+int run_meter(const RunOptions& options) {
+  std::signal(SIGPIPE, SIG_IGN);
+  auto config = resolve_run_config(options);
+  if (!config) {
+    log_line("{}", config.error());
+    return kExitUsage;
+  }
+  try {
+    auto result = start(*config);
+    if (!result) {
+      log_line("{}", result.error().message);
+      return kExitUsage;
+    }
+    return *result;
+  } catch (const std::exception& e) {
+    log_line("internal error: {}", e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace ambi

@@ -1,0 +1,40 @@
+#pragma once
+// `ambimeter run`: the meter twin as a process (docs/control-api.md). One io_context
+// thread runs the HTTP control API, the clock tick, the save timer and the signal handler.
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ambi {
+
+/// The command line of `ambimeter run`, as typed (validated by `run_meter`).
+struct RunOptions {
+  std::string http = "127.0.0.1:8080";
+  std::optional<std::string> state_dir;
+  std::string clock = "real";
+  std::optional<double> speed;
+  std::optional<std::string> load_spec;
+  std::optional<std::string> scenario;
+  double persist_interval_s = 1.0;
+  std::optional<std::string> serial;
+  bool ordered_c05 = false;
+  bool factory_reset = false;
+  bool bluetooth = false;
+};
+
+/// Exit codes: 0 after SIGINT/SIGTERM (state saved), 2 for a user error (one line on stderr
+/// naming the problem and the fix), 1 for an unexpected failure.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+/// Declares the `run` subcommand and its options on `app`, filling `options`.
+CLI::App* add_run_command(CLI::App& app, RunOptions& options);
+
+/// Runs the twin until SIGINT/SIGTERM. Prints one JSON "ready" line on stdout once the API
+/// listens and the start-up state is saved.
+[[nodiscard]] int run_meter(const RunOptions& options);
+
+}  // namespace ambi

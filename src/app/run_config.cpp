@@ -1,0 +1,156 @@
+#include "app/run_config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace ambi {
+namespace {
+
+namespace fs = std::filesystem;
+using Error = std::unexpected<std::string>;
+
+/// Upper bound of --persist-interval and --speed (a day; a thousand years per second).
+constexpr double kMaxPersistIntervalS = 86'400;
+constexpr double kMaxSpeed = 3.2e10;
+
+std::expected<std::string, std::string> read_text_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Error(fmt::format("cannot read scenario file {}: no such file; give a CSV file or --scenario demo", path));
+  }
+  if (fs::is_directory(path, ec)) return Error(fmt::format("cannot read scenario file {}: it is a directory", path));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.is_open() || in.bad()) {
+    return Error(fmt::format("cannot read scenario file {}: permission denied or I/O error", path));
+  }
+  return text.str();
+}
+
+std::expected<void, std::string> resolve_load(const RunOptions& o, RunConfig& c) {
+  if (o.load_spec && o.scenario) {
+    return Error("--load and --scenario exclude each other; give one load source");
+  }
+  if (o.load_spec) {
+    auto load = parse_load_spec(*o.load_spec);
+    if (!load) {
+      if (load.error().starts_with("bad --load")) return Error(load.error());
+      return Error(fmt::format("bad --load \"{}\": {}", *o.load_spec, load.error()));
+    }
+    if (auto ok = check_load(*load); !ok) {
+      return Error(fmt::format("bad --load \"{}\": {}", *o.load_spec, ok.error().message));
+    }
+    c.load = *load;
+    return {};
+  }
+  if (!o.scenario) {
+    c.load = LoadInput{};
+    for (auto& phase : c.load.phases) phase = PhaseInput{230.0, 0.0, 0.0};
+    return {};
+  }
+  if (*o.scenario == "demo") {
+    auto profile = parse_scenario_csv(demo_scenario_csv(), "demo");
+    if (!profile) return Error(fmt::format("the built-in demo scenario is broken: {}", profile.error()));
+    c.scenario = std::move(*profile);
+    return {};
+  }
+  auto text = read_text_file(*o.scenario);
+  if (!text) return Error(text.error());
+  auto profile = parse_scenario_csv(*text, fs::path(*o.scenario).filename().string());
+  if (!profile) return Error(fmt::format("bad scenario file {}: {}", *o.scenario, profile.error()));
+  c.scenario = std::move(*profile);
+  return {};
+}
+
+std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c) {
+  if (o.clock == "real") {
+    c.clock = ClockMode::real;
+  } else if (o.clock == "stepped") {
+    c.clock = ClockMode::stepped;
+  } else {
+    return Error(fmt::format("bad --clock \"{}\": use real or stepped", o.clock));
+  }
+  if (o.speed && c.clock == ClockMode::stepped) {
+    return Error("--speed applies to --clock real only; a stepped clock moves by POST /api/v1/clock/advance");
+  }
+  c.speed = o.speed.value_or(1.0);
+  if (!(c.speed > 0) || c.speed > kMaxSpeed) {
+    return Error(fmt::format("bad --speed {}: give simulated seconds per wall second, > 0 and at most {:g}", c.speed, kMaxSpeed));
+  }
+  if (!(o.persist_interval_s > 0) || o.persist_interval_s > kMaxPersistIntervalS) {
+    return Error(fmt::format("bad --persist-interval {}: give wall seconds, > 0 and at most {:g}",
+                             o.persist_interval_s, kMaxPersistIntervalS));
+  }
+  c.persist_interval_s = o.persist_interval_s;
+  return {};
+}
+
+}  // namespace
+
+std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(const std::string& text) {
+  const auto bad = [&](std::string_view why) {
+    return Error(fmt::format("bad --http \"{}\": {}; give ADDR:PORT like 127.0.0.1:8080 (port 0 picks a free one)", text, why));
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad("missing address or port");
+  std::string host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    return bad("the port must be a number 0-65535");
+  }
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return bad("the address must be an IP address or localhost");
+  return boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(std::stoul(port)));
+}
+
+std::expected<fs::path, std::string> resolve_state_dir(const std::optional<std::string>& state) {
+  if (state) {
+    if (state->empty()) return Error("--state needs a directory");
+    return fs::path(*state);
+  }
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && xdg[0] == '/') {
+    return fs::path(xdg) / "ambimeter";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    return fs::path(home) / ".local" / "state" / "ambimeter";
+  }
+  return Error("no state directory: HOME and XDG_STATE_HOME are unset; give one with --state DIR");
+}
+
+std::expected<std::uint32_t, std::string> parse_serial(const std::string& text) {
+  if (text.size() != 8 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return Error(fmt::format("bad --serial \"{}\": give 8 decimal digits like 19020246", text));
+  }
+  return static_cast<std::uint32_t>(std::stoul(text, nullptr, 16));
+}
+
+std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
+  RunConfig c;
+  auto endpoint = parse_http_address(o.http);
+  if (!endpoint) return Error(endpoint.error());
+  c.endpoint = *endpoint;
+  auto dir = resolve_state_dir(o.state_dir);
+  if (!dir) return Error(dir.error());
+  c.state_dir = *dir;
+  if (auto ok = resolve_clock(o, c); !ok) return Error(ok.error());
+  if (o.serial) {
+    auto serial = parse_serial(*o.serial);
+    if (!serial) return Error(serial.error());
+    c.serial_bcd = *serial;
+  }
+  if (auto ok = resolve_load(o, c); !ok) return Error(ok.error());
+  c.ordered_c05 = o.ordered_c05;
+  c.factory_reset = o.factory_reset;
+  c.bluetooth = o.bluetooth;
+  return c;
+}
+
+}  // namespace ambi

@@ -1,0 +1,49 @@
+#pragma once
+// `ambimeter run` options checked and resolved: every user error becomes one line naming
+// the problem and the fix (exit code 2).
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "app/clock.hpp"
+#include "app/run_command.hpp"
+#include "core/load.hpp"
+#include "core/profile.hpp"
+
+namespace ambi {
+
+/// The validated configuration of a run.
+struct RunConfig {
+  boost::asio::ip::tcp::endpoint endpoint;
+  std::filesystem::path state_dir;
+  ClockMode clock = ClockMode::real;
+  double speed = 1.0;
+  LoadInput load{};                     ///< the constant load when there is no scenario
+  std::optional<LoadProfile> scenario;
+  double persist_interval_s = 1.0;
+  std::optional<std::uint32_t> serial_bcd;
+  bool ordered_c05 = false;
+  bool factory_reset = false;
+  bool bluetooth = false;
+};
+
+/// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".
+[[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
+    const std::string& text);
+
+/// --state, else $XDG_STATE_HOME/ambimeter, else ~/.local/state/ambimeter.
+[[nodiscard]] std::expected<std::filesystem::path, std::string> resolve_state_dir(
+    const std::optional<std::string>& state);
+
+/// "19020246" → 0x19020246.
+[[nodiscard]] std::expected<std::uint32_t, std::string> parse_serial(const std::string& text);
+
+/// Checks every option and reads the scenario file, if any.
+[[nodiscard]] std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& options);
+
+}  // namespace ambi

@@ -1,0 +1,69 @@
+#pragma once
+// The meter as JSON for the control API (docs/control-api.md): measurements, the energy
+// registers of the 0x6000 block (manual A3.2) by name, settings, status, identity, S0.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/meter.hpp"
+
+namespace ambi {
+
+/// Every JSON value of the API keeps its keys in the order they were written.
+using Json = nlohmann::ordered_json;
+
+/// How an energy register is read from the meter.
+enum class ReadingKind : std::uint8_t { total, total_tariff, total_phase, counter, trip_total, trip_phase };
+
+/// One register of the manual's 0x6000 energy block (A3.2) and its API name,
+/// e.g. {0x6012, "l1_forward_active_kwh"}.
+struct EnergyRegister {
+  std::uint16_t address = 0;
+  std::string name;
+  ReadingKind kind = ReadingKind::counter;
+  Family family = Family::active;
+  int arg = 0;            ///< tariff 1-4 or phase 0-2, for the kinds that take one
+  std::size_t index = 0;  ///< flat counter index, for `ReadingKind::counter`
+};
+
+/// All energy registers of the 0x6000 block, in address order.
+[[nodiscard]] const std::vector<EnergyRegister>& energy_registers();
+
+/// The signed reading of one register in mWh (rolled over as every interface shows it).
+[[nodiscard]] Reading read_register(const Meter& meter, const EnergyRegister& reg);
+
+/// 8 BCD digits as text ("19020246"), 4 digits for `digits` = 4.
+[[nodiscard]] std::string bcd_string(std::uint32_t bcd, int digits = 8);
+/// "500/5".
+[[nodiscard]] std::string ct_string(CtRatio ratio);
+/// mWh as kWh with 3 decimals (whole Wh, cut toward zero as the LCD shows them).
+[[nodiscard]] double to_kwh(std::int64_t mwh);
+
+/// {"L1":{"v","i","phi"},...,"f"}: the terminal inputs.
+[[nodiscard]] Json load_to_json(const LoadInput& load);
+/// Per phase and total measurements, frequency and line voltages.
+[[nodiscard]] Json measurement_to_json(const Measurement& m);
+/// Register name → kWh/kvarh.
+[[nodiscard]] Json energy_to_json(const Meter& meter);
+/// Register name → Modbus address ("0x6000").
+[[nodiscard]] Json energy_addresses_json();
+/// Every setting, in the form PUT /api/v1/settings accepts (the password is never shown).
+[[nodiscard]] Json settings_to_json(const Meter& meter);
+/// Tariff, inputs, flags, error code (manual 8.1), status word, power-down counter.
+[[nodiscard]] Json status_to_json(const Meter& meter);
+/// Serial, meter code, versions and checksums.
+[[nodiscard]] Json identity_to_json(const Meter& meter);
+/// CT ratio, number of changes and history (manual 7.6.17).
+[[nodiscard]] Json ct_to_json(const Meter& meter);
+/// Both S0 outputs: source, counts and recent pulses.
+[[nodiscard]] Json s0_to_json(const Meter& meter);
+
+/// Everything the meter knows, keyed as in GET /api/v1/state (without "time"/"scenario").
+[[nodiscard]] Json meter_to_json(const Meter& meter);
+
+}  // namespace ambi

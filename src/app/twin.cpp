@@ -1,0 +1,132 @@
+#include "app/twin.hpp"
+
+#include <utility>
+
+#include "app/log.hpp"
+
+namespace ambi {
+
+Twin::Twin(Meter meter, StateStore store, SimClock clock)
+    : meter_(std::move(meter)), store_(std::move(store)), clock_(clock) {}
+
+void Twin::restart_clock() {
+  clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), SimClock::WallClock::now());
+}
+
+void Twin::sync() {
+  const std::int64_t dt = clock_.target_ms(SimClock::WallClock::now()) - meter_.now_ms();
+  if (dt <= 0) return;
+  if (player_) {
+    player_->advance(meter_, dt);
+  } else {
+    meter_.advance(dt);
+  }
+}
+
+void Twin::save() {
+  if (meter_.stopped()) return;
+  const std::uint8_t bits = store_.save(meter_.state());
+  meter_.set_storage_write_error(bits);
+  if (bits != write_bits_) {
+    if (bits != 0) {
+      log_line("cannot write the state in {} (error code bits 0x{:02X}); will retry",
+               store_.dir().string(), bits);
+    } else {
+      log_line("state written again in {}", store_.dir().string());
+    }
+  }
+  write_bits_ = bits;
+  saved_ = meter_.state();
+  ever_saved_ = true;
+}
+
+void Twin::save_if_changed() {
+  if (!ever_saved_ || write_bits_ != 0 || !(meter_.state() == saved_)) save();
+}
+
+ApiResult<> Twin::advance(std::int64_t dt_ms) {
+  if (clock_.mode() != ClockMode::stepped) {
+    return std::unexpected(ApiError{409, "the clock is real; start with --clock stepped to advance it"});
+  }
+  sync();
+  clock_.advance(dt_ms);
+  sync();
+  return {};
+}
+
+Outcome<> Twin::set_load(const LoadInput& load) {
+  sync();
+  auto ok = meter_.set_load(load);
+  if (ok) player_.reset();
+  return ok;
+}
+
+void Twin::start_scenario(LoadProfile profile) {
+  sync();
+  player_.emplace(std::move(profile), meter_);
+  save_if_changed();
+}
+
+void Twin::set_tariff_input(bool energized) {
+  sync();
+  meter_.set_tariff_input(energized);
+  save_if_changed();
+}
+
+void Twin::set_power(bool on) {
+  sync();
+  if (on) {
+    meter_.power_on();
+  } else {
+    meter_.power_off();
+  }
+  save_if_changed();
+}
+
+ApiResult<> Twin::power_cycle(std::int64_t off_ms) {
+  if (off_ms > 0 && clock_.mode() != ClockMode::stepped) {
+    return std::unexpected(ApiError{
+        409, "off_seconds needs --clock stepped; with a real clock use POST /api/v1/power "
+             "{\"on\":false}, wait, then {\"on\":true}"});
+  }
+  sync();
+  meter_.power_off();
+  save_if_changed();
+  if (off_ms > 0) {
+    clock_.advance(off_ms);
+    sync();
+  }
+  meter_.power_on();
+  save();
+  return {};
+}
+
+Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
+  sync();
+  const std::uint64_t revision = meter_.settings_revision();
+  auto ok = meter_.apply_all(commands, origin);
+  if (ok && (meter_.settings_revision() != revision || !(meter_.state() == saved_))) save();
+  return ok;
+}
+
+Json Twin::time_json() const {
+  return Json{{"sim_ms", meter_.now_ms()},
+              {"clock", to_string(clock_.mode())},
+              {"speed", clock_.speed()}};
+}
+
+Json Twin::scenario_json() const {
+  if (!player_) return nullptr;
+  Json j{{"name", player_->profile().name}, {"position_ms", player_->position_ms()}};
+  j["repeat_ms"] = player_->profile().repeat_ms ? Json(*player_->profile().repeat_ms) : Json();
+  return j;
+}
+
+Json Twin::state_json() const {
+  Json j{{"time", time_json()}};
+  j["scenario"] = scenario_json();
+  j.update(meter_to_json(meter_));
+  return j;
+}
+
+}  // namespace ambi

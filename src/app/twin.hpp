@@ -1,0 +1,76 @@
+#pragma once
+// The running twin: one meter, its clock, its load source and its state directory, with
+// the save policy of `ambimeter run` (docs/control-api.md). Single-threaded: every method
+// is called from the one io_context thread.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "app/clock.hpp"
+#include "app/request_json.hpp"
+#include "app/state_json.hpp"
+#include "app/state_store.hpp"
+#include "core/meter.hpp"
+#include "core/profile.hpp"
+
+namespace ambi {
+
+class Twin {
+ public:
+  /// Takes over a constructed meter (already powered on or not) and its open store.
+  Twin(Meter meter, StateStore store, SimClock clock);
+
+  /// Starts simulated time afresh from the meter's present time (at the end of start-up,
+  /// so that the start-up save holds exactly the loaded state).
+  void restart_clock();
+  /// Brings the meter to the clock's present simulated time, playing the scenario if any.
+  void sync();
+  /// Writes the state now (unless the meter is stopped) and records write failures in the
+  /// meter's error code (manual 8.1 bits 1-3).
+  void save();
+  /// Saves when the persistent state differs from the last save (or the last save failed).
+  void save_if_changed();
+
+  /// Stepped clock only: moves simulated time on by `dt_ms` > 0 and integrates it.
+  [[nodiscard]] ApiResult<> advance(std::int64_t dt_ms);
+  /// Sets a manual load; stops any scenario.
+  [[nodiscard]] Outcome<> set_load(const LoadInput& load);
+  /// Plays a profile from now on (replacing a manual load or another scenario).
+  void start_scenario(LoadProfile profile);
+  /// Bluetooth link up or down (status word, LCD icon).
+  void set_bluetooth(bool active) { meter_.set_bluetooth_active(active); }
+  /// Terminals 10/11.
+  void set_tariff_input(bool energized);
+  /// Holds the supply off or brings it back (a power-up counts and saves).
+  void set_power(bool on);
+  /// Supply off, `off_ms` of simulated time (stepped clock only), supply on; saves.
+  [[nodiscard]] ApiResult<> power_cycle(std::int64_t off_ms);
+  /// Applies commands all or nothing; saves when they changed the meter.
+  [[nodiscard]] Outcome<> apply(std::span<const Command> commands, const Origin& origin);
+
+  /// GET /api/v1/state.
+  [[nodiscard]] Json state_json() const;
+  /// {"name","position_ms"} of the running scenario, or null.
+  [[nodiscard]] Json scenario_json() const;
+  /// {"sim_ms","clock","speed"}.
+  [[nodiscard]] Json time_json() const;
+
+  /// The meter, for reading (change it through the methods above, which save).
+  [[nodiscard]] const Meter& meter() const { return meter_; }
+  /// The simulated clock.
+  [[nodiscard]] const SimClock& clock() const { return clock_; }
+  /// The state directory.
+  [[nodiscard]] const StateStore& store() const { return store_; }
+
+ private:
+  Meter meter_;
+  StateStore store_;
+  SimClock clock_;
+  std::optional<ProfilePlayer> player_;
+  PersistentState saved_{};
+  bool ever_saved_ = false;
+  std::uint8_t write_bits_ = 0;
+};
+
+}  // namespace ambi
