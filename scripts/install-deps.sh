@@ -8,6 +8,8 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  # interop peers nobody here wrote (tests/interop)
+  libmodbus-dev python3-pymodbus mbpoll socat
 )
 
 missing=()
