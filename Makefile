@@ -3,9 +3,11 @@
 #   make test  installs what is missing, builds with sanitizers, and runs every test
 BUILD      ?= build/release
 TEST_BUILD ?= build/asan
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 600
 RUN_ARGS   ?= --scenario demo --speed 60
 
-.PHONY: run test build test-build deps bench clean
+.PHONY: run test build test-build deps bench clean fuzz-build fuzz-smoke fuzz bench-modbus
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,13 +23,30 @@ test-build: deps
 	@cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAMBI_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD)
 
-test: test-build
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++-19 -DAMBI_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD)
+
+# Every fuzzer for 15 s each, from the seed corpus (a smoke run; `make fuzz` runs longer).
+fuzz-smoke: fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j2
+
+fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && for f in fuzz/fuzz_*; do \
+	  $$f -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/$$(basename $$f) $(CURDIR)/fuzz/corpus/$$(basename $$f) || exit 1; done
+
+test: test-build fuzz-smoke
 	cd $(TEST_BUILD) && ctest --output-on-failure --timeout 600 -j2
 
 bench: build
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMBI_BENCH=ON >/dev/null
 	@cmake --build $(BUILD)
 	$(BUILD)/bench/year_bench
+
+bench-modbus: build
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMBI_BENCH=ON >/dev/null
+	@cmake --build $(BUILD)
+	/usr/bin/python3 bench/modbus_bench.py $(BUILD)
 
 clean:
 	rm -rf build

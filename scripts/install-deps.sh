@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  clang-19 libclang-rt-19-dev
   # interop peers nobody here wrote (tests/interop)
   libmodbus-dev python3-pymodbus mbpoll socat
 )
