@@ -5,92 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "core/modbus_map.hpp"
+
 namespace ambi {
 namespace {
 
-namespace ci = counter_index;
-
 constexpr std::array<const char*, kPhases> kPhaseKeys{"L1", "L2", "L3"};
-
-class RegisterTable {
- public:
-  void add(std::string name, ReadingKind kind, Family family = Family::active, int arg = 0,
-           std::size_t index = 0) {
-    regs_.push_back({address_, std::move(name), kind, family, arg, index});
-    address_ = static_cast<std::uint16_t>(address_ + 2);
-  }
-  void counter(std::string name, std::size_t index) {
-    add(std::move(name), ReadingKind::counter, Family::active, 0, index);
-  }
-  void at(std::uint16_t address) { address_ = address; }
-  std::vector<EnergyRegister> take() { return std::move(regs_); }
-
- private:
-  std::vector<EnergyRegister> regs_;
-  std::uint16_t address_ = 0;
-};
-
-/// 6000-6023 (active) or 6024-6047 (reactive): totals, T1/T2, phases; forward; reverse.
-void add_family(RegisterTable& t, Family f, std::string_view unit) {
-  t.add(fmt::format("total_{}", unit), ReadingKind::total, f);
-  for (int tariff = 1; tariff <= 2; ++tariff) {
-    t.add(fmt::format("t{}_total_{}", tariff, unit), ReadingKind::total_tariff, f, tariff);
-  }
-  for (int p = 0; p < kPhases; ++p) {
-    t.add(fmt::format("l{}_total_{}", p + 1, unit), ReadingKind::total_phase, f, p);
-  }
-  for (const Dir d : {Dir::forward, Dir::reverse}) {
-    const char* dir = d == Dir::forward ? "forward" : "reverse";
-    t.counter(fmt::format("{}_{}", dir, unit), ci::total(f, d));
-    for (int tariff = 1; tariff <= 2; ++tariff) {
-      t.counter(fmt::format("t{}_{}_{}", tariff, dir, unit), ci::tariff(f, tariff, d));
-    }
-    for (int p = 0; p < kPhases; ++p) {
-      t.counter(fmt::format("l{}_{}_{}", p + 1, dir, unit), ci::phase(f, p, d));
-    }
-  }
-}
-
-/// 604B-6062: T3/T4 totals, forward and reverse, active then reactive.
-void add_t3_t4(RegisterTable& t) {
-  for (const Family f : {Family::active, Family::reactive}) {
-    const char* unit = f == Family::active ? "active_kwh" : "reactive_kvarh";
-    for (int tariff = 3; tariff <= 4; ++tariff) {
-      t.add(fmt::format("t{}_total_{}", tariff, unit), ReadingKind::total_tariff, f, tariff);
-    }
-    for (const Dir d : {Dir::forward, Dir::reverse}) {
-      const char* dir = d == Dir::forward ? "forward" : "reverse";
-      for (int tariff = 3; tariff <= 4; ++tariff) {
-        t.counter(fmt::format("t{}_{}_{}", tariff, dir, unit), ci::tariff(f, tariff, d));
-      }
-    }
-  }
-}
-
-/// 6063-608A: reactive energy per quadrant, all tariffs then T1-T4.
-void add_quadrants(RegisterTable& t) {
-  for (int q = 1; q <= 4; ++q) {
-    t.counter(fmt::format("q{}_total_kvarh", q), ci::quadrant(q));
-    for (int tariff = 1; tariff <= 4; ++tariff) {
-      t.counter(fmt::format("q{}_t{}_kvarh", q, tariff), ci::quadrant_tariff(q, tariff));
-    }
-  }
-}
-
-std::vector<EnergyRegister> build_registers() {
-  RegisterTable t;
-  t.at(0x6000);
-  add_family(t, Family::active, "active_kwh");
-  add_family(t, Family::reactive, "reactive_kvarh");
-  t.at(0x6049);
-  t.add("trip_kwh", ReadingKind::trip_total);
-  add_t3_t4(t);
-  add_quadrants(t);
-  for (int p = 0; p < kPhases; ++p) {
-    t.add(fmt::format("trip_l{}_kwh", p + 1), ReadingKind::trip_phase, Family::active, p);
-  }
-  return t.take();
-}
 
 double milli(std::int64_t value) { return static_cast<double>(value) / 1000.0; }
 double micro(std::int64_t value) { return static_cast<double>(value) / 1'000'000.0; }
@@ -137,22 +57,11 @@ Json s0_output_json(const S0Output& out, int number, const char* source) {
 
 }  // namespace
 
-const std::vector<EnergyRegister>& energy_registers() {
-  static const std::vector<EnergyRegister> kRegisters = build_registers();
-  return kRegisters;
+namespace {
+bool is_energy_register(const RegisterDef& def) {
+  return def.unit == Unit::kwh || def.unit == Unit::kvarh;
 }
-
-Reading read_register(const Meter& meter, const EnergyRegister& reg) {
-  switch (reg.kind) {
-    case ReadingKind::total: return meter.total(reg.family);
-    case ReadingKind::total_tariff: return meter.total_tariff(reg.family, reg.arg);
-    case ReadingKind::total_phase: return meter.total_phase(reg.family, reg.arg);
-    case ReadingKind::counter: return meter.counter(reg.index);
-    case ReadingKind::trip_total: return meter.trip_total();
-    case ReadingKind::trip_phase: return meter.trip_phase(reg.arg);
-  }
-  return 0;
-}
+}  // namespace
 
 std::string bcd_string(std::uint32_t bcd, int digits) { return fmt::format("{:0{}X}", bcd, digits); }
 
@@ -189,13 +98,18 @@ Json measurement_to_json(const Measurement& m) {
 
 Json energy_to_json(const Meter& meter) {
   Json j = Json::object();
-  for (const EnergyRegister& reg : energy_registers()) j[reg.name] = to_kwh(read_register(meter, reg));
+  for (const RegisterDef& def : register_map()) {
+    // Register values are billionths of a kWh (µWh): cut to whole Wh as the LCD shows.
+    if (is_energy_register(def)) j[std::string(def.name)] = to_kwh(def.source(meter) / 1000);
+  }
   return j;
 }
 
 Json energy_addresses_json() {
   Json j = Json::object();
-  for (const EnergyRegister& reg : energy_registers()) j[reg.name] = fmt::format("0x{:04X}", reg.address);
+  for (const RegisterDef& def : register_map()) {
+    if (is_energy_register(def)) j[std::string(def.name)] = fmt::format("0x{:04X}", def.address);
+  }
   return j;
 }
 

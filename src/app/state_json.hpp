@@ -17,26 +17,6 @@ namespace ambi {
 /// Every JSON value of the API keeps its keys in the order they were written.
 using Json = nlohmann::ordered_json;
 
-/// How an energy register is read from the meter.
-enum class ReadingKind : std::uint8_t { total, total_tariff, total_phase, counter, trip_total, trip_phase };
-
-/// One register of the manual's 0x6000 energy block (A3.2) and its API name,
-/// e.g. {0x6012, "l1_forward_active_kwh"}.
-struct EnergyRegister {
-  std::uint16_t address = 0;
-  std::string name;
-  ReadingKind kind = ReadingKind::counter;
-  Family family = Family::active;
-  int arg = 0;            ///< tariff 1-4 or phase 0-2, for the kinds that take one
-  std::size_t index = 0;  ///< flat counter index, for `ReadingKind::counter`
-};
-
-/// All energy registers of the 0x6000 block, in address order.
-[[nodiscard]] const std::vector<EnergyRegister>& energy_registers();
-
-/// The signed reading of one register in mWh (rolled over as every interface shows it).
-[[nodiscard]] Reading read_register(const Meter& meter, const EnergyRegister& reg);
-
 /// 8 BCD digits as text ("19020246"), 4 digits for `digits` = 4.
 [[nodiscard]] std::string bcd_string(std::uint32_t bcd, int digits = 8);
 /// "500/5".
@@ -48,7 +28,7 @@ struct EnergyRegister {
 [[nodiscard]] Json load_to_json(const LoadInput& load);
 /// Per phase and total measurements, frequency and line voltages.
 [[nodiscard]] Json measurement_to_json(const Measurement& m);
-/// Register name → kWh/kvarh.
+/// Register name → kWh/kvarh, for every energy register of the Modbus map (0x6000 block).
 [[nodiscard]] Json energy_to_json(const Meter& meter);
 /// Register name → Modbus address ("0x6000").
 [[nodiscard]] Json energy_addresses_json();

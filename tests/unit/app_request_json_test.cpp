@@ -9,23 +9,28 @@ namespace ambi {
 namespace {
 
 TEST(EnergyRegisters, CoverTheManualsEnergyBlockAtItsAddresses) {
-  const auto& regs = energy_registers();
-  ASSERT_EQ(regs.size(), 72U);
-  EXPECT_EQ(regs.front().address, 0x6000);
-  EXPECT_EQ(regs.front().name, "total_active_kwh");
-  const auto at = [&](std::uint16_t address) {
-    for (const auto& r : regs) {
-      if (r.address == address) return r.name;
-    }
-    return std::string("none");
-  };
-  EXPECT_EQ(at(0x6012), "l1_forward_active_kwh");
-  EXPECT_EQ(at(0x6046), "l3_reverse_reactive_kvarh");
-  EXPECT_EQ(at(0x6049), "trip_kwh");
-  EXPECT_EQ(at(0x6061), "t4_reverse_reactive_kvarh");
-  EXPECT_EQ(at(0x6063), "q1_total_kvarh");
-  EXPECT_EQ(at(0x6089), "q4_t4_kvarh");
-  EXPECT_EQ(at(0x608F), "trip_l3_kwh");
+  const Json addresses = energy_addresses_json();
+  ASSERT_EQ(addresses.size(), 72U);
+  EXPECT_EQ(addresses.begin().key(), "total_active_kwh");
+  EXPECT_EQ(addresses["total_active_kwh"], "0x6000");
+  EXPECT_EQ(addresses["l1_forward_active_kwh"], "0x6012");
+  EXPECT_EQ(addresses["l3_reverse_reactive_kvarh"], "0x6046");
+  EXPECT_EQ(addresses["trip_kwh"], "0x6049");
+  EXPECT_EQ(addresses["t4_reverse_reactive_kvarh"], "0x6061");
+  EXPECT_EQ(addresses["q1_total_kvarh"], "0x6063");
+  EXPECT_EQ(addresses["q4_t4_kvarh"], "0x6089");
+  EXPECT_EQ(addresses["trip_l3_kwh"], "0x608F");
+}
+
+TEST(EnergyJson, ReadsEveryRegisterFromTheMeterInWholeWattHours) {
+  Meter meter;
+  meter.power_on();
+  ASSERT_TRUE(meter.set_load(LoadInput{{{{230, 10, 0}, {230, 0, 0}, {230, 0, 0}}}, 50}).has_value());
+  meter.advance(1'800'500);  // 2.3 kW for 1800.5 s = 1150.319 Wh
+  const Json energy = energy_to_json(meter);
+  EXPECT_EQ(energy["l1_forward_active_kwh"], 1.150);
+  EXPECT_EQ(energy["total_active_kwh"], 1.150);
+  EXPECT_EQ(energy["reverse_active_kwh"], 0.0);
 }
 
 TEST(EnergyJson, ShowsWholeWattHoursInKilowattHours) {
