@@ -10,7 +10,7 @@ packages=(
   python3
   clang-19 libclang-rt-19-dev
   # interop peers nobody here wrote (tests/interop)
-  libmodbus-dev python3-pymodbus mbpoll socat
+  libmodbus-dev python3-pymodbus python3-serial mbpoll socat
 )
 
 missing=()

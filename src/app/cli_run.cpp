@@ -32,6 +32,26 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_flag("--factory-reset", o.factory_reset,
                 "Wipe the stored meter in the state directory first (all energy is lost)");
   run->add_flag("--bluetooth", o.bluetooth, "Bluetooth active from the start");
+  run->add_option("--modbus-tcp", o.modbus_tcp,
+                  "ADDR:PORT of the Modbus TCP server (port 0 picks a free one), or off")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--modbus-rtu", [&o](const std::string& v) { o.modbus_rtu = v; },
+      "Modbus RTU on a serial DEVICE, or pty:PATH to create a pseudo-terminal linked at PATH");
+  run->add_option_function<std::string>(
+      "--rtu-over-tcp", [&o](const std::string& v) { o.rtu_over_tcp = v; },
+      "ADDR:PORT of a server of Modbus RTU frames over TCP (port 0 picks a free one)");
+  run->add_flag("--rtu-pacing", o.rtu_pacing,
+                "Send RTU replies byte by byte at the meter's baud rate (--modbus-rtu)");
+  run->add_option_function<std::string>(
+      "--trace", [&o](const std::string& v) { o.trace = v; },
+      "Append every Modbus frame in and out to FILE as JSON lines");
+  run->add_option("--quirk", o.quirks, "Field behaviour beyond the manual: fc04, unit0 (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--modbus-idle-timeout", o.modbus_idle_timeout_s,
+                  "Wall seconds after which a silent Modbus TCP connection is closed")
+      ->capture_default_str();
   return run;
 }
 

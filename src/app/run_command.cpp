@@ -14,6 +14,8 @@
 
 #include "app/http_api.hpp"
 #include "app/log.hpp"
+#include "app/modbus_rtu_port.hpp"
+#include "app/modbus_tcp.hpp"
 #include "app/run_config.hpp"
 #include "app/state_store.hpp"
 #include "app/twin.hpp"
@@ -86,9 +88,61 @@ std::string http_url(const asio::ip::tcp::endpoint& endpoint) {
   return fmt::format("http://{}:{}", address.to_string(), endpoint.port());
 }
 
-void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound, bool fresh) {
+/// The Modbus faces of a run (docs/modbus-transports.md), open for as long as it lasts.
+struct ModbusFaces {
+  std::unique_ptr<TrafficTrace> trace;
+  std::unique_ptr<ModbusTcpServer> tcp;
+  std::unique_ptr<ModbusTcpServer> rtu_over_tcp;
+  std::unique_ptr<RtuPort> rtu;
+};
+
+/// Opens the trace, the Modbus TCP and RTU-over-TCP servers and the RTU port configured.
+std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfig& config, ModbusContext& context,
+                                            ModbusFaces& faces) {
+  if (config.trace) {
+    auto trace = TrafficTrace::open(*config.trace);
+    if (!trace) return std::unexpected(UsageError{trace.error()});
+    faces.trace = std::move(*trace);
+    context.trace = faces.trace.get();
+  }
+  const ModbusTcpLimits limits{64, config.modbus_idle_timeout};
+  if (config.modbus_tcp) {
+    auto server = ModbusTcpServer::listen(io, *config.modbus_tcp, TcpFraming::mbap, context, limits, "--modbus-tcp");
+    if (!server) return std::unexpected(UsageError{server.error()});
+    faces.tcp = std::move(*server);
+  }
+  if (config.rtu_over_tcp) {
+    auto server = ModbusTcpServer::listen(io, *config.rtu_over_tcp, TcpFraming::rtu, context, limits, "--rtu-over-tcp");
+    if (!server) return std::unexpected(UsageError{server.error()});
+    faces.rtu_over_tcp = std::move(*server);
+  }
+  if (config.modbus_rtu) {
+    auto port = RtuPort::open(io, *config.modbus_rtu, context, config.rtu_pacing);
+    if (!port) return std::unexpected(UsageError{port.error()});
+    faces.rtu = std::move(*port);
+  }
+  return {};
+}
+
+/// The ready line's Modbus members: the bound addresses (null when off).
+Json modbus_ready_json(const ModbusFaces& faces, const RunConfig& config) {
+  const auto bound = [](const std::unique_ptr<ModbusTcpServer>& server) {
+    return server ? Json(endpoint_string(server->local_endpoint())) : Json();
+  };
+  Json quirks = Json::array();
+  if (config.quirks.fc04_as_fc03) quirks.push_back("fc04");
+  if (config.quirks.answer_unit_zero) quirks.push_back("unit0");
+  return Json{{"modbus_tcp", bound(faces.tcp)},
+              {"rtu_over_tcp", bound(faces.rtu_over_tcp)},
+              {"modbus_rtu", faces.rtu ? Json(fs::absolute(faces.rtu->path()).string()) : Json()},
+              {"trace", config.trace ? Json(fs::absolute(*config.trace).string()) : Json()},
+              {"quirks", std::move(quirks)}};
+}
+
+void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound, bool fresh,
+                 const ModbusFaces& faces) {
   const Meter& m = twin.meter();
-  const Json ready{{"event", "ready"},
+  Json ready{{"event", "ready"},
                    {"pid", ::getpid()},
                    {"http", http_url(bound)},
                    {"state_dir", fs::absolute(config.state_dir).string()},
@@ -102,11 +156,13 @@ void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp:
                    {"power_down_counter", m.state().power_down_counter},
                    {"scenario", twin.scenario_json()},
                    {"endpoints", endpoints_json()}};
+  ready.update(modbus_ready_json(faces, config));
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }
 
-void warn_about(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound) {
+void warn_about(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound,
+                const ModbusFaces& faces) {
   const Meter& m = twin.meter();
   if (m.stopped()) {
     log_line("warning: the meter is stopped (error code 0x{:02X}): both storage copies in {} are "
@@ -120,6 +176,12 @@ void warn_about(const Twin& twin, const RunConfig& config, const asio::ip::tcp::
   if (!bound.address().is_loopback()) {
     log_line("warning: the control API listens on {} without authentication; anyone who can reach "
              "it can change the meter", http_url(bound));
+  }
+  for (const auto* server : {faces.tcp.get(), faces.rtu_over_tcp.get()}) {
+    if (server != nullptr && !server->local_endpoint().address().is_loopback()) {
+      log_line("warning: Modbus listens on {}; Modbus has no authentication: anyone who can reach it can "
+               "change the meter's settings", endpoint_string(server->local_endpoint()));
+    }
   }
 }
 
@@ -159,6 +221,9 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   asio::io_context io;
   auto server = HttpServer::listen(io, config.endpoint, make_api_handler(twin));
   if (!server) return std::unexpected(UsageError{server.error()});
+  ModbusContext context{twin, config.quirks, nullptr};
+  ModbusFaces faces;
+  if (auto ok = open_modbus(io, config, context, faces); !ok) return std::unexpected(ok.error());
   twin.set_bluetooth(config.bluetooth);
   twin.restart_clock();
   twin.set_power(true);
@@ -166,8 +231,8 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   twin.save_if_changed();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto bound = (*server)->local_endpoint();
-  warn_about(twin, config, bound);
-  print_ready(twin, config, bound, fresh);
+  warn_about(twin, config, bound, faces);
+  print_ready(twin, config, bound, fresh, faces);
   return serve(io, signals, twin, config);
 }
 

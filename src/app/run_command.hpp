@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -22,6 +23,13 @@ struct RunOptions {
   bool ordered_c05 = false;
   bool factory_reset = false;
   bool bluetooth = false;
+  std::string modbus_tcp = "127.0.0.1:5020";
+  std::optional<std::string> modbus_rtu;
+  std::optional<std::string> rtu_over_tcp;
+  bool rtu_pacing = false;
+  std::optional<std::string> trace;
+  std::vector<std::string> quirks;
+  double modbus_idle_timeout_s = 60.0;
 };
 
 /// Exit codes: 0 after SIGINT/SIGTERM (state saved), 2 for a user error (one line on stderr

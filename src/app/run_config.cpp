@@ -1,5 +1,7 @@
 #include "app/run_config.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -89,11 +91,69 @@ std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c
   return {};
 }
 
+/// The quirk switches (`--quirk`, repeatable).
+struct QuirkName {
+  std::string_view name;
+  bool ModbusQuirks::*flag;
+};
+constexpr std::array<QuirkName, 2> kQuirks{{{"fc04", &ModbusQuirks::fc04_as_fc03},
+                                            {"unit0", &ModbusQuirks::answer_unit_zero}}};
+
+std::expected<void, std::string> resolve_quirks(const RunOptions& o, RunConfig& c) {
+  for (const std::string& name : o.quirks) {
+    const auto it = std::find_if(kQuirks.begin(), kQuirks.end(), [&](const QuirkName& q) { return q.name == name; });
+    if (it == kQuirks.end()) {
+      return Error(fmt::format("bad --quirk \"{}\": use fc04 (answer FC 04 like FC 03) or unit0 (answer "
+                               "reads sent to unit 0 on RTU)", name));
+    }
+    c.quirks.*(it->flag) = true;
+  }
+  return {};
+}
+
+std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& c) {
+  if (o.modbus_tcp != "off") {
+    auto endpoint = parse_listen_address(o.modbus_tcp, "--modbus-tcp", "127.0.0.1:5020 or off");
+    if (!endpoint) return Error(endpoint.error());
+    c.modbus_tcp = *endpoint;
+  }
+  if (o.rtu_over_tcp) {
+    auto endpoint = parse_listen_address(*o.rtu_over_tcp, "--rtu-over-tcp", "127.0.0.1:5021");
+    if (!endpoint) return Error(endpoint.error());
+    c.rtu_over_tcp = *endpoint;
+  }
+  if (o.modbus_rtu) {
+    const bool pty = o.modbus_rtu->starts_with("pty:");
+    const std::string path = pty ? o.modbus_rtu->substr(4) : *o.modbus_rtu;
+    if (path.empty()) return Error("--modbus-rtu needs a serial device like /dev/ttyUSB0, or pty:PATH like pty:/tmp/ttyAMBI");
+    c.modbus_rtu = RtuPortSpec{path, pty};
+  }
+  if (o.rtu_pacing && !c.modbus_rtu) return Error("--rtu-pacing applies to --modbus-rtu only; add --modbus-rtu DEVICE or pty:PATH");
+  c.rtu_pacing = o.rtu_pacing;
+  if (o.trace) {
+    if (o.trace->empty()) return Error("--trace needs a file name");
+    c.trace = fs::path(*o.trace);
+  }
+  if (!(o.modbus_idle_timeout_s > 0) || o.modbus_idle_timeout_s > kMaxPersistIntervalS) {
+    return Error(fmt::format("bad --modbus-idle-timeout {}: give wall seconds, > 0 and at most {:g}",
+                             o.modbus_idle_timeout_s, kMaxPersistIntervalS));
+  }
+  c.modbus_idle_timeout = std::chrono::milliseconds(
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(o.modbus_idle_timeout_s * 1000.0)));
+  return resolve_quirks(o, c);
+}
+
 }  // namespace
 
 std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(const std::string& text) {
+  return parse_listen_address(text, "--http", "127.0.0.1:8080");
+}
+
+std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen_address(
+    const std::string& text, std::string_view flag, std::string_view example) {
   const auto bad = [&](std::string_view why) {
-    return Error(fmt::format("bad --http \"{}\": {}; give ADDR:PORT like 127.0.0.1:8080 (port 0 picks a free one)", text, why));
+    return Error(fmt::format("bad {} \"{}\": {}; give ADDR:PORT like {} (port 0 picks a free one)", flag,
+                             text, why, example));
   };
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return bad("missing address or port");
@@ -150,6 +210,7 @@ std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
   c.ordered_c05 = o.ordered_c05;
   c.factory_reset = o.factory_reset;
   c.bluetooth = o.bluetooth;
+  if (auto ok = resolve_modbus(o, c); !ok) return Error(ok.error());
   return c;
 }
 

@@ -11,8 +11,10 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "app/clock.hpp"
+#include "app/modbus_rtu_port.hpp"
 #include "app/run_command.hpp"
 #include "core/load.hpp"
+#include "core/modbus_pdu.hpp"
 #include "core/profile.hpp"
 
 namespace ambi {
@@ -30,11 +32,21 @@ struct RunConfig {
   bool ordered_c05 = false;
   bool factory_reset = false;
   bool bluetooth = false;
+  std::optional<boost::asio::ip::tcp::endpoint> modbus_tcp;    ///< none with `--modbus-tcp off`
+  std::optional<boost::asio::ip::tcp::endpoint> rtu_over_tcp;
+  std::optional<RtuPortSpec> modbus_rtu;
+  bool rtu_pacing = false;
+  std::optional<std::filesystem::path> trace;
+  ModbusQuirks quirks{};
+  std::chrono::milliseconds modbus_idle_timeout{60'000};
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".
 [[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
     const std::string& text);
+/// The same syntax for another listening option; errors name `flag`.
+[[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen_address(
+    const std::string& text, std::string_view flag, std::string_view example);
 
 /// --state, else $XDG_STATE_HOME/ambimeter, else ~/.local/state/ambimeter.
 [[nodiscard]] std::expected<std::filesystem::path, std::string> resolve_state_dir(

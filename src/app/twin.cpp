@@ -14,6 +14,10 @@ void Twin::restart_clock() {
 }
 
 void Twin::sync() {
+  if (communication_until_ && SimClock::WallClock::now() >= *communication_until_) {
+    communication_until_.reset();
+    meter_.set_communication_active(false);
+  }
   const std::int64_t dt = clock_.target_ms(SimClock::WallClock::now()) - meter_.now_ms();
   if (dt <= 0) return;
   if (player_) {
@@ -107,6 +111,16 @@ Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
   auto ok = meter_.apply_all(commands, origin);
   if (ok && (meter_.settings_revision() != revision || !(meter_.state() == saved_))) save();
   return ok;
+}
+
+void Twin::serve_modbus(const std::function<void(Meter&)>& serve) {
+  sync();
+  communication_until_ = SimClock::WallClock::now() + kCommunicationHold;
+  meter_.set_communication_active(true);
+  const std::uint64_t revision = meter_.settings_revision();
+  const PersistentState before = meter_.state();
+  serve(meter_);
+  if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
 }
 
 Json Twin::time_json() const {

@@ -3,7 +3,9 @@
 // the save policy of `ambimeter run` (docs/control-api.md). Single-threaded: every method
 // is called from the one io_context thread.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 
@@ -49,6 +51,14 @@ class Twin {
   /// Applies commands all or nothing; saves when they changed the meter.
   [[nodiscard]] Outcome<> apply(std::span<const Command> commands, const Origin& origin);
 
+  /// Serves one Modbus request addressed to the meter (manual A3): brings the meter to
+  /// now, marks communication active (status word bit 0, the LCD's telephone hook) until
+  /// `kCommunicationHold` of wall time after the last request, runs `serve` on the meter,
+  /// and saves at once when it changed a setting or the persistent state (a write).
+  void serve_modbus(const std::function<void(Meter&)>& serve);
+  /// How long the communication flag stays on after a request (wall time).
+  static constexpr std::chrono::seconds kCommunicationHold{5};
+
   /// GET /api/v1/state.
   [[nodiscard]] Json state_json() const;
   /// {"name","position_ms"} of the running scenario, or null.
@@ -71,6 +81,7 @@ class Twin {
   PersistentState saved_{};
   bool ever_saved_ = false;
   std::uint8_t write_bits_ = 0;
+  std::optional<SimClock::WallClock::time_point> communication_until_;
 };
 
 }  // namespace ambi

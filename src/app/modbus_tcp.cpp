@@ -1,0 +1,248 @@
+#include "app/modbus_tcp.hpp"
+
+#include <algorithm>
+#include <array>
+#include <list>
+#include <utility>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include "core/modbus_mbap.hpp"
+
+namespace ambi {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+/// Wait before accepting again after an accept error (e.g. out of file descriptors).
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+/// One Modbus TCP client: read, serve every complete request in order, write the replies,
+/// read again. A header that cannot be Modbus ends the connection after the replies
+/// already due.
+class MbapSession : public Connection, public std::enable_shared_from_this<MbapSession> {
+ public:
+  MbapSession(tcp::socket socket, ModbusContext& context, TraceSource source, std::chrono::milliseconds idle)
+      : socket_(std::move(socket)), context_(context), source_(std::move(source)),
+        idle_timer_(socket_.get_executor()), idle_(idle) {}
+
+  void start() {
+    watch_idle(idle_timer_, idle_, shared_from_this());
+    read();
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    idle_timer_.cancel();
+  }
+
+  [[nodiscard]] bool busy() const override { return writing_; }
+
+ private:
+  void read() {
+    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->on_read(ec, n);
+    });
+  }
+
+  void on_read(error_code ec, std::size_t n) {
+    if (closed_) return;
+    if (ec) return close();
+    touch();
+    const auto bytes = std::span<const std::uint8_t>(buffer_).first(n);
+    framer_.push(bytes);
+    bool broken = false;
+    for (MbapEvent event = framer_.poll(); !std::holds_alternative<MbapNeedMore>(event); event = framer_.poll()) {
+      if (const auto* error = std::get_if<MbapError>(&event)) {
+        trace_error(bytes, *error);
+        broken = true;
+        break;
+      }
+      serve(std::get<MbapFrame>(event));
+    }
+    if (out_.empty()) return broken ? close() : read();
+    write(broken);
+  }
+
+  void serve(const MbapFrame& frame) {
+    if (context_.trace != nullptr) {
+      Json decoded{{"transaction", frame.transaction}, {"unit", frame.unit}};
+      decoded.update(decode_request_pdu(frame.pdu));
+      context_.trace->frame(source_, sim_ms(), TraceDirection::in,
+                            encode_mbap(frame.transaction, frame.unit, frame.pdu), std::move(decoded));
+    }
+    MbapExchange exchange;
+    context_.twin.serve_modbus([&](Meter& m) { exchange = serve_mbap(m, frame, context_.quirks); });
+    if (exchange.reply.empty()) return;
+    if (context_.trace != nullptr) {
+      Json decoded{{"transaction", frame.transaction}, {"unit", frame.unit}};
+      decoded.update(decode_response_pdu(std::span(exchange.reply).subspan(7)));
+      context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply, std::move(decoded));
+    }
+    out_.insert(out_.end(), exchange.reply.begin(), exchange.reply.end());
+  }
+
+  void trace_error(std::span<const std::uint8_t> bytes, const MbapError& error) {
+    if (context_.trace == nullptr) return;
+    context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes,
+                          fmt::format("{} ({}): connection closed", to_string(error.reason), error.value));
+  }
+
+  void write(bool then_close) {
+    writing_ = true;
+    sending_.swap(out_);
+    out_.clear();
+    asio::async_write(socket_, asio::buffer(sending_),
+                      [self = shared_from_this(), then_close](error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sending_.clear();
+                        if (ec || then_close) return self->close();
+                        self->read();
+                      });
+  }
+
+  [[nodiscard]] std::int64_t sim_ms() const { return context_.twin.meter().now_ms(); }
+
+  tcp::socket socket_;
+  ModbusContext& context_;
+  TraceSource source_;
+  asio::steady_timer idle_timer_;
+  std::chrono::milliseconds idle_;
+  MbapFramer framer_;
+  std::array<std::uint8_t, 1024> buffer_{};
+  std::vector<std::uint8_t> out_;
+  std::vector<std::uint8_t> sending_;
+  bool writing_ = false;
+};
+
+std::string_view transport_name(TcpFraming framing) {
+  return framing == TcpFraming::mbap ? "tcp" : "rtu-over-tcp";
+}
+
+}  // namespace
+
+std::string endpoint_string(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+  return fmt::format("{}:{}", address.to_string(), endpoint.port());
+}
+
+struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Impl> {
+  Impl(asio::io_context& io, TcpFraming f, ModbusContext& c, ModbusTcpLimits l)
+      : acceptor(io), retry(io), framing(f), context(c), limits(l) {}
+
+  void accept() {
+    acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+      if (ec) {
+        self->retry.expires_after(kAcceptRetry);
+        self->retry.async_wait([self](error_code tec) {
+          if (!tec && self->acceptor.is_open()) self->accept();
+        });
+        return;
+      }
+      self->admit(std::move(socket));
+      self->accept();
+    });
+  }
+
+  /// Makes room under the cap by closing the connection idle the longest; false when
+  /// every connection is busy.
+  bool make_room() {
+    connections.remove_if([](const std::weak_ptr<Connection>& w) {
+      const auto c = w.lock();
+      return !c || c->closed();
+    });
+    if (connections.size() < limits.max_connections) return true;
+    std::shared_ptr<Connection> oldest;
+    for (const auto& w : connections) {
+      const auto c = w.lock();
+      if (c && !c->busy() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;
+    }
+    if (!oldest) return false;
+    oldest->close();
+    connections.remove_if([&](const std::weak_ptr<Connection>& w) { return w.lock() == oldest; });
+    return true;
+  }
+
+  void admit(tcp::socket socket) {
+    error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec || !make_room()) {
+      socket.close(ec);
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
+    if (framing == TcpFraming::mbap) {
+      auto session = std::make_shared<MbapSession>(std::move(socket), context, std::move(source), limits.idle_timeout);
+      connections.push_back(session);
+      session->start();
+      return;
+    }
+    RtuLinkOptions options;
+    options.idle_timeout = limits.idle_timeout;
+    auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context, std::move(source),
+                                                             std::move(options));
+    connections.push_back(session);
+    session->start();
+  }
+
+  void stop() {
+    error_code ignored;
+    if (acceptor.is_open()) acceptor.close(ignored);
+    retry.cancel();
+    for (const auto& w : connections) {
+      if (const auto c = w.lock()) c->close();
+    }
+    connections.clear();
+  }
+
+  tcp::acceptor acceptor;
+  asio::steady_timer retry;
+  TcpFraming framing;
+  ModbusContext& context;
+  ModbusTcpLimits limits;
+  std::list<std::weak_ptr<Connection>> connections;
+};
+
+std::expected<std::unique_ptr<ModbusTcpServer>, std::string> ModbusTcpServer::listen(
+    asio::io_context& io, const tcp::endpoint& endpoint, TcpFraming framing, ModbusContext& context,
+    ModbusTcpLimits limits, std::string_view flag) {
+  auto impl = std::make_shared<Impl>(io, framing, context, limits);
+  error_code ec;
+  auto fail = [&](std::string_view reason) {
+    return std::unexpected(fmt::format("cannot listen on {}: {}; choose another with {} (or {} off)",
+                                       endpoint_string(endpoint), reason, flag, flag));
+  };
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec == asio::error::address_in_use) return fail("address in use");
+  if (ec == boost::system::errc::address_not_available) return fail("no such local address");
+  if (ec == boost::system::errc::permission_denied) return fail("permission denied");
+  if (ec) return fail(ec.message());
+  impl->accept();
+  return std::unique_ptr<ModbusTcpServer>(new ModbusTcpServer(std::move(impl)));
+}
+
+ModbusTcpServer::ModbusTcpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ModbusTcpServer::~ModbusTcpServer() { impl_->stop(); }
+
+tcp::endpoint ModbusTcpServer::local_endpoint() const {
+  error_code ec;
+  return impl_->acceptor.local_endpoint(ec);
+}
+
+}  // namespace ambi

@@ -1,0 +1,123 @@
+"""The RTU link rules over the pseudo-terminal and RTU over TCP: link settings change after
+the reply (R8) — a new baud rate and a new parity, then reconnecting with them; unit id
+changes; broadcasts executed without a reply; other units ignored; paced replies.
+
+A pseudo-terminal carries bytes, not bits: Linux refuses PARENB on it and ignores the baud
+rate. So on the pty the twin's baud rate and parity are logical (they set its silence
+timing and what it logs); a client that reconnects "at the new rate" proves the setting
+moved and that the port was reconfigured without error. RTU over TCP has no line at all.
+Real parity bits need a real serial port (--modbus-rtu /dev/ttyUSB0).
+
+    /usr/bin/python3 test_rtu_link.py PATH_TO_ambimeter
+"""
+
+import socket
+import time
+
+import serial
+
+from interop import ModbusTwin, client, main, recv_until, rtu
+
+
+def rtu_session(twin):
+    s = socket.create_connection(("127.0.0.1", twin.rtu_tcp_port), timeout=5)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def ask(sock, frame, expect, timeout=1.0):
+    sock.sendall(frame)
+    return recv_until(sock, expect, timeout)
+
+
+def wait_for_log(twin, text, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in twin.stderr():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_baud_change_then_reconnect(checks, binary):
+    with ModbusTwin(binary) as twin:
+        code, lines, err = client(binary, "rtu", twin.pty, 9600, "N", 1, "write", 0x4004, 7)
+        checks.equal("4004 = 7 answered at 9600", lines[-1].get("ok") if lines else err, True)
+        checks.equal("setting is 19200", twin.state()["settings"]["modbus_baud"], 19200)
+        checks.check("port reconfigured to 19200", wait_for_log(twin, "now 19200 baud"), twin.stderr())
+        code, lines, err = client(binary, "rtu", twin.pty, 19200, "N", 1, "read", 0x4004, 1, "write", 0x4004, 6)
+        checks.equal("read at 19200", lines[0].get("values") if lines else err, [7])
+        checks.equal("back to 9600", twin.state()["settings"]["modbus_baud"], 9600)
+        checks.check("port reconfigured to 9600", wait_for_log(twin, "now 9600 baud"), twin.stderr())
+
+
+def test_parity_change_then_reconnect(checks, binary):
+    with ModbusTwin(binary) as twin:
+        code, lines, err = client(binary, "rtu", twin.pty, 9600, "N", 1, "write", 0x4011, 3)
+        checks.equal("4011 = 3 (odd) answered", lines[-1].get("ok") if lines else err, True)
+        checks.equal("setting is odd", twin.state()["settings"]["parity"], "odd")
+        checks.check("port reconfigured (parity logical on a pty)",
+                     wait_for_log(twin, "parity odd (logical only on a pseudo-terminal)"), twin.stderr())
+        # The client cannot set odd parity on a pty (EINVAL): it reconnects without parity bits.
+        code, lines, err = client(binary, "rtu", twin.pty, 9600, "N", 1, "read", 0x4011, 1, "write", 0x4011, 2)
+        checks.equal("read after the change", lines[0].get("values") if lines else err, [3])
+        checks.equal("parity none", twin.state()["settings"]["parity"], "none")
+
+
+def test_unit_id_change_applies_after_the_reply(checks, binary):
+    with ModbusTwin(binary) as twin, rtu_session(twin) as s:
+        request = rtu(1, 0x06, 0x40, 0x03, 0x00, 0x0A)
+        checks.equal("reply from the old id 1", ask(s, request, 8), request)
+        checks.equal("unit 1 silent now", ask(s, rtu(1, 0x03, 0x40, 0x03, 0, 1), 7, 0.5), b"")
+        checks.equal("unit 10 answers", ask(s, rtu(10, 0x03, 0x40, 0x03, 0, 1), 7), rtu(10, 0x03, 2, 0, 10))
+
+
+def test_broadcast_and_other_units(checks, binary):
+    with ModbusTwin(binary) as twin, rtu_session(twin) as s:
+        checks.equal("broadcast write: no reply", ask(s, rtu(0, 0x06, 0x40, 0x32, 0, 1), None, 0.5), b"")
+        checks.equal("broadcast write executed", twin.state()["settings"]["screen_direction"], 1)
+        checks.equal("broadcast read: ignored", ask(s, rtu(0, 0x03, 0x40, 0x32, 0, 1), None, 0.5), b"")
+        checks.equal("unit 5: ignored", ask(s, rtu(5, 0x06, 0x40, 0x32, 0, 0), None, 0.5), b"")
+        checks.equal("unit 5 changed nothing", twin.state()["settings"]["screen_direction"], 1)
+        checks.equal("unit 1 still answered", ask(s, rtu(1, 0x03, 0x40, 0x32, 0, 1), 7), rtu(1, 0x03, 2, 0, 1))
+
+
+def test_unit0_quirk_answers_broadcast_reads(checks, binary):
+    with ModbusTwin(binary, "--quirk", "unit0", "--quirk", "fc04") as twin, rtu_session(twin) as s:
+        checks.equal("ready lists the quirks", twin.ready["quirks"], ["fc04", "unit0"])
+        checks.equal("unit 0 read answered", ask(s, rtu(0, 0x03, 0x40, 0x03, 0, 1), 7), rtu(1, 0x03, 2, 0, 1))
+        checks.equal("FC 04 answered like 03", ask(s, rtu(1, 0x04, 0x40, 0x03, 0, 1), 7), rtu(1, 0x04, 2, 0, 1))
+
+
+def timed_read(port, count):
+    """Seconds from sending a read of `count` registers to its whole reply, and the reply."""
+    with serial.Serial(port, 9600, timeout=3) as tty:
+        tty.reset_input_buffer()
+        started = time.monotonic()
+        tty.write(rtu(1, 0x03, 0x60, 0x00, 0, count))
+        reply = tty.read(5 + 2 * count)
+        return time.monotonic() - started, reply
+
+
+def test_pacing(checks, binary):
+    with ModbusTwin(binary, rtu_over_tcp=False) as twin:
+        elapsed, reply = timed_read(twin.pty, 125)
+        checks.equal("unpaced reply complete", len(reply), 255)
+        checks.check("unpaced reply at once", elapsed < 0.2, f"{elapsed:.3f} s")
+    with ModbusTwin(binary, "--rtu-pacing", rtu_over_tcp=False) as twin:
+        elapsed, reply = timed_read(twin.pty, 125)
+        line_time = 255 * 11 / 9600  # 292 ms
+        checks.equal("paced reply complete", len(reply), 255)
+        checks.check("paced at 9600 baud", line_time * 0.9 < elapsed < line_time * 3, f"{elapsed:.3f} s")
+
+
+if __name__ == "__main__":
+    main("interop rtu link", [
+        ("a baud change applies after the reply; the client reconnects at the new rate",
+         test_baud_change_then_reconnect),
+        ("a parity change applies after the reply", test_parity_change_then_reconnect),
+        ("a unit id change applies after the reply", test_unit_id_change_applies_after_the_reply),
+        ("broadcasts are executed silently, other units ignored", test_broadcast_and_other_units),
+        ("quirks unit0 and fc04", test_unit0_quirk_answers_broadcast_reads),
+        ("--rtu-pacing sends at the baud rate", test_pacing),
+    ])
