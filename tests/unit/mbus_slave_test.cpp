@@ -1,0 +1,240 @@
+// The M-bus slave state machine: addressing (primary, test, broadcast, selected), FCB
+// repeats and the access number, selection by secondary address with wildcards, SND_NKE,
+// REQ_UD1, application reset, baud switching, and silence for everything it must ignore.
+#include <gtest/gtest.h>
+
+#include "mbus_test_support.hpp"
+
+namespace ambi {
+namespace {
+
+using namespace mbus_test;
+
+constexpr std::size_t kAccessAt = 15;  // 68 L L 68 C A CI | ID(4) MAN(2) VER MED | ACCESS
+constexpr std::size_t kStatusAt = 16;
+
+bool is_rsp_ud(const Bytes& reply, std::uint8_t address) {
+  return reply.size() > kStatusAt && reply[0] == 0x68 && reply[4] == 0x08 && reply[5] == address &&
+         reply[6] == 0x72;
+}
+
+/// A bus whose meter is at 01 with secondary address 13070001 (the manual's selection).
+Bus manual_bus(MbusQuirks quirks = {}) {
+  Bus bus = Bus::at(1, quirks);
+  EXPECT_TRUE(bus.meter.apply(SetMbusSecondaryId{0x13070001}, kMbus).has_value());
+  return bus;
+}
+
+// | 10 | REQ_UD2 5B | A 01 | → | 68 L L 68 | RSP_UD 08 | A 01 | CI 72 | ... access 01 |
+TEST(MbusSlave, AnswersReqUd2WithRspUd) {
+  Bus bus = Bus::at(1);
+  const Bytes reply = bus.send("10 5B 01").reply;
+  ASSERT_TRUE(is_rsp_ud(reply, 0x01));
+  EXPECT_EQ(reply[kAccessAt], 1);
+  EXPECT_EQ(reply[kStatusAt], 0);
+  EXPECT_EQ(bus.slave.access_number(), 1);
+}
+
+TEST(MbusSlave, RepeatsTheLastAnswerWhenTheFcbIsNotToggled) {
+  Bus bus = Bus::at(1);
+  const Bytes first = bus.send("10 7B 01").reply;
+  LoadInput load;
+  load.phases[0] = {230.0, 10.0, 0.0};
+  ASSERT_TRUE(bus.meter.set_load(load).has_value());
+  EXPECT_EQ(bus.send("10 7B 01").reply, first);  // same FCB: the master lost the answer
+  const Bytes fresh = bus.send("10 5B 01").reply;  // toggled: new data
+  EXPECT_EQ(fresh[kAccessAt], 2);
+  EXPECT_NE(fresh, first);
+  EXPECT_EQ(bus.send("10 7B 01").reply[kAccessAt], 3);
+}
+
+TEST(MbusSlave, AnyOtherTelegramEndsTheRepeat) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("10 7B 01").reply[kAccessAt], 1);
+  EXPECT_EQ(bus.send("10 40 01").reply, kAck);
+  EXPECT_EQ(bus.send("10 7B 01").reply[kAccessAt], 2);
+  EXPECT_EQ(bus.send("10 7A 01").reply, kAck);
+  EXPECT_EQ(bus.send("10 7B 01").reply[kAccessAt], 3);
+}
+
+TEST(MbusSlave, IgnoreFcbQuirkAnswersFreshDataEveryTime) {
+  Bus bus = Bus::at(1, MbusQuirks{.ignore_fcb = true});
+  EXPECT_EQ(bus.send("10 5B 01").reply[kAccessAt], 1);
+  EXPECT_EQ(bus.send("10 5B 01").reply[kAccessAt], 2);
+}
+
+TEST(MbusSlave, AccessNumberWrapsFrom255ToZero) {
+  Bus bus = Bus::at(1);
+  for (int i = 1; i <= 255; ++i) {
+    ASSERT_EQ(bus.send(i % 2 == 1 ? "10 7B 01" : "10 5B 01").reply[kAccessAt], i);
+  }
+  EXPECT_EQ(bus.send("10 5B 01").reply[kAccessAt], 0);
+}
+
+// | 10 | REQ_UD1 5A / 7A | A | → E5: the meter has no alarm (class 1) data
+TEST(MbusSlave, AnswersReqUd1WithAck) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("10 5A 01").reply, kAck);
+  EXPECT_EQ(bus.send("10 7A 01").reply, kAck);
+  EXPECT_EQ(bus.slave.access_number(), 0);
+}
+
+TEST(MbusSlave, TestAddressAlwaysAnswersFromThePrimaryAddress) {
+  Bus bus = Bus::at(7);
+  EXPECT_TRUE(is_rsp_ud(bus.send("10 5B FE").reply, 0x07));
+  EXPECT_EQ(bus.send("68 08 08 68 53 FE 51 09 7C 01 54 02").reply, kAck);
+  EXPECT_EQ(bus.meter.tariff(), 2);
+}
+
+TEST(MbusSlave, BroadcastExecutesButNeverAnswers) {
+  Bus bus = Bus::at(1);
+  EXPECT_TRUE(bus.send("68 08 08 68 53 FF 51 09 7C 01 54 02").reply.empty());
+  EXPECT_EQ(bus.meter.tariff(), 2);
+  EXPECT_TRUE(bus.send("10 5B FF").reply.empty());
+  EXPECT_EQ(bus.slave.access_number(), 0);
+  EXPECT_EQ(bus.send("68 03 03 68 53 FF BD"), (MbusExchange{{}, 9600}));
+  EXPECT_EQ(bus.meter.settings().mbus_baud, 9600U);
+}
+
+TEST(MbusSlave, IgnoresOtherAddresses) {
+  Bus bus = Bus::at(1);
+  EXPECT_TRUE(bus.send("10 5B 02").reply.empty());
+  EXPECT_TRUE(bus.send("10 40 FB").reply.empty());
+  EXPECT_TRUE(bus.send("68 08 08 68 53 02 51 09 7C 01 54 02").reply.empty());
+  EXPECT_EQ(bus.meter.tariff(), 1);
+}
+
+TEST(MbusSlave, FdReachesTheMeterOnlyWhileSelected) {
+  Bus bus = manual_bus();
+  EXPECT_TRUE(bus.send("10 5B FD").reply.empty());
+  EXPECT_TRUE(bus.send("10 40 FD").reply.empty());
+  EXPECT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
+  EXPECT_TRUE(is_rsp_ud(bus.send("10 7B FD").reply, 0x01));
+  EXPECT_EQ(bus.send("68 08 08 68 53 FD 51 09 7C 01 54 03").reply, kAck);
+  EXPECT_EQ(bus.meter.tariff(), 3);
+}
+
+// | 10 | SND_NKE 40 | FD | → E5, deselected: FD no longer reaches the meter
+TEST(MbusSlave, SndNkeDeselects) {
+  Bus bus = manual_bus();
+  ASSERT_EQ(bus.send("68 0B 0B 68 73 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
+  EXPECT_EQ(bus.send("10 40 FD").reply, kAck);
+  EXPECT_FALSE(bus.slave.selected());
+  EXPECT_TRUE(bus.send("10 5B FD").reply.empty());
+}
+
+TEST(MbusSlave, SndNkeToThePrimaryAddressDeselectsToo) {
+  Bus bus = manual_bus();
+  ASSERT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
+  EXPECT_EQ(bus.send("10 40 01").reply, kAck);
+  EXPECT_FALSE(bus.slave.selected());
+}
+
+TEST(MbusSlave, SelectionAcceptsWildcards) {
+  const std::string_view masks[] = {
+      "FF FF FF FF FF FF FF FF",  // everything
+      "01 00 07 13 FF FF FF FF",  // ID only
+      "F1 F0 0F 1F CD 25 01 02",  // single digits
+      "FF FF FF FF CD 25 FF 02",  // manufacturer and medium
+  };
+  for (const std::string_view mask : masks) {
+    Bus bus = manual_bus();
+    EXPECT_EQ(bus.send(std::string("68 0B 0B 68 53 FD 52 ") + std::string(mask)).reply, kAck) << mask;
+    EXPECT_TRUE(bus.slave.selected()) << mask;
+  }
+}
+
+TEST(MbusSlave, ANonMatchingSelectionDeselectsSilently) {
+  const std::string_view others[] = {
+      "02 00 07 13 CD 25 01 02",  // ID
+      "F2 FF FF FF FF FF FF FF",  // ID digit behind a wildcard
+      "01 00 07 13 CD 26 01 02",  // manufacturer
+      "01 00 07 13 CD 25 02 02",  // version
+      "01 00 07 13 CD 25 01 03",  // medium
+  };
+  for (const std::string_view other : others) {
+    Bus bus = manual_bus();
+    ASSERT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
+    EXPECT_TRUE(bus.send(std::string("68 0B 0B 68 53 FD 52 ") + std::string(other)).reply.empty()) << other;
+    EXPECT_FALSE(bus.slave.selected()) << other;
+  }
+}
+
+TEST(MbusSlave, MalformedSelectionChangesNothing) {
+  Bus bus = manual_bus();
+  ASSERT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
+  EXPECT_TRUE(bus.send("68 0A 0A 68 53 FD 52 01 00 07 13 CD 25 01").reply.empty());  // 7 bytes
+  EXPECT_TRUE(bus.send("68 0B 0B 68 53 01 52 01 00 07 13 CD 25 01 02").reply.empty());  // not FD
+  EXPECT_TRUE(bus.slave.selected());
+}
+
+TEST(MbusSlave, SelectionFollowsAChangedSecondaryAddress) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("68 0B 0B 68 53 FD 52 46 02 02 19 CD 25 01 02").reply, kAck);  // the serial
+  EXPECT_EQ(bus.send("68 09 09 68 53 FD 51 0C 79 15 01 23 45").reply, kAck);
+  EXPECT_TRUE(bus.send("68 0B 0B 68 53 FD 52 46 02 02 19 CD 25 01 02").reply.empty());
+  EXPECT_EQ(bus.send("68 0B 0B 68 53 FD 52 15 01 23 45 CD 25 01 02").reply, kAck);
+}
+
+// | 68 03 03 68 | 53 | 01 | CI 50 | → E5 (with or without a sub-code)
+TEST(MbusSlave, AcknowledgesAnApplicationReset) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("68 03 03 68 53 01 50").reply, kAck);
+  EXPECT_EQ(bus.send("68 04 04 68 53 01 50 00").reply, kAck);
+  EXPECT_TRUE(bus.send("68 05 05 68 53 01 50 00 00").reply.empty());
+}
+
+TEST(MbusSlave, BaudSwitchToTheRateInForceChangesNothing) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("68 03 03 68 53 01 BB"), (MbusExchange{kAck, std::nullopt}));
+}
+
+TEST(MbusSlave, IgnoresBaudRatesTheMeterDoesNotHave) {
+  Bus bus = Bus::at(1);
+  EXPECT_TRUE(bus.send("68 03 03 68 53 01 BE").reply.empty());  // 19200
+  EXPECT_TRUE(bus.send("68 03 03 68 53 01 BF").reply.empty());  // 38400
+  EXPECT_TRUE(bus.send("68 04 04 68 53 01 BD 00").reply.empty());  // not a control frame
+  EXPECT_EQ(bus.meter.settings().mbus_baud, 2400U);
+}
+
+TEST(MbusSlave, IgnoresUnknownFunctionsAndFormats) {
+  Bus bus = Bus::at(1);
+  EXPECT_TRUE(bus.send("10 4B 01").reply.empty());                 // REQ_UD2 without FCV
+  EXPECT_TRUE(bus.send("10 53 01").reply.empty());                 // SND_UD as a short frame
+  EXPECT_TRUE(bus.send("68 03 03 68 5B 01 72").reply.empty());     // REQ_UD2 as a control frame
+  EXPECT_TRUE(bus.send("68 03 03 68 53 01 55").reply.empty());     // unknown CI
+  EXPECT_TRUE(bus.send("68 03 03 68 08 01 72").reply.empty());     // a slave's RSP_UD
+  EXPECT_TRUE(bus.send(hex("E5")).reply.empty());
+}
+
+TEST(MbusSlave, BadTelegramsGetSilence) {
+  Bus bus = Bus::at(1);
+  MbusFramer framer;
+  framer.push(hex("10 5B 01 5D 16  68 08 08 68 53 01 51 09 7C 01 54 02 00 16  68 08 07 68"));
+  for (MbusEvent e = framer.poll(); !std::holds_alternative<MbusNeedMore>(e); e = framer.poll()) {
+    EXPECT_TRUE(std::holds_alternative<MbusDiscard>(e));
+  }
+  EXPECT_EQ(bus.meter.tariff(), 1);
+}
+
+TEST(MbusSlave, StoppedMeterStillAnswersReadsWithStatusError) {
+  PersistentState state;
+  state.settings.mbus_id = 1;
+  Bus bus{Meter(state, error_bit::both_copies_bad), MbusSlave{}};
+  const Bytes reply = bus.send("10 5B 01").reply;
+  ASSERT_TRUE(is_rsp_ud(reply, 0x01));
+  EXPECT_EQ(reply[kStatusAt], 0x02);
+  EXPECT_EQ(bus.send("10 40 01").reply, kAck);
+}
+
+TEST(MbusSlave, ServesBackToBackTelegramsInOrder) {
+  Bus bus = manual_bus();
+  const Bytes stream = cat(telegram("10 40 FF"), telegram("68 0B 0B 68 53 FD 52 01 00 07 13 FF FF FF FF"),
+                           telegram("68 08 08 68 53 FD 51 09 7C 01 54 04"), telegram("10 40 FD"));
+  EXPECT_EQ(bus.send(stream).reply, hex("E5 E5 E5"));
+  EXPECT_EQ(bus.meter.tariff(), 4);
+  EXPECT_FALSE(bus.slave.selected());
+}
+
+}  // namespace
+}  // namespace ambi
