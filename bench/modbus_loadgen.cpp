@@ -2,7 +2,10 @@
 // `count` holding registers at `address`. Prints one JSON line: transactions/s, p50/p99
 // latency (µs, from a request's send to its reply), errors. Raw sockets + epoll, one thread.
 //
-//   modbus_loadgen HOST PORT CONNS DEPTH SECONDS [ADDRESS=0x5002] [COUNT=2] [UNIT=1]
+//   modbus_loadgen [--send-each] HOST PORT CONNS DEPTH SECONDS [ADDRESS=0x5002] [COUNT=2] [UNIT=1]
+//
+// The requests that replace the replies of one read leave in one send (as a pipelining
+// client sends them); --send-each sends every request on its own (one syscall each).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,11 +33,12 @@ struct Connection {
   std::vector<std::uint8_t> rx;
 };
 
-std::vector<std::uint8_t> request(std::uint16_t tid, std::uint8_t unit, std::uint16_t address,
-                                  std::uint16_t count) {
-  return {static_cast<std::uint8_t>(tid >> 8), static_cast<std::uint8_t>(tid), 0, 0, 0, 6, unit, 3,
-          static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address),
-          static_cast<std::uint8_t>(count >> 8), static_cast<std::uint8_t>(count)};
+void append_request(std::vector<std::uint8_t>& out, std::uint16_t tid, std::uint8_t unit, std::uint16_t address,
+                    std::uint16_t count) {
+  const std::uint8_t bytes[] = {static_cast<std::uint8_t>(tid >> 8), static_cast<std::uint8_t>(tid), 0, 0, 0, 6,
+                                unit, 3, static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address),
+                                static_cast<std::uint8_t>(count >> 8), static_cast<std::uint8_t>(count)};
+  out.insert(out.end(), bytes, bytes + sizeof bytes);
 }
 
 int connect_to(const char* host, int port) {
@@ -65,6 +69,12 @@ bool send_all(int fd, const std::vector<std::uint8_t>& bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool send_each = false;
+  if (argc > 1 && std::string(argv[1]) == "--send-each") {
+    send_each = true;
+    --argc;
+    ++argv;
+  }
   if (argc < 6) {
     std::fprintf(stderr, "usage: %s HOST PORT CONNS DEPTH SECONDS [ADDRESS] [COUNT] [UNIT]\n", argv[0]);
     return 2;
@@ -89,13 +99,25 @@ int main(int argc, char** argv) {
   std::vector<std::uint32_t> latencies_us;
   latencies_us.reserve(1 << 22);
   std::uint64_t errors = 0;
+  // Requests for one connection are queued in `tx` and leave in one send (a pipelining
+  // client answers a batch of replies with a batch of requests).
+  std::vector<std::uint8_t> tx;
   const auto issue = [&](Connection& c) {
     c.in_flight.push_back(Clock::now());
-    if (!send_all(c.fd, request(c.next_tid++, unit, address, count))) ++errors;
+    append_request(tx, c.next_tid++, unit, address, count);
+    if (send_each && !send_all(c.fd, tx)) ++errors;
+    if (send_each) tx.clear();
+  };
+  const auto send_queued = [&](Connection& c) {
+    if (!tx.empty() && !send_all(c.fd, tx)) ++errors;
+    tx.clear();
   };
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  for (auto& c : pool) for (int d = 0; d < depth; ++d) issue(c);
+  for (auto& c : pool) {
+    for (int d = 0; d < depth; ++d) issue(c);
+    send_queued(c);
+  }
 
   std::vector<epoll_event> events(static_cast<std::size_t>(conns));
   std::uint8_t buf[65536];
@@ -120,6 +142,7 @@ int main(int argc, char** argv) {
         if (now < deadline) issue(c);
       }
       c.rx.erase(c.rx.begin(), c.rx.begin() + static_cast<std::ptrdiff_t>(off));
+      send_queued(c);
     }
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();

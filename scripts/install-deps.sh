@@ -18,6 +18,10 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# npm fetches libmbus (the npm package node-mbus ships its C sources) for the M-bus interop
+# tests (tests/interop/build_libmbus.sh). A nodejs from another source may bundle npm.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}" >&2
   sudo_cmd=()

@@ -52,6 +52,15 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option("--modbus-idle-timeout", o.modbus_idle_timeout_s,
                   "Wall seconds after which a silent Modbus TCP connection is closed")
       ->capture_default_str();
+  run->add_option("--mbus-tcp", o.mbus_tcp,
+                  "ADDR:PORT of the M-bus over TCP server (port 0 picks a free one), or off")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--mbus-serial", [&o](const std::string& v) { o.mbus_serial = v; },
+      "M-bus on a serial DEVICE (8E1), or pty:PATH to create a pseudo-terminal linked at PATH");
+  run->add_option("--mbus-quirk", o.mbus_quirks, "M-bus field behaviour beyond the standard: ignore-fcb (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   return run;
 }
 

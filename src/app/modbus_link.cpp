@@ -78,6 +78,7 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
   }
   if (action == UnitAction::ignore) return {};
   RtuExchange exchange;
+  context_.twin.begin_modbus();
   context_.twin.serve_modbus([&](Meter& m) { exchange = serve_rtu(m, frame, context_.quirks); });
   if (context_.trace != nullptr && exchange.reply.size() >= 3) {
     const auto reply = std::span<const std::uint8_t>(exchange.reply);

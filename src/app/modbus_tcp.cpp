@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
@@ -22,9 +23,13 @@ namespace {
 /// Wait before accepting again after an accept error (e.g. out of file descriptors).
 constexpr std::chrono::milliseconds kAcceptRetry{100};
 
-/// One Modbus TCP client: read, serve every complete request in order, write the replies,
-/// read again. A header that cannot be Modbus ends the connection after the replies
-/// already due.
+/// Replies waiting beyond this stop the reading until the client takes them.
+constexpr std::size_t kMaxQueuedReply = 64 * 1024;
+
+/// One Modbus TCP client: every read serves all the complete requests it brought, in order,
+/// and their replies leave in one send, written at once when the socket takes them; reading
+/// goes on while a reply waits for the socket. A header that cannot be Modbus ends the
+/// connection after the replies already due.
 class MbapSession : public Connection, public std::enable_shared_from_this<MbapSession> {
  public:
   MbapSession(tcp::socket socket, ModbusContext& context, TraceSource source, std::chrono::milliseconds idle)
@@ -32,6 +37,8 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
         idle_timer_(socket_.get_executor()), idle_(idle) {}
 
   void start() {
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
     watch_idle(idle_timer_, idle_, shared_from_this());
     read();
   }
@@ -49,28 +56,47 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
 
  private:
   void read() {
+    reading_ = true;
     socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->reading_ = false;
       self->on_read(ec, n);
     });
   }
 
   void on_read(error_code ec, std::size_t n) {
     if (closed_) return;
+    if (ec == asio::error::eof) {
+      ending_ = true;
+      return flush();
+    }
     if (ec) return close();
     touch();
     const auto bytes = std::span<const std::uint8_t>(buffer_).first(n);
     framer_.push(bytes);
-    bool broken = false;
+    serve_all(bytes);
+    flush();
+    // Reading again after the other ready connections are served gives this client time to
+    // send its next requests: asio's first (speculative) read then finds them.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->resume(); });
+  }
+
+  /// Reads again unless the connection is ending or too many replies wait.
+  void resume() {
+    if (!reading_ && !closed_ && !ending_ && out_.size() < kMaxQueuedReply) read();
+  }
+
+  void serve_all(std::span<const std::uint8_t> bytes) {
+    bool begun = false;
     for (MbapEvent event = framer_.poll(); !std::holds_alternative<MbapNeedMore>(event); event = framer_.poll()) {
       if (const auto* error = std::get_if<MbapError>(&event)) {
         trace_error(bytes, *error);
-        broken = true;
-        break;
+        ending_ = true;
+        return;
       }
+      if (!begun) context_.twin.begin_modbus();
+      begun = true;
       serve(std::get<MbapFrame>(event));
     }
-    if (out_.empty()) return broken ? close() : read();
-    write(broken);
   }
 
   void serve(const MbapFrame& frame) {
@@ -97,17 +123,30 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
                           fmt::format("{} ({}): connection closed", to_string(error.reason), error.value));
   }
 
-  void write(bool then_close) {
+  /// Sends the queued replies: at once as far as the socket takes them, the rest when it
+  /// can. Closes an ending connection once everything due has left.
+  void flush() {
+    if (writing_ || closed_) return;
+    if (!out_.empty()) {
+      error_code ec;
+      const std::size_t sent = socket_.write_some(asio::buffer(out_), ec);
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+      out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent));
+    }
+    if (out_.empty()) {
+      if (ending_) close();
+      return;
+    }
     writing_ = true;
     sending_.swap(out_);
     out_.clear();
-    asio::async_write(socket_, asio::buffer(sending_),
-                      [self = shared_from_this(), then_close](error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        self->sending_.clear();
-                        if (ec || then_close) return self->close();
-                        self->read();
-                      });
+    asio::async_write(socket_, asio::buffer(sending_), [self = shared_from_this()](error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->sending_.clear();
+      if (ec) return self->close();
+      self->flush();
+      self->resume();
+    });
   }
 
   [[nodiscard]] std::int64_t sim_ms() const { return context_.twin.meter().now_ms(); }
@@ -118,10 +157,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   asio::steady_timer idle_timer_;
   std::chrono::milliseconds idle_;
   MbapFramer framer_;
-  std::array<std::uint8_t, 1024> buffer_{};
-  std::vector<std::uint8_t> out_;
-  std::vector<std::uint8_t> sending_;
+  std::array<std::uint8_t, 8192> buffer_{};
+  std::vector<std::uint8_t> out_;      ///< replies not yet handed to the socket
+  std::vector<std::uint8_t> sending_;  ///< replies the pending async write is sending
+  bool reading_ = false;
   bool writing_ = false;
+  bool ending_ = false;  ///< a bad header or the client's end arrived: close once flushed
 };
 
 std::string_view transport_name(TcpFraming framing) {

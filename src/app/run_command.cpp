@@ -14,6 +14,8 @@
 
 #include "app/http_api.hpp"
 #include "app/log.hpp"
+#include "app/mbus_serial_port.hpp"
+#include "app/mbus_tcp.hpp"
 #include "app/modbus_rtu_port.hpp"
 #include "app/modbus_tcp.hpp"
 #include "app/run_config.hpp"
@@ -139,8 +141,44 @@ Json modbus_ready_json(const ModbusFaces& faces, const RunConfig& config) {
               {"quirks", std::move(quirks)}};
 }
 
+/// The M-bus faces of a run (docs/mbus-transports.md), open for as long as it lasts.
+struct MbusFaces {
+  std::unique_ptr<MbusTcpServer> tcp;
+  std::unique_ptr<MbusSerialPort> serial;
+};
+
+/// Opens the M-bus TCP server and serial port configured (traced into `context.trace`).
+std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig& config, MbusContext& context,
+                                          MbusFaces& faces) {
+  if (config.mbus_tcp) {
+    const ModbusTcpLimits limits{64, config.modbus_idle_timeout};
+    auto server = MbusTcpServer::listen(io, *config.mbus_tcp, context, limits, "--mbus-tcp");
+    if (!server) return std::unexpected(UsageError{server.error()});
+    faces.tcp = std::move(*server);
+    if (!faces.tcp->local_endpoint().address().is_loopback()) {
+      log_line("warning: M-bus listens on {}; M-bus has no authentication: anyone who can reach it can "
+               "change the meter's settings", endpoint_string(faces.tcp->local_endpoint()));
+    }
+  }
+  if (config.mbus_serial) {
+    auto port = MbusSerialPort::open(io, *config.mbus_serial, context);
+    if (!port) return std::unexpected(UsageError{port.error()});
+    faces.serial = std::move(*port);
+  }
+  return {};
+}
+
+/// The ready line's M-bus members (null when off).
+Json mbus_ready_json(const MbusFaces& faces, const RunConfig& config) {
+  Json quirks = Json::array();
+  if (config.mbus_quirks.ignore_fcb) quirks.push_back("ignore-fcb");
+  return Json{{"mbus_tcp", faces.tcp ? Json(endpoint_string(faces.tcp->local_endpoint())) : Json()},
+              {"mbus_serial", faces.serial ? Json(fs::absolute(faces.serial->path()).string()) : Json()},
+              {"mbus_quirks", std::move(quirks)}};
+}
+
 void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound, bool fresh,
-                 const ModbusFaces& faces) {
+                 const ModbusFaces& faces, const MbusFaces& mbus) {
   const Meter& m = twin.meter();
   Json ready{{"event", "ready"},
                    {"pid", ::getpid()},
@@ -157,6 +195,7 @@ void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp:
                    {"scenario", twin.scenario_json()},
                    {"endpoints", endpoints_json()}};
   ready.update(modbus_ready_json(faces, config));
+  ready.update(mbus_ready_json(mbus, config));
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }
@@ -224,6 +263,9 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   ModbusContext context{twin, config.quirks, nullptr};
   ModbusFaces faces;
   if (auto ok = open_modbus(io, config, context, faces); !ok) return std::unexpected(ok.error());
+  MbusContext mbus_context{twin, MbusSlave(config.mbus_quirks), context.trace};
+  MbusFaces mbus;
+  if (auto ok = open_mbus(io, config, mbus_context, mbus); !ok) return std::unexpected(ok.error());
   twin.set_bluetooth(config.bluetooth);
   twin.restart_clock();
   twin.set_power(true);
@@ -232,7 +274,7 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto bound = (*server)->local_endpoint();
   warn_about(twin, config, bound, faces);
-  print_ready(twin, config, bound, fresh, faces);
+  print_ready(twin, config, bound, fresh, faces, mbus);
   return serve(io, signals, twin, config);
 }
 

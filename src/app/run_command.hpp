@@ -30,6 +30,9 @@ struct RunOptions {
   std::optional<std::string> trace;
   std::vector<std::string> quirks;
   double modbus_idle_timeout_s = 60.0;
+  std::string mbus_tcp = "127.0.0.1:5021";
+  std::optional<std::string> mbus_serial;
+  std::vector<std::string> mbus_quirks;
 };
 
 /// Exit codes: 0 after SIGINT/SIGTERM (state saved), 2 for a user error (one line on stderr

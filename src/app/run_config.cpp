@@ -118,7 +118,7 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
     c.modbus_tcp = *endpoint;
   }
   if (o.rtu_over_tcp) {
-    auto endpoint = parse_listen_address(*o.rtu_over_tcp, "--rtu-over-tcp", "127.0.0.1:5021");
+    auto endpoint = parse_listen_address(*o.rtu_over_tcp, "--rtu-over-tcp", "127.0.0.1:5022");
     if (!endpoint) return Error(endpoint.error());
     c.rtu_over_tcp = *endpoint;
   }
@@ -141,6 +141,36 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
   c.modbus_idle_timeout = std::chrono::milliseconds(
       std::max<std::int64_t>(1, static_cast<std::int64_t>(o.modbus_idle_timeout_s * 1000.0)));
   return resolve_quirks(o, c);
+}
+
+/// The M-bus quirk switches (`--mbus-quirk`, repeatable).
+struct MbusQuirkName {
+  std::string_view name;
+  bool MbusQuirks::*flag;
+};
+constexpr std::array<MbusQuirkName, 1> kMbusQuirks{{{"ignore-fcb", &MbusQuirks::ignore_fcb}}};
+
+std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c) {
+  if (o.mbus_tcp != "off") {
+    auto endpoint = parse_listen_address(o.mbus_tcp, "--mbus-tcp", "127.0.0.1:5021 or off");
+    if (!endpoint) return Error(endpoint.error());
+    c.mbus_tcp = *endpoint;
+  }
+  if (o.mbus_serial) {
+    const bool pty = o.mbus_serial->starts_with("pty:");
+    const std::string path = pty ? o.mbus_serial->substr(4) : *o.mbus_serial;
+    if (path.empty()) return Error("--mbus-serial needs a serial device like /dev/ttyUSB1, or pty:PATH like pty:/tmp/ttyMBUS");
+    c.mbus_serial = RtuPortSpec{path, pty};
+  }
+  for (const std::string& name : o.mbus_quirks) {
+    const auto it = std::find_if(kMbusQuirks.begin(), kMbusQuirks.end(),
+                                 [&](const MbusQuirkName& q) { return q.name == name; });
+    if (it == kMbusQuirks.end()) {
+      return Error(fmt::format("bad --mbus-quirk \"{}\": use ignore-fcb (answer every REQ_UD2 with fresh data)", name));
+    }
+    c.mbus_quirks.*(it->flag) = true;
+  }
+  return {};
 }
 
 }  // namespace
@@ -211,6 +241,7 @@ std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
   c.factory_reset = o.factory_reset;
   c.bluetooth = o.bluetooth;
   if (auto ok = resolve_modbus(o, c); !ok) return Error(ok.error());
+  if (auto ok = resolve_mbus(o, c); !ok) return Error(ok.error());
   return c;
 }
 

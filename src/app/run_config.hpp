@@ -14,6 +14,7 @@
 #include "app/modbus_rtu_port.hpp"
 #include "app/run_command.hpp"
 #include "core/load.hpp"
+#include "core/mbus_slave.hpp"
 #include "core/modbus_pdu.hpp"
 #include "core/profile.hpp"
 
@@ -39,6 +40,9 @@ struct RunConfig {
   std::optional<std::filesystem::path> trace;
   ModbusQuirks quirks{};
   std::chrono::milliseconds modbus_idle_timeout{60'000};
+  std::optional<boost::asio::ip::tcp::endpoint> mbus_tcp;  ///< none with `--mbus-tcp off`
+  std::optional<RtuPortSpec> mbus_serial;                  ///< device or pty:PATH
+  MbusQuirks mbus_quirks{};
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".

@@ -113,14 +113,10 @@ Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
   return ok;
 }
 
-void Twin::serve_modbus(const std::function<void(Meter&)>& serve) {
+void Twin::begin_modbus() {
   sync();
   communication_until_ = SimClock::WallClock::now() + kCommunicationHold;
   meter_.set_communication_active(true);
-  const std::uint64_t revision = meter_.settings_revision();
-  const PersistentState before = meter_.state();
-  serve(meter_);
-  if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
 }
 
 Json Twin::time_json() const {
@@ -141,6 +137,26 @@ Json Twin::state_json() const {
   j["scenario"] = scenario_json();
   j.update(meter_to_json(meter_));
   return j;
+}
+
+// ---- M-bus (docs/mbus-transports.md) ----
+
+MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
+  sync();
+  const bool selected_before = slave.selected();
+  const std::uint64_t revision = meter_.settings_revision();
+  const PersistentState before = meter_.state();
+  const std::uint8_t own = meter_.settings().mbus_id;
+  MbusExchange exchange = slave.serve(meter_, frame);
+  const bool addressed = frame.kind != MbusFrameKind::single &&
+                         (frame.a == own || frame.a == mbus_address::test || frame.a == mbus_address::broadcast ||
+                          (frame.a == mbus_address::selected && (selected_before || slave.selected())));
+  if (addressed) {
+    communication_until_ = SimClock::WallClock::now() + kCommunicationHold;
+    meter_.set_communication_active(true);
+  }
+  if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
+  return exchange;
 }
 
 }  // namespace ambi

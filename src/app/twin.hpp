@@ -5,14 +5,15 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "app/clock.hpp"
 #include "app/request_json.hpp"
 #include "app/state_json.hpp"
 #include "app/state_store.hpp"
+#include "core/mbus_slave.hpp"
 #include "core/meter.hpp"
 #include "core/profile.hpp"
 
@@ -51,13 +52,28 @@ class Twin {
   /// Applies commands all or nothing; saves when they changed the meter.
   [[nodiscard]] Outcome<> apply(std::span<const Command> commands, const Origin& origin);
 
-  /// Serves one Modbus request addressed to the meter (manual A3): brings the meter to
-  /// now, marks communication active (status word bit 0, the LCD's telephone hook) until
-  /// `kCommunicationHold` of wall time after the last request, runs `serve` on the meter,
-  /// and saves at once when it changed a setting or the persistent state (a write).
-  void serve_modbus(const std::function<void(Meter&)>& serve);
+  /// Starts serving Modbus requests that arrived together (manual A3): brings the meter to
+  /// now and marks communication active (status word bit 0, the LCD's telephone hook) until
+  /// `kCommunicationHold` of wall time after this call. Call once per batch, before
+  /// `serve_modbus`.
+  void begin_modbus();
+  /// Serves one request addressed to the meter: runs `serve` on the meter and saves at once
+  /// when it changed a setting or the persistent state (a write). Every change a request
+  /// can make goes through `Meter::apply_all`, which bumps `settings_revision()`.
+  template <class Serve>
+  void serve_modbus(Serve&& serve) {
+    const std::uint64_t revision = meter_.settings_revision();
+    std::forward<Serve>(serve)(meter_);
+    if (meter_.settings_revision() != revision) save();
+  }
   /// How long the communication flag stays on after a request (wall time).
   static constexpr std::chrono::seconds kCommunicationHold{5};
+
+  /// Serves one M-bus telegram through `slave` (manual A2) like `serve_modbus`: brings the
+  /// meter to now, marks communication active when the telegram is addressed to the meter
+  /// (its primary address, 0xFE, 0xFF, or 0xFD while or by being selected), saves at once
+  /// when it changed a setting or the persistent state. Returns the slave's answer.
+  [[nodiscard]] MbusExchange serve_mbus(MbusSlave& slave, const MbusFrame& frame);
 
   /// GET /api/v1/state.
   [[nodiscard]] Json state_json() const;

@@ -52,7 +52,9 @@ ModbusReply read_registers(Meter& meter, Pdu pdu, const ModbusQuirks&) {
   const auto words = read_words(meter, be16(pdu, 1), count);
   if (!words) return fail(fc, ExceptionCode::illegal_data_address);
   ModbusReply reply;
-  reply.pdu = {fc, static_cast<std::uint8_t>(2 * count)};
+  reply.pdu.reserve(2 + 2 * std::size_t{count});
+  reply.pdu.push_back(fc);
+  reply.pdu.push_back(static_cast<std::uint8_t>(2 * count));
   for (const std::uint16_t w : *words) put16(reply.pdu, w);
   return reply;
 }

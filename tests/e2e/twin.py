@@ -42,6 +42,8 @@ class Twin:
         cmd = [self.binary, "run", "--http", self.http, "--state", self.state_dir] + self.args
         if not any(a.startswith("--modbus-tcp") for a in self.args):
             cmd += ["--modbus-tcp", "127.0.0.1:0"]  # not the default 5020: twins run side by side
+        if not any(a.startswith("--mbus-tcp") for a in self.args):
+            cmd += ["--mbus-tcp", "127.0.0.1:0"]  # not the default 5021: twins run side by side
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr)
         line = read_line(self.proc.stdout, timeout)

@@ -1,0 +1,98 @@
+#include "app/serial_line.hpp"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace ambi {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BaudSpeed {
+  std::uint32_t baud;
+  speed_t speed;
+};
+constexpr std::array<BaudSpeed, 10> kSpeeds{{{300, B300}, {600, B600}, {1200, B1200}, {2400, B2400},
+                                             {4800, B4800}, {9600, B9600}, {19200, B19200},
+                                             {38400, B38400}, {57600, B57600}, {115200, B115200}}};
+
+}  // namespace
+
+std::string errno_text() { return std::strerror(errno); }
+
+bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty) {
+  termios tio{};
+  if (::tcgetattr(fd, &tio) != 0) return false;
+  ::cfmakeraw(&tio);
+  tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS);
+  tio.c_cflag |= CS8 | CLOCAL | CREAD;
+  if (!pty && parity != Parity::none) tio.c_cflag |= PARENB;
+  if (!pty && parity == Parity::odd) tio.c_cflag |= PARODD;
+  tio.c_cc[VMIN] = 1;
+  tio.c_cc[VTIME] = 0;
+  speed_t speed = B9600;
+  for (const BaudSpeed& s : kSpeeds) {
+    if (s.baud == baud) speed = s.speed;
+  }
+  ::cfsetispeed(&tio, speed);
+  ::cfsetospeed(&tio, speed);
+  return ::tcsetattr(fd, TCSANOW, &tio) == 0;
+}
+
+std::expected<PseudoTerminal, std::string> create_pseudo_terminal() {
+  PseudoTerminal pty;
+  pty.master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (pty.master < 0) return std::unexpected(fmt::format("cannot create a pseudo-terminal: {}", errno_text()));
+  std::array<char, 128> name{};
+  if (::grantpt(pty.master) != 0 || ::unlockpt(pty.master) != 0 ||
+      ::ptsname_r(pty.master, name.data(), name.size()) != 0) {
+    const std::string why = errno_text();
+    ::close(pty.master);
+    return std::unexpected(fmt::format("cannot set up a pseudo-terminal: {}", why));
+  }
+  pty.slave_name = name.data();
+  pty.slave = ::open(name.data(), O_RDWR | O_NOCTTY);
+  termios tio{};
+  if (pty.slave < 0 || ::tcgetattr(pty.slave, &tio) != 0) {
+    const std::string why = errno_text();
+    ::close(pty.master);
+    if (pty.slave >= 0) ::close(pty.slave);
+    return std::unexpected(fmt::format("cannot open {}: {}", pty.slave_name, why));
+  }
+  ::cfmakeraw(&tio);
+  ::tcsetattr(pty.slave, TCSANOW, &tio);
+  return pty;
+}
+
+std::expected<void, std::string> make_pty_symlink(const fs::path& link, const std::string& target,
+                                                  std::string_view flag) {
+  std::error_code ec;
+  const auto status = fs::symlink_status(link, ec);
+  if (!ec && fs::exists(status)) {
+    if (!fs::is_symlink(status)) {
+      return std::unexpected(fmt::format("{} exists and is not a symlink; choose another path with "
+                                         "{} pty:PATH", link.string(), flag));
+    }
+    fs::remove(link, ec);
+  }
+  fs::create_symlink(target, link, ec);
+  if (ec) {
+    return std::unexpected(fmt::format("cannot create the symlink {}: {}; choose another path with "
+                                       "{} pty:PATH", link.string(), ec.message(), flag));
+  }
+  return {};
+}
+
+void remove_pty_symlink(const fs::path& link, const std::string& target) {
+  std::error_code ec;
+  if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == fs::path(target)) fs::remove(link, ec);
+}
+
+}  // namespace ambi

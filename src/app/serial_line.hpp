@@ -1,0 +1,41 @@
+#pragma once
+// What the serial ports of `ambimeter run` share (Modbus RTU and M-bus): termios set-up of
+// a device or pseudo-terminal, and the pseudo-terminal with its symlink. Linux refuses
+// PARENB on a pseudo-terminal, so there the parity is not applied.
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/settings.hpp"
+
+namespace ambi {
+
+/// Raw mode, 8 data bits, 1 stop bit, no flow control, `baud` (9600 when unknown) and
+/// `parity` (not applied when `pty`). False with errno set when termios refuses.
+[[nodiscard]] bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty);
+
+/// A pseudo-terminal: the master (the meter's side), the slave held open so the master
+/// stays readable while no client has it open, and the slave's name.
+struct PseudoTerminal {
+  int master = -1;
+  int slave = -1;
+  std::string slave_name;
+};
+/// Opens a pseudo-terminal in raw mode; the error is one line.
+[[nodiscard]] std::expected<PseudoTerminal, std::string> create_pseudo_terminal();
+
+/// Points `link` at `target`, replacing a stale symlink but no other kind of file. Errors
+/// name `flag` ("--modbus-rtu") as the option to change.
+[[nodiscard]] std::expected<void, std::string> make_pty_symlink(const std::filesystem::path& link,
+                                                                const std::string& target, std::string_view flag);
+
+/// Removes `link` when it still points to `target`.
+void remove_pty_symlink(const std::filesystem::path& link, const std::string& target);
+
+/// strerror(errno).
+[[nodiscard]] std::string errno_text();
+
+}  // namespace ambi
