@@ -132,6 +132,7 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
     if (closed_) return;
     if (ec) return fail(ec);
     touch();
+    last_rx_ = std::chrono::steady_clock::now();
     core_.received(std::span(buffer_).first(n), frames_);
     enqueue();
     silence_.expires_after(rtu_silence());
@@ -169,13 +170,24 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
       sending_ = true;
       out_ = exchange.reply;
       link_ = exchange.link;
-      if (options_.pacing) return send_byte(0);
+      if (options_.pacing) return send_after_gap();
       boost::asio::async_write(stream_, boost::asio::buffer(out_),
                                [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
                                  if (ec) return self->fail(ec);
                                  self->sent(self->out_.size());
                                });
     }
+  }
+
+  /// On a paced line the reply starts once the line has been silent for 3.5 characters
+  /// after the request's last byte, as frames must be separated (serial line V1.02 2.5.1.1).
+  void send_after_gap() {
+    const auto since = std::chrono::steady_clock::now() - last_rx_;
+    if (since >= rtu_silence()) return send_byte(0);
+    pace_.expires_after(rtu_silence() - since);
+    pace_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec && !self->closed_) self->send_byte(0);
+    });
   }
 
   void send_byte(std::size_t index) {
@@ -217,6 +229,7 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
   Stream stream_;
   RtuCore core_;
   RtuLinkOptions options_;
+  std::chrono::steady_clock::time_point last_rx_{};
   boost::asio::steady_timer silence_;
   boost::asio::steady_timer pace_;
   boost::asio::steady_timer idle_;
