@@ -4,7 +4,8 @@
 // silence, serving and tracing) and a session over any byte stream (TCP socket, serial
 // device, pseudo-terminal). M-bus is half duplex: a session reads, serves the telegrams
 // received, writes the answers, then switches the baud rate if one was asked for, and
-// reads again.
+// reads again. On a serial line the answer waits one character (11 bit times) after the
+// request (EN 13757-2) and may be paced one byte per character time.
 
 #include <array>
 #include <chrono>
@@ -77,6 +78,8 @@ class MbusLinkCore {
 /// Options of an M-bus link.
 struct MbusLinkOptions {
   std::chrono::milliseconds idle_timeout{0};                   ///< close after this silence (0: never)
+  bool turnaround = false;  ///< answer no earlier than 11 bit times after the request (serial line)
+  bool pacing = false;      ///< send one byte per character time (11 bits, 8E1)
   std::function<void(std::uint32_t)> switch_baud;              ///< once the answer asking for it has left
   std::function<void(const boost::system::error_code&)> on_error;  ///< a read or write failed
 };
@@ -87,7 +90,7 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
  public:
   MbusSession(Stream stream, MbusContext& context, TraceSource source, MbusLinkOptions options)
       : stream_(std::move(stream)), core_(context, std::move(source)), options_(std::move(options)),
-        gap_(stream_.get_executor()), idle_(stream_.get_executor()) {}
+        gap_(stream_.get_executor()), pace_(stream_.get_executor()), idle_(stream_.get_executor()) {}
 
   /// Starts reading.
   void start() {
@@ -100,6 +103,7 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
     boost::system::error_code ignored;
     stream_.close(ignored);
     gap_.cancel();
+    pace_.cancel();
     idle_.cancel();
   }
   [[nodiscard]] bool busy() const override { return writing_; }
@@ -118,6 +122,7 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
     if (ec) return fail(ec);
     touch();
     gap_.cancel();
+    line_baud_ = core_.baud();
     MbusReplies replies = core_.received(std::span(buffer_).first(n));
     if (core_.partial()) watch_gap();
     if (replies.bytes.empty() && !replies.baud) return read();
@@ -131,18 +136,46 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
     });
   }
 
+  /// Waits the turnaround on a serial line (at the rate the request came in), then sends.
   void write(MbusReplies replies) {
     writing_ = true;
     out_ = std::move(replies.bytes);
     baud_ = replies.baud;
+    if (!options_.turnaround) return send();
+    pace_.expires_after(rtu_character_time(line_baud_));
+    pace_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec && !self->closed_) self->send();
+    });
+  }
+
+  void send() {
+    if (out_.empty()) return sent();
+    if (options_.pacing) return send_byte(0);
     boost::asio::async_write(stream_, boost::asio::buffer(out_),
                              [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-                               self->writing_ = false;
                                if (ec) return self->fail(ec);
-                               if (self->baud_ && self->options_.switch_baud) self->options_.switch_baud(*self->baud_);
-                               self->baud_.reset();
-                               self->read();
+                               self->sent();
                              });
+  }
+
+  void send_byte(std::size_t index) {
+    boost::asio::async_write(
+        stream_, boost::asio::buffer(&out_[index], 1),
+        [self = this->shared_from_this(), index](boost::system::error_code ec, std::size_t) {
+          if (ec) return self->fail(ec);
+          if (index + 1 == self->out_.size()) return self->sent();
+          self->pace_.expires_after(rtu_character_time(self->line_baud_));
+          self->pace_.async_wait([self, index](boost::system::error_code tec) {
+            if (!tec && !self->closed_) self->send_byte(index + 1);
+          });
+        });
+  }
+
+  void sent() {
+    writing_ = false;
+    if (baud_ && options_.switch_baud) options_.switch_baud(*baud_);
+    baud_.reset();
+    read();
   }
 
   void fail(const boost::system::error_code& ec) {
@@ -155,10 +188,12 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
   MbusLinkCore core_;
   MbusLinkOptions options_;
   boost::asio::steady_timer gap_;
+  boost::asio::steady_timer pace_;
   boost::asio::steady_timer idle_;
   std::array<std::uint8_t, 512> buffer_{};
   std::vector<std::uint8_t> out_;
   std::optional<std::uint32_t> baud_;
+  std::uint32_t line_baud_ = 0;  ///< the rate when the request came in
   bool writing_ = false;
 };
 

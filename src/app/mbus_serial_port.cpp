@@ -81,8 +81,10 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
     return {};
   }
 
-  void start(asio::io_context& io) {
+  void start(asio::io_context& io, bool pacing) {
     MbusLinkOptions options;
+    options.turnaround = true;
+    options.pacing = pacing;
     options.switch_baud = [weak = weak_from_this()](std::uint32_t rate) {
       if (const auto self = weak.lock()) self->set_baud(rate);
     };
@@ -116,7 +118,7 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
 
 std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open(asio::io_context& io,
                                                                                  const RtuPortSpec& spec,
-                                                                                 MbusContext& context) {
+                                                                                 MbusContext& context, bool pacing) {
   auto impl = std::make_shared<Impl>(io, context, spec.path.string(), spec.pty);
   auto opened = spec.pty ? impl->attach_pty() : impl->attach_serial();
   if (!opened) return std::unexpected(opened.error());
@@ -128,7 +130,7 @@ std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open
     return std::unexpected(fmt::format("cannot configure {}: {}; check {}", spec.path.string(), why, kFlag));
   }
   impl->baud = baud;
-  impl->start(io);
+  impl->start(io, pacing);
   return std::unique_ptr<MbusSerialPort>(new MbusSerialPort(spec, std::move(impl)));
 }
 

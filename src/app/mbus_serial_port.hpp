@@ -21,9 +21,11 @@ namespace ambi {
 class MbusSerialPort {
  public:
   /// Opens the device, or creates the pseudo-terminal and its symlink (replacing a stale
-  /// symlink, refusing any other file). Errors are one line naming `--mbus-serial`.
+  /// symlink, refusing any other file). Errors are one line naming `--mbus-serial`. Answers
+  /// start 11 bit times after the request (EN 13757-2); `pacing` sends them one byte per
+  /// character time (`--mbus-pacing`).
   [[nodiscard]] static std::expected<std::unique_ptr<MbusSerialPort>, std::string> open(
-      boost::asio::io_context& io, const RtuPortSpec& spec, MbusContext& context);
+      boost::asio::io_context& io, const RtuPortSpec& spec, MbusContext& context, bool pacing = false);
 
   /// Closes the port and removes the pty symlink.
   ~MbusSerialPort();

@@ -161,7 +161,7 @@ std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig&
     }
   }
   if (config.mbus_serial) {
-    auto port = MbusSerialPort::open(io, *config.mbus_serial, context);
+    auto port = MbusSerialPort::open(io, *config.mbus_serial, context, config.mbus_pacing);
     if (!port) return std::unexpected(UsageError{port.error()});
     faces.serial = std::move(*port);
   }

@@ -32,6 +32,7 @@ struct RunOptions {
   double modbus_idle_timeout_s = 60.0;
   std::string mbus_tcp = "127.0.0.1:5021";
   std::optional<std::string> mbus_serial;
+  bool mbus_pacing = false;
   std::vector<std::string> mbus_quirks;
 };
 

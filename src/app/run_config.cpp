@@ -162,6 +162,10 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
     if (path.empty()) return Error("--mbus-serial needs a serial device like /dev/ttyUSB1, or pty:PATH like pty:/tmp/ttyMBUS");
     c.mbus_serial = RtuPortSpec{path, pty};
   }
+  if (o.mbus_pacing && !c.mbus_serial) {
+    return Error("--mbus-pacing applies to --mbus-serial only; add --mbus-serial DEVICE or pty:PATH");
+  }
+  c.mbus_pacing = o.mbus_pacing;
   for (const std::string& name : o.mbus_quirks) {
     const auto it = std::find_if(kMbusQuirks.begin(), kMbusQuirks.end(),
                                  [&](const MbusQuirkName& q) { return q.name == name; });

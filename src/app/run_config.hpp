@@ -42,6 +42,7 @@ struct RunConfig {
   std::chrono::milliseconds modbus_idle_timeout{60'000};
   std::optional<boost::asio::ip::tcp::endpoint> mbus_tcp;  ///< none with `--mbus-tcp off`
   std::optional<RtuPortSpec> mbus_serial;                  ///< device or pty:PATH
+  bool mbus_pacing = false;                                ///< with mbus_serial only
   MbusQuirks mbus_quirks{};
 };
 

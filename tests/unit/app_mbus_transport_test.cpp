@@ -80,6 +80,15 @@ TEST(MbusOptions, IgnoreFcbQuirkIsRecognised) {
   EXPECT_TRUE(resolve_run_config(o)->mbus_quirks.ignore_fcb);
 }
 
+TEST(MbusOptions, PacingNeedsTheSerialPort) {
+  RunOptions o = options();
+  o.mbus_pacing = true;
+  EXPECT_EQ(resolve_run_config(o).error(),
+            "--mbus-pacing applies to --mbus-serial only; add --mbus-serial DEVICE or pty:PATH");
+  o.mbus_serial = "pty:/tmp/ttyMBUS";
+  EXPECT_TRUE(resolve_run_config(o)->mbus_pacing);
+}
+
 TEST(MbusOptions, UnknownQuirkOrEmptyDeviceIsOneLineNamingTheFlag) {
   RunOptions o = options();
   o.mbus_quirks = {"fcb"};
