@@ -37,29 +37,10 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
     });
   }
 
-  /// Makes room under the cap by closing the connection idle the longest; false when
-  /// every connection is busy.
-  bool make_room() {
-    connections.remove_if([](const std::weak_ptr<Connection>& w) {
-      const auto c = w.lock();
-      return !c || c->closed();
-    });
-    if (connections.size() < limits.max_connections) return true;
-    std::shared_ptr<Connection> oldest;
-    for (const auto& w : connections) {
-      const auto c = w.lock();
-      if (c && !c->busy() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;
-    }
-    if (!oldest) return false;
-    oldest->close();
-    connections.remove_if([&](const std::weak_ptr<Connection>& w) { return w.lock() == oldest; });
-    return true;
-  }
-
   void admit(tcp::socket socket) {
     error_code ec;
     const auto peer = socket.remote_endpoint(ec);
-    if (ec || !make_room()) {
+    if (ec || !connections.make_room(limits.max_connections)) {
       socket.close(ec);
       return;
     }
@@ -68,7 +49,7 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
     options.idle_timeout = limits.idle_timeout;
     auto session = std::make_shared<MbusSession<tcp::socket>>(
         std::move(socket), context, TraceSource{"mbus-tcp", endpoint_string(peer)}, std::move(options));
-    connections.push_back(session);
+    connections.add(session);
     session->start();
   }
 
@@ -76,17 +57,14 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
     error_code ignored;
     if (acceptor.is_open()) acceptor.close(ignored);
     retry.cancel();
-    for (const auto& w : connections) {
-      if (const auto c = w.lock()) c->close();
-    }
-    connections.clear();
+    connections.close_all();
   }
 
   tcp::acceptor acceptor;
   asio::steady_timer retry;
   MbusContext& context;
   ModbusTcpLimits limits;
-  std::list<std::weak_ptr<Connection>> connections;
+  ConnectionPool connections;
 };
 
 std::expected<std::unique_ptr<MbusTcpServer>, std::string> MbusTcpServer::listen(

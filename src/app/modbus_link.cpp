@@ -94,4 +94,28 @@ void RtuCore::refused(const RtuFrame& frame, std::string_view reason) {
   context_.trace->error(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu), reason);
 }
 
+bool ConnectionPool::make_room(std::size_t max) {
+  connections_.remove_if([](const std::weak_ptr<Connection>& w) {
+    const auto c = w.lock();
+    return !c || c->closed();
+  });
+  if (connections_.size() < max) return true;
+  std::shared_ptr<Connection> oldest;
+  for (const auto& w : connections_) {
+    const auto c = w.lock();
+    if (c && !c->busy() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;
+  }
+  if (!oldest) return false;
+  oldest->close();
+  connections_.remove_if([&](const std::weak_ptr<Connection>& w) { return w.lock() == oldest; });
+  return true;
+}
+
+void ConnectionPool::close_all() {
+  for (const auto& w : connections_) {
+    if (const auto c = w.lock()) c->close();
+  }
+  connections_.clear();
+}
+
 }  // namespace ambi

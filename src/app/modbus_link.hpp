@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <list>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -51,6 +52,20 @@ class Connection {
 
  private:
   Clock::time_point last_activity_ = Clock::now();
+};
+
+/// The live connections of one TCP server, for the connection cap (spec decision C34).
+class ConnectionPool {
+ public:
+  void add(std::weak_ptr<Connection> connection) { connections_.push_back(std::move(connection)); }
+  /// Makes room for one more connection under `max` by closing the one idle the longest;
+  /// false when every connection is busy.
+  [[nodiscard]] bool make_room(std::size_t max);
+  /// Closes every connection (the server stops).
+  void close_all();
+
+ private:
+  std::list<std::weak_ptr<Connection>> connections_;
 };
 
 /// The RTU rules over a byte stream, without the stream: framing, routing, serving and

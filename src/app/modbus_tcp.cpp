@@ -196,29 +196,10 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
     });
   }
 
-  /// Makes room under the cap by closing the connection idle the longest; false when
-  /// every connection is busy.
-  bool make_room() {
-    connections.remove_if([](const std::weak_ptr<Connection>& w) {
-      const auto c = w.lock();
-      return !c || c->closed();
-    });
-    if (connections.size() < limits.max_connections) return true;
-    std::shared_ptr<Connection> oldest;
-    for (const auto& w : connections) {
-      const auto c = w.lock();
-      if (c && !c->busy() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;
-    }
-    if (!oldest) return false;
-    oldest->close();
-    connections.remove_if([&](const std::weak_ptr<Connection>& w) { return w.lock() == oldest; });
-    return true;
-  }
-
   void admit(tcp::socket socket) {
     error_code ec;
     const auto peer = socket.remote_endpoint(ec);
-    if (ec || !make_room()) {
+    if (ec || !connections.make_room(limits.max_connections)) {
       socket.close(ec);
       return;
     }
@@ -226,7 +207,7 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
     TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
     if (framing == TcpFraming::mbap) {
       auto session = std::make_shared<MbapSession>(std::move(socket), context, std::move(source), limits.idle_timeout);
-      connections.push_back(session);
+      connections.add(session);
       session->start();
       return;
     }
@@ -234,7 +215,7 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
     options.idle_timeout = limits.idle_timeout;
     auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context, std::move(source),
                                                              std::move(options));
-    connections.push_back(session);
+    connections.add(session);
     session->start();
   }
 
@@ -242,10 +223,7 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
     error_code ignored;
     if (acceptor.is_open()) acceptor.close(ignored);
     retry.cancel();
-    for (const auto& w : connections) {
-      if (const auto c = w.lock()) c->close();
-    }
-    connections.clear();
+    connections.close_all();
   }
 
   tcp::acceptor acceptor;
@@ -253,7 +231,7 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
   TcpFraming framing;
   ModbusContext& context;
   ModbusTcpLimits limits;
-  std::list<std::weak_ptr<Connection>> connections;
+  ConnectionPool connections;
 };
 
 std::expected<std::unique_ptr<ModbusTcpServer>, std::string> ModbusTcpServer::listen(
