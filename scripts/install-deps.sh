@@ -7,10 +7,11 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libmodbus-dev libsqlite3-dev
   python3
   clang-19 libclang-rt-19-dev
   # interop peers nobody here wrote (tests/interop)
-  libmodbus-dev python3-pymodbus python3-serial mbpoll socat
+  python3-pymodbus python3-serial mbpoll socat
 )
 
 missing=()

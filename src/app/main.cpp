@@ -5,17 +5,20 @@
 #include <fmt/format.h>
 
 #include "app/run_command.hpp"
+#include "tools/tool_cli.hpp"
 
 #ifndef AMBI_VERSION
 #define AMBI_VERSION "0.1.0"
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter"};
+  CLI::App app{"ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter, and the tools to read, write, scan, watch and log such meters"};
   app.set_version_flag("--version", "ambimeter " AMBI_VERSION);
   app.require_subcommand(1);
   ambi::RunOptions run_options;
   CLI::App* run = ambi::add_run_command(app, run_options);
+  ambi::ToolOptions tool_options;
+  const ambi::ToolCommands tools = ambi::add_tool_commands(app, tool_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -25,5 +28,6 @@ int main(int argc, char** argv) {
     return ambi::kExitUsage;
   }
   if (run->parsed()) return ambi::run_meter(run_options);
+  if (const int rc = ambi::run_tool(tools, tool_options); rc >= 0) return rc;
   return ambi::kExitUsage;
 }

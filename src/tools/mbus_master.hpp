@@ -1,0 +1,88 @@
+#pragma once
+// The M-bus master side of the reader tools (EN 13757-2/-3): requests to one meter by
+// primary or secondary address, and the probes a scan is built from. It frames with the
+// twin's own codec (core/mbus_frame.hpp) and decodes with its record table
+// (core/mbus_records.hpp).
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/mbus_records.hpp"
+#include "tools/meter_uri.hpp"
+
+namespace ambi {
+
+/// Why an M-bus exchange failed.
+struct MbusMasterError {
+  enum class Kind : std::uint8_t {
+    connect,    ///< host unreachable, device missing or unusable
+    timeout,    ///< no answer within the timeout, after the retries
+    bad_reply,  ///< bytes that are not the expected telegram (checksum, framing, kind)
+    collision,  ///< several meters answered at once (garbled bytes on a probe)
+    io,
+  };
+  Kind kind = Kind::io;
+  std::string message;  ///< one line: what happened and what to check
+};
+
+/// What a probe heard.
+enum class MbusProbe : std::uint8_t {
+  none,       ///< silence: no meter there
+  single,     ///< one clean E5
+  collision,  ///< bytes that are not one clean E5: more than one meter answered
+};
+
+/// An 8-byte secondary-address mask for a selection (EN 13757-3 11.4): ID as 8 BCD digits
+/// with F for "any digit", then manufacturer, version and medium with FF for "any".
+struct MbusSelectionMask {
+  std::uint32_t id = 0xFFFFFFFF;
+  std::uint16_t manufacturer = 0xFFFF;
+  std::uint8_t version = 0xFF;
+  std::uint8_t medium = 0xFF;
+  /// The 8 data bytes of the SND_UD CI 52 (ID least significant byte first).
+  [[nodiscard]] std::array<std::uint8_t, 8> bytes() const;
+};
+
+/// A connection to one M-bus line (or a TCP stream carrying one). Not thread-safe.
+class MbusMaster {
+ public:
+  virtual ~MbusMaster() = default;
+
+  /// SND_NKE to `address`; expects E5.
+  [[nodiscard]] virtual std::expected<void, MbusMasterError> reset(std::uint8_t address) = 0;
+  /// REQ_UD2 to `address` (toggling the FCB as EN 13757-2 asks); the RSP_UD's user data
+  /// (after CI 72) and its decoding.
+  [[nodiscard]] virtual std::expected<MbusReadout, MbusMasterError> read(std::uint8_t address) = 0;
+  /// SND_UD with CI 51 and `records` to `address`; expects E5 (the meter stays silent when
+  /// it refuses a write: that comes back as `timeout`).
+  [[nodiscard]] virtual std::expected<void, MbusMasterError> write(
+      std::uint8_t address, std::span<const std::uint8_t> records) = 0;
+  /// Selects by secondary address (SND_UD CI 52 to 0xFD) and reports what answered.
+  [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> select(const MbusSelectionMask& mask) = 0;
+  /// SND_NKE to a primary address and reports what answered (for the primary scan).
+  [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> probe(std::uint8_t address) = 0;
+  /// Changes the answer timeout.
+  virtual void set_timeout(std::chrono::milliseconds timeout) = 0;
+};
+
+/// Opens the line or connection `uri` names (an M-bus scheme).
+[[nodiscard]] std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(const MeterUri& uri);
+
+/// The standard collision-driven secondary search: selects with wildcards digit by digit
+/// (most significant first), descending only where several meters answered. Returns the
+/// secondary addresses (8 BCD digits) of every meter found, ascending. It starts with the
+/// all-wildcard mask; where exactly one meter answers a mask it reads that meter at FD for its
+/// full address. Meters sharing one full address collide even without wildcards: that address
+/// is listed once, and `on_probe` shows it as a collision on a mask without an F digit.
+/// `on_probe` is called after each selection (for a progress display).
+[[nodiscard]] std::expected<std::vector<std::uint32_t>, MbusMasterError> secondary_search(
+    MbusMaster& master, const std::function<void(std::uint32_t mask_id, MbusProbe)>& on_probe = {});
+
+}  // namespace ambi

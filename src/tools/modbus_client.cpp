@@ -1,0 +1,332 @@
+// The Modbus master: libmodbus for Modbus TCP and RTU on serial lines, our own RTU framing
+// for RTU over TCP (tools/rtu_tcp_client.hpp), and the messages both share.
+#include "tools/modbus_client.hpp"
+
+#include <modbus/modbus.h>
+#include <termios.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/modbus_rtu.hpp"
+#include "tools/modbus_client_detail.hpp"
+#include "tools/rtu_tcp_client.hpp"
+
+namespace ambi {
+
+namespace modbus_client_detail {
+namespace {
+
+struct ExceptionName {
+  std::uint8_t code;
+  std::string_view meaning;
+};
+/// Modbus Application Protocol V1.1b3, section 7.
+constexpr std::array<ExceptionName, 9> kExceptionNames{{
+    {0x01, "illegal function"},
+    {0x02, "illegal data address"},
+    {0x03, "illegal data value"},
+    {0x04, "server device failure"},
+    {0x05, "acknowledge"},
+    {0x06, "server device busy"},
+    {0x08, "memory parity error"},
+    {0x0A, "gateway path unavailable"},
+    {0x0B, "gateway target device failed to respond"},
+}};
+
+std::optional<std::string_view> known_meaning(std::uint8_t code) {
+  const auto* it = std::ranges::find(kExceptionNames, code, &ExceptionName::code);
+  if (it == kExceptionNames.end()) return std::nullopt;
+  return it->meaning;
+}
+
+void push_word(std::vector<std::uint8_t>& out, std::uint16_t word) {
+  out.push_back(static_cast<std::uint8_t>(word >> 8));
+  out.push_back(static_cast<std::uint8_t>(word & 0xFFU));
+}
+
+ModbusClientError make_error(ModbusClientError::Kind kind, std::string message) {
+  return ModbusClientError{kind, 0, std::move(message)};
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> read_request_pdu(std::uint16_t start, std::uint16_t count) {
+  std::vector<std::uint8_t> pdu{function_code::read_holding_registers};
+  push_word(pdu, start);
+  push_word(pdu, count);
+  return pdu;
+}
+
+std::vector<std::uint8_t> write_request_pdu(std::uint16_t start, std::span<const std::uint16_t> words) {
+  if (words.size() == 1) {
+    std::vector<std::uint8_t> pdu{function_code::write_single_register};
+    push_word(pdu, start);
+    push_word(pdu, words[0]);
+    return pdu;
+  }
+  std::vector<std::uint8_t> pdu{function_code::write_multiple_registers};
+  push_word(pdu, start);
+  push_word(pdu, static_cast<std::uint16_t>(words.size()));
+  pdu.push_back(static_cast<std::uint8_t>(words.size() * 2));
+  for (const std::uint16_t word : words) push_word(pdu, word);
+  return pdu;
+}
+
+std::string describe(const RequestInfo& request) {
+  return fmt::format("a {} of 0x{:04X}+{}", request.write ? "write" : "read", request.start, request.count);
+}
+
+std::string host_port(const MeterUri& uri) {
+  if (uri.host.find(':') != std::string::npos) return fmt::format("[{}]:{}", uri.host, uri.port);
+  return fmt::format("{}:{}", uri.host, uri.port);
+}
+
+std::string link_name(const MeterUri& uri) {
+  switch (uri.scheme) {
+    case UriScheme::modbus_tcp: return "tcp://" + host_port(uri);
+    case UriScheme::rtu_over_tcp: return "rtu+tcp://" + host_port(uri);
+    case UriScheme::mbus_tcp: return "mbus+tcp://" + host_port(uri);
+    case UriScheme::modbus_serial: return "serial://" + uri.device;
+    case UriScheme::mbus_serial: return "mbus+serial://" + uri.device;
+  }
+  return uri.text;
+}
+
+ModbusClientError timeout_error(const RequestInfo& request, std::string_view link,
+                                std::chrono::milliseconds timeout) {
+  return make_error(ModbusClientError::Kind::timeout,
+                    fmt::format("no answer from unit {} at {} within {} ms", request.unit, link, timeout.count()));
+}
+
+ModbusClientError exception_error(const RequestInfo& request, std::uint8_t code) {
+  const auto meaning = known_meaning(code);
+  ModbusClientError error = make_error(
+      ModbusClientError::Kind::exception,
+      meaning ? fmt::format("unit {} answered exception {:02X} ({}) to {}", request.unit, code, *meaning,
+                            describe(request))
+              : fmt::format("unit {} answered exception {:02X} to {}", request.unit, code, describe(request)));
+  error.exception_code = code;
+  return error;
+}
+
+ModbusClientError bad_reply_error(const RequestInfo& request, std::string_view link, std::string_view what) {
+  return make_error(ModbusClientError::Kind::bad_reply, fmt::format("bad reply from unit {} at {} to {}: {}",
+                                                                    request.unit, link, describe(request), what));
+}
+
+ModbusClientError io_error(std::string_view link, std::string_view what) {
+  return make_error(ModbusClientError::Kind::io, fmt::format("the link to {} failed: {}", link, what));
+}
+
+ModbusClientError connect_error(std::string message) {
+  return make_error(ModbusClientError::Kind::connect, std::move(message));
+}
+
+std::optional<ModbusClientError> check_count(const RequestInfo& request) {
+  const std::uint16_t most = request.write ? kMaxWriteCount : kMaxReadCount;
+  if (request.count >= 1 && request.count <= most) return std::nullopt;
+  return make_error(ModbusClientError::Kind::io, fmt::format("a {} takes 1 to {} registers, not {}",
+                                                             request.write ? "write" : "read", most, request.count));
+}
+
+std::vector<std::uint16_t> response_words(std::span<const std::uint8_t> pdu) {
+  std::vector<std::uint16_t> words;
+  for (std::size_t i = 2; i + 1 < pdu.size(); i += 2) {
+    words.push_back(static_cast<std::uint16_t>((pdu[i] << 8) | pdu[i + 1]));
+  }
+  return words;
+}
+
+}  // namespace modbus_client_detail
+
+using namespace modbus_client_detail;
+
+namespace {
+
+struct ContextDeleter {
+  void operator()(modbus_t* ctx) const {
+    modbus_close(ctx);
+    modbus_free(ctx);
+  }
+};
+using Context = std::unique_ptr<modbus_t, ContextDeleter>;
+
+/// libmodbus's own protocol errors, named for a bad reply.
+struct ProtocolError {
+  int error;
+  std::string_view what;
+};
+constexpr std::array<ProtocolError, 6> kProtocolErrors{{
+    {EMBBADCRC, "bad CRC"},
+    {EMBBADDATA, "not the data asked for"},
+    {EMBBADEXC, "invalid exception code"},
+    {EMBUNKEXC, "unknown exception code"},
+    {EMBMDATA, "more data than a reply carries"},
+    {EMBBADSLAVE, "answer from another unit"},
+}};
+
+/// libmodbus's waits between the bytes of one reply: at most this long.
+constexpr std::chrono::milliseconds kMaxByteTimeout{500};
+
+char parity_letter(Parity parity) {
+  static constexpr std::array<char, 3> kLetters{'E', 'N', 'O'};
+  return kLetters[static_cast<std::size_t>(parity) - 1];
+}
+
+void apply_timeout(modbus_t* ctx, std::chrono::milliseconds timeout) {
+  const auto set = [ctx](std::chrono::milliseconds t, auto setter) {
+    const auto ms = std::max<std::int64_t>(t.count(), 1);
+    setter(ctx, static_cast<std::uint32_t>(ms / 1000), static_cast<std::uint32_t>(ms % 1000 * 1000));
+  };
+  set(timeout, modbus_set_response_timeout);
+  set(std::min(timeout, kMaxByteTimeout), modbus_set_byte_timeout);
+}
+
+std::string connect_message(const MeterUri& uri, int error, std::chrono::milliseconds timeout) {
+  if (uri.scheme == UriScheme::modbus_serial) {
+    return fmt::format("cannot open {}: {}", uri.device, std::strerror(error));
+  }
+  const std::string reason =
+      error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count()) : std::strerror(error);
+  return fmt::format("cannot connect to {}: {} (is the meter or gateway listening there?)", host_port(uri), reason);
+}
+
+/// A serial line that silently dropped the parity asked for (a pseudo-terminal does).
+std::optional<std::string> parity_refusal(const MeterUri& uri, int fd) {
+  termios tio{};
+  if (uri.parity == Parity::none || ::tcgetattr(fd, &tio) != 0 || (tio.c_cflag & PARENB) != 0) {
+    return std::nullopt;
+  }
+  return fmt::format("{} does not take {} parity (a pseudo-terminal cannot carry parity bits): add ?parity=none",
+                     uri.device, to_string(uri.parity));
+}
+
+class LibmodbusClient final : public ModbusClient {
+ public:
+  LibmodbusClient(Context ctx, const MeterUri& uri, std::chrono::milliseconds timeout)
+      : ctx_(std::move(ctx)), uri_(uri), link_(link_name(uri)), timeout_(timeout), retries_(effective_retries(uri)) {}
+
+  std::expected<std::vector<std::uint16_t>, ModbusClientError> read(std::uint8_t unit, std::uint16_t start,
+                                                                    std::uint16_t count) override {
+    const RequestInfo request{unit, false, start, count};
+    if (auto bad = check_count(request)) return std::unexpected(*bad);
+    return with_retries<std::vector<std::uint16_t>>(
+        retries_, [&]() -> std::expected<std::vector<std::uint16_t>, ModbusClientError> {
+          if (auto ready = prepare(unit); !ready) return std::unexpected(ready.error());
+          std::vector<std::uint16_t> words(count);
+          if (modbus_read_registers(ctx_.get(), start, count, words.data()) < 0) {
+            return std::unexpected(failure(errno, request));
+          }
+          return words;
+        });
+  }
+
+  std::expected<void, ModbusClientError> write(std::uint8_t unit, std::uint16_t start,
+                                               std::span<const std::uint16_t> words) override {
+    const RequestInfo request{unit, true, start, static_cast<std::uint16_t>(std::min<std::size_t>(words.size(), 0xFFFF))};
+    if (auto bad = check_count(request)) return std::unexpected(*bad);
+    if (unit == 0 && uri_.scheme == UriScheme::modbus_serial) return broadcast(request, words);
+    return with_retries<void>(retries_, [&]() -> std::expected<void, ModbusClientError> {
+      if (auto ready = prepare(unit); !ready) return ready;
+      const int rc = words.size() == 1 ? modbus_write_register(ctx_.get(), start, words[0])
+                                       : modbus_write_registers(ctx_.get(), start, request.count, words.data());
+      if (rc < 0) return std::unexpected(failure(errno, request));
+      return {};
+    });
+  }
+
+  void set_timeout(std::chrono::milliseconds timeout) override {
+    timeout_ = timeout;
+    apply_timeout(ctx_.get(), timeout);
+  }
+
+ private:
+  /// Reconnects after a broken link, drops stale bytes and addresses `unit`.
+  std::expected<void, ModbusClientError> prepare(std::uint8_t unit) {
+    if (broken_) {
+      modbus_close(ctx_.get());
+      if (modbus_connect(ctx_.get()) != 0) return std::unexpected(connect_error(connect_message(uri_, errno, timeout_)));
+      broken_ = false;
+    }
+    modbus_flush(ctx_.get());
+    if (modbus_set_slave(ctx_.get(), unit) != 0) {
+      return std::unexpected(io_error(link_, fmt::format("unit {} cannot be addressed on this link", unit)));
+    }
+    return {};
+  }
+
+  /// The error for libmodbus's `error` (an errno or one of its own codes).
+  ModbusClientError failure(int error, const RequestInfo& request) {
+    if (error >= EMBXILFUN && error <= EMBXGTAR) {
+      return exception_error(request, static_cast<std::uint8_t>(error - MODBUS_ENOBASE));
+    }
+    if (error == ETIMEDOUT) return timeout_error(request, link_, timeout_);
+    const auto* known = std::ranges::find(kProtocolErrors, error, &ProtocolError::error);
+    if (known != kProtocolErrors.end()) return bad_reply_error(request, link_, known->what);
+    broken_ = true;
+    return io_error(link_, modbus_strerror(error));
+  }
+
+  /// Unit 0 on a serial line (V1.02 2.2): sent, no answer awaited; then the line stays
+  /// silent for 3.5 characters so that the next request is a separate frame.
+  std::expected<void, ModbusClientError> broadcast(const RequestInfo& request, std::span<const std::uint16_t> words) {
+    if (auto ready = prepare(0); !ready) return ready;
+    std::vector<std::uint8_t> raw{0};
+    const std::vector<std::uint8_t> pdu = write_request_pdu(request.start, words);
+    raw.insert(raw.end(), pdu.begin(), pdu.end());
+    if (modbus_send_raw_request(ctx_.get(), raw.data(), static_cast<int>(raw.size())) < 0) {
+      return std::unexpected(failure(errno, request));
+    }
+    ::tcdrain(modbus_get_socket(ctx_.get()));
+    std::this_thread::sleep_for(std::chrono::microseconds{rtu_silence_us(uri_.baud)});
+    return {};
+  }
+
+  Context ctx_;
+  MeterUri uri_;
+  std::string link_;
+  std::chrono::milliseconds timeout_;
+  int retries_;
+  bool broken_ = false;
+};
+
+std::expected<std::unique_ptr<ModbusClient>, std::string> open_libmodbus(const MeterUri& uri) {
+  modbus_t* raw = uri.scheme == UriScheme::modbus_tcp
+                      ? modbus_new_tcp_pi(uri.host.c_str(), std::to_string(uri.port).c_str())
+                      : modbus_new_rtu(uri.device.c_str(), static_cast<int>(uri.baud), parity_letter(uri.parity), 8, 1);
+  if (raw == nullptr) return std::unexpected(fmt::format("cannot use {}: {}", link_name(uri), std::strerror(errno)));
+  Context ctx{raw};
+  const std::chrono::milliseconds timeout = effective_timeout(uri);
+  apply_timeout(raw, timeout);
+  if (modbus_connect(raw) != 0) return std::unexpected(connect_message(uri, errno, timeout));
+  if (uri.scheme == UriScheme::modbus_serial) {
+    if (auto refusal = parity_refusal(uri, modbus_get_socket(raw))) return std::unexpected(*refusal);
+  }
+  return std::make_unique<LibmodbusClient>(std::move(ctx), uri, timeout);
+}
+
+}  // namespace
+
+std::string exception_meaning(std::uint8_t code) {
+  const auto meaning = modbus_client_detail::known_meaning(code);
+  return meaning ? std::string{*meaning} : fmt::format("exception 0x{:02X}", code);
+}
+
+std::expected<std::unique_ptr<ModbusClient>, std::string> open_modbus(const MeterUri& uri) {
+  if (uri.is_mbus()) {
+    return std::unexpected(
+        fmt::format("{} is an M-bus URI; Modbus takes tcp://, rtu+tcp:// or serial://", link_name(uri)));
+  }
+  if (uri.scheme == UriScheme::rtu_over_tcp) return open_rtu_over_tcp(uri);
+  return open_libmodbus(uri);
+}
+
+}  // namespace ambi

@@ -1,0 +1,100 @@
+// Table, CSV and JSON renderings of readings.
+#include "tools/output.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace ambi {
+namespace {
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string{text};
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::optional<OutputFormat> parse_output_format(std::string_view text) {
+  if (text == "table") return OutputFormat::table;
+  if (text == "csv") return OutputFormat::csv;
+  if (text == "json") return OutputFormat::json;
+  return std::nullopt;
+}
+
+std::string render_table(std::span<const Reading> readings) {
+  std::size_t name_w = 4;
+  std::size_t value_w = 5;
+  std::size_t unit_w = 4;
+  for (const Reading& r : readings) {
+    name_w = std::max(name_w, r.name.size());
+    value_w = std::max(value_w, r.text.size());
+    unit_w = std::max(unit_w, r.unit.size());
+  }
+  std::string out = fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "NAME", name_w, "VALUE", value_w, "UNIT", unit_w, "SOURCE");
+  std::string_view group;
+  for (const Reading& r : readings) {
+    if (!group.empty() && r.group != group) out += '\n';
+    group = r.group;
+    out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.unit, unit_w, r.where);
+  }
+  return out;
+}
+
+std::string render_csv(std::span<const Reading> readings) {
+  std::string out = "name,description,value,unit,source\n";
+  for (const Reading& r : readings) {
+    out += fmt::format("{},{},{},{},{}\n", csv_field(r.name), csv_field(reading_label(r.name)),
+                       csv_field(r.text), csv_field(r.unit), csv_field(r.where));
+  }
+  return out;
+}
+
+std::string render_json(std::span<const Reading> readings, std::string_view meter, std::string_view time) {
+  nlohmann::ordered_json values = nlohmann::ordered_json::object();
+  for (const Reading& r : readings) {
+    nlohmann::ordered_json v;
+    if (r.number) {
+      v["value"] = *r.number;
+    } else {
+      v["value"] = r.text;
+    }
+    v["text"] = r.text;
+    v["unit"] = r.unit;
+    v["group"] = r.group;
+    v["source"] = r.where;
+    values[r.name] = std::move(v);
+  }
+  nlohmann::ordered_json doc;
+  doc["meter"] = meter;
+  doc["time"] = time;
+  doc["values"] = std::move(values);
+  return doc.dump(2) + "\n";
+}
+
+std::string render(OutputFormat format, std::span<const Reading> readings, std::string_view meter,
+                   std::string_view time) {
+  switch (format) {
+    case OutputFormat::table: return render_table(readings);
+    case OutputFormat::csv: return render_csv(readings);
+    case OutputFormat::json: return render_json(readings, meter, time);
+  }
+  return {};
+}
+
+std::string iso_time(std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, unix_ms % 1000);
+}
+
+}  // namespace ambi

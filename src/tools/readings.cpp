@@ -1,0 +1,180 @@
+// Readings from a meter: selection, Modbus block reads, M-bus records.
+#include "tools/readings.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace ambi {
+namespace {
+
+constexpr std::string_view kGroupNames = "identity, settings, status, instant, energy, all";
+
+std::string snake(std::string_view name) {
+  std::string out{name};
+  std::ranges::replace(out, '-', '_');
+  return out;
+}
+
+bool group_wanted(const ReadSelection& selection, std::string_view group) {
+  return selection.groups.empty() ||
+         std::ranges::any_of(selection.groups, [group](const std::string& g) { return g == group || g == "all"; });
+}
+
+std::expected<void, std::string> check_groups(const ReadSelection& selection) {
+  for (const std::string& g : selection.groups) {
+    if (g != "all" && !parse_register_group(g)) {
+      return std::unexpected{fmt::format("unknown group \"{}\"; the groups are {}", g, kGroupNames)};
+    }
+  }
+  return {};
+}
+
+const RegisterDef* data_type_register() { return find_register("data_type"); }
+
+}  // namespace
+
+std::string reading_label(std::string_view name) {
+  std::string out{name};
+  std::ranges::replace(out, '_', ' ');
+  // "l1 voltage" → "L1 voltage", "t1 total..." → "T1 total...", "q2 ..." → "Q2 ...".
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const bool word_start = i == 0 || out[i - 1] == ' ';
+    const bool code = i + 1 < out.size() && std::isdigit(static_cast<unsigned char>(out[i + 1])) != 0;
+    if (word_start && (code || i == 0)) out[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
+  }
+  return out;
+}
+
+std::expected<std::vector<const RegisterDef*>, std::string> select_registers(const ReadSelection& selection) {
+  if (auto ok = check_groups(selection); !ok) return std::unexpected{ok.error()};
+  std::vector<const RegisterDef*> out;
+  if (!selection.names.empty()) {
+    for (const std::string& name : selection.names) {
+      const RegisterDef* def = find_register(snake(name));
+      if (def == nullptr || !register_group(*def)) {
+        return std::unexpected{fmt::format(
+            "no register is called \"{}\"; see docs/modbus-registers.md for the names", name)};
+      }
+      out.push_back(def);
+    }
+    return out;
+  }
+  for (const RegisterDef* def : all_registers()) {
+    if (const auto group = register_group(*def); group && group_wanted(selection, to_string(*group))) {
+      out.push_back(def);
+    }
+  }
+  return out;
+}
+
+std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
+    ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted) {
+  const RegisterDef* type_def = data_type_register();
+  const bool needs_type = std::ranges::any_of(wanted, [](const RegisterDef* d) {
+    return d->encoding == Encoding::float_abcd;
+  });
+  std::vector<const RegisterDef*> planned = wanted;
+  const bool type_wanted = std::ranges::find(wanted, type_def) != wanted.end();
+  if (needs_type && !type_wanted) planned.push_back(type_def);
+  const std::vector<BlockRead> plan = plan_block_reads(planned);
+  std::vector<std::vector<std::uint16_t>> replies;
+  for (const BlockRead& block : plan) {
+    auto words = client.read(unit, block.start, block.count);
+    if (!words) return std::unexpected{words.error()};
+    replies.push_back(std::move(*words));
+  }
+  DataType type = DataType::standard;
+  for (const RegisterReading& r : decode_block_reads(std::span{&type_def, 1}, plan, replies, DataType::standard)) {
+    if (r.value == static_cast<RegisterValue>(DataType::integer)) type = DataType::integer;
+  }
+  std::vector<Reading> out;
+  for (const RegisterReading& r : decode_block_reads(wanted, plan, replies, type)) {
+    Reading reading{.name = std::string{r.def->name},
+                    .group = std::string{to_string(register_group(*r.def).value_or(RegisterGroup::status))},
+                    .where = fmt::format("0x{:04X}", r.def->address),
+                    .number = std::nullopt,
+                    .text = "?",
+                    .unit = r.def->unit == Unit::none ? std::string{} : std::string{unit_symbol(r.def->unit)}};
+    if (r.value) {
+      reading.number = register_number(*r.def, *r.value);
+      reading.text = format_register(*r.def, *r.value);
+    }
+    out.push_back(std::move(reading));
+  }
+  return out;
+}
+
+namespace {
+
+std::string header_hex(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  for (const std::uint8_t b : bytes) out += fmt::format("{}{:02X}", out.empty() ? "" : " ", b);
+  return out;
+}
+
+std::string mbus_group(const MbusRecordDef& def) {
+  if (def.unit == "Wh" || def.unit == "varh") return "energy";
+  if (def.name == "tariff" || def.name == "ct_ratio") return "settings";
+  return "instant";
+}
+
+std::string mbus_text(const MbusRecordDef& def, std::int64_t raw) {
+  if (def.name == "ct_ratio") return fmt::format("{}/{}", raw / 100, raw % 100);
+  if (def.name == "tariff") return fmt::format("T{}", raw);
+  if (def.exponent >= 0) return fmt::format("{}", raw);
+  return fmt::format("{:.{}f}", in_unit(def, raw), -def.exponent);
+}
+
+std::vector<Reading> header_readings(const MbusDataHeader& h) {
+  auto text = [](std::string name, std::string value) {
+    return Reading{.name = std::move(name), .group = "identity", .where = "header", .number = std::nullopt,
+                   .text = std::move(value), .unit = ""};
+  };
+  auto number = [](std::string name, double value) {
+    return Reading{.name = std::move(name), .group = "identity", .where = "header", .number = value,
+                   .text = fmt::format("{}", value), .unit = ""};
+  };
+  return {text("secondary_address", fmt::format("{:08X}", h.id_bcd)),
+          text("manufacturer", manufacturer_letters(h.manufacturer)),
+          number("version", h.version),
+          text("medium", fmt::format("0x{:02X}", h.medium)),
+          number("access_number", h.access_number),
+          text("status", fmt::format("0x{:02X}", h.status))};
+}
+
+}  // namespace
+
+std::expected<std::vector<Reading>, std::string> mbus_readings(const MbusReadout& readout,
+                                                               const ReadSelection& selection) {
+  if (auto ok = check_groups(selection); !ok) return std::unexpected{ok.error()};
+  std::vector<Reading> all = header_readings(readout.header);
+  for (const MbusValue& v : readout.values) {
+    if (v.def == nullptr) continue;
+    Reading r{.name = std::string{v.def->name}, .group = mbus_group(*v.def),
+              .where = header_hex(v.record.header), .number = std::nullopt, .text = "?",
+              .unit = v.def->unit == "-" ? "" : std::string{v.def->unit}};
+    if (v.value) {
+      r.number = v.def->name == "ct_ratio" ? std::optional<double>{} : in_unit(*v.def, *v.value);
+      r.text = mbus_text(*v.def, *v.value);
+      if (v.def->name == "tariff") r.number = static_cast<double>(*v.value);
+    }
+    all.push_back(std::move(r));
+  }
+  std::vector<Reading> out;
+  for (const std::string& name : selection.names) {
+    const auto it = std::ranges::find(all, snake(name), &Reading::name);
+    if (it == all.end()) {
+      return std::unexpected{fmt::format("no M-bus record is called \"{}\"; see docs/mbus-records.md", name)};
+    }
+    out.push_back(*it);
+  }
+  if (!selection.names.empty()) return out;
+  std::ranges::copy_if(all, std::back_inserter(out), [&](const Reading& r) { return group_wanted(selection, r.group); });
+  return out;
+}
+
+}  // namespace ambi

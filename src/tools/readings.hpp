@@ -1,0 +1,56 @@
+#pragma once
+// What a reader tool got from a meter, whatever the protocol: named values with their unit,
+// their text as a person reads it and where in the meter they came from. Modbus readings
+// decode through the register map (core/modbus_map.hpp, core/read_plan.hpp), M-bus readings
+// through the record table (core/mbus_records.hpp): the tables the twin serves from.
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mbus_records.hpp"
+#include "core/read_plan.hpp"
+#include "tools/mbus_master.hpp"
+#include "tools/modbus_client.hpp"
+
+namespace ambi {
+
+/// One value read from a meter.
+struct Reading {
+  std::string name;             ///< snake_case, as in the register or record table
+  std::string group;            ///< identity, settings, status, instant, energy
+  std::string where;            ///< "0x5002" (Modbus) or the record header "02 FD C7 FC 01" (M-bus)
+  std::optional<double> number; ///< the value in `unit`; nullopt for text-only values
+  std::string text;             ///< as shown to a person: "230.01", "C-04", "19020246"
+  std::string unit;             ///< "V", "kWh"; empty for plain numbers and codes
+};
+
+/// Which values a read asks for: groups (empty: every group) and names (empty: every value
+/// of the groups). Names may be written with '-' or '_'.
+struct ReadSelection {
+  std::vector<std::string> groups;
+  std::vector<std::string> names;
+};
+
+/// The registers `selection` names; the error names an unknown group or register and
+/// lists the valid groups.
+[[nodiscard]] std::expected<std::vector<const RegisterDef*>, std::string> select_registers(
+    const ReadSelection& selection);
+
+/// Reads `wanted` from Modbus unit `unit` in as few block reads as the map allows (plus one
+/// read of the data type register 4026 when a Float ABCD register is wanted and 4026 is not).
+[[nodiscard]] std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
+    ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted);
+
+/// Every value of a decoded RSP_UD (the data header first), filtered by `selection`.
+/// The error names an unknown group or record name.
+[[nodiscard]] std::expected<std::vector<Reading>, std::string> mbus_readings(
+    const MbusReadout& readout, const ReadSelection& selection);
+
+/// "L1 voltage" from "l1_voltage": the label a table or CSV shows.
+[[nodiscard]] std::string reading_label(std::string_view name);
+
+}  // namespace ambi

@@ -1,0 +1,51 @@
+#pragma once
+// The reader tools on the command line (docs/tools.md): `ambimeter read | write | scan |
+// watch | log URI ...`, for a real meter on an RS485/M-bus adapter or the twin alike.
+// Exit codes: 0 done, 1 the meter or the line failed (one line on stderr says how),
+// 2 a usage error (bad URI, option or NAME=VALUE).
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace ambi {
+
+/// Everything the tool subcommands take, as typed.
+struct ToolOptions {
+  std::string uri;
+  std::vector<std::string> args;    ///< read: register names; write: NAME=VALUE
+  std::vector<std::string> groups;  ///< --group
+  std::string format = "table";     ///< --format table|csv|json
+  std::string interval;             ///< watch/log --interval (default 2s / 10s)
+  std::string to;                   ///< log --to FILE
+  std::string store;                ///< log --store sqlite|csv (default from the file name)
+  int count = 0;                    ///< watch/log --count N: stop after N polls (0: until Ctrl-C)
+  std::string range;                ///< scan --range A-B
+  bool secondary = false;           ///< scan --secondary (M-bus)
+  bool quiet = false;               ///< no progress bar
+};
+
+/// The five subcommands, to see which one was parsed.
+struct ToolCommands {
+  CLI::App* read = nullptr;
+  CLI::App* write = nullptr;
+  CLI::App* scan = nullptr;
+  CLI::App* watch = nullptr;
+  CLI::App* log = nullptr;
+};
+
+/// Declares the subcommands on `app`, filling `options`.
+ToolCommands add_tool_commands(CLI::App& app, ToolOptions& options);
+
+/// Runs whichever subcommand was parsed; -1 when none of them was.
+[[nodiscard]] int run_tool(const ToolCommands& commands, const ToolOptions& options);
+
+/// The commands, one per file (tool_read.cpp, tool_write.cpp, tool_scan.cpp, tool_log.cpp).
+[[nodiscard]] int tool_read(const ToolOptions& options);
+[[nodiscard]] int tool_watch(const ToolOptions& options);
+[[nodiscard]] int tool_write(const ToolOptions& options);
+[[nodiscard]] int tool_scan(const ToolOptions& options);
+[[nodiscard]] int tool_log(const ToolOptions& options);
+
+}  // namespace ambi

@@ -1,0 +1,131 @@
+// The tool commands' connection to one meter, and their small shared helpers.
+#include "tools/tool_session.hpp"
+
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace ambi {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int /*signal*/) { g_stop.store(true); }
+
+MbusSelectionMask mask_for(std::uint32_t secondary) {
+  MbusSelectionMask mask;
+  mask.id = secondary;
+  return mask;
+}
+
+}  // namespace
+
+std::expected<MeterSession, std::string> MeterSession::open(const MeterUri& uri) {
+  MeterSession session;
+  session.uri_ = uri;
+  if (uri.is_mbus()) {
+    auto master = open_mbus(uri);
+    if (!master) return std::unexpected{master.error()};
+    session.mbus_ = std::move(*master);
+  } else {
+    auto client = open_modbus(uri);
+    if (!client) return std::unexpected{client.error()};
+    session.modbus_ = std::move(*client);
+  }
+  return session;
+}
+
+std::expected<std::uint8_t, std::string> MeterSession::mbus_target() {
+  if (!uri_.secondary) return uri_.mbus_address;
+  if (selected_) return mbus_address::selected;
+  auto probe = mbus_->select(mask_for(*uri_.secondary));
+  if (!probe) return std::unexpected{probe.error().message};
+  const std::string id = fmt::format("{:08X}", *uri_.secondary);
+  switch (*probe) {
+    case MbusProbe::none:
+      return std::unexpected{fmt::format("no meter answers the selection of secondary address {} at {}; "
+                                         "check the address with `ambimeter scan --secondary`", id, uri_.text)};
+    case MbusProbe::collision:
+      return std::unexpected{fmt::format("several meters answer the selection of secondary address {}; "
+                                         "give all 8 digits without wildcards", id)};
+    case MbusProbe::single: break;
+  }
+  selected_ = true;
+  return mbus_address::selected;
+}
+
+std::expected<std::vector<Reading>, std::string> MeterSession::read(const ReadSelection& selection) {
+  if (modbus_) {
+    auto wanted = select_registers(selection);
+    if (!wanted) return std::unexpected{wanted.error()};
+    auto readings = read_modbus(*modbus_, uri_.unit, *wanted);
+    if (!readings) return std::unexpected{readings.error().message};
+    return std::move(*readings);
+  }
+  auto target = mbus_target();
+  if (!target) return std::unexpected{target.error()};
+  auto readout = mbus_->read(*target);
+  if (!readout) {
+    selected_ = false;
+    return std::unexpected{readout.error().message};
+  }
+  return mbus_readings(*readout, selection);
+}
+
+std::expected<std::chrono::milliseconds, std::string> parse_duration(std::string_view text) {
+  struct Suffix {
+    std::string_view text;
+    long ms;
+  };
+  constexpr Suffix kSuffixes[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  std::string_view digits = text;
+  long scale = 1000;
+  for (const Suffix& s : kSuffixes) {
+    if (digits.ends_with(s.text)) {
+      digits.remove_suffix(s.text.size());
+      scale = s.ms;
+      break;
+    }
+  }
+  double value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || !(value > 0) ||
+      value * static_cast<double>(scale) > 86'400'000.0) {
+    return std::unexpected{fmt::format("\"{}\" is not a duration; use e.g. 500ms, 10s, 5m or 1h", text)};
+  }
+  return std::chrono::milliseconds{static_cast<long>(value * static_cast<double>(scale))};
+}
+
+void install_stop_handlers() {
+  struct sigaction action{};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+bool stop_requested() { return g_stop.load(); }
+
+void sleep_until_or_stop(std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono_literals;
+  while (!stop_requested()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now, 50ms));
+  }
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void tool_error(std::string_view command, std::string_view message) {
+  fmt::print(stderr, "ambimeter {}: {}\n", command, message);
+}
+
+}  // namespace ambi
