@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -33,17 +34,20 @@ std::string render_table(std::span<const Reading> readings) {
   std::size_t name_w = 4;
   std::size_t value_w = 5;
   std::size_t unit_w = 4;
+  std::vector<std::string_view> groups;  // in order of first appearance
   for (const Reading& r : readings) {
     name_w = std::max(name_w, r.name.size());
     value_w = std::max(value_w, r.text.size());
     unit_w = std::max(unit_w, r.unit.size());
+    if (std::ranges::find(groups, r.group) == groups.end()) groups.push_back(r.group);
   }
   std::string out = fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "NAME", name_w, "VALUE", value_w, "UNIT", unit_w, "SOURCE");
-  std::string_view group;
-  for (const Reading& r : readings) {
-    if (!group.empty() && r.group != group) out += '\n';
-    group = r.group;
-    out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.unit, unit_w, r.where);
+  for (const std::string_view group : groups) {
+    if (groups.size() > 1) out += fmt::format("\n[{}]\n", group);
+    for (const Reading& r : readings) {
+      if (r.group != group) continue;
+      out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.unit, unit_w, r.where);
+    }
   }
   return out;
 }

@@ -16,8 +16,8 @@ enum class OutputFormat : std::uint8_t { table, csv, json };
 /// Parses "table", "csv" or "json".
 [[nodiscard]] std::optional<OutputFormat> parse_output_format(std::string_view text);
 
-/// Columns NAME VALUE UNIT SOURCE, values right-aligned, grouped with a blank line between
-/// groups.
+/// Columns NAME VALUE UNIT SOURCE, values right-aligned; with more than one group, the
+/// readings of each group under a "[group]" line, groups in order of first appearance.
 [[nodiscard]] std::string render_table(std::span<const Reading> readings);
 /// A header row "name,description,value,unit,source", then one row per reading; fields
 /// quoted per RFC 4180 where needed.

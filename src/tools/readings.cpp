@@ -33,6 +33,8 @@ std::expected<void, std::string> check_groups(const ReadSelection& selection) {
   return {};
 }
 
+std::string plain_unit(std::string_view symbol) { return symbol == "-" ? std::string{} : std::string{symbol}; }
+
 const RegisterDef* data_type_register() { return find_register("data_type"); }
 
 }  // namespace
@@ -98,7 +100,7 @@ std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
                     .where = fmt::format("0x{:04X}", r.def->address),
                     .number = std::nullopt,
                     .text = "?",
-                    .unit = r.def->unit == Unit::none ? std::string{} : std::string{unit_symbol(r.def->unit)}};
+                    .unit = plain_unit(unit_symbol(r.def->unit))};
     if (r.value) {
       reading.number = register_number(*r.def, *r.value);
       reading.text = format_register(*r.def, *r.value);
@@ -156,7 +158,7 @@ std::expected<std::vector<Reading>, std::string> mbus_readings(const MbusReadout
     if (v.def == nullptr) continue;
     Reading r{.name = std::string{v.def->name}, .group = mbus_group(*v.def),
               .where = header_hex(v.record.header), .number = std::nullopt, .text = "?",
-              .unit = v.def->unit == "-" ? "" : std::string{v.def->unit}};
+              .unit = plain_unit(v.def->unit)};
     if (v.value) {
       r.number = v.def->name == "ct_ratio" ? std::optional<double>{} : in_unit(*v.def, *v.value);
       r.text = mbus_text(*v.def, *v.value);

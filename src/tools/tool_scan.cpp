@@ -87,7 +87,7 @@ std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::
     std::string out;
     for (std::size_t i = 0; i < widths.size(); ++i) {
       if (i > 0) out += sep;
-      out += format == OutputFormat::csv ? cell(i) : fmt::format("{:<{}}", cell(i), widths[i]);
+      out += format == OutputFormat::csv || i + 1 == widths.size() ? cell(i) : fmt::format("{:<{}}", cell(i), widths[i]);
     }
     return out + "\n";
   };
@@ -191,10 +191,12 @@ int scan_mbus_secondary(MbusMaster& m, bool progress_on, std::vector<Row>& rows)
     auto readout = probe && *probe == MbusProbe::single ? m.read(mbus_address::selected)
                                                         : std::expected<MbusReadout, MbusMasterError>{std::unexpected{MbusMasterError{}}};
     if (readout) {
-      rows.push_back(mbus_row("secondary", fmt::format("{:08X}", id), *readout));
+      Row row = mbus_row("", "", *readout);
+      row.erase(row.begin());
+      rows.push_back(std::move(row));
     } else {
-      rows.push_back({{"secondary", fmt::format("{:08X}", id)}, {"secondary_address", fmt::format("{:08X}", id)},
-                      {"manufacturer", "?"}, {"version", "?"}, {"medium", "?"}});
+      rows.push_back({{"secondary_address", fmt::format("{:08X}", id)}, {"manufacturer", "?"}, {"version", "?"},
+                      {"medium", "?"}});
     }
   }
   return kExitOk;

@@ -8,7 +8,9 @@ line and the right exit code.
 
 import csv
 import io
+import json
 import os
+import tempfile
 import time
 
 from interop import ModbusTwin, main, mbpoll
@@ -63,10 +65,30 @@ def test_read_equals_state(checks, binary):
                          f"{values.get(name)} vs {state_value(state, name)}")
 
 
+def requests_in(trace):
+    """The requests a trace file holds: [(address, count)]."""
+    out = []
+    with open(trace) as f:
+        for line in f:
+            item = json.loads(line)
+            if item.get("dir") == "in" and "decoded" in item:
+                out.append((item["decoded"].get("address"), item["decoded"].get("count")))
+    return out
+
+
 def test_formats_and_selection(checks, binary):
-    with ModbusTwin(binary, pty=False, rtu_over_tcp=False) as twin:
+    trace = os.path.join(tempfile.mkdtemp(prefix="ambi-trace-"), "trace.jsonl")
+    with ModbusTwin(binary, "--trace", trace, pty=False, rtu_over_tcp=False) as twin:
         state = twin.reference()
         uri = uris(twin)["tcp"]
+        before = len(requests_in(trace))
+        values = read_json(checks, "all", binary, uri)
+        checks.equal("everything in 4 block reads", requests_in(trace)[before:],
+                     [(0x4000, 0x34), (0x5000, 0x38), (0x6000, 125), (0x6000 + 125, 0x91 - 125)])
+        before = len(requests_in(trace))
+        values = read_json(checks, "two", binary, uri, "l1_voltage", "l3_voltage")
+        checks.equal("two floats: one block and the data type", sorted(requests_in(trace)[before:]),
+                     [(0x4026, 1), (0x5002, 6)])
         code, out, err = ambimeter(binary, "read", uri)
         checks.equal("table exit", code, 0)
         lines = out.splitlines()

@@ -41,9 +41,11 @@ Row row_of(const LcdLine& line) {
 
 TEST(LcdScreen, FormatsKwhAs6Plus3DigitsCutToWholeWh) {
   EXPECT_EQ(format_kwh(0), "000000.000");
-  EXPECT_EQ(format_kwh(123'456), "000123.456");
+  EXPECT_EQ(format_kwh(123'456'789), "000123.456");
+  EXPECT_EQ(format_kwh(123'456), "000000.123");
   EXPECT_EQ(format_kwh(999), "000000.000");
-  EXPECT_EQ(format_kwh(-1'500), "-000001.500");
+  EXPECT_EQ(format_kwh(-1'500'000), "-000001.500");
+  EXPECT_EQ(format_kwh(-1'500), "-000000.001");
   EXPECT_EQ(format_kwh(-999), "000000.000");
   EXPECT_EQ(format_kwh(kRolloverMwh - 1), "999999.999");
   EXPECT_EQ(format_kwh(kRolloverMwh), "000000.000");

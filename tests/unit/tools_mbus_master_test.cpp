@@ -8,10 +8,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "mbus_test_support.hpp"
 #include "tools/byte_link.hpp"
@@ -156,7 +159,9 @@ class BusServer {
       const ssize_t n = ::read(fd, buffer.data(), buffer.size());
       if (n <= 0) return;
       const Bytes reply = bus_.serve(std::span(buffer).first(static_cast<std::size_t>(n)));
-      if (!reply.empty()) EXPECT_EQ(::write(fd, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+      if (!reply.empty()) {
+        EXPECT_EQ(::write(fd, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+      }
     }
   }
 
