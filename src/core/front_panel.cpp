@@ -1,10 +1,10 @@
 #include "core/front_panel.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <string_view>
-
-#include <fmt/format.h>
+#include <vector>
 
 namespace ambi {
 
@@ -25,10 +25,15 @@ std::optional<PanelCommand> FrontPanel::press(Meter& meter, Button button, Press
     if (button != Button::star) step_part3(meter, delta_of(button), now_ms);
     return std::nullopt;
   }
-  static constexpr std::array<Handler, 9> kHandlers{
-      nullptr,           &FrontPanel::on_select, &FrontPanel::on_bluetooth,
-      &FrontPanel::on_password, &FrontPanel::on_dismiss, &FrontPanel::on_browse,
-      &FrontPanel::on_edit,     &FrontPanel::on_choose,  &FrontPanel::on_dismiss};
+  static constexpr std::array<Handler, 9> kHandlers{nullptr,
+                                                    &FrontPanel::on_select,
+                                                    &FrontPanel::on_bluetooth,
+                                                    &FrontPanel::on_password,
+                                                    &FrontPanel::on_dismiss,
+                                                    &FrontPanel::on_browse,
+                                                    &FrontPanel::on_edit,
+                                                    &FrontPanel::on_choose,
+                                                    &FrontPanel::on_dismiss};
   return (this->*kHandlers[static_cast<std::size_t>(stage_)])(meter, button);
 }
 
@@ -43,12 +48,15 @@ LcdScreen FrontPanel::screen(const Meter& meter, std::int64_t now_ms) const {
   s.icons = lcd_icons(meter);
   s.part1 = lcd_part1(meter, now_ms);
   if (panel.stage_ != Stage::normal) {
-    static constexpr std::array<Renderer, 9> kRenderers{
-        nullptr,
-        &FrontPanel::render_select,   &FrontPanel::render_bluetooth,
-        &FrontPanel::render_password, &FrontPanel::render_wrong_password,
-        &FrontPanel::render_browse,   &FrontPanel::render_edit,
-        &FrontPanel::render_choose,   &FrontPanel::render_refused};
+    static constexpr std::array<Renderer, 9> kRenderers{nullptr,
+                                                        &FrontPanel::render_select,
+                                                        &FrontPanel::render_bluetooth,
+                                                        &FrontPanel::render_password,
+                                                        &FrontPanel::render_wrong_password,
+                                                        &FrontPanel::render_browse,
+                                                        &FrontPanel::render_edit,
+                                                        &FrontPanel::render_choose,
+                                                        &FrontPanel::render_refused};
     s.mode = LcdMode::menu;
     s.menu = (panel.*kRenderers[static_cast<std::size_t>(panel.stage_)])(meter);
     return s;
@@ -104,9 +112,12 @@ void FrontPanel::step_part3(const Meter& meter, int delta, std::int64_t now_ms) 
 
 bool FrontPanel::backlight(const Meter& meter, std::int64_t now_ms) const {
   switch (meter.settings().backlight) {
-    case Backlight::on: return true;
-    case Backlight::off: return false;
-    case Backlight::button: break;
+    case Backlight::on:
+      return true;
+    case Backlight::off:
+      return false;
+    case Backlight::button:
+      break;
   }
   return last_press_ms_ && now_ms >= *last_press_ms_ && now_ms - *last_press_ms_ < kBacklightMs;
 }
@@ -121,7 +132,9 @@ std::size_t FrontPanel::wrap(std::size_t index, int delta, std::size_t count) {
   return static_cast<std::size_t>(((static_cast<std::int64_t>(index) + delta) % n + n) % n);
 }
 
-const MenuItem& FrontPanel::item() const { return menu_items()[item_]; }
+const MenuItem& FrontPanel::item() const {
+  return menu_items()[item_];
+}
 
 std::optional<PanelCommand> FrontPanel::apply(Meter& meter, const Command& command) {
   Outcome<> outcome = meter.apply(command, Origin{Source::buttons, std::nullopt});

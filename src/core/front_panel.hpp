@@ -42,6 +42,8 @@ struct PanelCommand {
   Outcome<> outcome;
 };
 
+/// The panel's state: which page is shown, what is being typed, when the last press came.
+/// The meter is passed in with every call; the panel holds no reference to it.
 class FrontPanel {
  public:
   /// Holding * this long opens the settings mode (7.4).
@@ -72,8 +74,18 @@ class FrontPanel {
   void reset(std::int64_t now_ms);
 
  private:
+  /// normal display; 7.4 selection; 7.5 QR page; 7.6 password and its "Err" page; menu
+  /// browsing, digit editing, choice list (or reset confirmation), refusal "Err" page.
   enum class Stage : std::uint8_t {
-    normal, select, bluetooth, password, wrong_password, browse, edit, choose, refused,
+    normal,
+    select,
+    bluetooth,
+    password,
+    wrong_password,
+    browse,
+    edit,
+    choose,
+    refused,
   };
   using Handler = std::optional<PanelCommand> (FrontPanel::*)(Meter&, Button);
   using Renderer = LcdMenu (FrontPanel::*)(const Meter&) const;
@@ -113,14 +125,14 @@ class FrontPanel {
 
   Stage stage_ = Stage::normal;
   std::optional<std::int64_t> last_press_ms_;
-  std::size_t item_ = 0;     ///< menu page (browse, edit, choose, refused)
-  std::size_t choice_ = 0;   ///< select: 0 Bluetooth 1 Settings; choose: list index
-  std::string text_;         ///< password or digits being edited
-  std::size_t cursor_ = 0;   ///< position in `text_`
-  std::string message_;      ///< the refusal shown on the "Err" page
-  std::size_t part3_page_ = 0;        ///< part-3 page shown from `part3_since_ms_`
+  std::size_t item_ = 0;        ///< menu page (browse, edit, choose, refused)
+  std::size_t choice_ = 0;      ///< select: 0 Bluetooth 1 Settings; choose: list index
+  std::string text_;            ///< password or digits being edited
+  std::size_t cursor_ = 0;      ///< position in `text_`
+  std::string message_;         ///< the refusal shown on the "Err" page
+  std::size_t part3_page_ = 0;  ///< part-3 page shown from `part3_since_ms_`
   std::int64_t part3_since_ms_ = 0;
-  bool part3_manual_ = false;         ///< that page was chosen by hand
+  bool part3_manual_ = false;  ///< that page was chosen by hand
 };
 
 }  // namespace ambi

@@ -1,9 +1,9 @@
 // The settings menu pages of manual 7.6.1-7.6.17, declared once.
 #include "core/front_panel_menu.hpp"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 #include "core/lcd_screen.hpp"
 
@@ -20,35 +20,77 @@ int number(std::string_view text) {
 std::string show_password(const Meter& m) {
   return std::string(m.settings().password.begin(), m.settings().password.end());
 }
-std::string show_tariff(const Meter& m) { return fmt::format("T{}", m.tariff()); }
+std::string show_tariff(const Meter& m) {
+  return fmt::format("T{}", m.tariff());
+}
 std::string show_s0_rate(const Meter& m);
-std::string show_pulse_type(const Meter& m) { return std::string(to_string(m.settings().pulse_type)); }
-std::string show_pulse_width(const Meter& m) { return fmt::format("{:02}", m.settings().pulse_width_ms); }
-std::string show_modbus_id(const Meter& m) { return fmt::format("{:03}", m.settings().modbus_id); }
+std::string show_pulse_type(const Meter& m) {
+  return std::string(to_string(m.settings().pulse_type));
+}
+std::string show_pulse_width(const Meter& m) {
+  return fmt::format("{:02}", m.settings().pulse_width_ms);
+}
+std::string show_modbus_id(const Meter& m) {
+  return fmt::format("{:03}", m.settings().modbus_id);
+}
 std::string show_modbus_baud(const Meter& m) {
   return fmt::format("{}", modbus_baud_rate(m.settings().modbus_baud_code));
 }
-std::string show_parity(const Meter& m) { return std::string(to_string(m.settings().parity)); }
-std::string show_mbus_id(const Meter& m) { return fmt::format("{:03}", m.settings().mbus_id); }
-std::string show_mbus_baud(const Meter& m) { return fmt::format("{}", m.settings().mbus_baud); }
-std::string show_backlight(const Meter& m) { return std::string(to_string(m.settings().backlight)); }
-std::string show_power_downs(const Meter& m) { return fmt::format("{}", m.state().power_down_counter); }
-std::string show_trip(const Meter& m) { return format_kwh(m.trip_total()); }
-std::string show_obis(const Meter& m) { return m.settings().obis ? "on" : "off"; }
-std::string show_combination(const Meter& m) { return std::string(to_string(m.settings().combination)); }
-std::string show_scroll(const Meter& m) { return fmt::format("{:02}", m.settings().lcd_cycle_s); }
-std::string show_ct(const Meter& m) { return format_ct_ratio(m.state().ct); }
-std::string show_nothing(const Meter&) { return {}; }
+std::string show_parity(const Meter& m) {
+  return std::string(to_string(m.settings().parity));
+}
+std::string show_mbus_id(const Meter& m) {
+  return fmt::format("{:03}", m.settings().mbus_id);
+}
+std::string show_mbus_baud(const Meter& m) {
+  return fmt::format("{}", m.settings().mbus_baud);
+}
+std::string show_backlight(const Meter& m) {
+  return std::string(to_string(m.settings().backlight));
+}
+std::string show_power_downs(const Meter& m) {
+  return fmt::format("{}", m.state().power_down_counter);
+}
+std::string show_trip(const Meter& m) {
+  return format_kwh(m.trip_total());
+}
+std::string show_obis(const Meter& m) {
+  return m.settings().obis ? "on" : "off";
+}
+std::string show_combination(const Meter& m) {
+  return std::string(to_string(m.settings().combination));
+}
+std::string show_scroll(const Meter& m) {
+  return fmt::format("{:02}", m.settings().lcd_cycle_s);
+}
+std::string show_ct(const Meter& m) {
+  return format_ct_ratio(m.state().ct);
+}
+std::string show_nothing(const Meter&) {
+  return {};
+}
 
-Command parse_password(std::string_view t) { return SetPassword{{t[0], t[1], t[2], t[3]}}; }
-Command parse_pulse_width(std::string_view t) { return SetPulseWidth{number(t)}; }
-Command parse_modbus_id(std::string_view t) { return SetModbusId{number(t)}; }
-Command parse_mbus_id(std::string_view t) { return SetMbusId{number(t)}; }
-Command parse_scroll(std::string_view t) { return SetLcdCycle{number(t)}; }
-Command parse_ct(std::string_view t) { return SetCtRatio{number(t.substr(0, 4)), number(t.substr(5, 1))}; }
+Command parse_password(std::string_view t) {
+  return SetPassword{{t[0], t[1], t[2], t[3]}};
+}
+Command parse_pulse_width(std::string_view t) {
+  return SetPulseWidth{number(t)};
+}
+Command parse_modbus_id(std::string_view t) {
+  return SetModbusId{number(t)};
+}
+Command parse_mbus_id(std::string_view t) {
+  return SetMbusId{number(t)};
+}
+Command parse_scroll(std::string_view t) {
+  return SetLcdCycle{number(t)};
+}
+Command parse_ct(std::string_view t) {
+  return SetCtRatio{number(t.substr(0, 4)), number(t.substr(5, 1))};
+}
 
-constexpr std::array<MenuChoice, 4> kTariffs{{
-    {"T1", SetTariff{1}}, {"T2", SetTariff{2}}, {"T3", SetTariff{3}}, {"T4", SetTariff{4}}}};
+constexpr std::array<MenuChoice, 4> kTariffs{
+    {{"T1", SetTariff{1}}, {"T2", SetTariff{2}}, {"T3", SetTariff{3}}, {"T4", SetTariff{4}}}};
 /// 7.6.3, in the order of kS0RatesCenti.
 constexpr std::array<MenuChoice, 8> kS0Rates{{{"10000", SetS0Rate{1'000'000}},
                                               {"2000", SetS0Rate{200'000}},
@@ -58,24 +100,32 @@ constexpr std::array<MenuChoice, 8> kS0Rates{{{"10000", SetS0Rate{1'000'000}},
                                               {"1", SetS0Rate{100}},
                                               {"0.1", SetS0Rate{10}},
                                               {"0.01", SetS0Rate{1}}}};
-constexpr std::array<MenuChoice, 2> kPulseTypes{{{"active&reactive", SetPulseType{1}},
-                                                 {"forward&reverse", SetPulseType{2}}}};
+constexpr std::array<MenuChoice, 2> kPulseTypes{
+    {{"active&reactive", SetPulseType{1}}, {"forward&reverse", SetPulseType{2}}}};
 /// Register 4004's ten rates (R2), codes 1-10.
-constexpr std::array<MenuChoice, 10> kModbusBauds{{
-    {"300", SetModbusBaud{1}},   {"600", SetModbusBaud{2}},    {"1200", SetModbusBaud{3}},
-    {"2400", SetModbusBaud{4}},  {"4800", SetModbusBaud{5}},   {"9600", SetModbusBaud{6}},
-    {"19200", SetModbusBaud{7}}, {"38400", SetModbusBaud{8}},  {"57600", SetModbusBaud{9}},
-    {"115200", SetModbusBaud{10}}}};
-constexpr std::array<MenuChoice, 3> kParities{{
-    {"even", SetParity{1}}, {"none", SetParity{2}}, {"odd", SetParity{3}}}};
-constexpr std::array<MenuChoice, 6> kMbusBauds{{
-    {"300", SetMbusBaud{300}},   {"600", SetMbusBaud{600}},   {"1200", SetMbusBaud{1200}},
-    {"2400", SetMbusBaud{2400}}, {"4800", SetMbusBaud{4800}}, {"9600", SetMbusBaud{9600}}}};
-constexpr std::array<MenuChoice, 3> kBacklights{{
-    {"on", SetBacklight{0}}, {"off", SetBacklight{1}}, {"button", SetBacklight{2}}}};
+constexpr std::array<MenuChoice, 10> kModbusBauds{{{"300", SetModbusBaud{1}},
+                                                   {"600", SetModbusBaud{2}},
+                                                   {"1200", SetModbusBaud{3}},
+                                                   {"2400", SetModbusBaud{4}},
+                                                   {"4800", SetModbusBaud{5}},
+                                                   {"9600", SetModbusBaud{6}},
+                                                   {"19200", SetModbusBaud{7}},
+                                                   {"38400", SetModbusBaud{8}},
+                                                   {"57600", SetModbusBaud{9}},
+                                                   {"115200", SetModbusBaud{10}}}};
+constexpr std::array<MenuChoice, 3> kParities{
+    {{"even", SetParity{1}}, {"none", SetParity{2}}, {"odd", SetParity{3}}}};
+constexpr std::array<MenuChoice, 6> kMbusBauds{{{"300", SetMbusBaud{300}},
+                                                {"600", SetMbusBaud{600}},
+                                                {"1200", SetMbusBaud{1200}},
+                                                {"2400", SetMbusBaud{2400}},
+                                                {"4800", SetMbusBaud{4800}},
+                                                {"9600", SetMbusBaud{9600}}}};
+constexpr std::array<MenuChoice, 3> kBacklights{
+    {{"on", SetBacklight{0}}, {"off", SetBacklight{1}}, {"button", SetBacklight{2}}}};
 constexpr std::array<MenuChoice, 2> kObis{{{"on", SetObis{true}}, {"off", SetObis{false}}}};
-constexpr std::array<MenuChoice, 2> kResetPowerDowns{{{"no", std::nullopt},
-                                                      {"yes", ResetPowerDownCounter{}}}};
+constexpr std::array<MenuChoice, 2> kResetPowerDowns{
+    {{"no", std::nullopt}, {"yes", ResetPowerDownCounter{}}}};
 constexpr std::array<MenuChoice, 2> kResetTrip{{{"no", std::nullopt}, {"yes", ResetTripCounter{}}}};
 
 std::string show_s0_rate(const Meter& m) {
@@ -109,7 +159,9 @@ constexpr std::array<MenuItem, 18> kItems{{
 
 }  // namespace
 
-std::span<const MenuItem> menu_items() { return kItems; }
+std::span<const MenuItem> menu_items() {
+  return kItems;
+}
 
 std::string_view menu_alphabet(char layout) {
   if (layout == 'd') return "0123456789";

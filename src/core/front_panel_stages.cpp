@@ -1,9 +1,9 @@
 // The settings-mode stages of the front panel (manual 7.4-7.6): one press handler and one
 // page renderer per stage.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 #include "core/front_panel.hpp"
 
@@ -24,7 +24,9 @@ LcdMenu menu_page(std::string_view section, std::string_view title, std::string 
   return m;
 }
 
-bool editable(char layout) { return !menu_alphabet(layout).empty(); }
+bool editable(char layout) {
+  return !menu_alphabet(layout).empty();
+}
 
 }  // namespace
 
@@ -179,8 +181,9 @@ LcdMenu FrontPanel::render_edit(const Meter&) const {
 LcdMenu FrontPanel::render_choose(const Meter&) const {
   const MenuItem& it = item();
   const bool reset = it.edit == MenuEdit::confirm;
-  LcdMenu m = menu_page(it.section, reset ? fmt::format("Reset {}?", it.title) : std::string(it.title),
-                        std::string(it.choices[choice_].text), reset ? "" : it.unit);
+  LcdMenu m =
+      menu_page(it.section, reset ? fmt::format("Reset {}?", it.title) : std::string(it.title),
+                std::string(it.choices[choice_].text), reset ? "" : it.unit);
   m.editing = true;
   return m;
 }

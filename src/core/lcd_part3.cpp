@@ -1,9 +1,9 @@
 // LCD part 3 (manual 7.3): one table row per quantity, expanded to Total / L1 / L2 / L3 pages.
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "core/lcd_screen.hpp"
 
@@ -22,8 +22,8 @@ constexpr int kByCode = -1;
 struct Part3Row {
   std::string_view caption;  ///< empty: the combination code's name ("C-04")
   std::string_view unit;
-  int obis_c;                ///< C of the total; L1/L2/L3 add 20/40/60; 0 = no OBIS code
-  int obis_d;                ///< 7 instantaneous value, 8 energy
+  int obis_c;  ///< C of the total; L1/L2/L3 add 20/40/60; 0 = no OBIS code
+  int obis_d;  ///< 7 instantaneous value, 8 energy
   Scope scope;
   std::string (*value)(const Meter&, int phase);
 };
@@ -43,19 +43,27 @@ std::string energy(const Meter& m, Family f, Dir d, int phase) {
   return format_kwh(m.counter(phase < 0 ? ci::total(f, d) : ci::phase(f, phase, d)));
 }
 
-std::string direction(const Meter& m, int p) { return std::string(1, ph(m, p).direction); }
+std::string direction(const Meter& m, int p) {
+  return std::string(1, ph(m, p).direction);
+}
 std::string trip(const Meter& m, int p) {
   return format_kwh(p < 0 ? m.trip_total() : m.trip_phase(p));
 }
-std::string reactive_fwd(const Meter& m, int p) { return energy(m, Family::reactive, Dir::forward, p); }
-std::string reactive_rev(const Meter& m, int p) { return energy(m, Family::reactive, Dir::reverse, p); }
+std::string reactive_fwd(const Meter& m, int p) {
+  return energy(m, Family::reactive, Dir::forward, p);
+}
+std::string reactive_rev(const Meter& m, int p) {
+  return energy(m, Family::reactive, Dir::reverse, p);
+}
 std::string power_factor(const Meter& m, int p) {
   return fixed(p < 0 ? m.measurement().power_factor : ph(m, p).power_factor, 3);
 }
 std::string quadrant(const Meter& m, int p) {
   return fmt::format("{}", p < 0 ? m.measurement().quadrant : ph(m, p).quadrant);
 }
-std::string frequency(const Meter& m, int) { return fixed(m.measurement().hz, 2); }
+std::string frequency(const Meter& m, int) {
+  return fixed(m.measurement().hz, 2);
+}
 std::string active_power(const Meter& m, int p) {
   return format_kilo(p < 0 ? m.measurement().p_mw : ph(m, p).p_mw);
 }
@@ -65,8 +73,12 @@ std::string apparent_power(const Meter& m, int p) {
 std::string reactive_power(const Meter& m, int p) {
   return format_kilo(p < 0 ? m.measurement().q_mvar : ph(m, p).q_mvar);
 }
-std::string voltage(const Meter& m, int p) { return fixed(ph(m, p).volts, 1); }
-std::string current(const Meter& m, int p) { return fixed(ph(m, p).amps, 3); }
+std::string voltage(const Meter& m, int p) {
+  return fixed(ph(m, p).volts, 1);
+}
+std::string current(const Meter& m, int p) {
+  return fixed(ph(m, p).amps, 3);
+}
 std::string active_total(const Meter& m, int p) {
   return format_kwh(p < 0 ? m.total(Family::active) : m.total_phase(Family::active, p));
 }
@@ -104,12 +116,12 @@ std::string obis_text(const Meter& m, const Part3Row& row, int phase) {
 
 LcdLine page(const Meter& m, const Part3Row& row, int phase) {
   static constexpr std::array<std::string_view, 4> kLabels{"Total", "L1", "L2", "L3"};
-  const std::string caption = row.caption.empty()
-                                  ? std::string(to_string(m.settings().combination))
-                                  : std::string(row.caption);
+  const std::string caption = row.caption.empty() ? std::string(to_string(m.settings().combination))
+                                                  : std::string(row.caption);
   return LcdLine{.caption = caption,
-                 .label = row.scope == Scope::single ? std::string{}
-                                                     : std::string(kLabels[static_cast<std::size_t>(phase + 1)]),
+                 .label = row.scope == Scope::single
+                              ? std::string{}
+                              : std::string(kLabels[static_cast<std::size_t>(phase + 1)]),
                  .obis = obis_text(m, row, phase),
                  .value = row.value(m, phase),
                  .unit = std::string(row.unit),
@@ -122,12 +134,13 @@ void add_ct_history(const Meter& m, std::vector<LcdLine>& pages) {
   for (std::size_t i = 0; i < history.size(); ++i) {
     for (const Dir d : {Dir::forward, Dir::reverse}) {
       const bool fwd = d == Dir::forward;
-      pages.push_back(LcdLine{.caption = fmt::format("CT-H{}", i + 1),
-                              .label = fwd ? "Fwd" : "Rev",
-                              .obis = m.settings().obis ? (fwd ? "1.8.0" : "2.8.0") : "",
-                              .value = format_kwh(fwd ? history[i].forward_mwh : history[i].reverse_mwh),
-                              .unit = "kWh",
-                              .detail = format_ct_ratio(history[i].ratio)});
+      pages.push_back(
+          LcdLine{.caption = fmt::format("CT-H{}", i + 1),
+                  .label = fwd ? "Fwd" : "Rev",
+                  .obis = m.settings().obis ? (fwd ? "1.8.0" : "2.8.0") : "",
+                  .value = format_kwh(fwd ? history[i].forward_mwh : history[i].reverse_mwh),
+                  .unit = "kWh",
+                  .detail = format_ct_ratio(history[i].ratio)});
     }
   }
 }

@@ -1,9 +1,9 @@
 #include "core/lcd_screen.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -17,12 +17,13 @@ std::size_t scroll_index(std::int64_t now_ms, std::int64_t period_ms, std::size_
 /// One part-2 register: forward (1.8.t) or reverse (2.8.t) active energy of tariff t.
 LcdLine part2_page(const Meter& meter, Dir dir, int tariff) {
   const bool fwd = dir == Dir::forward;
-  return LcdLine{.caption = fwd ? "Fwd" : "Rev",
-                 .label = fmt::format("T{}", tariff),
-                 .obis = fmt::format("{}.8.{}", fwd ? 1 : 2, tariff),
-                 .value = format_kwh(meter.counter(counter_index::tariff(Family::active, tariff, dir))),
-                 .unit = "kWh",
-                 .detail = {}};
+  return LcdLine{
+      .caption = fwd ? "Fwd" : "Rev",
+      .label = fmt::format("T{}", tariff),
+      .obis = fmt::format("{}.8.{}", fwd ? 1 : 2, tariff),
+      .value = format_kwh(meter.counter(counter_index::tariff(Family::active, tariff, dir))),
+      .unit = "kWh",
+      .detail = {}};
 }
 
 }  // namespace

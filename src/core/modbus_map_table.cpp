@@ -105,9 +105,13 @@ std::optional<Command> set(RegisterValue v) {
   if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return {};
   return C{static_cast<int>(v)};
 }
+/// A rate in hundredths of imp/kWh: the value must be what a float of that many hundredths
+/// reads as (0.1 travels as 0x3DCCCCCD = 0.100000001), so 0.075 or 1234.5678 are refused.
 std::optional<Command> set_s0_rate(RegisterValue v) {
-  if (v % kNanoPerCenti != 0) return {};
-  return SetS0Rate{static_cast<long>(v / kNanoPerCenti)};
+  const long centi = std::lround(static_cast<double>(v) / static_cast<double>(kNanoPerCenti));
+  const auto sent = static_cast<float>(static_cast<double>(v) / 1e9);
+  if (sent != static_cast<float>(static_cast<double>(centi) / 100.0)) return {};
+  return SetS0Rate{centi};
 }
 std::optional<Command> set_ct_ratio(RegisterValue v) {
   return SetCtRatio{static_cast<long>(v / 10'000), static_cast<long>(v % 10'000)};

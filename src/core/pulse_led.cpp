@@ -40,6 +40,8 @@ bool PulseLed::lit(std::int64_t now_ms) const {
   return (now_ms - slot0_ms_) / kFlashPeriodMs < queued_ && in_slot < kFlashOnMs;
 }
 
-std::int64_t PulseLed::flashes(std::int64_t now_ms) const { return done_ + started(now_ms); }
+std::int64_t PulseLed::flashes(std::int64_t now_ms) const {
+  return done_ + started(now_ms);
+}
 
 }  // namespace ambi

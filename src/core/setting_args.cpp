@@ -337,8 +337,9 @@ std::optional<std::vector<std::uint8_t>> mbus_data(std::uint8_t dif, const MbusT
   const auto value = static_cast<std::uint64_t>(target.value);
   if (bytes < 8 && value >> (8 * bytes) != 0) return std::nullopt;
   std::vector<std::uint8_t> out(bytes);
-  for (std::size_t i = 0; i < bytes; ++i)
+  for (std::size_t i = 0; i < bytes; ++i) {
     out[i] = static_cast<std::uint8_t>((value >> (8 * i)) & 0xFFU);
+  }
   return out;
 }
 
@@ -354,8 +355,9 @@ bool carried(const RegisterDef& def, RegisterValue value, std::optional<Register
 
 std::string names_list() {
   std::string out;
-  for (const SettingArgDef& def : kDefs)
+  for (const SettingArgDef& def : kDefs) {
     out += fmt::format("{}{}", out.empty() ? "" : ", ", def.name);
+  }
   return out;
 }
 

@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -101,18 +105,18 @@ class LineMaster final : public MbusMaster {
   std::expected<void, Error> reset(std::uint8_t address) override {
     const auto request = encode_mbus(mbus_short(c_field::snd_nke, address));
     if (address == mbus_address::broadcast) return send_only(request);
-    auto heard = transact(request, Listen::first_telegram, not_ack, no_answer(address, "SND_NKE"));
+    auto heard = transact(address, request, Listen::first_telegram, not_ack, no_answer(address, "SND_NKE"));
     note_reset(address);
-    if (!heard) next_fcb_.erase(address);
-    if (!heard) return std::unexpected(heard.error());
-    return {};
+    if (heard) return {};
+    next_fcb_.erase(address);
+    return std::unexpected(heard.error());
   }
 
   std::expected<MbusReadout, Error> read(std::uint8_t address) override {
     const auto fcb = next_fcb(address);
     if (!fcb) return std::unexpected(fcb.error());
     const auto request = encode_mbus(mbus_short(c_field::req_ud2 | *fcb, address));
-    auto heard = transact(request, Listen::first_telegram,
+    auto heard = transact(address, request, Listen::first_telegram,
                           [address](const Heard& h) { return not_rsp_ud(h, address); },
                           no_answer(address, "REQ_UD2"));
     if (!heard) return std::unexpected(heard.error());
@@ -139,7 +143,7 @@ class LineMaster final : public MbusMaster {
         "{}: the meter at {} did not acknowledge the write (no E5 within {} ms): it stays silent when it "
         "refuses a record or a value, or when nothing answers there",
         where_, describe(address), timeout_.count());
-    auto heard = transact(request, Listen::first_telegram, not_ack, silence);
+    auto heard = transact(address, request, Listen::first_telegram, not_ack, silence);
     if (!heard) return std::unexpected(heard.error());
     return {};
   }
@@ -198,9 +202,8 @@ class LineMaster final : public MbusMaster {
   /// Sends `request` and listens, repeating on silence or a bad answer up to the retries.
   /// A repeat keeps the FCB (EN 13757-2: the meter answers it with its previous answer);
   /// success toggles it, failure forgets it (the next exchange starts with SND_NKE).
-  std::expected<Heard, Error> transact(const std::vector<std::uint8_t>& request, Listen mode, const Check& check,
-                                       const std::string& silence) {
-    const std::uint8_t address = request[0] == kMbusShortStart ? request[2] : request[5];
+  std::expected<Heard, Error> transact(std::uint8_t address, const std::vector<std::uint8_t>& request, Listen mode,
+                                       const Check& check, const std::string& silence) {
     Error last{Kind::timeout, silence};
     for (int attempt = 0; attempt <= retries_; ++attempt) {
       auto heard = listen_once(request, mode);

@@ -2,6 +2,7 @@
 // for RTU over TCP (tools/rtu_tcp_client.hpp), and the messages both share.
 #include "tools/modbus_client.hpp"
 
+#include <fmt/format.h>
 #include <modbus/modbus.h>
 #include <termios.h>
 
@@ -12,8 +13,6 @@
 #include <optional>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/modbus_rtu.hpp"
 #include "tools/modbus_client_detail.hpp"
@@ -65,7 +64,8 @@ std::vector<std::uint8_t> read_request_pdu(std::uint16_t start, std::uint16_t co
   return pdu;
 }
 
-std::vector<std::uint8_t> write_request_pdu(std::uint16_t start, std::span<const std::uint16_t> words) {
+std::vector<std::uint8_t> write_request_pdu(std::uint16_t start,
+                                            std::span<const std::uint16_t> words) {
   if (words.size() == 1) {
     std::vector<std::uint8_t> pdu{function_code::write_single_register};
     push_word(pdu, start);
@@ -81,7 +81,8 @@ std::vector<std::uint8_t> write_request_pdu(std::uint16_t start, std::span<const
 }
 
 std::string describe(const RequestInfo& request) {
-  return fmt::format("a {} of 0x{:04X}+{}", request.write ? "write" : "read", request.start, request.count);
+  return fmt::format("a {} of 0x{:04X}+{}", request.write ? "write" : "read", request.start,
+                     request.count);
 }
 
 std::string host_port(const MeterUri& uri) {
@@ -91,11 +92,16 @@ std::string host_port(const MeterUri& uri) {
 
 std::string link_name(const MeterUri& uri) {
   switch (uri.scheme) {
-    case UriScheme::modbus_tcp: return "tcp://" + host_port(uri);
-    case UriScheme::rtu_over_tcp: return "rtu+tcp://" + host_port(uri);
-    case UriScheme::mbus_tcp: return "mbus+tcp://" + host_port(uri);
-    case UriScheme::modbus_serial: return "serial://" + uri.device;
-    case UriScheme::mbus_serial: return "mbus+serial://" + uri.device;
+    case UriScheme::modbus_tcp:
+      return "tcp://" + host_port(uri);
+    case UriScheme::rtu_over_tcp:
+      return "rtu+tcp://" + host_port(uri);
+    case UriScheme::mbus_tcp:
+      return "mbus+tcp://" + host_port(uri);
+    case UriScheme::modbus_serial:
+      return "serial://" + uri.device;
+    case UriScheme::mbus_serial:
+      return "mbus+serial://" + uri.device;
   }
   return uri.text;
 }
@@ -103,27 +109,32 @@ std::string link_name(const MeterUri& uri) {
 ModbusClientError timeout_error(const RequestInfo& request, std::string_view link,
                                 std::chrono::milliseconds timeout) {
   return make_error(ModbusClientError::Kind::timeout,
-                    fmt::format("no answer from unit {} at {} within {} ms", request.unit, link, timeout.count()));
+                    fmt::format("no answer from unit {} at {} within {} ms", request.unit, link,
+                                timeout.count()));
 }
 
 ModbusClientError exception_error(const RequestInfo& request, std::uint8_t code) {
   const auto meaning = known_meaning(code);
-  ModbusClientError error = make_error(
-      ModbusClientError::Kind::exception,
-      meaning ? fmt::format("unit {} answered exception {:02X} ({}) to {}", request.unit, code, *meaning,
-                            describe(request))
-              : fmt::format("unit {} answered exception {:02X} to {}", request.unit, code, describe(request)));
+  ModbusClientError error =
+      make_error(ModbusClientError::Kind::exception,
+                 meaning ? fmt::format("unit {} answered exception {:02X} ({}) to {}", request.unit,
+                                       code, *meaning, describe(request))
+                         : fmt::format("unit {} answered exception {:02X} to {}", request.unit,
+                                       code, describe(request)));
   error.exception_code = code;
   return error;
 }
 
-ModbusClientError bad_reply_error(const RequestInfo& request, std::string_view link, std::string_view what) {
-  return make_error(ModbusClientError::Kind::bad_reply, fmt::format("bad reply from unit {} at {} to {}: {}",
-                                                                    request.unit, link, describe(request), what));
+ModbusClientError bad_reply_error(const RequestInfo& request, std::string_view link,
+                                  std::string_view what) {
+  return make_error(ModbusClientError::Kind::bad_reply,
+                    fmt::format("bad reply from unit {} at {} to {}: {}", request.unit, link,
+                                describe(request), what));
 }
 
 ModbusClientError io_error(std::string_view link, std::string_view what) {
-  return make_error(ModbusClientError::Kind::io, fmt::format("the link to {} failed: {}", link, what));
+  return make_error(ModbusClientError::Kind::io,
+                    fmt::format("the link to {} failed: {}", link, what));
 }
 
 ModbusClientError connect_error(std::string message) {
@@ -133,8 +144,9 @@ ModbusClientError connect_error(std::string message) {
 std::optional<ModbusClientError> check_count(const RequestInfo& request) {
   const std::uint16_t most = request.write ? kMaxWriteCount : kMaxReadCount;
   if (request.count >= 1 && request.count <= most) return std::nullopt;
-  return make_error(ModbusClientError::Kind::io, fmt::format("a {} takes 1 to {} registers, not {}",
-                                                             request.write ? "write" : "read", most, request.count));
+  return make_error(ModbusClientError::Kind::io,
+                    fmt::format("a {} takes 1 to {} registers, not {}",
+                                request.write ? "write" : "read", most, request.count));
 }
 
 std::vector<std::uint16_t> response_words(std::span<const std::uint8_t> pdu) {
@@ -184,7 +196,8 @@ char parity_letter(Parity parity) {
 void apply_timeout(modbus_t* ctx, std::chrono::milliseconds timeout) {
   const auto set = [ctx](std::chrono::milliseconds t, auto setter) {
     const auto ms = std::max<std::int64_t>(t.count(), 1);
-    setter(ctx, static_cast<std::uint32_t>(ms / 1000), static_cast<std::uint32_t>(ms % 1000 * 1000));
+    setter(ctx, static_cast<std::uint32_t>(ms / 1000),
+           static_cast<std::uint32_t>(ms % 1000 * 1000));
   };
   set(timeout, modbus_set_response_timeout);
   set(std::min(timeout, kMaxByteTimeout), modbus_set_byte_timeout);
@@ -194,9 +207,11 @@ std::string connect_message(const MeterUri& uri, int error, std::chrono::millise
   if (uri.scheme == UriScheme::modbus_serial) {
     return fmt::format("cannot open {}: {}", uri.device, std::strerror(error));
   }
-  const std::string reason =
-      error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count()) : std::strerror(error);
-  return fmt::format("cannot connect to {}: {} (is the meter or gateway listening there?)", host_port(uri), reason);
+  const std::string reason = error == ETIMEDOUT
+                                 ? fmt::format("no answer within {} ms", timeout.count())
+                                 : std::strerror(error);
+  return fmt::format("cannot connect to {}: {} (is the meter or gateway listening there?)",
+                     host_port(uri), reason);
 }
 
 /// A serial line that silently dropped the parity asked for (a pseudo-terminal does).
@@ -205,16 +220,22 @@ std::optional<std::string> parity_refusal(const MeterUri& uri, int fd) {
   if (uri.parity == Parity::none || ::tcgetattr(fd, &tio) != 0 || (tio.c_cflag & PARENB) != 0) {
     return std::nullopt;
   }
-  return fmt::format("{} does not take {} parity (a pseudo-terminal cannot carry parity bits): add ?parity=none",
-                     uri.device, to_string(uri.parity));
+  return fmt::format(
+      "{} does not take {} parity (a pseudo-terminal cannot carry parity bits): add ?parity=none",
+      uri.device, to_string(uri.parity));
 }
 
 class LibmodbusClient final : public ModbusClient {
  public:
   LibmodbusClient(Context ctx, const MeterUri& uri, std::chrono::milliseconds timeout)
-      : ctx_(std::move(ctx)), uri_(uri), link_(link_name(uri)), timeout_(timeout), retries_(effective_retries(uri)) {}
+      : ctx_(std::move(ctx)),
+        uri_(uri),
+        link_(link_name(uri)),
+        timeout_(timeout),
+        retries_(effective_retries(uri)) {}
 
-  std::expected<std::vector<std::uint16_t>, ModbusClientError> read(std::uint8_t unit, std::uint16_t start,
+  std::expected<std::vector<std::uint16_t>, ModbusClientError> read(std::uint8_t unit,
+                                                                    std::uint16_t start,
                                                                     std::uint16_t count) override {
     const RequestInfo request{unit, false, start, count};
     if (auto bad = check_count(request)) return std::unexpected(*bad);
@@ -231,13 +252,15 @@ class LibmodbusClient final : public ModbusClient {
 
   std::expected<void, ModbusClientError> write(std::uint8_t unit, std::uint16_t start,
                                                std::span<const std::uint16_t> words) override {
-    const RequestInfo request{unit, true, start, static_cast<std::uint16_t>(std::min<std::size_t>(words.size(), 0xFFFF))};
+    const RequestInfo request{
+        unit, true, start, static_cast<std::uint16_t>(std::min<std::size_t>(words.size(), 0xFFFF))};
     if (auto bad = check_count(request)) return std::unexpected(*bad);
     if (unit == 0 && uri_.scheme == UriScheme::modbus_serial) return broadcast(request, words);
     return with_retries<void>(retries_, [&]() -> std::expected<void, ModbusClientError> {
       if (auto ready = prepare(unit); !ready) return ready;
-      const int rc = words.size() == 1 ? modbus_write_register(ctx_.get(), start, words[0])
-                                       : modbus_write_registers(ctx_.get(), start, request.count, words.data());
+      const int rc = words.size() == 1
+                         ? modbus_write_register(ctx_.get(), start, words[0])
+                         : modbus_write_registers(ctx_.get(), start, request.count, words.data());
       if (rc < 0) return std::unexpected(failure(errno, request));
       return {};
     });
@@ -253,12 +276,14 @@ class LibmodbusClient final : public ModbusClient {
   std::expected<void, ModbusClientError> prepare(std::uint8_t unit) {
     if (broken_) {
       modbus_close(ctx_.get());
-      if (modbus_connect(ctx_.get()) != 0) return std::unexpected(connect_error(connect_message(uri_, errno, timeout_)));
+      if (modbus_connect(ctx_.get()) != 0)
+        return std::unexpected(connect_error(connect_message(uri_, errno, timeout_)));
       broken_ = false;
     }
     modbus_flush(ctx_.get());
     if (modbus_set_slave(ctx_.get(), unit) != 0) {
-      return std::unexpected(io_error(link_, fmt::format("unit {} cannot be addressed on this link", unit)));
+      return std::unexpected(
+          io_error(link_, fmt::format("unit {} cannot be addressed on this link", unit)));
     }
     return {};
   }
@@ -277,7 +302,8 @@ class LibmodbusClient final : public ModbusClient {
 
   /// Unit 0 on a serial line (V1.02 2.2): sent, no answer awaited; then the line stays
   /// silent for 3.5 characters so that the next request is a separate frame.
-  std::expected<void, ModbusClientError> broadcast(const RequestInfo& request, std::span<const std::uint16_t> words) {
+  std::expected<void, ModbusClientError> broadcast(const RequestInfo& request,
+                                                   std::span<const std::uint16_t> words) {
     if (auto ready = prepare(0); !ready) return ready;
     std::vector<std::uint8_t> raw{0};
     const std::vector<std::uint8_t> pdu = write_request_pdu(request.start, words);
@@ -301,14 +327,17 @@ class LibmodbusClient final : public ModbusClient {
 std::expected<std::unique_ptr<ModbusClient>, std::string> open_libmodbus(const MeterUri& uri) {
   modbus_t* raw = uri.scheme == UriScheme::modbus_tcp
                       ? modbus_new_tcp_pi(uri.host.c_str(), std::to_string(uri.port).c_str())
-                      : modbus_new_rtu(uri.device.c_str(), static_cast<int>(uri.baud), parity_letter(uri.parity), 8, 1);
-  if (raw == nullptr) return std::unexpected(fmt::format("cannot use {}: {}", link_name(uri), std::strerror(errno)));
+                      : modbus_new_rtu(uri.device.c_str(), static_cast<int>(uri.baud),
+                                       parity_letter(uri.parity), 8, 1);
+  if (raw == nullptr)
+    return std::unexpected(fmt::format("cannot use {}: {}", link_name(uri), std::strerror(errno)));
   Context ctx{raw};
   const std::chrono::milliseconds timeout = effective_timeout(uri);
   apply_timeout(raw, timeout);
   if (modbus_connect(raw) != 0) return std::unexpected(connect_message(uri, errno, timeout));
   if (uri.scheme == UriScheme::modbus_serial) {
-    if (auto refusal = parity_refusal(uri, modbus_get_socket(raw))) return std::unexpected(*refusal);
+    if (auto refusal = parity_refusal(uri, modbus_get_socket(raw)))
+      return std::unexpected(*refusal);
   }
   return std::make_unique<LibmodbusClient>(std::move(ctx), uri, timeout);
 }
@@ -322,8 +351,8 @@ std::string exception_meaning(std::uint8_t code) {
 
 std::expected<std::unique_ptr<ModbusClient>, std::string> open_modbus(const MeterUri& uri) {
   if (uri.is_mbus()) {
-    return std::unexpected(
-        fmt::format("{} is an M-bus URI; Modbus takes tcp://, rtu+tcp:// or serial://", link_name(uri)));
+    return std::unexpected(fmt::format(
+        "{} is an M-bus URI; Modbus takes tcp://, rtu+tcp:// or serial://", link_name(uri)));
   }
   if (uri.scheme == UriScheme::rtu_over_tcp) return open_rtu_over_tcp(uri);
   return open_libmodbus(uri);

@@ -23,8 +23,8 @@ namespace ambi {
 /// The length of the whole reply to the RTU frame `request` whose first bytes are `head`;
 /// 0 while more bytes are needed to tell. The error names what cannot begin a reply to
 /// this request (another unit, another function, a byte count that is not the one asked).
-[[nodiscard]] std::expected<std::size_t, std::string> rtu_reply_length(std::span<const std::uint8_t> request,
-                                                                       std::span<const std::uint8_t> head);
+[[nodiscard]] std::expected<std::size_t, std::string> rtu_reply_length(
+    std::span<const std::uint8_t> request, std::span<const std::uint8_t> head);
 
 /// Checks the complete reply `reply` (as long as `rtu_reply_length` said) to the RTU frame
 /// `request`: the CRC, then the unit and function echo, then for FC 06/16 the address and
@@ -35,6 +35,7 @@ namespace ambi {
 /// Connects to the RTU-over-TCP server `uri` names (scheme rtu_over_tcp). Before each
 /// request stale bytes are dropped; a request to unit 0 is sent without awaiting a reply;
 /// a link that broke is reconnected at the next request. The error is one line.
-[[nodiscard]] std::expected<std::unique_ptr<ModbusClient>, std::string> open_rtu_over_tcp(const MeterUri& uri);
+[[nodiscard]] std::expected<std::unique_ptr<ModbusClient>, std::string> open_rtu_over_tcp(
+    const MeterUri& uri);
 
 }  // namespace ambi

@@ -217,6 +217,66 @@ def test_bad_input_and_bad_lines(checks, binary):
         checks.check("unknown register name: exit 2", code == 2, err)
 
 
+class GarbageServer:
+    """A TCP server that answers every request with `reply` (garbage), or with nothing."""
+
+    def __init__(self, reply):
+        import socket
+        import threading
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        import socket
+        conns = []
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                conn.settimeout(0.05)
+                conns.append(conn)
+            except socket.timeout:
+                pass
+            for c in list(conns):
+                try:
+                    if c.recv(4096) and self.reply:
+                        c.sendall(self.reply)
+                except socket.timeout:
+                    pass
+                except OSError:
+                    conns.remove(c)
+        for c in conns:
+            c.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+def test_garbage_and_silence(checks, binary):
+    """A peer that answers garbage or nothing: exit 1, one line, bounded by the timeout."""
+    for label, reply in (("garbage", bytes(range(7, 40))), ("silence", b"")):
+        server = GarbageServer(reply)
+        try:
+            for scheme in ("tcp", "rtu+tcp", "mbus+tcp"):
+                started = time.monotonic()
+                code, out, err = ambimeter(binary, "read", f"{scheme}://127.0.0.1:{server.port}?timeout=400ms&retries=1",
+                                           timeout=15)
+                took = time.monotonic() - started
+                checks.check(f"{label} on {scheme}: exit 1, one line", code == 1 and err.count("\n") == 1 and not out,
+                             f"exit {code}: {err!r} {out[:100]!r}")
+                checks.check(f"{label} on {scheme}: bounded", took < 4, took)
+        finally:
+            server.close()
+
+
 if __name__ == "__main__":
     main("tools read/write/watch", [
         ("read equals the API state on TCP, RTU over TCP and the pty", test_read_equals_state),
@@ -225,4 +285,5 @@ if __name__ == "__main__":
         ("write round-trips and refusals", test_write_round_trips),
         ("watch refreshes", test_watch),
         ("bad input and bad lines", test_bad_input_and_bad_lines),
+        ("a peer that answers garbage or nothing", test_garbage_and_silence),
     ])

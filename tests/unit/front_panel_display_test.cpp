@@ -59,7 +59,7 @@ TEST(FrontPanelDisplay, ArrowButtonsStepThroughPart3AndHoldThePage) {
   s.tap(Button::left);
   s.tap(Button::left);
   EXPECT_EQ(part3_at(s, s.now), "C-04 L3");  // wrapped back to the last page
-  s.tap(Button::star);  // a short * leaves part 3 alone
+  s.tap(Button::star);                       // a short * leaves part 3 alone
   EXPECT_EQ(part3_at(s, s.now), "C-04 L3");
 }
 
@@ -96,8 +96,8 @@ TEST(FrontPanelDisplay, WithoutSupplyTheLcdIsDarkAndPressesDoNothing) {
 }
 
 TEST(FrontPanelDisplay, AStoppedMeterShowsItsErrorCode) {
-  Meter m(PersistentState{}, error_bit::both_copies_bad | error_bit::main_corrupt |
-                                 error_bit::backup_corrupt);
+  Meter m(PersistentState{},
+          error_bit::both_copies_bad | error_bit::main_corrupt | error_bit::backup_corrupt);
   m.power_on();
   const LcdScreen screen = FrontPanel{}.screen(m, 0);
   EXPECT_EQ(screen.mode, LcdMode::normal);

@@ -123,16 +123,24 @@ TEST(FrontPanelMenu, EveryPageOf76IsReachableAndShowsItsValue) {
   Session s;
   s.enter_settings();
   const LcdMenu pages[] = {
-      page("7.6.1", "Password", "0000"),        page("7.6.2", "Tariff", "T1"),
+      page("7.6.1", "Password", "0000"),
+      page("7.6.2", "Tariff", "T1"),
       page("7.6.3", "S0 output", "1000", "imp/kWh"),
       page("7.6.4", "Pulse type", "active&reactive"),
-      page("7.6.5", "Pulse width", "30", "ms"), page("7.6.6", "Modbus ID", "001"),
-      page("7.6.7", "Modbus baud", "9600", "bps"), page("7.6.8", "Modbus parity", "even"),
-      page("7.6.9", "M-bus ID", "000"),         page("7.6.10", "M-bus baud", "2400", "bps"),
-      page("7.6.11", "Backlight", "button"),    page("7.6.12", "Power down", "1"),
-      page("7.6.13", "Trip", "000000.000", "kWh"), page("7.6.14", "OBIS", "on"),
-      page("7.6.15", "Combination", "C-04"),    page("7.6.16", "Scroll time", "05", "s"),
-      page("7.6.17", "CT ratio", "0005/5", "A"), page("7.6", "Exit", ""),
+      page("7.6.5", "Pulse width", "30", "ms"),
+      page("7.6.6", "Modbus ID", "001"),
+      page("7.6.7", "Modbus baud", "9600", "bps"),
+      page("7.6.8", "Modbus parity", "even"),
+      page("7.6.9", "M-bus ID", "000"),
+      page("7.6.10", "M-bus baud", "2400", "bps"),
+      page("7.6.11", "Backlight", "button"),
+      page("7.6.12", "Power down", "1"),
+      page("7.6.13", "Trip", "000000.000", "kWh"),
+      page("7.6.14", "OBIS", "on"),
+      page("7.6.15", "Combination", "C-04"),
+      page("7.6.16", "Scroll time", "05", "s"),
+      page("7.6.17", "CT ratio", "0005/5", "A"),
+      page("7.6", "Exit", ""),
   };
   for (const LcdMenu& expected : pages) {
     EXPECT_EQ(s.menu(), expected);
@@ -241,7 +249,8 @@ struct ChoiceCase {
 
 TEST(FrontPanelMenu, ChoicePagesSendTheChosenSetting) {
   const ChoiceCase cases[] = {
-      {"7.6.2", 2, "T3", [](const Meter& m) { return m.tariff() == 3 && m.state().t3_t4_activated; }},
+      {"7.6.2", 2, "T3",
+       [](const Meter& m) { return m.tariff() == 3 && m.state().t3_t4_activated; }},
       {"7.6.3", 1, "100", [](const Meter& m) { return m.settings().s0_rate_centi == 10'000; }},
       {"7.6.3", -3, "0.01", [](const Meter& m) { return m.settings().s0_rate_centi == 1; }},
       {"7.6.4", 1, "forward&reverse",
@@ -250,7 +259,8 @@ TEST(FrontPanelMenu, ChoicePagesSendTheChosenSetting) {
       {"7.6.7", 3, "57600", [](const Meter& m) { return m.settings().modbus_baud_code == 9; }},
       {"7.6.8", -1, "odd", [](const Meter& m) { return m.settings().parity == Parity::odd; }},
       {"7.6.10", 2, "9600", [](const Meter& m) { return m.settings().mbus_baud == 9600; }},
-      {"7.6.11", -1, "off", [](const Meter& m) { return m.settings().backlight == Backlight::off; }},
+      {"7.6.11", -1, "off",
+       [](const Meter& m) { return m.settings().backlight == Backlight::off; }},
       {"7.6.11", 1, "on", [](const Meter& m) { return m.settings().backlight == Backlight::on; }},
       {"7.6.14", 1, "off", [](const Meter& m) { return !m.settings().obis; }},
   };
@@ -284,7 +294,10 @@ TEST(FrontPanelMenu, DigitPagesSendTheTypedNumber) {
       {"7.6.6", "247", [](const Meter& m) { return m.settings().modbus_id == 247; }},
       {"7.6.9", "250", [](const Meter& m) { return m.settings().mbus_id == 250; }},
       {"7.6.16", "10", [](const Meter& m) { return m.settings().lcd_cycle_s == 10; }},
-      {"7.6.17", "0500/1", [](const Meter& m) { return m.state().ct == CtRatio{500, 1}; }},
+      {"7.6.17", "0500/1",
+       [](const Meter& m) {
+         return m.state().ct == CtRatio{500, 1};
+       }},
   };
   for (const DigitsCase& c : cases) {
     Session s;

@@ -16,7 +16,7 @@ inline constexpr std::int64_t kHourMs = 3'600'000;
 inline const Origin kModbus{Source::modbus, {}};
 
 inline LcdMenu page(std::string_view section, std::string_view title, std::string_view value,
-             std::string_view unit = "", int cursor = -1, bool editing = false) {
+                    std::string_view unit = "", int cursor = -1, bool editing = false) {
   LcdMenu m;
   m.section = std::string(section);
   m.title = std::string(title);
@@ -84,6 +84,5 @@ struct Session {
     ASSERT_EQ(menu().section, section);
   }
 };
-
 
 }  // namespace ambi::front_panel_test

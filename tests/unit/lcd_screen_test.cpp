@@ -1,10 +1,10 @@
 // What the LCD shows (manual 7.1-7.3, 7.6.14, 7.6.15, 7.6.17): exact texts of every page.
+#include "core/lcd_screen.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "core/lcd_screen.hpp"
 
 namespace ambi {
 namespace {

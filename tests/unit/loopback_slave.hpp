@@ -40,7 +40,8 @@ class LoopbackSlave {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t size = sizeof addr;
-    ok_ = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), size) == 0 && ::listen(listen_fd_, 4) == 0 &&
+    ok_ = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), size) == 0 &&
+          ::listen(listen_fd_, 4) == 0 &&
           ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &size) == 0;
     port_ = ntohs(addr.sin_port);
     thread_ = std::thread([this] { run_tcp(); });
@@ -173,8 +174,9 @@ class LoopbackSlave {
   void send_all(int fd, const std::vector<std::uint8_t>& bytes) const {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
-      const ssize_t n = fd == master_fd_ ? ::write(fd, bytes.data() + sent, bytes.size() - sent)
-                                         : ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n = fd == master_fd_
+                            ? ::write(fd, bytes.data() + sent, bytes.size() - sent)
+                            : ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) return;
       sent += static_cast<std::size_t>(n);
     }

@@ -199,11 +199,13 @@ TEST(ReadPlanBlocks, RandomSetsGetTheFewestValidBlocks) {
 
 // ---- decoding -----------------------------------------------------------------------------
 
-std::vector<std::vector<std::uint16_t>> read_plan(const Meter& meter,
-                                                  const std::vector<BlockRead>& plan) {
+/// What the meter answers to each read of `plan`.
+std::vector<std::vector<std::uint16_t>> replies_to(const Meter& meter,
+                                                   const std::vector<BlockRead>& plan) {
   std::vector<std::vector<std::uint16_t>> replies;
-  for (const BlockRead& block : plan)
+  for (const BlockRead& block : plan) {
     replies.push_back(*read_words(meter, block.start, block.count));
+  }
   return replies;
 }
 
@@ -218,7 +220,7 @@ void expect_decodes_every_register(Meter meter, DataType type) {
       meter.apply(SetDataType{static_cast<int>(type)}, Origin{Source::modbus, {}}).has_value());
   const auto all = all_registers();
   const auto plan = plan_block_reads(all);
-  const auto readings = decode_block_reads(all, plan, read_plan(meter, plan), type);
+  const auto readings = decode_block_reads(all, plan, replies_to(meter, plan), type);
   ASSERT_EQ(readings.size(), all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     const RegisterDef& def = *all[i];
@@ -254,7 +256,7 @@ TEST(ReadPlanDecode, KeepsTheOrderAskedForAndTheRawWords) {
   const auto wanted = regs({"obis", "serial_number", "ct_ratio"});
   const auto plan = plan_block_reads(wanted);
   const auto readings =
-      decode_block_reads(wanted, plan, read_plan(meter, plan), DataType::standard);
+      decode_block_reads(wanted, plan, replies_to(meter, plan), DataType::standard);
   ASSERT_EQ(readings.size(), 3U);
   EXPECT_EQ(readings[0].words, (std::vector<std::uint16_t>{1}));
   EXPECT_EQ(readings[0].value, 1);
