@@ -1,5 +1,6 @@
 #include "app/serial_line.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -27,6 +28,11 @@ constexpr std::array<BaudSpeed, 10> kSpeeds{{{300, B300}, {600, B600}, {1200, B1
 
 std::string errno_text() { return std::strerror(errno); }
 
+std::optional<speed_t> termios_speed(std::uint32_t baud) {
+  const auto it = std::ranges::find_if(kSpeeds, [baud](const BaudSpeed& s) { return s.baud == baud; });
+  return it == kSpeeds.end() ? std::nullopt : std::optional{it->speed};
+}
+
 bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty) {
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0) return false;
@@ -37,10 +43,7 @@ bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty) 
   if (!pty && parity == Parity::odd) tio.c_cflag |= PARODD;
   tio.c_cc[VMIN] = 1;
   tio.c_cc[VTIME] = 0;
-  speed_t speed = B9600;
-  for (const BaudSpeed& s : kSpeeds) {
-    if (s.baud == baud) speed = s.speed;
-  }
+  const speed_t speed = termios_speed(baud).value_or(B9600);
   ::cfsetispeed(&tio, speed);
   ::cfsetospeed(&tio, speed);
   return ::tcsetattr(fd, TCSANOW, &tio) == 0;

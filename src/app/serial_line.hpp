@@ -6,12 +6,18 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <termios.h>
 
 #include "core/settings.hpp"
 
 namespace ambi {
+
+/// The termios speed of `baud` (300-115200, the Modbus baud set); nullopt for any other.
+[[nodiscard]] std::optional<speed_t> termios_speed(std::uint32_t baud);
 
 /// Raw mode, 8 data bits, 1 stop bit, no flow control, `baud` (9600 when unknown) and
 /// `parity` (not applied when `pty`). False with errno set when termios refuses.

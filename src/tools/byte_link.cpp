@@ -19,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "app/serial_line.hpp"
+
 namespace ambi {
 namespace {
 
@@ -27,14 +29,6 @@ using Error = std::unexpected<std::string>;
 
 /// How long a send may wait for the stream to take bytes.
 constexpr std::chrono::seconds kSendLimit{10};
-
-struct BaudSpeed {
-  std::uint32_t baud;
-  speed_t speed;
-};
-constexpr std::array<BaudSpeed, 10> kSpeeds{{{300, B300}, {600, B600}, {1200, B1200}, {2400, B2400},
-                                             {4800, B4800}, {9600, B9600}, {19200, B19200},
-                                             {38400, B38400}, {57600, B57600}, {115200, B115200}}};
 
 std::string errno_string(int error) { return std::strerror(error); }
 
@@ -75,11 +69,6 @@ int connect_one(const addrinfo& ai, Clock::time_point deadline) {
   ::close(fd);
   errno = error;
   return -1;
-}
-
-std::optional<speed_t> speed_of(std::uint32_t baud) {
-  const auto it = std::ranges::find_if(kSpeeds, [baud](const BaudSpeed& s) { return s.baud == baud; });
-  return it == kSpeeds.end() ? std::nullopt : std::optional{it->speed};
 }
 
 /// Applies raw 8N1/8E1/8O1 at `speed`: 0, or the errno of tcsetattr.
@@ -134,7 +123,7 @@ std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& ho
 
 std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& device, std::uint32_t baud,
                                                            Parity parity) {
-  const auto speed = speed_of(baud);
+  const auto speed = termios_speed(baud);
   if (!speed) return Error{fmt::format("{}: {} baud is not a rate this tool can set", device, baud)};
   const int fd = ::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Error{fmt::format("cannot open {}: {}", device, errno_string(errno))};

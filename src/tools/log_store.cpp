@@ -126,13 +126,6 @@ class SqliteLog final : public LogStore {
   bool in_gap_ = false;
 };
 
-std::string csv_cell(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string{text};
-  std::string out = "\"";
-  for (const char c : text) out += c == '"' ? std::string{"\"\""} : std::string{c};
-  return out + "\"";
-}
-
 class CsvLog final : public LogStore {
  public:
   CsvLog(std::ofstream out, bool has_header) : out_(std::move(out)), header_written_(has_header) {}
@@ -140,7 +133,10 @@ class CsvLog final : public LogStore {
   std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<Reading>& readings) override {
     if (!header_written_) {
       std::string header = "time,unix_ms,status";
-      for (const Reading& r : readings) header += "," + csv_cell(r.unit.empty() ? r.name : r.name + " [" + r.unit + "]");
+      for (const Reading& r : readings) {
+        header += ',';
+        header += csv_field(r.unit.empty() ? r.name : fmt::format("{} [{}]", r.name, r.unit));
+      }
       out_ << header << '\n';
       columns_ = readings.size();
       header_written_ = true;
@@ -148,13 +144,16 @@ class CsvLog final : public LogStore {
       pending_.clear();
     }
     std::string row = fmt::format("{},{},ok", iso_time(unix_ms), unix_ms);
-    for (const Reading& r : readings) row += "," + csv_cell(r.text);
+    for (const Reading& r : readings) {
+      row += ',';
+      row += csv_field(r.text);
+    }
     out_ << row << '\n';
     return flush();
   }
 
   std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) override {
-    const std::string row = fmt::format("{},{},{}", iso_time(unix_ms), unix_ms, csv_cell(fmt::format("gap: {}", error)));
+    const std::string row = fmt::format("{},{},{}", iso_time(unix_ms), unix_ms, csv_field(fmt::format("gap: {}", error)));
     if (!header_written_) {
       pending_.push_back(row);
       return {};

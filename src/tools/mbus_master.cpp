@@ -148,6 +148,20 @@ class LineMaster final : public MbusMaster {
     return {};
   }
 
+  std::expected<void, Error> change_baud(std::uint8_t address, std::uint32_t baud) override {
+    const auto* rate = std::ranges::find(kMbusBauds, baud);
+    if (rate == kMbusBauds.end()) {
+      return std::unexpected(Error{Kind::io, fmt::format("{} baud is not an M-bus rate (300-9600)", baud)});
+    }
+    const auto ci = static_cast<std::uint8_t>(ci_field::baud_300 + (rate - kMbusBauds.begin()));
+    const auto fcb = next_fcb(address);
+    if (!fcb) return std::unexpected(fcb.error());
+    const auto request = encode_mbus(mbus_long(c_field::snd_ud | *fcb, address, ci));
+    auto heard = transact(address, request, Listen::first_telegram, not_ack, no_answer(address, "the baud change"));
+    if (!heard) return std::unexpected(heard.error());
+    return {};
+  }
+
   std::expected<MbusProbe, Error> select(const MbusSelectionMask& mask) override {
     const auto data = mask.bytes();
     const auto request = encode_mbus(mbus_long(c_field::snd_ud, mbus_address::selected, ci_field::select_slave, data));

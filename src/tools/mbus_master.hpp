@@ -64,6 +64,11 @@ class MbusMaster {
   /// it refuses a write: that comes back as `timeout`).
   [[nodiscard]] virtual std::expected<void, MbusMasterError> write(
       std::uint8_t address, std::span<const std::uint8_t> records) = 0;
+  /// Switches the meter's baud rate (one of 300-9600) with a control frame, CI B8-BD
+  /// (EN 13757-2, manual A2.1); expects E5, sent at the old rate. The link keeps its rate:
+  /// talk to the meter at the new one with a new URI.
+  [[nodiscard]] virtual std::expected<void, MbusMasterError> change_baud(std::uint8_t address,
+                                                                        std::uint32_t baud) = 0;
   /// Selects by secondary address (SND_UD CI 52 to 0xFD) and reports what answered.
   [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> select(const MbusSelectionMask& mask) = 0;
   /// SND_NKE to a primary address and reports what answered (for the primary scan).

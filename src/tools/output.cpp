@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 namespace ambi {
-namespace {
 
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string{text};
@@ -18,10 +17,9 @@ std::string csv_field(std::string_view text) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
+  return out;
 }
-
-}  // namespace
 
 std::optional<OutputFormat> parse_output_format(std::string_view text) {
   if (text == "table") return OutputFormat::table;

@@ -30,6 +30,10 @@ enum class OutputFormat : std::uint8_t { table, csv, json };
 [[nodiscard]] std::string render(OutputFormat format, std::span<const Reading> readings,
                                  std::string_view meter, std::string_view time);
 
+/// A CSV field per RFC 4180: quoted (with quotes doubled) when it holds a comma, a quote
+/// or a line break.
+[[nodiscard]] std::string csv_field(std::string_view text);
+
 /// The time as ISO 8601 UTC with milliseconds: "2026-11-24T15:04:05.123Z".
 [[nodiscard]] std::string iso_time(std::int64_t unix_ms);
 

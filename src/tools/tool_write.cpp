@@ -69,8 +69,27 @@ int write_modbus(MeterSession& s, const std::vector<Change>& changes) {
   return kExitOk;
 }
 
+/// The M-bus baud rate travels in a control frame, not a record (A2.1).
+int change_mbus_baud(MeterSession& s, const Change& change, long baud) {
+  auto target = s.mbus_target();
+  if (!target) {
+    tool_error("write", target.error());
+    return kExitFailure;
+  }
+  if (auto ok = s.mbus()->change_baud(*target, static_cast<std::uint32_t>(baud)); !ok) {
+    tool_error("write", fmt::format("{}: {}", change.arg, ok.error().message));
+    return kExitFailure;
+  }
+  fmt::print("{}: acknowledged; talk to the meter at baud={} from now on\n", change.arg, baud);
+  return kExitOk;
+}
+
 int write_mbus(MeterSession& s, const std::vector<Change>& changes) {
   for (const Change& change : changes) {
+    if (const auto* baud = std::get_if<SetMbusBaud>(&change.command)) {
+      if (const int rc = change_mbus_baud(s, change, baud->baud); rc != kExitOk) return rc;
+      continue;
+    }
     auto records = mbus_write_for(change.command);
     if (!records) {
       tool_error("write", fmt::format("{}: {}", change.arg, records.error()));

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import tempfile
 import time
 
@@ -77,7 +78,14 @@ def requests_in(trace):
 
 
 def test_formats_and_selection(checks, binary):
-    trace = os.path.join(tempfile.mkdtemp(prefix="ambi-trace-"), "trace.jsonl")
+    tmp = tempfile.mkdtemp(prefix="ambi-trace-")
+    try:
+        formats_and_selection(checks, binary, os.path.join(tmp, "trace.jsonl"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def formats_and_selection(checks, binary, trace):
     with ModbusTwin(binary, "--trace", trace, pty=False, rtu_over_tcp=False) as twin:
         state = twin.reference()
         uri = uris(twin)["tcp"]

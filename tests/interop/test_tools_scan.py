@@ -24,31 +24,27 @@ def configure(twin, **settings):
 
 
 @contextlib.contextmanager
-def modbus_bus(binary, ids):
-    with contextlib.ExitStack() as stack:
-        twins = []
-        for serial, unit in zip(SERIALS, ids):
-            twin = stack.enter_context(ModbusTwin(binary, "--serial", serial, pty=False))
-            configure(twin, modbus_id=unit)
-            twins.append(twin)
-        tmp = tempfile.mkdtemp(prefix="ambi-bus-")
-        stack.callback(shutil.rmtree, tmp, True)
-        hub = stack.enter_context(BusHub(os.path.join(tmp, "ttyBUS"), [t.rtu_tcp_port for t in twins]))
-        yield hub, twins
-
-
-@contextlib.contextmanager
-def mbus_bus(binary, addresses):
+def bus(binary, twin_class, setting, addresses, port_of):
+    """Twins of `twin_class` with `setting` = each of `addresses` (and their own serial
+    numbers), wired to one pseudo-terminal by a BusHub through the port `port_of` gives."""
     with contextlib.ExitStack() as stack:
         twins = []
         for serial, address in zip(SERIALS, addresses):
-            twin = stack.enter_context(MbusTwin(binary, "--serial", serial, pty=False))
-            configure(twin, mbus_id=address)
+            twin = stack.enter_context(twin_class(binary, "--serial", serial, pty=False))
+            configure(twin, **{setting: address})
             twins.append(twin)
         tmp = tempfile.mkdtemp(prefix="ambi-bus-")
         stack.callback(shutil.rmtree, tmp, True)
-        hub = stack.enter_context(BusHub(os.path.join(tmp, "ttyMBUS"), [t.port for t in twins]))
+        hub = stack.enter_context(BusHub(os.path.join(tmp, "ttyBUS"), [port_of(t) for t in twins]))
         yield hub, twins
+
+
+def modbus_bus(binary, ids):
+    return bus(binary, ModbusTwin, "modbus_id", ids, lambda t: t.rtu_tcp_port)
+
+
+def mbus_bus(binary, addresses):
+    return bus(binary, MbusTwin, "mbus_id", addresses, lambda t: t.port)
 
 
 def scan_json(checks, label, binary, *args, timeout=120):
