@@ -12,6 +12,8 @@ packages=(
   clang-19 libclang-rt-19-dev
   # interop peers nobody here wrote (tests/interop)
   python3-pymodbus python3-serial mbpoll socat
+  # the browser the web page's tests drive (tests/web, through playwright-core from npm)
+  chromium
 )
 
 missing=()
@@ -30,4 +32,14 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The web page's npm packages (web/package-lock.json): uPlot, embedded in the binary at build
+# time, and playwright-core for the browser tests. `npm ci` when web/node_modules is missing
+# or older than the lock file (npm writes node_modules/.package-lock.json on every install).
+web_dir="$(cd "$(dirname "$0")/../web" && pwd)"
+stamp="$web_dir/node_modules/.package-lock.json"
+if [ ! -e "$stamp" ] || [ "$web_dir/package-lock.json" -nt "$stamp" ]; then
+  echo "install-deps: npm ci in $web_dir" >&2
+  (cd "$web_dir" && npm ci --no-audit --no-fund)
 fi

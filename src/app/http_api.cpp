@@ -7,7 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "app/app_export.hpp"
 #include "app/log.hpp"
+#include "app/panel_json.hpp"
+#include "app/web_assets.hpp"
 #include "core/profile.hpp"
 
 namespace ambi {
@@ -15,8 +18,18 @@ namespace {
 
 /// Longest single advance: 1e10 s (about 317 years) keeps simulated ms far from overflow.
 constexpr double kMaxAdvanceSeconds = 1e10;
+/// Fastest clock PUT /api/v1/clock sets: a bit more than a day per second.
+constexpr double kMaxApiSpeed = 100'000;
+constexpr std::string_view kAssetsPrefix = "/assets/";
 
-using RouteFn = ApiResult<Json> (*)(Twin&, const Json&);
+/// What a route may use besides the request.
+struct ApiContext {
+  Twin& twin;
+  EventStreams& events;
+};
+
+using JsonRouteFn = ApiResult<Json> (*)(Twin&, const Json&);
+using RouteFn = ApiResult<HttpResponse> (*)(ApiContext&, const HttpRequest&);
 
 struct Route {
   ApiEndpoint endpoint;
@@ -139,22 +152,74 @@ ApiResult<Json> post_reset(Twin& twin, const Json& body) {
               {"trip_kwh", to_kwh(twin.meter().trip_total())}};
 }
 
-const std::array<Route, 10> kRoutes{{
-    {{"index", "GET", "/api/v1"}, get_index},
-    {{"state", "GET", "/api/v1/state"}, get_state},
-    {{"load", "PUT", "/api/v1/load"}, put_load},
-    {{"scenario", "PUT", "/api/v1/scenario"}, put_scenario},
-    {{"advance", "POST", "/api/v1/clock/advance"}, post_advance},
-    {{"tariff_input", "PUT", "/api/v1/tariff-input"}, put_tariff_input},
-    {{"power_cycle", "POST", "/api/v1/power-cycle"}, post_power_cycle},
-    {{"power", "POST", "/api/v1/power"}, post_power},
-    {{"settings", "PUT", "/api/v1/settings"}, put_settings},
-    {{"reset", "POST", "/api/v1/reset"}, post_reset},
-}};
+/// The Meter Manager app's "save" (manual A4): only over an active Bluetooth link.
+ApiResult<Json> put_app_settings(Twin& twin, const Json& body) {
+  if ((twin.meter().status_word() & status_bit::bluetooth_active) == 0) {
+    return std::unexpected(ApiError{
+        409, "Bluetooth is off: activate it in the meter's menu (7.5) or start with --bluetooth"});
+  }
+  return put_settings(twin, body);
+}
+
+ApiResult<Json> put_clock(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"speed"}); !ok) return std::unexpected(ok.error());
+  const auto speed = number_member(body, "speed", true);
+  if (!speed) return std::unexpected(speed.error());
+  const double v = **speed;
+  if (!(v > 0) || v > kMaxApiSpeed) {
+    return unprocessable(fmt::format("\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",
+                                     kMaxApiSpeed, v));
+  }
+  if (auto ok = twin.set_speed(v); !ok) return std::unexpected(ok.error());
+  return Json{{"time", twin.time_json()}};
+}
+
+ApiResult<Json> get_panel(Twin& twin, const Json&) {
+  twin.sync();
+  return twin.panel_json();
+}
+
+ApiResult<Json> post_panel_press(Twin& twin, const Json& body) {
+  const auto press = panel_press_from_json(body);
+  if (!press) return std::unexpected(press.error());
+  if (const auto sent = twin.press(press->button, press->length)) {
+    log_line("front panel: {}{}", command_name(sent->command),
+             sent->outcome ? std::string() : ": refused: " + sent->outcome.error().message);
+  }
+  return twin.panel_json();
+}
 
 HttpResponse error_response(const ApiError& e, std::string allow = {}) {
-  return HttpResponse{e.status, Json{{"error", e.message}}.dump() + "\n", std::move(allow)};
+  HttpResponse response = make_response(e.status, Json{{"error", e.message}}.dump() + "\n");
+  response.allow = std::move(allow);
+  return response;
 }
+
+ApiResult<HttpResponse> get_export(ApiContext& c, const HttpRequest&) {
+  c.twin.sync();
+  HttpResponse response = make_response(200, app_export_csv(c.twin.meter()), "text/csv; charset=utf-8");
+  response.headers.emplace_back("Content-Disposition",
+                                fmt::format("attachment; filename=\"{}\"", app_export_filename(c.twin.meter())));
+  return response;
+}
+
+ApiResult<HttpResponse> get_events(ApiContext& c, const HttpRequest&) {
+  if (c.events.full()) {
+    return std::unexpected(ApiError{503, fmt::format("too many event streams (at most {}); close a page and retry",
+                                                     c.events.max_streams())});
+  }
+  HttpResponse response;
+  response.take_over = [&events = c.events](boost::asio::ip::tcp::socket socket) { events.add(std::move(socket)); };
+  return response;
+}
+
+ApiResult<HttpResponse> asset_response(std::string_view name) {
+  const auto asset = find_web_asset(name);
+  if (!asset) return std::unexpected(ApiError{404, fmt::format("no file {} in the web page", name)});
+  return make_response(200, std::string(asset->bytes), std::string(asset->content_type));
+}
+
+ApiResult<HttpResponse> get_page(ApiContext&, const HttpRequest&) { return asset_response("index.html"); }
 
 ApiResult<Json> parse_body(const HttpRequest& request) {
   if (request.method == "GET" || request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -166,7 +231,45 @@ ApiResult<Json> parse_body(const HttpRequest& request) {
   return body;
 }
 
-HttpResponse dispatch(Twin& twin, const HttpRequest& request) {
+/// A route whose answer is the JSON a JsonRouteFn returns for the request's body.
+template <JsonRouteFn F>
+ApiResult<HttpResponse> json_route(ApiContext& c, const HttpRequest& request) {
+  const auto body = parse_body(request);
+  if (!body) return std::unexpected(body.error());
+  auto result = F(c.twin, *body);
+  if (!result) return std::unexpected(result.error());
+  return make_response(200, result->dump() + "\n");
+}
+
+const std::array<Route, 17> kRoutes{{
+    {{"index", "GET", "/api/v1"}, json_route<get_index>},
+    {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
+    {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
+    {{"scenario", "PUT", "/api/v1/scenario"}, json_route<put_scenario>},
+    {{"advance", "POST", "/api/v1/clock/advance"}, json_route<post_advance>},
+    {{"clock", "PUT", "/api/v1/clock"}, json_route<put_clock>},
+    {{"tariff_input", "PUT", "/api/v1/tariff-input"}, json_route<put_tariff_input>},
+    {{"power_cycle", "POST", "/api/v1/power-cycle"}, json_route<post_power_cycle>},
+    {{"power", "POST", "/api/v1/power"}, json_route<post_power>},
+    {{"settings", "PUT", "/api/v1/settings"}, json_route<put_settings>},
+    {{"reset", "POST", "/api/v1/reset"}, json_route<post_reset>},
+    {{"page", "GET", "/"}, get_page},
+    {{"panel", "GET", "/api/v1/panel"}, json_route<get_panel>},
+    {{"panel_press", "POST", "/api/v1/panel/press"}, json_route<post_panel_press>},
+    {{"app_settings", "PUT", "/api/v1/app/settings"}, json_route<put_app_settings>},
+    {{"app_export", "GET", "/api/v1/app/export.csv"}, get_export},
+    {{"events", "GET", "/api/v1/events"}, get_events},
+}};
+
+/// GET /assets/<name>: the embedded files of the page.
+HttpResponse asset(const HttpRequest& request) {
+  if (request.method != "GET") return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
+  auto response = asset_response(std::string_view(request.path).substr(kAssetsPrefix.size()));
+  return response ? std::move(*response) : error_response(response.error());
+}
+
+HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
+  if (request.path.starts_with(kAssetsPrefix)) return asset(request);
   std::string allow;
   for (const Route& route : kRoutes) {
     if (request.path != route.endpoint.path) continue;
@@ -174,11 +277,8 @@ HttpResponse dispatch(Twin& twin, const HttpRequest& request) {
       allow += fmt::format("{}{}", allow.empty() ? "" : ", ", route.endpoint.method);
       continue;
     }
-    const auto body = parse_body(request);
-    if (!body) return error_response(body.error());
-    auto result = route.fn(twin, *body);
-    if (!result) return error_response(result.error());
-    return HttpResponse{200, result->dump() + "\n", {}};
+    auto result = route.fn(context, request);
+    return result ? std::move(*result) : error_response(result.error());
   }
   if (!allow.empty()) {
     return error_response({405, fmt::format("{} needs {}", request.path, allow)}, allow);
@@ -200,14 +300,20 @@ Json endpoints_json() {
   return j;
 }
 
-HttpHandler make_api_handler(Twin& twin) {
-  return [&twin](const HttpRequest& request) {
-    HttpResponse response = dispatch(twin, request);
+HttpHandler make_api_handler(Twin& twin, EventStreams& events) {
+  return [context = ApiContext{twin, events}](const HttpRequest& request) mutable {
+    HttpResponse response = dispatch(context, request);
     if (request.method != "GET") {
       log_line("{} {} -> {}", request.method, request.path, response.status);
+      if (response.status < 300) context.events.changed();
     }
     return response;
   };
+}
+
+std::string event_data(Twin& twin) {
+  twin.sync();
+  return Json{{"state", twin.state_json()}, {"panel", twin.panel_json()}}.dump();
 }
 
 }  // namespace ambi

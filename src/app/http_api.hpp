@@ -1,9 +1,12 @@
 #pragma once
 // The JSON control API of `ambimeter run` (docs/control-api.md): routes HTTP requests to
-// the twin. Errors are {"error":"message"} with 400/403/404/405/409/413/422.
+// the twin, serves the embedded web page and hands event-stream requests to EventStreams.
+// Errors are {"error":"message"} with 400/403/404/405/409/413/422/503.
 
+#include <string>
 #include <vector>
 
+#include "app/event_stream.hpp"
 #include "app/http_server.hpp"
 #include "app/state_json.hpp"
 #include "app/twin.hpp"
@@ -21,7 +24,11 @@ struct ApiEndpoint {
 [[nodiscard]] std::vector<ApiEndpoint> api_endpoints();
 /// {"state":"GET /api/v1/state", ...}: the map printed in the ready line.
 [[nodiscard]] Json endpoints_json();
-/// The request handler for an HttpServer; `twin` must outlive the server.
-[[nodiscard]] HttpHandler make_api_handler(Twin& twin);
+/// The request handler for an HttpServer; `twin` and `events` must outlive the server. A
+/// successful request other than GET tells `events` that something changed.
+[[nodiscard]] HttpHandler make_api_handler(Twin& twin, EventStreams& events);
+/// The data of one event: {"state": GET /api/v1/state, "panel": GET /api/v1/panel} as one
+/// line of JSON, after bringing the twin to now.
+[[nodiscard]] std::string event_data(Twin& twin);
 
 }  // namespace ambi

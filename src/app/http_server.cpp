@@ -31,8 +31,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
-std::string error_body(std::string_view message) {
-  return nlohmann::json{{"error", message}}.dump() + "\n";
+HttpResponse error(unsigned status, std::string_view message) {
+  return make_response(status, nlohmann::json{{"error", message}}.dump() + "\n");
 }
 
 /// One connection: read a request, answer it, repeat while the client keeps it alive.
@@ -52,8 +52,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   /// Answers 503 without reading the request, then closes.
   void reject() {
-    send({503, error_body(fmt::format("too many connections (at most {}); close idle ones and retry",
-                                      server_->limits.max_connections)), {}},
+    send(error(503, fmt::format("too many connections (at most {}); close idle ones and retry",
+                                server_->limits.max_connections)),
          false, 11);
   }
 
@@ -85,14 +85,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(error_code ec) {
     if (ec == http::error::body_limit) {
-      return send({413, error_body(fmt::format("request body larger than {} bytes",
-                                               server_->limits.body_limit)), {}},
+      return send(error(413, fmt::format("request body larger than {} bytes", server_->limits.body_limit)),
                   false, 11);
     }
-    if (ec == http::error::header_limit) return send({431, error_body("request headers too large"), {}}, false, 11);
+    if (ec == http::error::header_limit) return send(error(431, "request headers too large"), false, 11);
     if (ec && ec.category() == beast::http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return send({400, error_body("malformed HTTP request"), {}}, false, 11);
+      return send(error(400, "malformed HTTP request"), false, 11);
     }
     if (ec) return close();
     const auto& req = parser_->get();
@@ -100,6 +99,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (const auto q = target.find('?'); q != std::string::npos) target.resize(q);
     HttpResponse response = server_->handler(HttpRequest{
         std::string(req.method_string()), std::move(target), req.body()});
+    if (response.take_over) {
+      response.take_over(stream_.release_socket());
+      return;
+    }
     send(std::move(response), req.keep_alive(), req.version());
   }
 
@@ -108,9 +111,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.version(version);
     response_.result(r.status);
     response_.set(http::field::server, "ambimeter");
-    response_.set(http::field::content_type, "application/json");
+    response_.set(http::field::content_type, r.content_type);
     response_.set(http::field::cache_control, "no-store");
     if (!r.allow.empty()) response_.set(http::field::allow, r.allow);
+    for (const auto& [name, value] : r.headers) response_.set(name, value);
     response_.body() = std::move(r.body);
     response_.keep_alive(keep_alive);
     response_.prepare_payload();
@@ -153,6 +157,14 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+HttpResponse make_response(unsigned status, std::string body, std::string content_type) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  response.content_type = std::move(content_type);
+  return response;
+}
 
 void HttpServer::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {

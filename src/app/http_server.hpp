@@ -1,7 +1,8 @@
 #pragma once
 // A small HTTP/1.1 server on the run's io_context (Boost.Beast): keep-alive, a cap on
 // concurrent connections, an idle timeout and a body limit. It knows nothing of meters:
-// each request goes to one handler that returns status, JSON text and headers.
+// each request goes to one handler that returns status, body, content type and headers, or
+// takes the connection over (an event stream).
 
 #include <chrono>
 #include <cstddef>
@@ -9,6 +10,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,12 +25,26 @@ struct HttpRequest {
   std::string body;
 };
 
-/// What the handler answers; the body is JSON text.
+/// Takes over a connection whose request it answers itself (Server-Sent Events): the server
+/// writes nothing more and forgets the socket.
+using HttpTakeOver = std::function<void(boost::asio::ip::tcp::socket)>;
+
+/// What the handler answers.
 struct HttpResponse {
   unsigned status = 200;
   std::string body;
   std::string allow;  ///< the Allow header of a 405, else empty
+  std::string content_type = "application/json";  ///< the Content-Type header
+  /// Extra headers (Content-Disposition, ...). A Cache-Control here replaces the default
+  /// "no-store".
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// When set, the response is not written: the socket is handed to this function.
+  HttpTakeOver take_over;
 };
+
+/// A response of `status` with `body`, JSON unless `content_type` says otherwise.
+[[nodiscard]] HttpResponse make_response(unsigned status, std::string body,
+                                         std::string content_type = "application/json");
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 

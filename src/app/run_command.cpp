@@ -30,6 +30,8 @@ namespace fs = std::filesystem;
 
 /// Wall time between clock ticks with a real clock.
 constexpr std::chrono::milliseconds kTick{50};
+/// Wall time between two events of the event streams (GET /api/v1/events).
+constexpr std::chrono::milliseconds kEventInterval{250};
 
 struct UsageError {
   std::string message;
@@ -224,10 +226,13 @@ void warn_about(const Twin& twin, const RunConfig& config, const asio::ip::tcp::
   }
 }
 
-int serve(asio::io_context& io, asio::signal_set& signals, Twin& twin, const RunConfig& config) {
+int serve(asio::io_context& io, asio::signal_set& signals, Twin& twin, EventStreams& events,
+          const RunConfig& config) {
   asio::steady_timer tick(io);
   asio::steady_timer persist(io);
+  asio::steady_timer event_tick(io);
   if (config.clock == ClockMode::real) repeat(tick, kTick, [&] { twin.sync(); });
+  repeat(event_tick, kEventInterval, [&] { events.broadcast(); });
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(config.persist_interval_s));
   repeat(persist, interval, [&] {
@@ -239,6 +244,7 @@ int serve(asio::io_context& io, asio::signal_set& signals, Twin& twin, const Run
     twin.sync();
     twin.save();
     log_line("{}: state saved, exiting", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    events.close_all();
     io.stop();
   });
   io.run();
@@ -258,7 +264,8 @@ std::expected<int, UsageError> start(const RunConfig& config) {
     if (auto ok = twin.set_load(config.load); !ok) return std::unexpected(UsageError{ok.error().message});
   }
   asio::io_context io;
-  auto server = HttpServer::listen(io, config.endpoint, make_api_handler(twin));
+  EventStreams events(io, [&twin] { return event_data(twin); });
+  auto server = HttpServer::listen(io, config.endpoint, make_api_handler(twin, events));
   if (!server) return std::unexpected(UsageError{server.error()});
   ModbusContext context{twin, config.quirks, nullptr};
   ModbusFaces faces;
@@ -275,7 +282,7 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   const auto bound = (*server)->local_endpoint();
   warn_about(twin, config, bound, faces);
   print_ready(twin, config, bound, fresh, faces, mbus);
-  return serve(io, signals, twin, config);
+  return serve(io, signals, twin, events, config);
 }
 
 }  // namespace

@@ -3,28 +3,41 @@
 #include <utility>
 
 #include "app/log.hpp"
+#include "app/panel_json.hpp"
 
 namespace ambi {
 
-Twin::Twin(Meter meter, StateStore store, SimClock clock)
-    : meter_(std::move(meter)), store_(std::move(store)), clock_(clock) {}
+WallMs steady_wall_ms() {
+  return [origin = SimClock::WallClock::now()] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(SimClock::WallClock::now() - origin).count();
+  };
+}
+
+Twin::Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms)
+    : meter_(std::move(meter)), store_(std::move(store)), clock_(clock), wall_ms_(std::move(wall_ms)) {
+  panel_.reset(wall_ms_());
+}
 
 void Twin::restart_clock() {
   clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), SimClock::WallClock::now());
 }
 
-void Twin::sync() {
-  if (communication_until_ && SimClock::WallClock::now() >= *communication_until_) {
+void Twin::sync() { sync_to(SimClock::WallClock::now()); }
+
+void Twin::sync_to(SimClock::WallClock::time_point now) {
+  if (communication_until_ && now >= *communication_until_) {
     communication_until_.reset();
     meter_.set_communication_active(false);
   }
-  const std::int64_t dt = clock_.target_ms(SimClock::WallClock::now()) - meter_.now_ms();
-  if (dt <= 0) return;
-  if (player_) {
-    player_->advance(meter_, dt);
-  } else {
-    meter_.advance(dt);
+  const std::int64_t dt = clock_.target_ms(now) - meter_.now_ms();
+  if (dt > 0) {
+    if (player_) {
+      player_->advance(meter_, dt);
+    } else {
+      meter_.advance(dt);
+    }
   }
+  led_.update(led_energy_mwh(meter_), wall_ms_());
 }
 
 void Twin::save() {
@@ -77,10 +90,16 @@ void Twin::set_tariff_input(bool energized) {
   save_if_changed();
 }
 
+void Twin::power_up() {
+  if (meter_.powered()) return;
+  meter_.power_on();
+  panel_.reset(wall_ms_());
+}
+
 void Twin::set_power(bool on) {
   sync();
   if (on) {
-    meter_.power_on();
+    power_up();
   } else {
     meter_.power_off();
   }
@@ -100,7 +119,7 @@ ApiResult<> Twin::power_cycle(std::int64_t off_ms) {
     clock_.advance(off_ms);
     sync();
   }
-  meter_.power_on();
+  power_up();
   save();
   return {};
 }
@@ -112,6 +131,29 @@ Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
   if (ok && (meter_.settings_revision() != revision || !(meter_.state() == saved_))) save();
   return ok;
 }
+
+ApiResult<> Twin::set_speed(double speed) {
+  if (clock_.mode() != ClockMode::real) {
+    return std::unexpected(ApiError{409, "the clock is stepped: it moves only by POST /api/v1/clock/advance"});
+  }
+  const auto now = SimClock::WallClock::now();
+  sync_to(now);
+  clock_ = SimClock(ClockMode::real, speed, meter_.now_ms(), now);
+  return {};
+}
+
+std::optional<PanelCommand> Twin::press(Button button, PressLength length) {
+  sync();
+  const std::uint64_t revision = meter_.settings_revision();
+  const PersistentState before = meter_.state();
+  std::optional<PanelCommand> sent = panel_.press(meter_, button, length, wall_ms_());
+  if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
+  return sent;
+}
+
+LcdScreen Twin::screen() const { return panel_.screen(meter_, wall_ms_()); }
+
+std::int64_t Twin::led_flashes() const { return led_.flashes(wall_ms_()); }
 
 void Twin::begin_modbus() {
   sync();
@@ -137,6 +179,10 @@ Json Twin::state_json() const {
   j["scenario"] = scenario_json();
   j.update(meter_to_json(meter_));
   return j;
+}
+
+Json Twin::panel_json() const {
+  return panel_to_json(screen(), led_flashes(), {meter_.s0(0).emitted(), meter_.s0(1).emitted()});
 }
 
 // ---- M-bus (docs/mbus-transports.md) ----

@@ -1,10 +1,12 @@
 #pragma once
 // The running twin: one meter, its clock, its load source and its state directory, with
-// the save policy of `ambimeter run` (docs/control-api.md). Single-threaded: every method
-// is called from the one io_context thread.
+// the save policy of `ambimeter run` (docs/control-api.md), and its front panel (the LCD,
+// the three buttons and the red LED) on wall time. Single-threaded: every method is called
+// from the one io_context thread.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <utility>
@@ -13,21 +15,31 @@
 #include "app/request_json.hpp"
 #include "app/state_json.hpp"
 #include "app/state_store.hpp"
+#include "core/front_panel.hpp"
 #include "core/mbus_slave.hpp"
 #include "core/meter.hpp"
 #include "core/profile.hpp"
+#include "core/pulse_led.hpp"
 
 namespace ambi {
+
+/// Wall time in milliseconds from a fixed origin, never going back: the front panel's and
+/// the LED's time (a person presses the buttons, whatever the simulated clock does).
+using WallMs = std::function<std::int64_t()>;
+
+/// Milliseconds of the steady clock since the first call of the returned source.
+[[nodiscard]] WallMs steady_wall_ms();
 
 class Twin {
  public:
   /// Takes over a constructed meter (already powered on or not) and its open store.
-  Twin(Meter meter, StateStore store, SimClock clock);
+  Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms = steady_wall_ms());
 
   /// Starts simulated time afresh from the meter's present time (at the end of start-up,
   /// so that the start-up save holds exactly the loaded state).
   void restart_clock();
-  /// Brings the meter to the clock's present simulated time, playing the scenario if any.
+  /// Brings the meter to the clock's present simulated time, playing the scenario if any,
+  /// and feeds the pulse LED the energy counted so far.
   void sync();
   /// Writes the state now (unless the meter is stopped) and records write failures in the
   /// meter's error code (manual 8.1 bits 1-3).
@@ -51,6 +63,17 @@ class Twin {
   [[nodiscard]] ApiResult<> power_cycle(std::int64_t off_ms);
   /// Applies commands all or nothing; saves when they changed the meter.
   [[nodiscard]] Outcome<> apply(std::span<const Command> commands, const Origin& origin);
+  /// Real clock only: simulated seconds per wall second from now on (> 0); the simulated
+  /// time reached so far is kept. 409 with a stepped clock.
+  [[nodiscard]] ApiResult<> set_speed(double speed);
+
+  /// A touch of a front-panel button (manual 7) at the present wall time. A command it
+  /// sends goes to the meter from Source::buttons; saves when it changed the meter.
+  std::optional<PanelCommand> press(Button button, PressLength length);
+  /// What the LCD shows now (wall time).
+  [[nodiscard]] LcdScreen screen() const;
+  /// Flashes of the red LED so far (10 000 imp/kWh, rate-limited: core/pulse_led.hpp).
+  [[nodiscard]] std::int64_t led_flashes() const;
 
   /// Starts serving Modbus requests that arrived together (manual A3): brings the meter to
   /// now and marks communication active (status word bit 0, the LCD's telephone hook) until
@@ -77,6 +100,8 @@ class Twin {
 
   /// GET /api/v1/state.
   [[nodiscard]] Json state_json() const;
+  /// GET /api/v1/panel: the screen, the LED's flashes and the S0 pulse counts now.
+  [[nodiscard]] Json panel_json() const;
   /// {"name","position_ms"} of the running scenario, or null.
   [[nodiscard]] Json scenario_json() const;
   /// {"sim_ms","clock","speed"}.
@@ -93,7 +118,14 @@ class Twin {
   Meter meter_;
   StateStore store_;
   SimClock clock_;
+  void sync_to(SimClock::WallClock::time_point now);
+  /// Supply back: the panel starts afresh as after a power-up (only on a real off → on).
+  void power_up();
+
   std::optional<ProfilePlayer> player_;
+  WallMs wall_ms_;
+  FrontPanel panel_;
+  PulseLed led_;
   PersistentState saved_{};
   bool ever_saved_ = false;
   std::uint8_t write_bits_ = 0;

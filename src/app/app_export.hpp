@@ -1,0 +1,28 @@
+#pragma once
+// The Meter Manager app's export (manual A4.3: energy values and instantaneous values, saved
+// as CSV), served as GET /api/v1/app/export.csv (docs/control-api.md). Rows follow the
+// register map (0x6000 block, then 0x5000 block) with the app's descriptions; values are
+// the ones GET /api/v1/state shows, in the same units, at the resolution of the app's screen.
+
+#include <string>
+
+#include "core/meter.hpp"
+#include "core/modbus_map.hpp"
+
+namespace ambi {
+
+/// The description the app shows for a 0x5000/0x6000 register ("T1 Total active energy",
+/// "L1 Voltage", "Grid frequency", "Resettable day counter L2"); empty for other registers.
+[[nodiscard]] std::string app_description(const RegisterDef& def);
+
+/// Decimals of a value in `unit`: V and Hz 2; A, kW, kvar, kVA, PF, kWh and kvarh 3.
+[[nodiscard]] int app_decimals(Unit unit);
+
+/// The CSV: header "description,value,unit", then one row per energy register (kWh/kvarh,
+/// whole Wh as in the state) and per instantaneous value; lines end with CRLF.
+[[nodiscard]] std::string app_export_csv(const Meter& meter);
+
+/// "ambition-<serial>.csv", the download's file name.
+[[nodiscard]] std::string app_export_filename(const Meter& meter);
+
+}  // namespace ambi

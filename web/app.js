@@ -1,0 +1,47 @@
+// The web page of `ambimeter run`: the meter's front (LCD, the three touch buttons, the red
+// LED, the S0 counts), the simulation bench and the Meter Manager app (manual appendix 4).
+// Live state comes from one EventSource (GET /api/v1/events, event "state" with
+// {state, panel}); no polling. Requests go to /api/v1 (docs/control-api.md).
+import { renderBench, renderCharts, initBench } from './bench.js';
+import { $, API, clearError, setText } from './common.js';
+import { initButtons, renderLcd, renderPulses } from './lcd.js';
+import { initMeterApp, renderApp } from './meter_app.js';
+
+let source = null;
+/// The stream indicator: "live" or "reconnecting".
+function setConn(state, text) {
+  const el = $('conn');
+  el.dataset.state = state;
+  setText(el, text);
+}
+function onState(event) {
+  let data;
+  try { data = JSON.parse(event.data); } catch { return; }
+  const { state, panel } = data;
+  renderLcd(panel);
+  renderPulses(panel, state);
+  renderBench(state);
+  renderCharts(state);
+  renderApp(state);
+}
+/// EventSource retries by itself after a drop; when it gives up (an HTTP error such as the
+/// 503 of a 17th stream) a new one is opened 2 s later.
+function connect() {
+  source = new EventSource(`${API}/events`);
+  source.addEventListener('open', () => setConn('live', 'live'));
+  source.addEventListener('state', (e) => { setConn('live', 'live'); onState(e); });
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) {
+      setConn('reconnecting', 'connection lost: reconnecting…');
+      source.close();
+      setTimeout(connect, 2000);
+    } else {
+      setConn('reconnecting', 'connection lost: reconnecting…');
+    }
+  });
+}
+$('alert-close').addEventListener('click', clearError);
+initButtons();
+initBench();
+initMeterApp();
+connect();

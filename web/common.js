@@ -1,0 +1,51 @@
+// Shared by the page's modules: element lookup, the message area and JSON requests.
+
+export const API = '/api/v1';
+export const PHASES = ['L1', 'L2', 'L3'];
+export const $ = (id) => document.getElementById(id);
+
+/// Shows `message` in the page's message area (role="alert").
+export function showError(message) {
+  $('alert-text').textContent = message;
+  $('alert').hidden = false;
+}
+export function clearError() {
+  $('alert').hidden = true;
+  $('alert-text').textContent = '';
+}
+
+/// One JSON request. A refusal shows the server's {"error"} text and rejects.
+export async function api(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(API + path, init);
+  } catch (e) {
+    const err = new Error(`${method} ${path}: the meter does not answer (${e.message})`);
+    showError(err.message);
+    throw err;
+  }
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!res.ok) {
+    const err = new Error(json && json.error ? json.error : `${method} ${path}: HTTP ${res.status}`);
+    err.status = res.status;
+    showError(err.message);
+    throw err;
+  }
+  return json;
+}
+/// Drops a rejection already shown by `api`.
+export const quiet = (promise) => promise.catch(() => {});
+
+/// `v` with `d` decimals, '–' when it is not a number.
+export const fixed = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
+/// Sets an element's text only when it changed (no needless layout work at 4 events/s).
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
