@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/tcp_listener.hpp"
+
 namespace ambi {
 
 namespace asio = boost::asio;
@@ -19,11 +21,10 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, HttpHandler h, HttpLimits l)
-      : acceptor(io), handler(std::move(h)), limits(l) {}
-  void accept();
+  Impl(HttpHandler h, HttpLimits l) : handler(std::move(h)), limits(l) {}
+  void admit(tcp::socket socket);
 
-  tcp::acceptor acceptor;
+  std::shared_ptr<TcpListener> listener;
   HttpHandler handler;
   HttpLimits limits;
   std::size_t active = 0;
@@ -166,39 +167,25 @@ HttpResponse make_response(unsigned status, std::string body, std::string conten
   return response;
 }
 
-void HttpServer::Impl::accept() {
-  acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-    if (!ec) {
-      const bool room = self->active < self->limits.max_connections;
-      auto session = std::make_shared<Session>(std::move(socket), self, room);
-      if (room) {
-        session->read();
-      } else {
-        session->reject();
-      }
-    }
-    self->accept();
-  });
+void HttpServer::Impl::admit(tcp::socket socket) {
+  const bool room = active < limits.max_connections;
+  auto session = std::make_shared<Session>(std::move(socket), shared_from_this(), room);
+  if (room) {
+    session->read();
+  } else {
+    session->reject();
+  }
 }
 
 std::expected<std::unique_ptr<HttpServer>, std::string> HttpServer::listen(
     asio::io_context& io, const tcp::endpoint& endpoint, HttpHandler handler, HttpLimits limits) {
-  auto impl = std::make_shared<Impl>(io, std::move(handler), limits);
-  error_code ec;
-  auto fail = [&](std::string_view reason) {
-    return std::unexpected(fmt::format("cannot listen on {}:{}: {}; choose another with --http",
-                                       endpoint.address().to_string(), endpoint.port(), reason));
-  };
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec == asio::error::address_in_use) return fail("address in use");
-  if (ec == boost::system::errc::address_not_available) return fail("no such local address");
-  if (ec == boost::system::errc::permission_denied) return fail("permission denied");
-  if (ec) return fail(ec.message());
-  impl->accept();
+  auto impl = std::make_shared<Impl>(std::move(handler), limits);
+  auto listener = TcpListener::open(io, endpoint, "choose another with --http",
+                                    [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
+                                      if (auto self = weak.lock()) self->admit(std::move(socket));
+                                    });
+  if (!listener) return std::unexpected(listener.error());
+  impl->listener = std::move(*listener);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -206,14 +193,10 @@ HttpServer::HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
-tcp::endpoint HttpServer::local_endpoint() const {
-  error_code ec;
-  return impl_->acceptor.local_endpoint(ec);
-}
+tcp::endpoint HttpServer::local_endpoint() const { return impl_->listener->local_endpoint(); }
 
 void HttpServer::stop() {
-  error_code ignored;
-  if (impl_->acceptor.is_open()) impl_->acceptor.close(ignored);
+  impl_->listener->close();
 }
 
 }  // namespace ambi

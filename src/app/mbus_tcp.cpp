@@ -12,30 +12,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-namespace {
-
-/// Wait before accepting again after an accept error (e.g. out of file descriptors).
-constexpr std::chrono::milliseconds kAcceptRetry{100};
-
-}  // namespace
-
 struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
-  Impl(asio::io_context& io, MbusContext& c, ModbusTcpLimits l) : acceptor(io), retry(io), context(c), limits(l) {}
-
-  void accept() {
-    acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (ec) {
-        self->retry.expires_after(kAcceptRetry);
-        self->retry.async_wait([self](error_code tec) {
-          if (!tec && self->acceptor.is_open()) self->accept();
-        });
-        return;
-      }
-      self->admit(std::move(socket));
-      self->accept();
-    });
-  }
+  Impl(MbusContext& c, ModbusTcpLimits l) : context(c), limits(l) {}
 
   void admit(tcp::socket socket) {
     error_code ec;
@@ -53,15 +31,7 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
     session->start();
   }
 
-  void stop() {
-    error_code ignored;
-    if (acceptor.is_open()) acceptor.close(ignored);
-    retry.cancel();
-    connections.close_all();
-  }
-
-  tcp::acceptor acceptor;
-  asio::steady_timer retry;
+  std::shared_ptr<TcpListener> listener;
   MbusContext& context;
   ModbusTcpLimits limits;
   ConnectionPool connections;
@@ -70,31 +40,23 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
 std::expected<std::unique_ptr<MbusTcpServer>, std::string> MbusTcpServer::listen(
     asio::io_context& io, const tcp::endpoint& endpoint, MbusContext& context, ModbusTcpLimits limits,
     std::string_view flag) {
-  auto impl = std::make_shared<Impl>(io, context, limits);
-  error_code ec;
-  auto fail = [&](std::string_view reason) {
-    return std::unexpected(fmt::format("cannot listen on {}: {}; choose another with {} (or {} off)",
-                                       endpoint_string(endpoint), reason, flag, flag));
-  };
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec == asio::error::address_in_use) return fail("address in use");
-  if (ec == boost::system::errc::address_not_available) return fail("no such local address");
-  if (ec == boost::system::errc::permission_denied) return fail("permission denied");
-  if (ec) return fail(ec.message());
-  impl->accept();
+  auto impl = std::make_shared<Impl>(context, limits);
+  auto listener = TcpListener::open(io, endpoint, choose_another_or_off(flag),
+                                    [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
+                                      if (auto self = weak.lock()) self->admit(std::move(socket));
+                                    });
+  if (!listener) return std::unexpected(listener.error());
+  impl->listener = std::move(*listener);
   return std::unique_ptr<MbusTcpServer>(new MbusTcpServer(std::move(impl)));
 }
 
 MbusTcpServer::MbusTcpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-MbusTcpServer::~MbusTcpServer() { impl_->stop(); }
-
-tcp::endpoint MbusTcpServer::local_endpoint() const {
-  error_code ec;
-  return impl_->acceptor.local_endpoint(ec);
+MbusTcpServer::~MbusTcpServer() {
+  impl_->listener->close();
+  impl_->connections.close_all();
 }
+
+tcp::endpoint MbusTcpServer::local_endpoint() const { return impl_->listener->local_endpoint(); }
 
 }  // namespace ambi

@@ -20,9 +20,6 @@ using boost::system::error_code;
 
 namespace {
 
-/// Wait before accepting again after an accept error (e.g. out of file descriptors).
-constexpr std::chrono::milliseconds kAcceptRetry{100};
-
 /// Replies waiting beyond this stop the reading until the client takes them.
 constexpr std::size_t kMaxQueuedReply = 64 * 1024;
 
@@ -171,30 +168,8 @@ std::string_view transport_name(TcpFraming framing) {
 
 }  // namespace
 
-std::string endpoint_string(const tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
-  return fmt::format("{}:{}", address.to_string(), endpoint.port());
-}
-
 struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Impl> {
-  Impl(asio::io_context& io, TcpFraming f, ModbusContext& c, ModbusTcpLimits l)
-      : acceptor(io), retry(io), framing(f), context(c), limits(l) {}
-
-  void accept() {
-    acceptor.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (ec) {
-        self->retry.expires_after(kAcceptRetry);
-        self->retry.async_wait([self](error_code tec) {
-          if (!tec && self->acceptor.is_open()) self->accept();
-        });
-        return;
-      }
-      self->admit(std::move(socket));
-      self->accept();
-    });
-  }
+  Impl(TcpFraming f, ModbusContext& c, ModbusTcpLimits l) : framing(f), context(c), limits(l) {}
 
   void admit(tcp::socket socket) {
     error_code ec;
@@ -219,15 +194,7 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
     session->start();
   }
 
-  void stop() {
-    error_code ignored;
-    if (acceptor.is_open()) acceptor.close(ignored);
-    retry.cancel();
-    connections.close_all();
-  }
-
-  tcp::acceptor acceptor;
-  asio::steady_timer retry;
+  std::shared_ptr<TcpListener> listener;
   TcpFraming framing;
   ModbusContext& context;
   ModbusTcpLimits limits;
@@ -237,31 +204,23 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
 std::expected<std::unique_ptr<ModbusTcpServer>, std::string> ModbusTcpServer::listen(
     asio::io_context& io, const tcp::endpoint& endpoint, TcpFraming framing, ModbusContext& context,
     ModbusTcpLimits limits, std::string_view flag) {
-  auto impl = std::make_shared<Impl>(io, framing, context, limits);
-  error_code ec;
-  auto fail = [&](std::string_view reason) {
-    return std::unexpected(fmt::format("cannot listen on {}: {}; choose another with {} (or {} off)",
-                                       endpoint_string(endpoint), reason, flag, flag));
-  };
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec == asio::error::address_in_use) return fail("address in use");
-  if (ec == boost::system::errc::address_not_available) return fail("no such local address");
-  if (ec == boost::system::errc::permission_denied) return fail("permission denied");
-  if (ec) return fail(ec.message());
-  impl->accept();
+  auto impl = std::make_shared<Impl>(framing, context, limits);
+  auto listener = TcpListener::open(io, endpoint, choose_another_or_off(flag),
+                                    [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
+                                      if (auto self = weak.lock()) self->admit(std::move(socket));
+                                    });
+  if (!listener) return std::unexpected(listener.error());
+  impl->listener = std::move(*listener);
   return std::unique_ptr<ModbusTcpServer>(new ModbusTcpServer(std::move(impl)));
 }
 
 ModbusTcpServer::ModbusTcpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-ModbusTcpServer::~ModbusTcpServer() { impl_->stop(); }
-
-tcp::endpoint ModbusTcpServer::local_endpoint() const {
-  error_code ec;
-  return impl_->acceptor.local_endpoint(ec);
+ModbusTcpServer::~ModbusTcpServer() {
+  impl_->listener->close();
+  impl_->connections.close_all();
 }
+
+tcp::endpoint ModbusTcpServer::local_endpoint() const { return impl_->listener->local_endpoint(); }
 
 }  // namespace ambi

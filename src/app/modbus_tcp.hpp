@@ -18,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "app/modbus_link.hpp"
+#include "app/tcp_listener.hpp"
 
 namespace ambi {
 
@@ -55,8 +56,5 @@ class ModbusTcpServer {
   explicit ModbusTcpServer(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
-
-/// "127.0.0.1:5020", "[::1]:5020".
-[[nodiscard]] std::string endpoint_string(const boost::asio::ip::tcp::endpoint& endpoint);
 
 }  // namespace ambi
