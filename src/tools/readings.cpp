@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <utility>
 
 #include <fmt/format.h>
@@ -34,6 +35,13 @@ std::expected<void, std::string> check_groups(const ReadSelection& selection) {
 }
 
 std::string plain_unit(std::string_view symbol) { return symbol == "-" ? std::string{} : std::string{symbol}; }
+
+/// A value that travelled as an IEEE single, as the shortest decimal that reads back as the
+/// same single: 2.3, not 2.299999952 (the float nearest 2.3).
+double shortest_float(double value) {
+  const std::string text = fmt::format("{}", static_cast<float>(value));
+  return std::strtod(text.c_str(), nullptr);
+}
 
 const RegisterDef* data_type_register() { return find_register("data_type"); }
 
@@ -103,6 +111,9 @@ std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
                     .unit = plain_unit(unit_symbol(r.def->unit))};
     if (r.value) {
       reading.number = register_number(*r.def, *r.value);
+      if (r.def->encoding == Encoding::float_abcd && type == DataType::standard) {
+        reading.number = shortest_float(*reading.number);
+      }
       reading.text = format_register(*r.def, *r.value);
     }
     out.push_back(std::move(reading));
