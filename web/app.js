@@ -1,7 +1,7 @@
 // The web page of `ambimeter run`: the meter's front (LCD, the three touch buttons, the red
 // LED, the S0 counts), the simulation bench and the Meter Manager app (manual appendix 4).
 // Live state comes from one EventSource (GET /api/v1/events, event "state" with
-// {state, panel}); no polling. Requests go to /api/v1 (docs/control-api.md).
+// {state, panel, app}); no polling. Requests go to /api/v1 (docs/control-api.md).
 import { renderBench, renderCharts, initBench } from './bench.js';
 import { $, API, clearError, setText } from './common.js';
 import { initButtons, renderLcd, renderPulses } from './lcd.js';
@@ -17,12 +17,12 @@ function setConn(state, text) {
 function onState(event) {
   let data;
   try { data = JSON.parse(event.data); } catch { return; }
-  const { state, panel } = data;
+  const { state, panel, app } = data;
   renderLcd(panel);
   renderPulses(panel, state);
   renderBench(state);
   renderCharts(state);
-  renderApp(state);
+  renderApp(state, app);
 }
 /// EventSource retries by itself after a drop; when it gives up (an HTTP error such as the
 /// 503 of a 17th stream) a new one is opened 2 s later.

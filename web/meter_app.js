@@ -1,7 +1,7 @@
 // The Meter Manager app (manual appendix 4): the Device page, the Energy and Instantaneous
 // values with a Save that downloads the CSV, and the Settings (modified ones marked, range
 // checked, a password pop-up, saved with PUT /api/v1/app/settings).
-import { $, API, PHASES, api, clearError, fixed, setText, showError } from './common.js';
+import { $, API, api, clearError, fixed, setText, showError } from './common.js';
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 function selectTab(tab) {
@@ -13,59 +13,6 @@ function selectTab(tab) {
   }
 }
 
-// The app's names and resolutions (A4.3), as in the export GET /api/v1/app/export.csv.
-const QUADRANTS = ['Imp. inductive', 'Imp. capacitive', 'Exp. inductive', 'Exp. capacitive'];
-const TRIP = { trip_kwh: 'Resettable day counter', trip_l1_kwh: 'Resettable day counter L1',
-  trip_l2_kwh: 'Resettable day counter L2', trip_l3_kwh: 'Resettable day counter L3' };
-const noNegativeZero = (text) => (/^-0\.?0*$/.test(text) ? text.slice(1) : text);
-const appValue = (v, d) => noNegativeZero(fixed(v, d));
-
-/// "t1_forward_active_kwh" → "T1 Forward active energy", "q2_t1_kvarh" → "Imp. capacitive
-/// reactive energy in Q2 (T1)", "trip_l1_kwh" → "Resettable day counter L1".
-function energyDescription(key) {
-  if (TRIP[key]) return TRIP[key];
-  const words = key.split('_');
-  words.pop();
-  if (/^q[1-4]$/.test(words[0])) {
-    const q = Number(words[0][1]);
-    return `${QUADRANTS[q - 1]} reactive energy in Q${q} (${words[1] === 'total' ? 'total' : words[1].toUpperCase()})`;
-  }
-  const prefix = [];
-  while (/^[lt]\d$/.test(words[0])) prefix.push(words.shift().toUpperCase());
-  const rest = `${words.join(' ')} energy`;
-  return [prefix.join('-'), rest[0].toUpperCase() + rest.slice(1)].filter(Boolean).join(' ');
-}
-let energyOrder = null; // the state's energy names in register order (0x6000 block)
-function energyRows(state) {
-  if (!energyOrder) {
-    const at = (k) => parseInt((state.energy_addresses || {})[k] || '0', 16);
-    energyOrder = Object.keys(state.energy).sort((a, b) => at(a) - at(b));
-  }
-  return energyOrder.map((key) => ({
-    key, description: energyDescription(key), value: appValue(state.energy[key], 3), unit: key.endsWith('_kvarh') ? 'kvarh' : 'kWh',
-  }));
-}
-/// The 0x5000 block in register order; Voltage* and Current* are single-phase values, 0 here.
-function instantRows(state) {
-  const m = state.measurement;
-  const rows = [];
-  const add = (description, value, decimals, unit) => rows.push({ key: description, description, value: appValue(value, decimals), unit });
-  add('Voltage*', 0, 2, 'V');
-  for (const ph of PHASES) add(`${ph} Voltage`, m[ph].v, 2, 'V');
-  add('Grid frequency', m.hz, 2, 'Hz');
-  add('Current*', 0, 3, 'A');
-  for (const ph of PHASES) add(`${ph} Current`, m[ph].i, 3, 'A');
-  for (const [what, field, unit] of [['active', 'p_kw', 'kW'], ['reactive', 'q_kvar', 'kvar'], ['apparent', 's_kva', 'kVA']]) {
-    add(`Total ${what} power`, m.total[field], 3, unit);
-    for (const ph of PHASES) add(`${ph} ${what[0].toUpperCase()}${what.slice(1)} power`, m[ph][field], 3, unit);
-  }
-  add('Power factor', m.total.pf, 3, '');
-  for (const ph of PHASES) add(`${ph} Power factor`, m[ph].pf, 3, '');
-  add('L1-L2 Voltage', m.line_voltages.l1_l2, 2, 'V');
-  add('L1-L3 Voltage', m.line_voltages.l1_l3, 2, 'V');
-  add('L2-L3 Voltage', m.line_voltages.l2_l3, 2, 'V');
-  return rows;
-}
 function renderTable(body, rows) {
   if (body.rows.length !== rows.length) {
     body.replaceChildren(...rows.map((r) => {
@@ -93,8 +40,9 @@ function downloadCsv() {
   a.remove();
 }
 
-/// The app's pages from the state.
-export function renderApp(state) {
+/// The app's pages from the state, and its Energy and Instantaneous rows as the server
+/// words them (the same rows as the CSV export: `app` of the event).
+export function renderApp(state, app) {
   const id = state.identity;
   setText($('dev-serial'), id.serial);
   setText($('dev-sw'), fixed(id.software_version, 2));
@@ -105,8 +53,9 @@ export function renderApp(state) {
   status.classList.toggle('on', bt);
   setText(status, bt ? `Connected over Bluetooth to meter ${id.serial}`
     : 'Bluetooth is off: activate it in the meter\'s menu (7.5); saving settings is refused until then');
-  renderTable($('energy-body'), energyRows(state));
-  renderTable($('inst-body'), instantRows(state));
+  const keyed = (rows) => rows.map((r) => ({ key: r.description, ...r }));
+  renderTable($('energy-body'), keyed(app.energy));
+  renderTable($('inst-body'), keyed(app.instant));
   renderSettings(state.settings);
 }
 

@@ -92,17 +92,15 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
+AppRow app_row(const RegisterDef& def, std::string value) {
+  const std::string_view symbol = unit_symbol(def.unit);
+  return {app_description(def), std::move(value), symbol == "-" ? std::string{} : std::string{symbol}};
 }
 
-void append_row(std::string& csv, std::string_view description, const std::string& value,
-                Unit unit) {
-  const std::string_view symbol = unit_symbol(unit);
-  csv += fmt::format("{},{},{}\r\n", csv_field(description), value, symbol == "-" ? "" : symbol);
+Json rows_json(const std::vector<AppRow>& rows) {
+  Json out = Json::array();
+  for (const AppRow& r : rows) out.push_back({{"description", r.description}, {"value", r.value}, {"unit", r.unit}});
+  return out;
 }
 
 }  // namespace
@@ -124,18 +122,38 @@ int app_decimals(Unit unit) {
   return 3;
 }
 
-std::string app_export_csv(const Meter& meter) {
-  std::string csv = "description,value,unit\r\n";
+AppValues app_values(const Meter& meter) {
+  AppValues values;
   for (const RegisterDef& def : register_map()) {
     // Billionths of a kWh cut to whole Wh, as GET /api/v1/state and the LCD show them.
-    if (is_energy(def))
-      append_row(csv, app_description(def), fixed(to_kwh(def.source(meter) / 1000), 3), def.unit);
-  }
-  for (const RegisterDef& def : register_map()) {
+    if (is_energy(def)) values.energy.push_back(app_row(def, fixed(to_kwh(def.source(meter) / 1000), 3)));
     if (is_instantaneous(def)) {
-      append_row(csv, app_description(def),
-                 fixed(in_unit(def, def.source(meter)), app_decimals(def.unit)), def.unit);
+      values.instant.push_back(app_row(def, fixed(in_unit(def, def.source(meter)), app_decimals(def.unit))));
     }
+  }
+  return values;
+}
+
+Json app_values_json(const AppValues& values) {
+  return Json{{"energy", rows_json(values.energy)}, {"instant", rows_json(values.instant)}};
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::string app_export_csv(const Meter& meter) {
+  const AppValues values = app_values(meter);
+  std::string csv = "description,value,unit\r\n";
+  for (const auto* rows : {&values.energy, &values.instant}) {
+    for (const AppRow& r : *rows) csv += fmt::format("{},{},{}\r\n", csv_field(r.description), r.value, r.unit);
   }
   return csv;
 }

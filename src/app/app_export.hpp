@@ -5,7 +5,10 @@
 // the ones GET /api/v1/state shows, in the same units, at the resolution of the app's screen.
 
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "app/state_json.hpp"
 #include "core/meter.hpp"
 #include "core/modbus_map.hpp"
 
@@ -17,6 +20,27 @@ namespace ambi {
 
 /// Decimals of a value in `unit`: V and Hz 2; A, kW, kvar, kVA, PF, kWh and kvarh 3.
 [[nodiscard]] int app_decimals(Unit unit);
+
+/// One line of the app's Energy or Instantaneous page: as the export and the page show it.
+struct AppRow {
+  std::string description;  ///< "L1 Voltage"
+  std::string value;        ///< "230.00": the state's value at the app's resolution
+  std::string unit;         ///< "V"; empty for the power factor
+};
+/// The app's two value pages: the energy registers (0x6000 block, whole Wh as in the state)
+/// and the instantaneous values (0x5000 block), in register order.
+struct AppValues {
+  std::vector<AppRow> energy;
+  std::vector<AppRow> instant;
+};
+[[nodiscard]] AppValues app_values(const Meter& meter);
+/// {"energy":[{"description","value","unit"}...],"instant":[...]}: what the page's tables
+/// show (sent with every event, so the page and the CSV cannot disagree).
+[[nodiscard]] Json app_values_json(const AppValues& values);
+
+/// A CSV field per RFC 4180: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break.
+[[nodiscard]] std::string csv_field(std::string_view text);
 
 /// The CSV: header "description,value,unit", then one row per energy register (kWh/kvarh,
 /// whole Wh as in the state) and per instantaneous value; lines end with CRLF.

@@ -313,7 +313,10 @@ HttpHandler make_api_handler(Twin& twin, EventStreams& events) {
 
 std::string event_data(Twin& twin) {
   twin.sync();
-  return Json{{"state", twin.state_json()}, {"panel", twin.panel_json()}}.dump();
+  return Json{{"state", twin.state_json()},
+              {"panel", twin.panel_json()},
+              {"app", app_values_json(app_values(twin.meter()))}}
+      .dump();
 }
 
 }  // namespace ambi

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "app/app_export.hpp"
 #include "tools/output.hpp"
 
 namespace ambi {
@@ -39,10 +40,10 @@ class SqliteLog final : public LogStore {
   SqliteLog(const SqliteLog&) = delete;
   SqliteLog& operator=(const SqliteLog&) = delete;
 
-  std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<Reading>& readings) override {
+  std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<MeterValue>& readings) override {
     if (auto ok = exec("BEGIN"); !ok) return ok;
     auto ok = insert_poll(unix_ms, {});
-    for (const Reading& r : readings) {
+    for (const MeterValue& r : readings) {
       if (ok) ok = insert_reading(r);
     }
     if (ok && in_gap_) ok = close_gap(unix_ms);
@@ -102,7 +103,7 @@ class SqliteLog final : public LogStore {
     poll_id_ = sqlite3_last_insert_rowid(db_);
     return {};
   }
-  std::expected<void, std::string> insert_reading(const Reading& r) {
+  std::expected<void, std::string> insert_reading(const MeterValue& r) {
     Statement s;
     if (sqlite3_prepare_v2(db_, "INSERT INTO readings(poll_id, name, value, text, unit) VALUES(?,?,?,?,?)", -1,
                            &s.stmt, nullptr) != SQLITE_OK) {
@@ -130,10 +131,10 @@ class CsvLog final : public LogStore {
  public:
   CsvLog(std::ofstream out, bool has_header) : out_(std::move(out)), header_written_(has_header) {}
 
-  std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<Reading>& readings) override {
+  std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<MeterValue>& readings) override {
     if (!header_written_) {
       std::string header = "time,unix_ms,status";
-      for (const Reading& r : readings) {
+      for (const MeterValue& r : readings) {
         header += ',';
         header += csv_field(r.unit.empty() ? r.name : fmt::format("{} [{}]", r.name, r.unit));
       }
@@ -144,7 +145,7 @@ class CsvLog final : public LogStore {
       pending_.clear();
     }
     std::string row = fmt::format("{},{},ok", iso_time(unix_ms), unix_ms);
-    for (const Reading& r : readings) {
+    for (const MeterValue& r : readings) {
       row += ',';
       row += csv_field(r.text);
     }

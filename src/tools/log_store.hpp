@@ -24,7 +24,7 @@ class LogStore {
   virtual ~LogStore() = default;
   /// Stores a successful poll. The error is one line (disk full, locked database...).
   [[nodiscard]] virtual std::expected<void, std::string> add(std::int64_t unix_ms,
-                                                             const std::vector<Reading>& readings) = 0;
+                                                             const std::vector<MeterValue>& readings) = 0;
   /// Stores a failed poll (a gap in the readings).
   [[nodiscard]] virtual std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) = 0;
 };

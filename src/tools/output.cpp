@@ -8,18 +8,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-namespace ambi {
+#include "app/app_export.hpp"
 
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) return std::string{text};
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
+namespace ambi {
 
 std::optional<OutputFormat> parse_output_format(std::string_view text) {
   if (text == "table") return OutputFormat::table;
@@ -28,12 +19,12 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
   return std::nullopt;
 }
 
-std::string render_table(std::span<const Reading> readings) {
+std::string render_table(std::span<const MeterValue> readings) {
   std::size_t name_w = 4;
   std::size_t value_w = 5;
   std::size_t unit_w = 4;
   std::vector<std::string_view> groups;  // in order of first appearance
-  for (const Reading& r : readings) {
+  for (const MeterValue& r : readings) {
     name_w = std::max(name_w, r.name.size());
     value_w = std::max(value_w, r.text.size());
     unit_w = std::max(unit_w, r.unit.size());
@@ -42,7 +33,7 @@ std::string render_table(std::span<const Reading> readings) {
   std::string out = fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "NAME", name_w, "VALUE", value_w, "UNIT", unit_w, "SOURCE");
   for (const std::string_view group : groups) {
     if (groups.size() > 1) out += fmt::format("\n[{}]\n", group);
-    for (const Reading& r : readings) {
+    for (const MeterValue& r : readings) {
       if (r.group != group) continue;
       out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.unit, unit_w, r.where);
     }
@@ -50,18 +41,18 @@ std::string render_table(std::span<const Reading> readings) {
   return out;
 }
 
-std::string render_csv(std::span<const Reading> readings) {
+std::string render_csv(std::span<const MeterValue> readings) {
   std::string out = "name,description,value,unit,source\n";
-  for (const Reading& r : readings) {
+  for (const MeterValue& r : readings) {
     out += fmt::format("{},{},{},{},{}\n", csv_field(r.name), csv_field(reading_label(r.name)),
                        csv_field(r.text), csv_field(r.unit), csv_field(r.where));
   }
   return out;
 }
 
-std::string render_json(std::span<const Reading> readings, std::string_view meter, std::string_view time) {
+std::string render_json(std::span<const MeterValue> readings, std::string_view meter, std::string_view time) {
   nlohmann::ordered_json values = nlohmann::ordered_json::object();
-  for (const Reading& r : readings) {
+  for (const MeterValue& r : readings) {
     nlohmann::ordered_json v;
     if (r.number) {
       v["value"] = *r.number;
@@ -81,7 +72,7 @@ std::string render_json(std::span<const Reading> readings, std::string_view mete
   return doc.dump(2) + "\n";
 }
 
-std::string render(OutputFormat format, std::span<const Reading> readings, std::string_view meter,
+std::string render(OutputFormat format, std::span<const MeterValue> readings, std::string_view meter,
                    std::string_view time) {
   switch (format) {
     case OutputFormat::table: return render_table(readings);

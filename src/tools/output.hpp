@@ -18,21 +18,17 @@ enum class OutputFormat : std::uint8_t { table, csv, json };
 
 /// Columns NAME VALUE UNIT SOURCE, values right-aligned; with more than one group, the
 /// readings of each group under a "[group]" line, groups in order of first appearance.
-[[nodiscard]] std::string render_table(std::span<const Reading> readings);
+[[nodiscard]] std::string render_table(std::span<const MeterValue> readings);
 /// A header row "name,description,value,unit,source", then one row per reading; fields
 /// quoted per RFC 4180 where needed.
-[[nodiscard]] std::string render_csv(std::span<const Reading> readings);
+[[nodiscard]] std::string render_csv(std::span<const MeterValue> readings);
 /// {"meter":..., "time":..., "values":{name:{"value","text","unit","group","source"}}}:
 /// "value" is the number in the unit (or the text when the value has no number).
-[[nodiscard]] std::string render_json(std::span<const Reading> readings, std::string_view meter,
+[[nodiscard]] std::string render_json(std::span<const MeterValue> readings, std::string_view meter,
                                       std::string_view time);
 /// Dispatches on `format`.
-[[nodiscard]] std::string render(OutputFormat format, std::span<const Reading> readings,
+[[nodiscard]] std::string render(OutputFormat format, std::span<const MeterValue> readings,
                                  std::string_view meter, std::string_view time);
-
-/// A CSV field per RFC 4180: quoted (with quotes doubled) when it holds a comma, a quote
-/// or a line break.
-[[nodiscard]] std::string csv_field(std::string_view text);
 
 /// The time as ISO 8601 UTC with milliseconds: "2026-11-24T15:04:05.123Z".
 [[nodiscard]] std::string iso_time(std::int64_t unix_ms);

@@ -81,7 +81,7 @@ std::expected<std::vector<const RegisterDef*>, std::string> select_registers(con
   return out;
 }
 
-std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
+std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
     ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted) {
   const RegisterDef* type_def = data_type_register();
   const bool needs_type = std::ranges::any_of(wanted, [](const RegisterDef* d) {
@@ -101,9 +101,9 @@ std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
   for (const RegisterReading& r : decode_block_reads(std::span{&type_def, 1}, plan, replies, DataType::standard)) {
     if (r.value == static_cast<RegisterValue>(DataType::integer)) type = DataType::integer;
   }
-  std::vector<Reading> out;
+  std::vector<MeterValue> out;
   for (const RegisterReading& r : decode_block_reads(wanted, plan, replies, type)) {
-    Reading reading{.name = std::string{r.def->name},
+    MeterValue reading{.name = std::string{r.def->name},
                     .group = std::string{to_string(register_group(*r.def).value_or(RegisterGroup::status))},
                     .where = fmt::format("0x{:04X}", r.def->address),
                     .number = std::nullopt,
@@ -142,13 +142,13 @@ std::string mbus_text(const MbusRecordDef& def, std::int64_t raw) {
   return fmt::format("{:.{}f}", in_unit(def, raw), -def.exponent);
 }
 
-std::vector<Reading> header_readings(const MbusDataHeader& h) {
+std::vector<MeterValue> header_readings(const MbusDataHeader& h) {
   auto text = [](std::string name, std::string value) {
-    return Reading{.name = std::move(name), .group = "identity", .where = "header", .number = std::nullopt,
+    return MeterValue{.name = std::move(name), .group = "identity", .where = "header", .number = std::nullopt,
                    .text = std::move(value), .unit = ""};
   };
   auto number = [](std::string name, double value) {
-    return Reading{.name = std::move(name), .group = "identity", .where = "header", .number = value,
+    return MeterValue{.name = std::move(name), .group = "identity", .where = "header", .number = value,
                    .text = fmt::format("{}", value), .unit = ""};
   };
   return {text("secondary_address", fmt::format("{:08X}", h.id_bcd)),
@@ -161,13 +161,13 @@ std::vector<Reading> header_readings(const MbusDataHeader& h) {
 
 }  // namespace
 
-std::expected<std::vector<Reading>, std::string> mbus_readings(const MbusReadout& readout,
+std::expected<std::vector<MeterValue>, std::string> mbus_readings(const MbusReadout& readout,
                                                                const ReadSelection& selection) {
   if (auto ok = check_groups(selection); !ok) return std::unexpected{ok.error()};
-  std::vector<Reading> all = header_readings(readout.header);
+  std::vector<MeterValue> all = header_readings(readout.header);
   for (const MbusValue& v : readout.values) {
     if (v.def == nullptr) continue;
-    Reading r{.name = std::string{v.def->name}, .group = mbus_group(*v.def),
+    MeterValue r{.name = std::string{v.def->name}, .group = mbus_group(*v.def),
               .where = header_hex(v.record.header), .number = std::nullopt, .text = "?",
               .unit = plain_unit(v.def->unit)};
     if (v.value) {
@@ -177,16 +177,16 @@ std::expected<std::vector<Reading>, std::string> mbus_readings(const MbusReadout
     }
     all.push_back(std::move(r));
   }
-  std::vector<Reading> out;
+  std::vector<MeterValue> out;
   for (const std::string& name : selection.names) {
-    const auto it = std::ranges::find(all, snake(name), &Reading::name);
+    const auto it = std::ranges::find(all, snake(name), &MeterValue::name);
     if (it == all.end()) {
       return std::unexpected{fmt::format("no M-bus record is called \"{}\"; see docs/mbus-records.md", name)};
     }
     out.push_back(*it);
   }
   if (!selection.names.empty()) return out;
-  std::ranges::copy_if(all, std::back_inserter(out), [&](const Reading& r) { return group_wanted(selection, r.group); });
+  std::ranges::copy_if(all, std::back_inserter(out), [&](const MeterValue& r) { return group_wanted(selection, r.group); });
   return out;
 }
 

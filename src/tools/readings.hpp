@@ -19,7 +19,7 @@
 namespace ambi {
 
 /// One value read from a meter.
-struct Reading {
+struct MeterValue {
   std::string name;             ///< snake_case, as in the register or record table
   std::string group;            ///< identity, settings, status, instant, energy
   std::string where;            ///< "0x5002" (Modbus) or the record header "02 FD C7 FC 01" (M-bus)
@@ -42,12 +42,12 @@ struct ReadSelection {
 
 /// Reads `wanted` from Modbus unit `unit` in as few block reads as the map allows (plus one
 /// read of the data type register 4026 when a Float ABCD register is wanted and 4026 is not).
-[[nodiscard]] std::expected<std::vector<Reading>, ModbusClientError> read_modbus(
+[[nodiscard]] std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
     ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted);
 
 /// Every value of a decoded RSP_UD (the data header first), filtered by `selection`.
 /// The error names an unknown group or record name.
-[[nodiscard]] std::expected<std::vector<Reading>, std::string> mbus_readings(
+[[nodiscard]] std::expected<std::vector<MeterValue>, std::string> mbus_readings(
     const MbusReadout& readout, const ReadSelection& selection);
 
 /// "L1 voltage" from "l1_voltage": the label a table or CSV shows.

@@ -28,7 +28,7 @@ struct Poller {
   ReadSelection selection;
   std::optional<MeterSession> session;
 
-  std::expected<std::vector<Reading>, std::string> poll() {
+  std::expected<std::vector<MeterValue>, std::string> poll() {
     if (!session) {
       auto opened = MeterSession::open(uri);
       if (!opened) return std::unexpected{opened.error()};

@@ -96,8 +96,8 @@ std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::
   return out;
 }
 
-std::string value_of(const std::vector<Reading>& readings, std::string_view name) {
-  for (const Reading& r : readings) {
+std::string value_of(const std::vector<MeterValue>& readings, std::string_view name) {
+  for (const MeterValue& r : readings) {
     if (r.name == name) return r.text;
   }
   return "?";

@@ -57,7 +57,7 @@ std::expected<std::uint8_t, std::string> MeterSession::mbus_target() {
   return mbus_address::selected;
 }
 
-std::expected<std::vector<Reading>, std::string> MeterSession::read(const ReadSelection& selection) {
+std::expected<std::vector<MeterValue>, std::string> MeterSession::read(const ReadSelection& selection) {
   if (modbus_) {
     auto wanted = select_registers(selection);
     if (!wanted) return std::unexpected{wanted.error()};

@@ -28,7 +28,7 @@ class MeterSession {
   [[nodiscard]] static std::expected<MeterSession, std::string> open(const MeterUri& uri);
 
   /// Reads the values `selection` names. The error is one line ("no answer from ...").
-  [[nodiscard]] std::expected<std::vector<Reading>, std::string> read(const ReadSelection& selection);
+  [[nodiscard]] std::expected<std::vector<MeterValue>, std::string> read(const ReadSelection& selection);
 
   [[nodiscard]] const MeterUri& uri() const { return uri_; }
   [[nodiscard]] ModbusClient* modbus() { return modbus_.get(); }

@@ -28,7 +28,7 @@ std::expected<DataType, ModbusClientError> read_data_type(MeterSession& s) {
 std::string read_text(MeterSession& s, const RegisterDef& def) {
   auto readings = read_modbus(*s.modbus(), s.uri().unit, {&def});
   if (!readings || readings->empty()) return "?";
-  const Reading& r = readings->front();
+  const MeterValue& r = readings->front();
   return r.unit.empty() ? r.text : fmt::format("{} {}", r.text, r.unit);
 }
 

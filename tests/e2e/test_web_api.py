@@ -348,7 +348,11 @@ def test_events(c, binary, tmp):
         first = a.next_event(1.0)
         c.check("first event at once", first is not None and time.monotonic() - started < 1.0, first)
         name, data = first
-        c.equal("event name and members", (name, list(data.keys())), ("state", ["state", "panel"]))
+        c.equal("event name and members", (name, list(data.keys())), ("state", ["state", "panel", "app"]))
+        csv_rows = list(csv.reader(io.StringIO(fetch(t, "/api/v1/app/export.csv")[2].decode(), newline="")))[1:]
+        app_rows = [[r["description"], r["value"], r["unit"]] for r in data["app"]["energy"] + data["app"]["instant"]]
+        c.equal("the event's app rows are the CSV's (same descriptions, order and units)",
+                [r[0] for r in app_rows], [r[0] for r in csv_rows])
         c.equal("state as GET /api/v1/state", list(data["state"].keys()), list(t.state().keys()))
         c.equal("panel as GET /api/v1/panel", data["panel"], t.ok("GET", "/api/v1/panel"))
         b = EventClient(t)
