@@ -41,6 +41,25 @@ struct PseudoTerminal {
 /// Removes `link` when it still points to `target`.
 void remove_pty_symlink(const std::filesystem::path& link, const std::string& target);
 
+/// The line a serial face of the twin serves (`--modbus-rtu`, `--mbus-serial`): a device it
+/// opened, or a pseudo-terminal whose slave it holds open, linked at `path`.
+struct SerialAttachment {
+  std::string path;
+  bool pty = false;
+  int fd = -1;     ///< the device or the pty's master: handed to a stream descriptor, which closes it
+  int slave = -1;  ///< pty only: held open so the master stays readable without a client
+  std::string slave_name;
+  bool linked = false;  ///< the symlink at `path` is ours
+
+  /// Opens the device (or creates the pty and its symlink) and configures it at `baud` and
+  /// `parity` (see `configure_serial_line`). Errors are one line naming `flag`.
+  [[nodiscard]] static std::expected<SerialAttachment, std::string> open(const std::string& path, bool pty,
+                                                                        std::uint32_t baud, Parity parity,
+                                                                        std::string_view flag);
+  /// Closes the pty's slave and removes the symlink if it still points to it.
+  void release();
+};
+
 /// strerror(errno).
 [[nodiscard]] std::string errno_text();
 
