@@ -1,9 +1,12 @@
 // Fuzzes the MBAP framer as a TCP stream in fuzzer-chosen segments: it yields frames whose
-// re-encoding is a prefix-consistent MBAP frame, or an error that sticks.
+// re-encoding is a prefix-consistent MBAP frame, or an error that sticks. The server's hot
+// path runs beside it: the viewing framer (`next`) must see the same frames as `poll`, and
+// the replies `serve_mbap_into` gathers in one buffer must equal `serve_mbap`'s one by one.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <variant>
+#include <vector>
 
 #include "core/modbus_mbap.hpp"
 #include "fuzz_support.hpp"
@@ -12,27 +15,43 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace ambi;
   static const Meter kStart = fuzz::loaded_meter();
   Meter meter = kStart;
+  Meter fast_meter = kStart;
   MbapFramer framer;
+  MbapFramer viewer;
+  std::vector<std::uint8_t> replies;
+  std::vector<std::uint8_t> gathered;
   std::size_t pos = 0;
   bool failed = false;
   while (pos < size && !failed) {
     const std::size_t take = std::min<std::size_t>(1 + data[pos] % 64, size - pos);
     framer.push(std::span(data + pos, take));
+    viewer.push(std::span(data + pos, take));
     pos += take;
     for (int guard = 0; guard < 10'000; ++guard) {
       const MbapEvent event = framer.poll();
+      const MbapViewEvent viewed = viewer.next();
+      fuzz::require(event.index() == viewed.index());
       if (std::holds_alternative<MbapNeedMore>(event)) break;
       if (std::holds_alternative<MbapError>(event)) {
+        fuzz::require(std::get<MbapError>(event) == std::get<MbapError>(viewed));
         fuzz::require(std::holds_alternative<MbapError>(framer.poll()));
         failed = true;
         break;
       }
       const auto& frame = std::get<MbapFrame>(event);
+      const auto& view = std::get<MbapView>(viewed);
+      fuzz::require(view.transaction == frame.transaction && view.unit == frame.unit);
+      fuzz::require(std::vector<std::uint8_t>(view.pdu.begin(), view.pdu.end()) == frame.pdu);
       fuzz::require(!frame.pdu.empty() && frame.pdu.size() <= kMaxMbapLength - 1);
       const auto bytes = encode_mbap(frame.transaction, frame.unit, frame.pdu);
       fuzz::require(bytes.size() == 7 + frame.pdu.size());
-      (void)handle_pdu(meter, frame.pdu);
+      const MbapExchange one = serve_mbap(meter, frame, {});
+      replies.insert(replies.end(), one.reply.begin(), one.reply.end());
+      fuzz::require(serve_mbap_into(fast_meter, view, {}, gathered) == one.link);
+      fuzz::require(gathered == replies);
     }
+    fuzz::require(viewer.buffered() == framer.buffered());
   }
+  fuzz::require(fast_meter.state() == meter.state());
   return 0;
 }

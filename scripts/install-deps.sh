@@ -11,7 +11,7 @@ packages=(
   python3
   clang-19 libclang-rt-19-dev
   # interop peers nobody here wrote (tests/interop)
-  python3-pymodbus python3-serial mbpoll socat
+  python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
   # the browser the web page's tests drive (tests/web, through playwright-core from npm)
   chromium
 )

@@ -63,6 +63,10 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option("--mbus-quirk", o.mbus_quirks, "M-bus field behaviour beyond the standard: ignore-fcb (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--busy-poll", o.busy_poll_us,
+                  "Microseconds the event loop polls without sleeping after a request, so a "
+                  "client's next request is read without a wake-up (0: off; docs/performance.md)")
+      ->capture_default_str();
   return run;
 }
 

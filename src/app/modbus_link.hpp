@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -196,14 +197,28 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
 
   /// On a paced line the reply starts once the line has been silent for 3.5 characters
   /// after the request's last byte, as frames must be separated (serial line V1.02 2.5.1.1).
-  void send_after_gap() {
-    const auto since = std::chrono::steady_clock::now() - last_rx_;
-    if (since >= rtu_silence()) return send_byte(0);
-    pace_.expires_after(rtu_silence() - since);
-    pace_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
-      if (!ec && !self->closed_) self->send_byte(0);
-    });
+  void send_after_gap() { send_first_at(last_rx_ + rtu_silence()); }
+
+  /// Starts the reply at `deadline`, neither before nor (as far as the machine allows) after:
+  /// a timer wakes the loop `kTurnaroundSpin` early, the rest is polled through the event
+  /// loop, so other connections are served meanwhile and the timer's wake-up latency is not
+  /// added to the turnaround.
+  void send_first_at(std::chrono::steady_clock::time_point deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      first_byte_at_ = now;
+      return send_byte(0);
+    }
+    auto again = [self = this->shared_from_this(), deadline](boost::system::error_code ec = {}) {
+      if (!ec && !self->closed_) self->send_first_at(deadline);
+    };
+    if (deadline - now > kTurnaroundSpin) {
+      pace_.expires_at(deadline - kTurnaroundSpin);
+      return pace_.async_wait(std::move(again));
+    }
+    boost::asio::post(stream_.get_executor(), std::move(again));
   }
+  static constexpr std::chrono::microseconds kTurnaroundSpin{300};
 
   void send_byte(std::size_t index) {
     boost::asio::async_write(
@@ -211,7 +226,10 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
         [self = this->shared_from_this(), index](boost::system::error_code ec, std::size_t) {
           if (ec) return self->fail(ec);
           if (index + 1 == self->out_.size()) return self->sent(1);
-          self->pace_.expires_after(rtu_character_time(self->core_.baud()));
+          // Byte k leaves k character times after the first: a late wake-up delays one
+          // byte, not every byte after it.
+          self->pace_.expires_at(self->first_byte_at_ +
+                                 rtu_character_time(self->core_.baud()) * static_cast<long>(index + 1));
           self->pace_.async_wait([self, index](boost::system::error_code tec) {
             if (!tec && !self->closed_) self->send_byte(index + 1);
           });
@@ -245,6 +263,7 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
   RtuCore core_;
   RtuLinkOptions options_;
   std::chrono::steady_clock::time_point last_rx_{};
+  std::chrono::steady_clock::time_point first_byte_at_{};  ///< of the paced reply being sent
   boost::asio::steady_timer silence_;
   boost::asio::steady_timer pace_;
   boost::asio::steady_timer idle_;

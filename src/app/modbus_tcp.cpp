@@ -84,7 +84,8 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
 
   void serve_all(std::span<const std::uint8_t> bytes) {
     bool begun = false;
-    for (MbapEvent event = framer_.poll(); !std::holds_alternative<MbapNeedMore>(event); event = framer_.poll()) {
+    for (MbapViewEvent event = framer_.next(); !std::holds_alternative<MbapNeedMore>(event);
+         event = framer_.next()) {
       if (const auto* error = std::get_if<MbapError>(&event)) {
         trace_error(bytes, *error);
         ending_ = true;
@@ -92,26 +93,26 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
       }
       if (!begun) context_.twin.begin_modbus();
       begun = true;
-      serve(std::get<MbapFrame>(event));
+      serve(std::get<MbapView>(event));
     }
   }
 
-  void serve(const MbapFrame& frame) {
+  /// Serves one request, its reply going straight to the end of `out_`.
+  void serve(const MbapView& request) {
     if (context_.trace != nullptr) {
-      Json decoded{{"transaction", frame.transaction}, {"unit", frame.unit}};
-      decoded.update(decode_request_pdu(frame.pdu));
+      Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
+      decoded.update(decode_request_pdu(request.pdu));
       context_.trace->frame(source_, sim_ms(), TraceDirection::in,
-                            encode_mbap(frame.transaction, frame.unit, frame.pdu), std::move(decoded));
+                            encode_mbap(request.transaction, request.unit, request.pdu), std::move(decoded));
     }
-    MbapExchange exchange;
-    context_.twin.serve_modbus([&](Meter& m) { exchange = serve_mbap(m, frame, context_.quirks); });
-    if (exchange.reply.empty()) return;
-    if (context_.trace != nullptr) {
-      Json decoded{{"transaction", frame.transaction}, {"unit", frame.unit}};
-      decoded.update(decode_response_pdu(std::span(exchange.reply).subspan(7)));
-      context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply, std::move(decoded));
+    const std::size_t at = out_.size();
+    context_.twin.serve_modbus([&](Meter& m) { static_cast<void>(serve_mbap_into(m, request, context_.quirks, out_)); });
+    if (context_.trace != nullptr && out_.size() > at) {
+      const auto reply = std::span<const std::uint8_t>(out_).subspan(at);
+      Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
+      decoded.update(decode_response_pdu(reply.subspan(7)));
+      context_.trace->frame(source_, sim_ms(), TraceDirection::out, reply, std::move(decoded));
     }
-    out_.insert(out_.end(), exchange.reply.begin(), exchange.reply.end());
   }
 
   void trace_error(std::span<const std::uint8_t> bytes, const MbapError& error) {

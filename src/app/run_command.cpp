@@ -1,5 +1,6 @@
 #include "app/run_command.hpp"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include "app/event_loop.hpp"
 #include "app/http_api.hpp"
 #include "app/log.hpp"
 #include "app/mbus_serial_port.hpp"
@@ -189,6 +191,7 @@ void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp:
                    {"clock", to_string(config.clock)},
                    {"speed", config.speed},
                    {"persist_interval_s", config.persist_interval_s},
+                   {"busy_poll_us", config.busy_poll.count()},
                    {"serial", bcd_string(m.state().serial_bcd)},
                    {"fresh", fresh},
                    {"error_code", m.error_code()},
@@ -247,7 +250,7 @@ int serve(asio::io_context& io, asio::signal_set& signals, Twin& twin, EventStre
     events.close_all();
     io.stop();
   });
-  io.run();
+  run_event_loop(io, config.busy_poll, [&twin] { return twin.last_request(); });
   return kExitOk;
 }
 
@@ -289,6 +292,9 @@ std::expected<int, UsageError> start(const RunConfig& config) {
 
 int run_meter(const RunOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Timers fire when asked, not up to 50 µs later (the default slack): the RTU turnaround
+  // and byte pacing depend on it.
+  ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   auto config = resolve_run_config(options);
   if (!config) {
     log_line("{}", config.error());

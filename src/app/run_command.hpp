@@ -2,6 +2,7 @@
 // `ambimeter run`: the meter twin as a process (docs/control-api.md). One io_context
 // thread runs the HTTP control API, the clock tick, the save timer and the signal handler.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct RunOptions {
   std::optional<std::string> mbus_serial;
   bool mbus_pacing = false;
   std::vector<std::string> mbus_quirks;
+  std::int64_t busy_poll_us = 200;  ///< docs/performance.md
 };
 
 /// Exit codes: 0 after SIGINT/SIGTERM (state saved), 2 for a user error (one line on stderr

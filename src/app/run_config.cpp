@@ -14,6 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 using Error = std::unexpected<std::string>;
 
+/// Upper bound of --busy-poll (10 ms: longer spinning buys nothing).
+constexpr std::int64_t kMaxBusyPollUs = 10'000;
 /// Upper bound of --persist-interval and --speed (a day; a thousand years per second).
 constexpr double kMaxPersistIntervalS = 86'400;
 constexpr double kMaxSpeed = 3.2e10;
@@ -88,6 +90,11 @@ std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c
                              o.persist_interval_s, kMaxPersistIntervalS));
   }
   c.persist_interval_s = o.persist_interval_s;
+  if (o.busy_poll_us < 0 || o.busy_poll_us > kMaxBusyPollUs) {
+    return Error(fmt::format("bad --busy-poll {}: give microseconds from 0 (off) to {}", o.busy_poll_us,
+                             kMaxBusyPollUs));
+  }
+  c.busy_poll = std::chrono::microseconds(o.busy_poll_us);
   return {};
 }
 

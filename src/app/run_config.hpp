@@ -44,6 +44,7 @@ struct RunConfig {
   std::optional<RtuPortSpec> mbus_serial;                  ///< device or pty:PATH
   bool mbus_pacing = false;                                ///< with mbus_serial only
   MbusQuirks mbus_quirks{};
+  std::chrono::microseconds busy_poll{0};  ///< polling window after a request (0: off)
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".

@@ -157,7 +157,8 @@ std::int64_t Twin::led_flashes() const { return led_.flashes(wall_ms_()); }
 
 void Twin::begin_modbus() {
   sync();
-  communication_until_ = SimClock::WallClock::now() + kCommunicationHold;
+  last_request_ = SimClock::WallClock::now();
+  communication_until_ = last_request_ + kCommunicationHold;
   meter_.set_communication_active(true);
 }
 
@@ -189,6 +190,7 @@ Json Twin::panel_json() const {
 
 MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   sync();
+  last_request_ = SimClock::WallClock::now();
   const bool selected_before = slave.selected();
   const std::uint64_t revision = meter_.settings_revision();
   const PersistentState before = meter_.state();
@@ -198,7 +200,7 @@ MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
                          (frame.a == own || frame.a == mbus_address::test || frame.a == mbus_address::broadcast ||
                           (frame.a == mbus_address::selected && (selected_before || slave.selected())));
   if (addressed) {
-    communication_until_ = SimClock::WallClock::now() + kCommunicationHold;
+    communication_until_ = last_request_ + kCommunicationHold;
     meter_.set_communication_active(true);
   }
   if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();

@@ -89,6 +89,9 @@ class Twin {
     std::forward<Serve>(serve)(meter_);
     if (meter_.settings_revision() != revision) save();
   }
+  /// When the last Modbus request or M-bus telegram arrived (steady clock; the event loop's
+  /// busy-poll window runs from it).
+  [[nodiscard]] SimClock::WallClock::time_point last_request() const { return last_request_; }
   /// How long the communication flag stays on after a request (wall time).
   static constexpr std::chrono::seconds kCommunicationHold{5};
 
@@ -130,6 +133,7 @@ class Twin {
   bool ever_saved_ = false;
   std::uint8_t write_bits_ = 0;
   std::optional<SimClock::WallClock::time_point> communication_until_;
+  SimClock::WallClock::time_point last_request_{};
 };
 
 }  // namespace ambi

@@ -193,24 +193,47 @@ double in_unit(const RegisterDef& def, RegisterValue value) {
   return def.encoding == Encoding::float_abcd ? v / kNano : v;
 }
 
-std::optional<std::vector<std::uint16_t>> read_words(const Meter& meter, std::uint16_t start,
-                                                     std::uint16_t count) {
+namespace {
+
+/// Hands `emit` the words of `count` registers from `start`, in order; false at the first
+/// unmapped address (after the words before it).
+template <class Emit>
+bool for_each_word(const Meter& meter, std::uint16_t start, std::uint16_t count, Emit emit) {
   const std::uint32_t end = std::uint32_t{start} + count;
-  std::vector<std::uint16_t> out;
-  out.reserve(count);
   std::array<std::uint16_t, 16> buffer{};
   for (std::uint32_t addr = start; addr < end;) {
     const RegisterDef* def =
         addr <= 0xFFFF ? find_register(static_cast<std::uint16_t>(addr)) : nullptr;
-    if (def == nullptr) return std::nullopt;
+    if (def == nullptr) return false;
     const auto words = std::span(buffer).first(def->words);
     encode_register(*def, def->source(meter), meter.settings().data_type, words);
     const std::uint32_t stop = std::min(def->end(), end);
-    out.insert(out.end(), words.begin() + (addr - def->address),
-               words.begin() + (stop - def->address));
+    for (std::uint32_t a = addr; a < stop; ++a) emit(words[a - def->address]);
     addr = stop;
   }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::uint16_t>> read_words(const Meter& meter, std::uint16_t start,
+                                                     std::uint16_t count) {
+  std::vector<std::uint16_t> out;
+  out.reserve(count);
+  if (!for_each_word(meter, start, count, [&out](std::uint16_t w) { out.push_back(w); })) return std::nullopt;
   return out;
+}
+
+bool append_register_bytes(const Meter& meter, std::uint16_t start, std::uint16_t count,
+                           std::vector<std::uint8_t>& out) {
+  const std::size_t before = out.size();
+  out.reserve(before + 2 * std::size_t{count});
+  const bool ok = for_each_word(meter, start, count, [&out](std::uint16_t w) {
+    out.push_back(static_cast<std::uint8_t>(w >> 8));
+    out.push_back(static_cast<std::uint8_t>(w & 0xFFU));
+  });
+  if (!ok) out.resize(before);
+  return ok;
 }
 
 std::expected<std::vector<Command>, WriteError> plan_write(std::uint16_t start, ConstWords words,

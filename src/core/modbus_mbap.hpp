@@ -42,6 +42,13 @@ struct MbapError {
   friend bool operator==(const MbapError&, const MbapError&) = default;
 };
 using MbapEvent = std::variant<MbapNeedMore, MbapFrame, MbapError>;
+/// One request as `MbapFramer::next` finds it: the PDU stays in the framer's buffer.
+struct MbapView {
+  std::uint16_t transaction = 0;
+  std::uint8_t unit = 0;
+  std::span<const std::uint8_t> pdu;  ///< valid until the framer's next `push`
+};
+using MbapViewEvent = std::variant<MbapNeedMore, MbapView, MbapError>;
 
 /// "protocol id is not 0", "length out of range 2-254".
 [[nodiscard]] std::string_view to_string(MbapError::Reason reason);
@@ -53,10 +60,13 @@ class MbapFramer {
   void push(std::span<const std::uint8_t> bytes);
   /// The next request; after an error, the same error for ever.
   [[nodiscard]] MbapEvent poll();
-  [[nodiscard]] std::size_t buffered() const { return buffer_.size(); }
+  /// `poll` without copying the PDU out of the buffer (a server's hot path).
+  [[nodiscard]] MbapViewEvent next();
+  [[nodiscard]] std::size_t buffered() const { return buffer_.size() - head_; }
 
  private:
   std::vector<std::uint8_t> buffer_;
+  std::size_t head_ = 0;  ///< bytes of `buffer_` already handed out
   std::optional<MbapError> error_;
 };
 
@@ -80,5 +90,10 @@ struct MbapExchange {
 /// and unit id.
 [[nodiscard]] MbapExchange serve_mbap(Meter& meter, const MbapFrame& frame,
                                       const ModbusQuirks& quirks);
+/// `serve_mbap` writing the reply (if any) at the end of `out`: the replies to a batch of
+/// pipelined requests gather in one buffer without an allocation each. Returns the link
+/// change.
+LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQuirks& quirks,
+                           std::vector<std::uint8_t>& out);
 
 }  // namespace ambi

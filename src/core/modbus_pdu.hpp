@@ -64,6 +64,11 @@ struct ModbusReply {
 [[nodiscard]] ModbusReply handle_pdu(Meter& meter, std::span<const std::uint8_t> pdu,
                                      const ModbusQuirks& quirks = {});
 
+/// `handle_pdu` writing the response PDU (if any) at the end of `out`, for a transport that
+/// gathers the replies of many requests in one buffer: nothing is allocated once `out` has
+/// room. Returns the link change.
+LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu, const ModbusQuirks& quirks,
+                            std::vector<std::uint8_t>& out);
 /// The exception response PDU: function | 0x80, code.
 [[nodiscard]] std::vector<std::uint8_t> exception_pdu(std::uint8_t function, ExceptionCode code);
 

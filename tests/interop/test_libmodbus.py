@@ -70,6 +70,12 @@ def test_reads_every_block_over_tcp_and_rtu(checks, binary):
     with ModbusTwin(binary) as twin:
         state = twin.reference()
         over_tcp = read_blocks(checks, "tcp", lambda *c: tcp(twin, *c))
+        with ModbusTwin(binary, "--busy-poll", "0", pty=False, rtu_over_tcp=False) as sleeping:
+            checks.equal("busy-poll off", sleeping.ready["busy_poll_us"], 0)
+            sleeping.reference()
+            checks.equal("the same instantaneous block with busy-poll off",
+                         read_blocks(checks, "tcp, busy-poll off", lambda *c: tcp(sleeping, *c))[0x5000][:0x10],
+                         over_tcp[0x5000][:0x10])
         over_rtu = read_blocks(checks, "rtu", lambda *c: client(binary, "rtu", twin.pty, 9600, "N", 1, *c))
         for start, count in BLOCKS:
             checks.equal(f"block {start:#x} length", len(over_tcp.get(start, [])), count)

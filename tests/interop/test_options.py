@@ -44,6 +44,10 @@ def test_user_errors(checks, binary):
                 "cannot open serial device /dev/ttyNOSUCH")
     usage_error(checks, binary, "not a tty", ["--modbus-tcp", "off", "--modbus-rtu", "/dev/null"],
                 "/dev/null is not a serial device")
+    usage_error(checks, binary, "negative busy-poll", ["--modbus-tcp", "off", "--busy-poll", "-1"],
+                "bad --busy-poll -1: give microseconds from 0 (off) to 10000")
+    usage_error(checks, binary, "huge busy-poll", ["--modbus-tcp", "off", "--busy-poll", "20000"],
+                "bad --busy-poll 20000")
     usage_error(checks, binary, "bad idle timeout", ["--modbus-tcp", "off", "--modbus-idle-timeout", "0"],
                 "bad --modbus-idle-timeout")
     usage_error(checks, binary, "unwritable trace", ["--modbus-tcp", "off", "--trace", "/nonexistent/dir/t.jsonl"],
@@ -67,6 +71,7 @@ def test_off_and_the_pty_symlink(checks, binary):
         checks.equal("modbus_tcp off", twin.ready["modbus_tcp"], None)
         checks.equal("rtu_over_tcp off", twin.ready["rtu_over_tcp"], None)
         checks.equal("modbus_rtu path", twin.ready["modbus_rtu"], twin.pty)
+        checks.equal("busy-poll window by default", twin.ready["busy_poll_us"], 200)
         checks.check("stale symlink replaced", os.path.realpath(twin.pty).startswith("/dev/pts/")
                      and os.path.exists(twin.pty), os.path.realpath(twin.pty))
         checks.equal("SIGTERM exit", twin.terminate(signal.SIGTERM), 0)

@@ -83,6 +83,55 @@ TEST(MbapFramer, AcceptsTheShortestAndLongestLengths) {
   EXPECT_EQ(std::get<MbapFrame>(event).pdu.size(), 253U);
 }
 
+TEST(MbapFramer, NextViewsTheSameRequestsAsPollAcrossPushes) {
+  Bytes stream = hex(kRead);
+  const Bytes second = hex(kWrite);
+  stream.insert(stream.end(), second.begin(), second.end());
+  stream.insert(stream.end(), stream.begin(), stream.end());  // four requests
+  for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
+    SCOPED_TRACE("chunks of " + std::to_string(chunk));
+    MbapFramer copying;
+    MbapFramer viewing;
+    std::size_t seen = 0;
+    for (std::size_t at = 0; at < stream.size(); at += chunk) {
+      const auto piece = std::span(stream).subspan(at, std::min(chunk, stream.size() - at));
+      copying.push(piece);
+      viewing.push(piece);
+      for (;;) {
+        const MbapEvent copied = copying.poll();
+        const MbapViewEvent viewed = viewing.next();
+        if (std::holds_alternative<MbapNeedMore>(copied)) {
+          EXPECT_TRUE(std::holds_alternative<MbapNeedMore>(viewed));
+          break;
+        }
+        ASSERT_TRUE(std::holds_alternative<MbapFrame>(copied));
+        ASSERT_TRUE(std::holds_alternative<MbapView>(viewed));
+        const auto& frame = std::get<MbapFrame>(copied);
+        const auto& view = std::get<MbapView>(viewed);
+        EXPECT_EQ(view.transaction, frame.transaction);
+        EXPECT_EQ(view.unit, frame.unit);
+        EXPECT_EQ(Bytes(view.pdu.begin(), view.pdu.end()), frame.pdu);
+        ++seen;
+      }
+      EXPECT_EQ(viewing.buffered(), copying.buffered());
+    }
+    EXPECT_EQ(seen, 4U);
+    EXPECT_EQ(viewing.buffered(), 0U);
+  }
+}
+
+TEST(MbapFramer, NextReportsABadHeaderAfterTheGoodRequests) {
+  MbapFramer framer;
+  Bytes bytes = hex(kRead);
+  const Bytes bad = hex("0009 0001 0006 01 03 6000 0002");
+  bytes.insert(bytes.end(), bad.begin(), bad.end());
+  framer.push(bytes);
+  EXPECT_TRUE(std::holds_alternative<MbapView>(framer.next()));
+  EXPECT_EQ(std::get<MbapError>(framer.next()), (MbapError{MbapError::Reason::bad_protocol, 1}));
+  framer.push(hex(kRead));
+  EXPECT_TRUE(std::holds_alternative<MbapError>(framer.next()));
+}
+
 TEST(EncodeMbap, CountsUnitAndPduInTheLength) {
   EXPECT_EQ(encode_mbap(0x1234, 0x01, hex("03 04 1902 0246")),
             hex("1234 0000 0007 01 03 04 1902 0246"));
@@ -116,6 +165,34 @@ TEST(ServeMbap, ExecutesTheManualsCtExampleOverTcp) {
   EXPECT_EQ(serve_mbap(m, std::get<MbapFrame>(event), {}).reply,
             hex("0002 0000 0006 FF 10 401F 0002"));
   EXPECT_EQ(m.state().ct, (CtRatio{9995, 5}));
+}
+
+TEST(ServeMbapInto, AppendsEachReplyAfterTheOnesBefore) {
+  Meter m = powered_meter();
+  Bytes out = hex("AA BB");
+  const Bytes pdu = hex("03 4002 0001");
+  static_cast<void>(serve_mbap_into(m, MbapView{0xBEEF, 1, pdu}, {}, out));
+  const Bytes other = hex("06 6048 0002");
+  static_cast<void>(serve_mbap_into(m, MbapView{7, 9, other}, {}, out));
+  const Bytes unmapped = hex("03 3000 0001");
+  static_cast<void>(serve_mbap_into(m, MbapView{8, 1, unmapped}, {}, out));
+  EXPECT_EQ(out, hex("AA BB  BEEF 0000 0005 01 03 02 1113  0007 0000 0003 09 86 0B  0008 0000 0003 01 83 02"));
+}
+
+TEST(ServeMbapInto, AppendsNothingForAnEmptyPdu) {
+  Meter m = powered_meter();
+  Bytes out = hex("AA");
+  const LinkChange link = serve_mbap_into(m, MbapView{1, 1, {}}, {}, out);
+  EXPECT_EQ(out, hex("AA"));
+  EXPECT_FALSE(link.any());
+}
+
+TEST(ServeMbapInto, ReturnsTheLinkChangeOfAWrite) {
+  Meter m = powered_meter();
+  Bytes out;
+  const Bytes pdu = hex("06 4003 0002");
+  EXPECT_EQ(serve_mbap_into(m, MbapView{1, 1, pdu}, {}, out).unit_id, 2);
+  EXPECT_EQ(out, hex("0001 0000 0006 01 06 4003 0002"));
 }
 
 TEST(ServeMbap, ReportsAnIdChangeForAfterTheReply) {

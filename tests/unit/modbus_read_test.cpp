@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "core/meter.hpp"
+#include "core/modbus_map.hpp"
 #include "core/modbus_pdu.hpp"
 #include "modbus_test_support.hpp"
 
@@ -191,6 +192,37 @@ TEST(ModbusRead, IntegerDataModeSendsScaledSigned32BitValues) {
   EXPECT_EQ(int_at(e, 0), 241);  // 2.4195 kWh in 0.01 kWh
   // The 0x4000 block's floats have no integer form: versions stay Float ABCD.
   EXPECT_EQ(read(m, 0x4005, 2), (Words{0x3F80, 0x0000}));
+}
+
+}  // namespace
+}  // namespace ambi
+
+namespace ambi {
+namespace {
+
+TEST(AppendRegisterBytes, CarriesTheWordsOfReadWordsBigEndianAfterWhatWasThere) {
+  const Meter m = modbus_test::busy_meter();
+  for (const auto& [start, count] : {std::pair<std::uint16_t, std::uint16_t>{0x4000, 0x34}, {0x5000, 0x38},
+                                     {0x6000, 125}, {0x607D, 20}, {0x5003, 1}, {0x6001, 3}}) {
+    SCOPED_TRACE(start);
+    const auto words = read_words(m, start, count);
+    ASSERT_TRUE(words.has_value());
+    std::vector<std::uint8_t> out{0xAA};
+    ASSERT_TRUE(append_register_bytes(m, start, count, out));
+    ASSERT_EQ(out.size(), 1 + 2 * std::size_t{count});
+    EXPECT_EQ(out[0], 0xAA);
+    for (std::size_t i = 0; i < count; ++i) {
+      EXPECT_EQ((out[1 + 2 * i] << 8) | out[2 + 2 * i], (*words)[i]);
+    }
+  }
+}
+
+TEST(AppendRegisterBytes, LeavesTheBufferAsItWasWhenAnAddressIsUnmapped) {
+  const Meter m = modbus_test::powered_meter();
+  std::vector<std::uint8_t> out{1, 2, 3};
+  EXPECT_FALSE(append_register_bytes(m, 0x6080, 0x20, out));  // runs past 0x6090
+  EXPECT_FALSE(append_register_bytes(m, 0x3FFF, 2, out));
+  EXPECT_EQ(out, (std::vector<std::uint8_t>{1, 2, 3}));
 }
 
 }  // namespace
