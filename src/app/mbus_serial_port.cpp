@@ -26,8 +26,8 @@ constexpr std::string_view kFlag = "--mbus-serial";
 }  // namespace
 
 struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl> {
-  Impl(asio::io_context& io, MbusContext& c, SerialAttachment attached)
-      : context(c), line(std::move(attached)), poll(io) {}
+  Impl(asio::io_context& io, MbusContext& c, SerialAttachment attached, bool paced)
+      : context(c), line(std::move(attached)), pacing(paced), poll(io), retry(io) {}
 
   /// Waits for the bytes written to leave, then sets `rate` (8E1).
   void set_baud(std::uint32_t rate) {
@@ -51,27 +51,51 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
     });
   }
 
-  void start(asio::io_context& io, bool pacing) {
+  void start() {
     MbusLinkOptions options;
     options.turnaround = true;
     options.pacing = pacing;
     options.switch_baud = [weak = weak_from_this()](std::uint32_t rate) {
       if (const auto self = weak.lock()) self->set_baud(rate);
     };
-    options.on_error = [p = line.path](const boost::system::error_code& ec) {
-      log_line("mbus serial {}: {}; the port is closed", p, ec.message());
+    options.on_error = [weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (const auto self = weak.lock()) self->lost(ec);
     };
-    session = std::make_shared<MbusSession<Descriptor>>(Descriptor(io, line.fd), context, TraceSource{"mbus-serial", line.path},
-                                                        std::move(options));
+    session = std::make_shared<MbusSession<Descriptor>>(Descriptor(poll.get_executor(), line.fd), context,
+                                                        TraceSource{"mbus-serial", line.path}, std::move(options));
     session->start();
     watch_settings();
   }
 
+  /// The line failed. A device (a USB adapter unplugged) is opened again every second until
+  /// it is back; a pty of our own cannot come back.
+  void lost(const boost::system::error_code& ec) {
+    if (line.pty) return log_line("mbus serial {}: {}; the port is closed", line.path, ec.message());
+    log_line("mbus serial {}: {}; opening it again every {} s until it is back", line.path, ec.message(),
+             kSerialReopenInterval.count());
+    retry_until_open(retry, [weak = weak_from_this()] {
+      const auto self = weak.lock();
+      return !self || self->reopen();
+    });
+  }
+
+  bool reopen() {
+    const std::uint32_t rate = context.twin.meter().settings().mbus_baud;
+    auto again = SerialAttachment::open(line.path, false, rate, Parity::even, kFlag);
+    if (!again) return false;
+    line = std::move(*again);
+    baud = rate;
+    start();
+    log_line("mbus serial {}: open again, {} baud, 8E1", line.path, rate);
+    return true;
+  }
 
   MbusContext& context;
   SerialAttachment line;
+  bool pacing = false;
   std::uint32_t baud = 0;
   asio::steady_timer poll;
+  asio::steady_timer retry;  ///< opening a lost device again
   std::shared_ptr<MbusSession<Descriptor>> session;
 };
 
@@ -81,9 +105,9 @@ std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open
   const std::uint32_t baud = context.twin.meter().settings().mbus_baud;
   auto line = SerialAttachment::open(spec.path.string(), spec.pty, baud, Parity::even, kFlag);
   if (!line) return std::unexpected(line.error());
-  auto impl = std::make_shared<Impl>(io, context, std::move(*line));
+  auto impl = std::make_shared<Impl>(io, context, std::move(*line), pacing);
   impl->baud = baud;
-  impl->start(io, pacing);
+  impl->start();
   return std::unique_ptr<MbusSerialPort>(new MbusSerialPort(spec, std::move(impl)));
 }
 
@@ -92,6 +116,7 @@ MbusSerialPort::MbusSerialPort(RtuPortSpec spec, std::shared_ptr<Impl> impl)
 
 MbusSerialPort::~MbusSerialPort() {
   impl_->poll.cancel();
+  impl_->retry.cancel();
   if (impl_->session) impl_->session->close();
   impl_->line.release();
 }

@@ -25,8 +25,8 @@ constexpr std::chrono::milliseconds kSettingsPoll{250};
 }  // namespace
 
 struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
-  Impl(asio::io_context& io, ModbusContext& c, SerialAttachment attached)
-      : context(c), line(std::move(attached)), poll(io) {}
+  Impl(asio::io_context& io, ModbusContext& c, SerialAttachment attached, bool paced)
+      : context(c), line(std::move(attached)), pacing(paced), poll(io), retry(io) {}
 
   /// Applies the meter's link settings when they differ from those in force.
   void follow_settings() {
@@ -55,27 +55,52 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
   }
 
   /// Hands `line.fd` to the RTU session and starts serving.
-  void start(asio::io_context& io, bool pacing) {
+  void start() {
     RtuLinkOptions options;
     options.pacing = pacing;
     options.reconfigure = [weak = weak_from_this()] {
       if (const auto self = weak.lock()) self->follow_settings();
     };
-    options.on_error = [p = line.path](const boost::system::error_code& ec) {
-      log_line("modbus rtu {}: {}; the port is closed", p, ec.message());
+    options.on_error = [weak = weak_from_this()](const boost::system::error_code& ec) {
+      if (const auto self = weak.lock()) self->lost(ec);
     };
-    session = std::make_shared<RtuSession<Descriptor>>(Descriptor(io, line.fd), context, TraceSource{"rtu", line.path},
-                                                       std::move(options));
+    session = std::make_shared<RtuSession<Descriptor>>(Descriptor(poll.get_executor(), line.fd), context,
+                                                       TraceSource{"rtu", line.path}, std::move(options));
     session->start();
     watch_settings();
   }
 
+  /// The line failed. A device (a USB adapter unplugged) is opened again every second until
+  /// it is back; a pty of our own cannot come back.
+  void lost(const boost::system::error_code& ec) {
+    if (line.pty) return log_line("modbus rtu {}: {}; the port is closed", line.path, ec.message());
+    log_line("modbus rtu {}: {}; opening it again every {} s until it is back", line.path, ec.message(),
+             kSerialReopenInterval.count());
+    retry_until_open(retry, [weak = weak_from_this()] {
+      const auto self = weak.lock();
+      return !self || self->reopen();
+    });
+  }
+
+  bool reopen() {
+    const Settings& s = context.twin.meter().settings();
+    auto again = SerialAttachment::open(line.path, false, modbus_baud_rate(s.modbus_baud_code), s.parity, "--modbus-rtu");
+    if (!again) return false;
+    line = std::move(*again);
+    baud_code = s.modbus_baud_code;
+    parity = s.parity;
+    start();
+    log_line("modbus rtu {}: open again, {} baud, parity {}", line.path, modbus_baud_rate(baud_code), to_string(parity));
+    return true;
+  }
 
   ModbusContext& context;
   SerialAttachment line;
+  bool pacing = false;
   std::uint8_t baud_code = 0;
   Parity parity = Parity::none;
   asio::steady_timer poll;
+  asio::steady_timer retry;  ///< opening a lost device again
   std::shared_ptr<RtuSession<Descriptor>> session;
 };
 
@@ -85,10 +110,10 @@ std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(asio::io_cont
   auto line = SerialAttachment::open(spec.path.string(), spec.pty, modbus_baud_rate(s.modbus_baud_code), s.parity,
                                      "--modbus-rtu");
   if (!line) return std::unexpected(line.error());
-  auto impl = std::make_shared<Impl>(io, context, std::move(*line));
+  auto impl = std::make_shared<Impl>(io, context, std::move(*line), pacing);
   impl->baud_code = s.modbus_baud_code;
   impl->parity = s.parity;
-  impl->start(io, pacing);
+  impl->start();
   return std::unique_ptr<RtuPort>(new RtuPort(spec, std::move(impl)));
 }
 
@@ -96,6 +121,7 @@ RtuPort::RtuPort(RtuPortSpec spec, std::shared_ptr<Impl> impl) : spec_(std::move
 
 RtuPort::~RtuPort() {
   impl_->poll.cancel();
+  impl_->retry.cancel();
   if (impl_->session) impl_->session->close();
   impl_->line.release();
 }

@@ -155,4 +155,12 @@ void SerialAttachment::release() {
   linked = false;
 }
 
+void retry_until_open(boost::asio::steady_timer& timer, std::function<bool()> attempt) {
+  timer.expires_after(kSerialReopenInterval);
+  timer.async_wait([&timer, attempt = std::move(attempt)](boost::system::error_code ec) mutable {
+    if (ec || attempt()) return;
+    retry_until_open(timer, std::move(attempt));
+  });
+}
+
 }  // namespace ambi

@@ -3,14 +3,18 @@
 // a device or pseudo-terminal, and the pseudo-terminal with its symlink. Linux refuses
 // PARENB on a pseudo-terminal, so there the parity is not applied.
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <termios.h>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/settings.hpp"
 
@@ -59,6 +63,14 @@ struct SerialAttachment {
   /// Closes the pty's slave and removes the symlink if it still points to it.
   void release();
 };
+
+/// How often a serial face tries to open its device again after the device failed (a USB
+/// adapter unplugged): until it is back.
+inline constexpr std::chrono::seconds kSerialReopenInterval{1};
+
+/// Calls `attempt` every `kSerialReopenInterval` until it returns true (or `timer` is
+/// cancelled).
+void retry_until_open(boost::asio::steady_timer& timer, std::function<bool()> attempt);
 
 /// strerror(errno).
 [[nodiscard]] std::string errno_text();

@@ -11,7 +11,12 @@ Real parity bits need a real serial port (--modbus-rtu /dev/ttyUSB0).
     /usr/bin/python3 test_rtu_link.py PATH_TO_ambimeter
 """
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
 import time
 
 import serial
@@ -62,6 +67,63 @@ def test_parity_change_then_reconnect(checks, binary):
         code, lines, err = client(binary, "rtu", twin.pty, 9600, "N", 1, "read", 0x4011, 1, "write", 0x4011, 2)
         checks.equal("read after the change", lines[0].get("values") if lines else err, [3])
         checks.equal("parity none", twin.state()["settings"]["parity"], "none")
+
+
+def start_socat(device, peer, timeout=5.0):
+    """A pseudo-terminal pair standing for a USB serial adapter and the client's end of the bus."""
+    proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={device}", f"pty,raw,echo=0,link={peer}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not (os.path.exists(device) and os.path.exists(peer)):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("socat did not create its pseudo-terminals")
+        time.sleep(0.02)
+    return proc
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # socat removes its links
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_lost_device_is_opened_again(checks, binary):
+    """--modbus-rtu DEVICE (not pty:): the device goes away (a USB adapter unplugged: here
+    socat's pty pair ends), the twin stays up and serves again once the device is back."""
+    tmp = tempfile.mkdtemp(prefix="ambi-reopen-")
+    state = os.path.join(tmp, "state")
+    device, peer = os.path.join(tmp, "ttyUSB"), os.path.join(tmp, "ttyBUS")
+    socat = None
+    try:
+        # A pty refuses parity bits, so the meter is set to parity none first (over its own pty).
+        with ModbusTwin(binary, tcp=False, rtu_over_tcp=False, state=state) as first:
+            code, lines, err = client(binary, "rtu", first.pty, 9600, "N", 1, "write", 0x4011, 2)
+            checks.equal("parity none for the device test", first.state()["settings"]["parity"], "none")
+        socat = start_socat(device, peer)
+        with ModbusTwin(binary, "--modbus-rtu", device, tcp=False, rtu_over_tcp=False, pty=False,
+                        state=state) as twin:
+            code, lines, err = client(binary, "rtu", peer, 9600, "N", 1, "read", 0x4011, 1)
+            checks.equal("read through the device", lines[0].get("values") if lines else err, [2])
+            stop(socat)
+            checks.check("the loss is logged once, with what the twin does about it",
+                         wait_for_log(twin, "opening it again every 1 s until it is back"), twin.stderr())
+            checks.equal("the twin is still up", twin.state()["settings"]["parity"], "none")
+            socat = start_socat(device, peer)
+            checks.check("the device is opened again within 3 s",
+                         wait_for_log(twin, f"modbus rtu {device}: open again, 9600 baud, parity none", 3.0),
+                         twin.stderr())
+            code, lines, err = client(binary, "rtu", peer, 9600, "N", 1, "read", 0x4011, 1)
+            checks.equal("read after the device came back", lines[0].get("values") if lines else err, [2])
+            checks.equal("one loss logged", twin.stderr().count("opening it again"), 1)
+    finally:
+        if socat is not None:
+            stop(socat)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_unit_id_change_applies_after_the_reply(checks, binary):
@@ -116,6 +178,7 @@ if __name__ == "__main__":
         ("a baud change applies after the reply; the client reconnects at the new rate",
          test_baud_change_then_reconnect),
         ("a parity change applies after the reply", test_parity_change_then_reconnect),
+        ("a lost serial device is opened again", test_a_lost_device_is_opened_again),
         ("a unit id change applies after the reply", test_unit_id_change_applies_after_the_reply),
         ("broadcasts are executed silently, other units ignored", test_broadcast_and_other_units),
         ("quirks unit0 and fc04", test_unit0_quirk_answers_broadcast_reads),
