@@ -43,6 +43,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
       "ADDR:PORT of a server of Modbus RTU frames over TCP (port 0 picks a free one)");
   run->add_flag("--rtu-pacing", o.rtu_pacing,
                 "Send RTU replies byte by byte at the meter's baud rate (--modbus-rtu)");
+  run->add_flag("--rtu-ignore-gaps", o.rtu_ignore_gaps,
+                "On a serial device, keep frames with more than 1.5 characters of silence between "
+                "two bytes (USB adapters that deliver bytes in bursts)");
   run->add_option_function<std::string>(
       "--trace", [&o](const std::string& v) { o.trace = v; },
       "Append every Modbus frame in and out to FILE as JSON lines");

@@ -50,6 +50,11 @@ void RtuCore::silence(std::deque<RtuFrame>& frames) {
   raw_.clear();
 }
 
+void RtuCore::gap(std::deque<RtuFrame>& frames) {
+  RtuEvent event = framer_.on_gap();
+  if (!std::holds_alternative<RtuNeedMore>(event)) handle(std::move(event), frames);
+}
+
 void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
   if (auto* frame = std::get_if<RtuFrame>(&event)) {
     const std::size_t length = std::min(raw_.size(), frame->pdu.size() + 3);

@@ -79,6 +79,9 @@ class RtuCore {
   void received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>& frames);
   /// The line has been silent for 3.5 characters.
   void silence(std::deque<RtuFrame>& frames);
+  /// More than 1.5 characters passed before the bytes about to be received (a real line):
+  /// a frame in progress is dropped (traced).
+  void gap(std::deque<RtuFrame>& frames);
   /// Routes and serves one frame (traced both ways): the reply (none for a broadcast or
   /// another unit) and the link change to apply once it has been sent.
   [[nodiscard]] RtuExchange serve(const RtuFrame& frame);
@@ -103,6 +106,7 @@ class RtuCore {
 /// Options of an RTU link.
 struct RtuLinkOptions {
   bool pacing = false;                         ///< one byte per character time
+  bool check_gaps = false;                     ///< a real line: a frame with a gap > t1.5 is dropped
   std::chrono::milliseconds idle_timeout{0};   ///< close after this silence (0: never)
   std::function<void()> reconfigure;           ///< once a reply with a link change has left
   std::function<void(const boost::system::error_code&)> on_error;  ///< a read or write failed
@@ -148,7 +152,9 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
     if (closed_) return;
     if (ec) return fail(ec);
     touch();
-    last_rx_ = std::chrono::steady_clock::now();
+    const auto now = std::chrono::steady_clock::now();
+    if (options_.check_gaps) check_gap(now, n);
+    last_rx_ = now;
     core_.received(std::span(buffer_).first(n), frames_);
     enqueue();
     silence_.expires_after(rtu_silence());
@@ -161,6 +167,19 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
   }
 
   std::chrono::microseconds rtu_silence() const { return std::chrono::microseconds(rtu_silence_us(core_.baud())); }
+
+  /// The line was quiet from the previous read until the first of the `n` bytes just read
+  /// began, as far as the arrival times tell: the bytes took n character times on the line.
+  /// A quiet of more than 1.5 characters inside a frame drops it; one of 3.5 characters is
+  /// a silence even when its timer has not run yet.
+  void check_gap(std::chrono::steady_clock::time_point now, std::size_t n) {
+    const auto quiet = now - last_rx_ - rtu_character_time(core_.baud()) * static_cast<long>(n);
+    if (quiet >= rtu_silence()) {
+      core_.silence(frames_);
+    } else if (quiet > std::chrono::microseconds(rtu_gap_us(core_.baud()))) {
+      core_.gap(frames_);
+    }
+  }
 
   /// Moves new frames into the serving queue (dropping beyond the cap) and serves.
   void enqueue() {

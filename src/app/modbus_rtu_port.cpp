@@ -25,8 +25,8 @@ constexpr std::chrono::milliseconds kSettingsPoll{250};
 }  // namespace
 
 struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
-  Impl(asio::io_context& io, ModbusContext& c, SerialAttachment attached, bool paced)
-      : context(c), line(std::move(attached)), pacing(paced), poll(io), retry(io) {}
+  Impl(asio::io_context& io, ModbusContext& c, SerialAttachment attached, RtuPortOptions o)
+      : context(c), line(std::move(attached)), port_options(o), poll(io), retry(io) {}
 
   /// Applies the meter's link settings when they differ from those in force.
   void follow_settings() {
@@ -57,7 +57,9 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
   /// Hands `line.fd` to the RTU session and starts serving.
   void start() {
     RtuLinkOptions options;
-    options.pacing = pacing;
+    options.pacing = port_options.pacing;
+    // A pty delivers bytes whenever the kernel passes them on: only a device has line timing.
+    options.check_gaps = !line.pty && !port_options.ignore_gaps;
     options.reconfigure = [weak = weak_from_this()] {
       if (const auto self = weak.lock()) self->follow_settings();
     };
@@ -96,7 +98,7 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
 
   ModbusContext& context;
   SerialAttachment line;
-  bool pacing = false;
+  RtuPortOptions port_options;
   std::uint8_t baud_code = 0;
   Parity parity = Parity::none;
   asio::steady_timer poll;
@@ -105,12 +107,12 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
 };
 
 std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(asio::io_context& io, const RtuPortSpec& spec,
-                                                                   ModbusContext& context, bool pacing) {
+                                                                   ModbusContext& context, RtuPortOptions options) {
   const Settings& s = context.twin.meter().settings();
   auto line = SerialAttachment::open(spec.path.string(), spec.pty, modbus_baud_rate(s.modbus_baud_code), s.parity,
                                      "--modbus-rtu");
   if (!line) return std::unexpected(line.error());
-  auto impl = std::make_shared<Impl>(io, context, std::move(*line), pacing);
+  auto impl = std::make_shared<Impl>(io, context, std::move(*line), options);
   impl->baud_code = s.modbus_baud_code;
   impl->parity = s.parity;
   impl->start();

@@ -22,6 +22,12 @@ struct RtuPortSpec {
   bool pty = false;            ///< `--modbus-rtu pty:PATH`
 };
 
+/// How the port treats its line.
+struct RtuPortOptions {
+  bool pacing = false;       ///< `--rtu-pacing`: replies leave one byte per character time
+  bool ignore_gaps = false;  ///< `--rtu-ignore-gaps`: a device's frames may pause > t1.5
+};
+
 /// An open RTU port serving the meter. The link follows the meter's settings: after a
 /// reply that changed them (R8), or within a moment when they changed another way.
 class RtuPort {
@@ -29,7 +35,7 @@ class RtuPort {
   /// Opens the device, or creates the pseudo-terminal and its symlink (replacing a stale
   /// symlink, refusing any other file). Errors are one line naming `--modbus-rtu`.
   [[nodiscard]] static std::expected<std::unique_ptr<RtuPort>, std::string> open(
-      boost::asio::io_context& io, const RtuPortSpec& spec, ModbusContext& context, bool pacing);
+      boost::asio::io_context& io, const RtuPortSpec& spec, ModbusContext& context, RtuPortOptions options);
 
   /// Closes the port and removes the pty symlink.
   ~RtuPort();

@@ -123,7 +123,7 @@ std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfi
     faces.rtu_over_tcp = std::move(*server);
   }
   if (config.modbus_rtu) {
-    auto port = RtuPort::open(io, *config.modbus_rtu, context, config.rtu_pacing);
+    auto port = RtuPort::open(io, *config.modbus_rtu, context, {config.rtu_pacing, config.rtu_ignore_gaps});
     if (!port) return std::unexpected(UsageError{port.error()});
     faces.rtu = std::move(*port);
   }

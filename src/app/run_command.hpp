@@ -28,6 +28,7 @@ struct RunOptions {
   std::optional<std::string> modbus_rtu;
   std::optional<std::string> rtu_over_tcp;
   bool rtu_pacing = false;
+  bool rtu_ignore_gaps = false;
   std::optional<std::string> trace;
   std::vector<std::string> quirks;
   double modbus_idle_timeout_s = 60.0;

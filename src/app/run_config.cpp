@@ -137,6 +137,10 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
   }
   if (o.rtu_pacing && !c.modbus_rtu) return Error("--rtu-pacing applies to --modbus-rtu only; add --modbus-rtu DEVICE or pty:PATH");
   c.rtu_pacing = o.rtu_pacing;
+  if (o.rtu_ignore_gaps && (!c.modbus_rtu || c.modbus_rtu->pty)) {
+    return Error("--rtu-ignore-gaps applies to a serial device only (--modbus-rtu /dev/ttyUSB0); a pty has no line timing");
+  }
+  c.rtu_ignore_gaps = o.rtu_ignore_gaps;
   if (o.trace) {
     if (o.trace->empty()) return Error("--trace needs a file name");
     c.trace = fs::path(*o.trace);

@@ -37,6 +37,7 @@ struct RunConfig {
   std::optional<boost::asio::ip::tcp::endpoint> rtu_over_tcp;
   std::optional<RtuPortSpec> modbus_rtu;
   bool rtu_pacing = false;
+  bool rtu_ignore_gaps = false;  ///< with a modbus_rtu device only
   std::optional<std::filesystem::path> trace;
   ModbusQuirks quirks{};
   std::chrono::milliseconds modbus_idle_timeout{60'000};

@@ -59,8 +59,9 @@ Length request_length(std::span<const std::uint8_t> frame) {
 }  // namespace
 
 std::string_view to_string(RtuDiscard::Reason reason) {
-  static constexpr std::array<std::string_view, 4> kNames{"bad CRC", "incomplete frame",
-                                                          "frame too short", "frame too long"};
+  static constexpr std::array<std::string_view, 5> kNames{
+      "bad CRC", "incomplete frame", "frame too short", "frame too long",
+      "frame interrupted by a gap of more than 1.5 characters"};
   return kNames[static_cast<std::size_t>(reason)];
 }
 
@@ -99,6 +100,11 @@ RtuEvent RtuFramer::on_silence() {
   buffer_.clear();
   skipping_ = false;
   return event;
+}
+
+RtuEvent RtuFramer::on_gap() {
+  if (skipping_ || buffer_.empty()) return RtuNeedMore{};
+  return discard(RtuDiscard::Reason::interrupted, buffer_.size(), true);
 }
 
 RtuEvent RtuFramer::take(std::size_t length) {

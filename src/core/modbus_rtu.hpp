@@ -35,14 +35,14 @@ struct RtuFrame {
 };
 /// Bytes dropped without an answer.
 struct RtuDiscard {
-  enum class Reason : std::uint8_t { bad_crc, incomplete, too_short, too_long };
+  enum class Reason : std::uint8_t { bad_crc, incomplete, too_short, too_long, interrupted };
   Reason reason;
   std::size_t bytes = 0;  ///< how many bytes were dropped
   friend bool operator==(const RtuDiscard&, const RtuDiscard&) = default;
 };
 using RtuEvent = std::variant<RtuNeedMore, RtuFrame, RtuDiscard>;
 
-/// "bad CRC", "incomplete frame"...
+/// "bad CRC", "incomplete frame", "frame interrupted by a gap of more than 1.5 characters"...
 [[nodiscard]] std::string_view to_string(RtuDiscard::Reason reason);
 
 /// Splits a byte stream from the bus into request frames.
@@ -55,6 +55,10 @@ class RtuFramer {
   /// The line has been silent for 3.5 characters (call after `poll` gave `RtuNeedMore`):
   /// ends a frame of unknown length, drops an incomplete one, ends resynchronisation.
   [[nodiscard]] RtuEvent on_silence();
+  /// More than 1.5 characters (but less than 3.5) passed before the bytes about to be
+  /// pushed (V1.02 2.5.1.1; on a real line only): a frame in progress is incomplete and is
+  /// dropped with everything up to the next silence. No effect between frames.
+  [[nodiscard]] RtuEvent on_gap();
   /// Bytes held, not yet framed.
   [[nodiscard]] std::size_t buffered() const { return buffer_.size(); }
 
@@ -91,6 +95,13 @@ struct RtuExchange {
 [[nodiscard]] constexpr std::int64_t rtu_silence_us(std::uint32_t baud) {
   if (baud == 0 || baud > 19200) return 1750;
   return (std::int64_t{35} * 11 * 1'000'000 / baud + 9) / 10;
+}
+
+/// The 1.5-character gap inside a frame that makes it incomplete, in microseconds (V1.02
+/// 2.5.1.1): 11 bits per character; fixed 750 µs above 19200 baud.
+[[nodiscard]] constexpr std::int64_t rtu_gap_us(std::uint32_t baud) {
+  if (baud == 0 || baud > 19200) return 750;
+  return (std::int64_t{15} * 11 * 1'000'000 / baud + 9) / 10;
 }
 
 }  // namespace ambi

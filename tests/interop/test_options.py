@@ -39,6 +39,8 @@ def test_user_errors(checks, binary):
                     "address in use; choose another with --rtu-over-tcp")
     usage_error(checks, binary, "bad --modbus-tcp", ["--modbus-tcp", "nowhere"], "bad --modbus-tcp \"nowhere\"")
     usage_error(checks, binary, "bad --quirk", ["--modbus-tcp", "off", "--quirk", "fc05"], "bad --quirk \"fc05\"")
+    usage_error(checks, binary, "ignore-gaps on a pty", ["--modbus-tcp", "off", "--rtu-ignore-gaps"],
+                "--rtu-ignore-gaps applies to a serial device only")
     usage_error(checks, binary, "pacing alone", ["--modbus-tcp", "off", "--rtu-pacing"], "--rtu-pacing applies to --modbus-rtu")
     usage_error(checks, binary, "no such device", ["--modbus-tcp", "off", "--modbus-rtu", "/dev/ttyNOSUCH"],
                 "cannot open serial device /dev/ttyNOSUCH")

@@ -11,6 +11,7 @@ Real parity bits need a real serial port (--modbus-rtu /dev/ttyUSB0).
     /usr/bin/python3 test_rtu_link.py PATH_TO_ambimeter
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,38 +93,96 @@ def stop(proc):
             proc.wait()
 
 
-def test_a_lost_device_is_opened_again(checks, binary):
-    """--modbus-rtu DEVICE (not pty:): the device goes away (a USB adapter unplugged: here
-    socat's pty pair ends), the twin stays up and serves again once the device is back."""
-    tmp = tempfile.mkdtemp(prefix="ambi-reopen-")
+@contextlib.contextmanager
+def device_twin(binary, *extra):
+    """A twin on `--modbus-rtu DEVICE` (a device, not pty:), the device being one end of a
+    socat pty pair and the bus the other. Yields (twin, socat holder, device, peer)."""
+    tmp = tempfile.mkdtemp(prefix="ambi-device-")
     state = os.path.join(tmp, "state")
     device, peer = os.path.join(tmp, "ttyUSB"), os.path.join(tmp, "ttyBUS")
-    socat = None
+    holder = {"socat": None}
     try:
         # A pty refuses parity bits, so the meter is set to parity none first (over its own pty).
         with ModbusTwin(binary, tcp=False, rtu_over_tcp=False, state=state) as first:
-            code, lines, err = client(binary, "rtu", first.pty, 9600, "N", 1, "write", 0x4011, 2)
-            checks.equal("parity none for the device test", first.state()["settings"]["parity"], "none")
-        socat = start_socat(device, peer)
-        with ModbusTwin(binary, "--modbus-rtu", device, tcp=False, rtu_over_tcp=False, pty=False,
+            client(binary, "rtu", first.pty, 9600, "N", 1, "write", 0x4011, 2)
+            if first.state()["settings"]["parity"] != "none":
+                raise RuntimeError("could not set parity none for the device test")
+        holder["socat"] = start_socat(device, peer)
+        with ModbusTwin(binary, "--modbus-rtu", device, *extra, tcp=False, rtu_over_tcp=False, pty=False,
                         state=state) as twin:
-            code, lines, err = client(binary, "rtu", peer, 9600, "N", 1, "read", 0x4011, 1)
-            checks.equal("read through the device", lines[0].get("values") if lines else err, [2])
-            stop(socat)
-            checks.check("the loss is logged once, with what the twin does about it",
-                         wait_for_log(twin, "opening it again every 1 s until it is back"), twin.stderr())
-            checks.equal("the twin is still up", twin.state()["settings"]["parity"], "none")
-            socat = start_socat(device, peer)
-            checks.check("the device is opened again within 3 s",
-                         wait_for_log(twin, f"modbus rtu {device}: open again, 9600 baud, parity none", 3.0),
-                         twin.stderr())
-            code, lines, err = client(binary, "rtu", peer, 9600, "N", 1, "read", 0x4011, 1)
-            checks.equal("read after the device came back", lines[0].get("values") if lines else err, [2])
-            checks.equal("one loss logged", twin.stderr().count("opening it again"), 1)
+            yield twin, holder, device, peer
     finally:
-        if socat is not None:
-            stop(socat)
+        if holder["socat"] is not None:
+            stop(holder["socat"])
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_lost_device_is_opened_again(checks, binary):
+    """--modbus-rtu DEVICE: the device goes away (a USB adapter unplugged: here socat's pty
+    pair ends), the twin stays up and serves again once the device is back."""
+    with device_twin(binary) as (twin, holder, device, peer):
+        code, lines, err = client(binary, "rtu", peer, 9600, "N", 1, "read", 0x4011, 1)
+        checks.equal("read through the device", lines[0].get("values") if lines else err, [2])
+        stop(holder["socat"])
+        checks.check("the loss is logged once, with what the twin does about it",
+                     wait_for_log(twin, "opening it again every 1 s until it is back"), twin.stderr())
+        checks.equal("the twin is still up", twin.state()["settings"]["parity"], "none")
+        holder["socat"] = start_socat(device, peer)
+        checks.check("the device is opened again within 3 s",
+                     wait_for_log(twin, f"modbus rtu {device}: open again, 9600 baud, parity none", 3.0),
+                     twin.stderr())
+        code, lines, err = client(binary, "rtu", peer, 9600, "N", 1, "read", 0x4011, 1)
+        checks.equal("read after the device came back", lines[0].get("values") if lines else err, [2])
+        checks.equal("one loss logged", twin.stderr().count("opening it again"), 1)
+
+
+CHAR_S = 11 / 9600  # one character at 9600 baud
+
+
+def test_a_gap_inside_a_frame_drops_it_on_a_device(checks, binary):
+    """Serial line V1.02 2.5.1.1: more than 1.5 characters of silence between two bytes of a
+    frame make it incomplete. A pty delivers bytes at once, so the peer stands in for a line
+    by waiting the last byte's character time on top of the gap (2 characters: between
+    t1.5 = 1.72 ms and t3.5 = 4.01 ms)."""
+    trace = tempfile.mktemp(prefix="ambi-gap-", suffix=".jsonl")
+    try:
+        with device_twin(binary, "--trace", trace) as (twin, holder, device, peer), \
+                serial.Serial(peer, 9600, timeout=0.3) as tty:
+            request = rtu(1, 0x03, 0x40, 0x11, 0, 1)
+            answered, interrupted = 0, 0
+            for _ in range(5):  # a late wake-up can stretch a gap into a silence: try a few
+                tty.reset_input_buffer()
+                tty.write(request[:-1])
+                tty.flush()
+                time.sleep(2 * CHAR_S + CHAR_S)
+                tty.write(request[-1:])
+                answered += len(tty.read(7)) > 0
+                time.sleep(0.05)
+                interrupted = sum("interrupted by a gap" in line for line in open(trace))
+                if interrupted:
+                    break
+            checks.equal("a frame with a gap gets no reply", answered, 0)
+            checks.check("the trace says why", interrupted >= 1, open(trace).read()[-600:])
+            tty.reset_input_buffer()
+            tty.write(request)
+            checks.equal("the same frame without the gap is answered", tty.read(7), rtu(1, 0x03, 2, 0, 2))
+        with device_twin(binary, "--rtu-ignore-gaps") as (twin, holder, device, peer), \
+                serial.Serial(peer, 9600, timeout=0.5) as tty:
+            replies = []
+            for _ in range(5):  # a late wake-up can stretch the gap into a silence: try a few
+                tty.reset_input_buffer()
+                tty.write(request[:-1])
+                tty.flush()
+                time.sleep(2 * CHAR_S + CHAR_S)
+                tty.write(request[-1:])
+                replies.append(tty.read(7))
+                if replies[-1]:
+                    break
+                time.sleep(0.05)
+            checks.equal("--rtu-ignore-gaps answers it", replies[-1], rtu(1, 0x03, 2, 0, 2))
+    finally:
+        if os.path.exists(trace):
+            os.remove(trace)
 
 
 def test_unit_id_change_applies_after_the_reply(checks, binary):
@@ -179,6 +238,7 @@ if __name__ == "__main__":
          test_baud_change_then_reconnect),
         ("a parity change applies after the reply", test_parity_change_then_reconnect),
         ("a lost serial device is opened again", test_a_lost_device_is_opened_again),
+        ("a gap of 1.5 characters inside a frame drops it on a device", test_a_gap_inside_a_frame_drops_it_on_a_device),
         ("a unit id change applies after the reply", test_unit_id_change_applies_after_the_reply),
         ("broadcasts are executed silently, other units ignored", test_broadcast_and_other_units),
         ("quirks unit0 and fc04", test_unit0_quirk_answers_broadcast_reads),

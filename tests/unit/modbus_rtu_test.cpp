@@ -110,6 +110,33 @@ TEST(RtuFramer, DropsAnIncompleteFrameAtTheSilence) {
   EXPECT_EQ(framer.poll(), RtuEvent{frame_of("01 03 4000 0002")});
 }
 
+TEST(RtuFramer, AGapInsideAFrameDropsItAndEverythingUpToTheSilence) {
+  const Bytes frame = with_crc(hex("01 03 4000 0002"));
+  RtuFramer framer;
+  framer.push(std::span(frame).first(3));
+  EXPECT_EQ(framer.poll(), RtuEvent{RtuNeedMore{}});
+  EXPECT_EQ(framer.on_gap(), RtuEvent{(RtuDiscard{RtuDiscard::Reason::interrupted, 3})});
+  framer.push(std::span(frame).subspan(3));  // the rest after the gap: not a frame either
+  EXPECT_EQ(framer.poll(), RtuEvent{RtuNeedMore{}});
+  framer.push(frame);  // still before the silence
+  EXPECT_EQ(framer.poll(), RtuEvent{RtuNeedMore{}});
+  EXPECT_EQ(framer.on_silence(), RtuEvent{RtuNeedMore{}});
+  framer.push(frame);
+  EXPECT_EQ(framer.poll(), RtuEvent{frame_of("01 03 4000 0002")});
+}
+
+TEST(RtuFramer, AGapBetweenFramesChangesNothing) {
+  const Bytes frame = with_crc(hex("01 03 4000 0002"));
+  RtuFramer framer;
+  EXPECT_EQ(framer.on_gap(), RtuEvent{RtuNeedMore{}});
+  framer.push(frame);
+  EXPECT_EQ(framer.poll(), RtuEvent{frame_of("01 03 4000 0002")});
+  EXPECT_EQ(framer.on_gap(), RtuEvent{RtuNeedMore{}});
+  framer.push(frame);
+  EXPECT_EQ(framer.poll(), RtuEvent{frame_of("01 03 4000 0002")});
+  EXPECT_EQ(to_string(RtuDiscard::Reason::interrupted), "frame interrupted by a gap of more than 1.5 characters");
+}
+
 TEST(RtuFramer, DropsANoiseByteAtTheSilence) {
   RtuFramer framer;
   framer.push(hex("FF"));
@@ -181,6 +208,9 @@ TEST(RtuSilence, IsThreeAndAHalfCharactersOrFixedAboveNineteenKilobaud) {
   EXPECT_EQ(rtu_silence_us(9600), 4011);
   EXPECT_EQ(rtu_silence_us(19200), 2006);
   EXPECT_EQ(rtu_silence_us(38400), 1750);
+  EXPECT_EQ(rtu_gap_us(9600), 1719);  // 1.5 × 11 bits
+  EXPECT_EQ(rtu_gap_us(19200), 860);
+  EXPECT_EQ(rtu_gap_us(38400), 750);
   EXPECT_EQ(rtu_silence_us(115200), 1750);
 }
 
