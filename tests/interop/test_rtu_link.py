@@ -149,20 +149,24 @@ def test_a_gap_inside_a_frame_drops_it_on_a_device(checks, binary):
         with device_twin(binary, "--trace", trace) as (twin, holder, device, peer), \
                 serial.Serial(peer, 9600, timeout=0.3) as tty:
             request = rtu(1, 0x03, 0x40, 0x11, 0, 1)
-            answered, interrupted = 0, 0
-            for _ in range(5):  # a late wake-up can stretch a gap into a silence: try a few
+            # A late wake-up of the twin or of socat can stretch the gap into a silence, or let
+            # the twin read both parts at once (then it cannot see the gap): try a few times.
+            attempts = []
+            for _ in range(8):
                 tty.reset_input_buffer()
                 tty.write(request[:-1])
                 tty.flush()
                 time.sleep(2 * CHAR_S + CHAR_S)
                 tty.write(request[-1:])
-                answered += len(tty.read(7)) > 0
+                answered = len(tty.read(7)) > 0
                 time.sleep(0.05)
-                interrupted = sum("interrupted by a gap" in line for line in open(trace))
-                if interrupted:
+                before = sum(a[1] for a in attempts)
+                interrupted = sum("interrupted by a gap" in line for line in open(trace)) - before
+                attempts.append((answered, interrupted))
+                if interrupted and not answered:
                     break
-            checks.equal("a frame with a gap gets no reply", answered, 0)
-            checks.check("the trace says why", interrupted >= 1, open(trace).read()[-600:])
+            checks.check("a frame seen with its gap is dropped without a reply, the trace saying why",
+                         attempts[-1] == (False, 1), f"(answered, interrupted) per attempt: {attempts}")
             tty.reset_input_buffer()
             tty.write(request)
             checks.equal("the same frame without the gap is answered", tty.read(7), rtu(1, 0x03, 2, 0, 2))
