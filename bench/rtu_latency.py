@@ -6,10 +6,17 @@ registers as one write (the pty delivers them at once, as after the last byte on
 and measures from that write to the first reply byte and to the last. Prints p50/p99/max and
 the bound the issue sets: t3.5 + 1 ms (4.01 ms + 1 ms at 9600 baud, 11 bits per character).
 
-    python3 bench/rtu_latency.py BUILD_DIR [REQUESTS=200]
+    python3 bench/rtu_latency.py [--perf-trace] BUILD_DIR [REQUESTS=200]
+
+With --perf-trace (needs `perf` and the right to trace the twin, e.g. root) the twin's own
+read and write calls are traced as well, and the script also prints the time from the read
+that returned the request to the write of the first reply byte: when the byte leaves the
+twin, without the pty's delivery or the client's wake-ups.
 """
 import json
 import os
+import re
+import signal
 import select
 import subprocess
 import sys
@@ -28,9 +35,29 @@ def crc16(data):
     return bytes([crc & 0xFF, crc >> 8])
 
 
+def twin_side(trace_file):
+    """Milliseconds from each 8-byte read's return to the next 1-byte write, from `perf trace`."""
+    line = re.compile(r"\s*([\d.]+) \(\s*([\d.]+) ms\): (read|write)\(.*\)\s+= (-?\d+)")
+    gaps, request_read = [], None
+    for text in open(trace_file):
+        m = line.match(text)
+        if not m:
+            continue
+        start, duration, call, result = float(m.group(1)), float(m.group(2)), m.group(3), int(m.group(4))
+        if call == "read" and result == 8:
+            request_read = start + duration
+        elif call == "write" and result == 1 and request_read is not None:
+            gaps.append(start - request_read)
+            request_read = None
+    return sorted(gaps)
+
+
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build/release"
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    args = sys.argv[1:]
+    perf = "--perf-trace" in args
+    args = [a for a in args if a != "--perf-trace"]
+    build = args[0] if args else "build/release"
+    count = int(args[1]) if len(args) > 1 else 200
     with tempfile.TemporaryDirectory() as tmp:
         link = os.path.join(tmp, "ttyAMBI")
         twin = subprocess.Popen(
@@ -38,8 +65,14 @@ def main():
              "--http", "127.0.0.1:0", "--modbus-tcp", "off", "--mbus-tcp", "off",
              "--modbus-rtu", f"pty:{link}", "--rtu-pacing"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        tracer = None
+        trace_file = os.path.join(tmp, "perf-trace.txt")
         try:
-            json.loads(twin.stdout.readline())
+            ready = json.loads(twin.stdout.readline())
+            if perf:
+                tracer = subprocess.Popen(["perf", "trace", "-e", "read,write", "-p", str(ready["pid"]),
+                                           "-o", trace_file], stderr=subprocess.DEVNULL)
+                time.sleep(1.0)  # attached
             fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
             tty.setraw(fd)
             attrs = termios.tcgetattr(fd)
@@ -66,8 +99,12 @@ def main():
                 time.sleep(0.01)
             os.close(fd)
         finally:
+            if tracer is not None:
+                tracer.send_signal(signal.SIGINT)
+                tracer.wait(timeout=10)
             twin.terminate()
             twin.wait(timeout=10)
+        side = twin_side(trace_file) if perf else []
     first.sort()
     last.sort()
     t35 = 3.5 * 11 / 9600 * 1000
@@ -77,6 +114,11 @@ def main():
           f"max {first[-1]:.2f} ms  (bound t3.5 + 1 ms = {t35 + 1:.2f} ms)")
     print(f"  whole reply       p50 {pick(last, .5):.2f} ms  p99 {pick(last, .99):.2f} ms  "
           f"(9 bytes on the line = {9 * 11 / 9600 * 1000:.2f} ms)")
+    if perf and side:
+        print(f"  twin side: request read → first byte written  p50 {pick(side, .5):.3f} ms  "
+              f"p99 {pick(side, .99):.3f} ms  max {side[-1]:.3f} ms  ({len(side)} traced)")
+    elif perf:
+        print("  twin side: nothing traced (is perf installed, and may it trace this process?)")
 
 
 if __name__ == "__main__":
