@@ -9,11 +9,12 @@ delivery both ways and the wake-ups of this machine, which the twin cannot remov
 """
 import os
 import pty
-import select
 import signal
 import sys
 import time
 import tty
+
+from rtu_latency import exchanges  # the same client and measurement
 
 T35 = 3.5 * 11 / 9600
 
@@ -39,26 +40,11 @@ def main():
         os.close(slave)
         serve(master)
     os.close(master)
-    first = []
     try:
-        for _ in range(count):
-            t0 = time.monotonic()
-            os.write(slave, bytes([1, 3, 0x50, 0x02, 0, 2, 0x64, 0xCB]))
-            got, t_first = b"", None
-            while len(got) < 9:
-                ready, _, _ = select.select([slave], [], [], 1.0)
-                if not ready:
-                    raise SystemExit("no reply within 1 s")
-                chunk = os.read(slave, 64)
-                if t_first is None:
-                    t_first = time.monotonic()
-                got += chunk
-            first.append((t_first - t0) * 1000)
-            time.sleep(0.01)
+        first, _ = exchanges(slave, bytes([1, 3, 0x50, 0x02, 0, 2, 0x64, 0xCB]), count)
     finally:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-    first.sort()
     pick = lambda p: first[min(len(first) - 1, int(p * len(first)))]
     print(f"pty_baseline: {count} exchanges, reply t3.5 = {T35 * 1000:.2f} ms after the read")
     print(f"  first reply byte  p50 {pick(.5):.2f} ms  p99 {pick(.99):.2f} ms  max {first[-1]:.2f} ms")

@@ -35,6 +35,28 @@ def crc16(data):
     return bytes([crc & 0xFF, crc >> 8])
 
 
+def exchanges(fd, request, count, reply_size=9):
+    """Writes `request` `count` times (10 ms apart) and waits for each reply: milliseconds from
+    the write to the first reply byte and to the last, each list sorted."""
+    first, last = [], []
+    for _ in range(count):
+        t0 = time.monotonic()
+        os.write(fd, request)
+        got, t_first = b"", None
+        while len(got) < reply_size:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                raise SystemExit("no reply within 1 s")
+            chunk = os.read(fd, 64)
+            if t_first is None:
+                t_first = time.monotonic()
+            got += chunk
+        first.append((t_first - t0) * 1000)
+        last.append((time.monotonic() - t0) * 1000)
+        time.sleep(0.01)
+    return sorted(first), sorted(last)
+
+
 def twin_side(trace_file):
     """Milliseconds from each 8-byte read's return to the next 1-byte write, from `perf trace`."""
     line = re.compile(r"\s*([\d.]+) \(\s*([\d.]+) ms\): (read|write)\(.*\)\s+= (-?\d+)")
@@ -80,23 +102,7 @@ def main():
             termios.tcsetattr(fd, termios.TCSANOW, attrs)
             request = bytes([1, 3, 0x50, 0x02, 0, 2])
             request += crc16(request)
-            first, last = [], []
-            for _ in range(count):
-                t0 = time.monotonic()
-                os.write(fd, request)
-                got = b""
-                t_first = None
-                while len(got) < 9:
-                    ready, _, _ = select.select([fd], [], [], 1.0)
-                    if not ready:
-                        raise SystemExit("no reply within 1 s")
-                    chunk = os.read(fd, 64)
-                    if t_first is None:
-                        t_first = time.monotonic()
-                    got += chunk
-                first.append((t_first - t0) * 1000)
-                last.append((time.monotonic() - t0) * 1000)
-                time.sleep(0.01)
+            first, last = exchanges(fd, request, count)
             os.close(fd)
         finally:
             if tracer is not None:
@@ -105,8 +111,6 @@ def main():
             twin.terminate()
             twin.wait(timeout=10)
         side = twin_side(trace_file) if perf else []
-    first.sort()
-    last.sort()
     t35 = 3.5 * 11 / 9600 * 1000
     pick = lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))]
     print(f"rtu_latency: {count} FC03 requests at 9600 baud, pacing on")

@@ -70,10 +70,7 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
   /// The line failed. A device (a USB adapter unplugged) is opened again every second until
   /// it is back; a pty of our own cannot come back.
   void lost(const boost::system::error_code& ec) {
-    if (line.pty) return log_line("mbus serial {}: {}; the port is closed", line.path, ec.message());
-    log_line("mbus serial {}: {}; opening it again every {} s until it is back", line.path, ec.message(),
-             kSerialReopenInterval.count());
-    retry_until_open(retry, [weak = weak_from_this()] {
+    serial_line_lost("mbus serial", line, ec, retry, [weak = weak_from_this()] {
       const auto self = weak.lock();
       return !self || self->reopen();
     });

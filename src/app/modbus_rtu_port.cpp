@@ -75,10 +75,7 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
   /// The line failed. A device (a USB adapter unplugged) is opened again every second until
   /// it is back; a pty of our own cannot come back.
   void lost(const boost::system::error_code& ec) {
-    if (line.pty) return log_line("modbus rtu {}: {}; the port is closed", line.path, ec.message());
-    log_line("modbus rtu {}: {}; opening it again every {} s until it is back", line.path, ec.message(),
-             kSerialReopenInterval.count());
-    retry_until_open(retry, [weak = weak_from_this()] {
+    serial_line_lost("modbus rtu", line, ec, retry, [weak = weak_from_this()] {
       const auto self = weak.lock();
       return !self || self->reopen();
     });

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "app/log.hpp"
+
 namespace ambi {
 namespace {
 
@@ -155,12 +157,24 @@ void SerialAttachment::release() {
   linked = false;
 }
 
+namespace {
+
 void retry_until_open(boost::asio::steady_timer& timer, std::function<bool()> attempt) {
   timer.expires_after(kSerialReopenInterval);
   timer.async_wait([&timer, attempt = std::move(attempt)](boost::system::error_code ec) mutable {
     if (ec || attempt()) return;
     retry_until_open(timer, std::move(attempt));
   });
+}
+
+}  // namespace
+
+void serial_line_lost(std::string_view face, const SerialAttachment& line, const boost::system::error_code& error,
+                      boost::asio::steady_timer& timer, std::function<bool()> reopen) {
+  if (line.pty) return log_line("{} {}: {}; the port is closed", face, line.path, error.message());
+  log_line("{} {}: {}; opening it again every {} s until it is back", face, line.path, error.message(),
+           kSerialReopenInterval.count());
+  retry_until_open(timer, std::move(reopen));
 }
 
 }  // namespace ambi

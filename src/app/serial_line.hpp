@@ -68,9 +68,12 @@ struct SerialAttachment {
 /// adapter unplugged): until it is back.
 inline constexpr std::chrono::seconds kSerialReopenInterval{1};
 
-/// Calls `attempt` every `kSerialReopenInterval` until it returns true (or `timer` is
-/// cancelled).
-void retry_until_open(boost::asio::steady_timer& timer, std::function<bool()> attempt);
+/// The line of serial face `face` ("modbus rtu") failed with `error`. A device (a USB adapter
+/// unplugged) gets `reopen` called every `kSerialReopenInterval` on `timer` until it returns
+/// true (or `timer` is cancelled); a pty of the twin's own cannot come back and stays closed.
+/// Both are logged once.
+void serial_line_lost(std::string_view face, const SerialAttachment& line, const boost::system::error_code& error,
+                      boost::asio::steady_timer& timer, std::function<bool()> reopen);
 
 /// strerror(errno).
 [[nodiscard]] std::string errno_text();
