@@ -305,6 +305,23 @@ static_assert(blocks_are_contiguous());
 static_assert(names_are_unique());
 static_assert(kMap.back().end() == 0x6091);
 
+constexpr std::uint16_t kFirstAddress = 0x4000;
+constexpr std::uint8_t kUnmapped = 0xFF;
+static_assert(kMap.front().address == kFirstAddress && kMap.size() < kUnmapped);
+
+/// The row of every address from 0x4000 to 0x6090 (kUnmapped for the gaps between blocks):
+/// a read finds each register in one step.
+constexpr auto kRowOf = [] {
+  std::array<std::uint8_t, 0x6091 - kFirstAddress> rows{};
+  rows.fill(kUnmapped);
+  for (std::size_t i = 0; i < kMap.size(); ++i) {
+    for (std::uint32_t a = kMap[i].address; a < kMap[i].end(); ++a) {
+      rows[a - kFirstAddress] = static_cast<std::uint8_t>(i);
+    }
+  }
+  return rows;
+}();
+
 }  // namespace
 
 std::span<const RegisterDef> register_map() {
@@ -312,12 +329,11 @@ std::span<const RegisterDef> register_map() {
 }
 
 const RegisterDef* find_register(std::uint16_t address) {
-  const auto after =
-      std::upper_bound(kMap.begin(), kMap.end(), address,
-                       [](std::uint16_t a, const RegisterDef& d) { return a < d.address; });
-  if (after == kMap.begin()) return nullptr;
-  const RegisterDef* def = &*(after - 1);
-  return address < def->end() ? def : nullptr;
+  if (address < kFirstAddress) return nullptr;
+  const std::size_t at = std::size_t{address} - kFirstAddress;
+  if (at >= kRowOf.size()) return nullptr;
+  const std::uint8_t row = kRowOf[at];
+  return row == kUnmapped ? nullptr : &kMap[row];
 }
 
 const RegisterDef* find_register(std::string_view name) {

@@ -54,6 +54,16 @@ TEST(ModbusMap, FindsARegisterByAnyOfItsWordsAndByName) {
   EXPECT_EQ(find_register("no_such_register"), nullptr);
 }
 
+TEST(ModbusMap, FindsEveryAddressInTheRowThatCoversIt) {
+  for (std::uint32_t address = 0; address <= 0xFFFF; ++address) {
+    const RegisterDef* expected = nullptr;
+    for (const RegisterDef& def : register_map()) {
+      if (address >= def.address && address < def.end()) expected = &def;
+    }
+    ASSERT_EQ(find_register(static_cast<std::uint16_t>(address)), expected) << address;
+  }
+}
+
 TEST(ModbusMap, OnlyMeasurementAndEnergyFloatsHaveAnIntegerForm) {
   EXPECT_TRUE(sent_as_integer(*find_register("l1_voltage"), DataType::integer));
   EXPECT_TRUE(sent_as_integer(*find_register("trip_kwh"), DataType::integer));
