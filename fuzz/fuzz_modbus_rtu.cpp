@@ -1,5 +1,5 @@
 // Fuzzes the RTU framer and server step: input split into chunks at fuzzer-chosen points,
-// silences in between. The framer never holds more than one frame, never crashes, and every
+// silences and 1.5-character gaps in between. The framer never holds more than one frame, never crashes, and every
 // frame it yields has a good CRC (re-encoding it gives the same bytes).
 #include <cstddef>
 #include <cstdint>
@@ -33,10 +33,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   RtuFramer framer;
   std::size_t pos = 0;
   while (pos < size) {
-    // First byte of each chunk: its length (0 → a silence).
+    // First byte of each chunk: its length (0 → a silence, 255 → a gap inside a frame).
     const std::size_t length = data[pos++];
     if (length == 0) {
       drain(framer, meter, framer.on_silence());
+      continue;
+    }
+    if (length == 255) {
+      const std::size_t held = framer.buffered();
+      const RtuEvent event = framer.on_gap();
+      // A gap drops what is held (a frame in progress) and nothing else.
+      fuzz::require(std::holds_alternative<RtuNeedMore>(event) ||
+                    std::get<RtuDiscard>(event) == RtuDiscard{RtuDiscard::Reason::interrupted, held});
+      fuzz::require(framer.buffered() == 0 || std::holds_alternative<RtuNeedMore>(event));
+      drain(framer, meter, framer.poll());
       continue;
     }
     const std::size_t take = std::min(length, size - pos);
