@@ -1,6 +1,7 @@
 // The Meter Manager app (manual appendix 4): the Device page, the Energy and Instantaneous
 // values with a Save that downloads the CSV, and the Settings (modified ones marked, range
-// checked, a password pop-up, saved with PUT /api/v1/app/settings).
+// checked, a password pop-up, saved with PUT /api/v1/app/settings; the counters reset with
+// POST /api/v1/app/reset). Both need Bluetooth active, as the app talks to the meter over it.
 import { $, API, api, clearError, fixed, setText, showError } from './common.js';
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -225,7 +226,7 @@ async function resetCounter(what, question) {
   const password = await askPassword(`${question} Enter the password to confirm.`);
   if (password === null) return;
   try {
-    await api('POST', '/reset', { password, what });
+    await api('POST', '/app/reset', { password, what });
     settingsStatus(`${question.replace('Are you sure you want to reset', 'Reset').replace(' to 0?', ' to 0.')}`, false);
   } catch (e) {
     settingsStatus(`save error: ${e.message}`, true);

@@ -152,13 +152,25 @@ ApiResult<Json> post_reset(Twin& twin, const Json& body) {
               {"trip_kwh", to_kwh(twin.meter().trip_total())}};
 }
 
-/// The Meter Manager app's "save" (manual A4): only over an active Bluetooth link.
-ApiResult<Json> put_app_settings(Twin& twin, const Json& body) {
+/// The Meter Manager app reaches the meter only over an active Bluetooth link (manual A4).
+ApiResult<void> bluetooth_link(const Twin& twin) {
   if ((twin.meter().status_word() & status_bit::bluetooth_active) == 0) {
     return std::unexpected(ApiError{
         409, "Bluetooth is off: activate it in the meter's menu (7.5) or start with --bluetooth"});
   }
+  return {};
+}
+
+/// The app's "save".
+ApiResult<Json> put_app_settings(Twin& twin, const Json& body) {
+  if (auto ok = bluetooth_link(twin); !ok) return std::unexpected(ok.error());
   return put_settings(twin, body);
+}
+
+/// The app's "reset trip counter" and "reset power down counter".
+ApiResult<Json> post_app_reset(Twin& twin, const Json& body) {
+  if (auto ok = bluetooth_link(twin); !ok) return std::unexpected(ok.error());
+  return post_reset(twin, body);
 }
 
 ApiResult<Json> put_clock(Twin& twin, const Json& body) {
@@ -241,7 +253,7 @@ ApiResult<HttpResponse> json_route(ApiContext& c, const HttpRequest& request) {
   return make_response(200, result->dump() + "\n");
 }
 
-const std::array<Route, 17> kRoutes{{
+const std::array<Route, 18> kRoutes{{
     {{"index", "GET", "/api/v1"}, json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
@@ -257,6 +269,7 @@ const std::array<Route, 17> kRoutes{{
     {{"panel", "GET", "/api/v1/panel"}, json_route<get_panel>},
     {{"panel_press", "POST", "/api/v1/panel/press"}, json_route<post_panel_press>},
     {{"app_settings", "PUT", "/api/v1/app/settings"}, json_route<put_app_settings>},
+    {{"app_reset", "POST", "/api/v1/app/reset"}, json_route<post_app_reset>},
     {{"app_export", "GET", "/api/v1/app/export.csv"}, get_export},
     {{"events", "GET", "/api/v1/events"}, get_events},
 }};

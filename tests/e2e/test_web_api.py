@@ -229,6 +229,7 @@ def test_panel_power(c, binary, tmp):
 
 
 APP_SETTINGS = "/api/v1/app/settings"
+APP_RESET = "/api/v1/app/reset"
 
 
 def test_app_settings(c, binary, tmp):
@@ -237,6 +238,10 @@ def test_app_settings(c, binary, tmp):
         c.equal("Bluetooth off", (status, body.get("error")), (409, "Bluetooth is off: activate it in the "
                 "meter's menu (7.5) or start with --bluetooth"))
         c.equal("nothing changed", t.state()["settings"]["modbus_id"], 1)
+        pdc = t.state()["status"]["power_down_counter"]
+        status, body = t.post(APP_RESET, {"password": "0000", "what": "power_down_counter"})
+        c.equal("app reset with Bluetooth off", (status, body.get("error", "")[:17]), (409, "Bluetooth is off:"))
+        c.equal("counter kept", t.state()["status"]["power_down_counter"], pdc)
         press(t, "star", long=True)
         p = press(t, "star")
         c.equal("Bluetooth page", (p["menu"]["section"], p["icons"]["bluetooth"]), ("7.5", True))
@@ -244,6 +249,9 @@ def test_app_settings(c, binary, tmp):
                 t.state()["status"])
         status, body = t.put(APP_SETTINGS, {"password": "0000", "settings": {"modbus_id": 7}})
         c.equal("accepted once Bluetooth is on", (status, body.get("settings", {}).get("modbus_id")), (200, 7))
+        status, body = t.post(APP_RESET, {"password": "0000", "what": "power_down_counter"})
+        c.equal("app reset once Bluetooth is on", (status, body.get("power_down_counter")), (200, 0))
+        c.equal("wrong password", t.post(APP_RESET, {"password": "1234", "what": "trip_counter"})[0], 403)
     with Twin(binary, new_dir(tmp), *STEPPED, "--bluetooth") as t:
         put = lambda password, settings: t.put(APP_SETTINGS, {"password": password, "settings": settings})
         c.equal("wrong password", put("1234", {"modbus_id": 9})[0], 403)
@@ -258,6 +266,7 @@ def test_app_settings(c, binary, tmp):
         c.equal("C-05 is final", put("0000", {"combination": "C-04"})[0], 409)
         c.equal("app settings in the ready line", t.ready["endpoints"]["app_settings"],
                 "PUT /api/v1/app/settings")
+        c.equal("app reset in the ready line", t.ready["endpoints"]["app_reset"], "POST /api/v1/app/reset")
 
 
 # GET /api/v1/state path of each instantaneous row of the export.

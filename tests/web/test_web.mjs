@@ -299,6 +299,13 @@ async function appSettings(page) {
   checks.eq([after.modbus_id, after.parity], [7, 'odd'], 'the right password stores Modbus ID 7 and odd parity');
   checks.eq(await page.getAttribute('[data-testid="set-row-parity"]', 'data-modified'), 'false', 'saved settings are no longer marked');
   checks.eq(await readHoldingRegisters(twin.modbus, 7, 0x4003, 1), [7], 'Modbus TCP reads the new ID 7 at unit 7');
+
+  await page.click('[data-testid="reset-pdc"]');
+  await page.waitForSelector('[data-testid="pw-dialog"][open]');
+  await page.fill('[data-testid="pw-input"]', '0000');
+  await page.click('[data-testid="pw-ok"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]').textContent === 'Reset the power down counter to 0.');
+  checks.eq((await twin.state()).status.power_down_counter, 0, 'the app\'s reset sets the power down counter to 0');
 }
 
 /// The app's save while Bluetooth is off: the server's 409 message is shown.
@@ -313,6 +320,15 @@ async function appSettingsWithoutBluetooth(page) {
   checks.ok(true, 'saving with Bluetooth off shows the meter\'s 409 message');
   checks.eq((await twin.state()).settings.mbus_id, 0, 'nothing changed');
   await page.click('[data-testid="settings-revert"]');
+  await page.click('#alert-close');
+
+  const pdc = (await twin.state()).status.power_down_counter;
+  await page.click('[data-testid="reset-pdc"]');
+  await page.waitForSelector('[data-testid="pw-dialog"][open]');
+  await page.fill('[data-testid="pw-input"]', '0000');
+  await page.click('[data-testid="pw-ok"]');
+  await page.waitForFunction(() => /save error: Bluetooth is off/.test(document.querySelector('[data-testid="settings-status"]').textContent));
+  checks.eq((await twin.state()).status.power_down_counter, pdc, 'the app\'s reset with Bluetooth off changes nothing');
   await page.click('#alert-close');
 }
 
