@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/app_export.hpp"
 #include "app/run_command.hpp"
 #include "tools/output.hpp"
 #include "tools/tool_cli.hpp"
@@ -87,7 +88,11 @@ std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::
     std::string out;
     for (std::size_t i = 0; i < widths.size(); ++i) {
       if (i > 0) out += sep;
-      out += format == OutputFormat::csv || i + 1 == widths.size() ? cell(i) : fmt::format("{:<{}}", cell(i), widths[i]);
+      if (format == OutputFormat::csv) {
+        out += csv_field(cell(i));
+      } else {
+        out += i + 1 == widths.size() ? cell(i) : fmt::format("{:<{}}", cell(i), widths[i]);
+      }
     }
     return out + "\n";
   };

@@ -6,6 +6,8 @@ ids over RTU, M-bus primary addresses, and the M-bus secondary search with its c
 """
 
 import contextlib
+import csv
+import io
 import json
 import os
 import shutil
@@ -68,6 +70,10 @@ def test_modbus_scan_on_one_line(checks, binary):
         checks.equal("none where none are", meters, [])
         code, out, err = ambimeter(binary, "scan", uri, "--range", "1-4", "--quiet")
         checks.check("table output", code == 0 and "unit" in out and SERIALS[0] in out, out + err)
+        code, out, err = ambimeter(binary, "scan", uri, "--range", "1-8", "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        json_rows, _ = scan_json(checks, "modbus scan 1-8", binary, uri, "--range", "1-8")
+        checks.equal("csv: a header, then the rows of the JSON output", (code, rows), (0, json_rows))
         code, _, err = ambimeter(binary, "scan", uri, "--range", "9-3")
         checks.check("bad range: exit 2", code == 2 and "range" in err, err)
 
