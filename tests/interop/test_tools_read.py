@@ -10,7 +10,10 @@ import csv
 import io
 import json
 import os
+import pty
+import select
 import shutil
+import subprocess
 import tempfile
 import time
 
@@ -181,8 +184,47 @@ def test_watch(checks, binary):
         checks.equal("three refreshes", out.count("NAME  "), 3)
         checks.check("paced by the interval", 0.5 < took < 5, took)
         checks.check("instant and energy shown", "l1_voltage" in out and "total_active_kwh" in out and "serial_number" not in out, out[:300])
+        checks.check("piped: no terminal control codes", "\x1b" not in out, repr(out[:80]))
         code, _, err = ambimeter(binary, "watch", uris(twin)["tcp"], "--interval", "soon", "--count", "1")
         checks.check("bad interval: exit 2", code == 2 and "soon" in err, err)
+        screens = watch_on_a_terminal(binary, uris(twin)["tcp"])
+        checks.check("on a terminal: three screens, each drawn after homing the cursor and clearing",
+                     len(screens) == 3 and all(s.startswith(uris(twin)["tcp"]) for s in screens),
+                     repr(screens)[:300])
+        checks.check("each screen a whole table",
+                     all(s.count("NAME  ") == 1 and "l1_voltage" in s and "total_active_kwh" in s for s in screens),
+                     repr(screens)[:300])
+
+
+def watch_on_a_terminal(binary, uri, timeout=20.0):
+    """Runs `watch --count 3` with its output on a pseudo-terminal; the screens it drew, each
+    the text after a "home, clear" sequence (ESC [H ESC [2J)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([binary, "watch", uri, "--interval", "200ms", "--count", "3"],
+                            stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif proc.poll() is not None:
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        os.close(master)
+    text = out.decode(errors="replace").replace("\r\n", "\n")
+    return text.split("\x1b[H\x1b[2J")[1:] if text.startswith("\x1b[H\x1b[2J") else [text]
 
 
 def test_bad_input_and_bad_lines(checks, binary):
