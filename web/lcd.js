@@ -74,11 +74,31 @@ export function renderLcd(p) {
     renderMenuValue($('lcd-m-value'), m);
     setText($('lcd-m-unit'), m.unit);
     setText($('lcd-m-message'), m.message);
-    setText($('lcd-m-qr'), m.qr ? `QR: ${m.qr}` : '');
+    renderQr($('lcd-m-qr'), m.qr || '');
     $('lcd-menu').classList.toggle('err', m.value === 'Err');
   }
   const summary = lcdSummary(p);
   if (lcd.getAttribute('aria-label') !== `LCD: ${summary}`) lcd.setAttribute('aria-label', `LCD: ${summary}`);
+}
+
+/// The Bluetooth page's QR code (7.5; the app scans it to find this meter), drawn by the
+/// qrcode-generator library as an SVG, with its payload beside it as text. Redrawn only when
+/// the payload changes (the panel is rendered several times a second).
+function renderQr(el, payload) {
+  if (el.dataset.payload === payload) return;
+  el.dataset.payload = payload;
+  el.replaceChildren();
+  if (!payload) return;
+  const code = globalThis.qrcode(0, 'M');
+  code.addData(payload);
+  code.make();
+  const figure = document.createElement('span');
+  figure.className = 'qr-code';
+  figure.dataset.testid = 'lcd-qr-code';
+  figure.innerHTML = code.createSvgTag({ cellSize: 3, margin: 6, alt: `QR code: ${payload}` });
+  const caption = document.createElement('span');
+  caption.textContent = `QR: ${payload}`;
+  el.append(figure, caption);
 }
 
 let lastFlashes = null;

@@ -26,6 +26,15 @@ function loadPlaywright() {
   return null;
 }
 
+/// jsQR (web/node_modules, a devDependency): decodes the QR code the page draws.
+function jsqrPath() {
+  const require = createRequire(import.meta.url);
+  for (const name of ['jsqr/dist/jsQR.js', path.join(HERE, '../../web/node_modules/jsqr/dist/jsQR.js')]) {
+    try { return require.resolve(name); } catch { /* next */ }
+  }
+  return null;
+}
+
 const binary = process.argv[2];
 if (!binary || !existsSync(binary)) {
   console.error(`usage: node ${path.basename(process.argv[1])} PATH_TO_ambimeter (got ${binary})`);
@@ -219,6 +228,29 @@ async function bluetoothByButtons(page) {
   await panel.expectMenu(page, { section: '7.5', title: 'Bluetooth' }, '* on Bluetooth shows the QR page');
   const qr = await page.textContent('[data-testid="lcd-m-qr"]');
   checks.ok(qr.includes(twin.ready.serial), 'the QR page shows its payload', qr);
+  const decoder = jsqrPath();
+  checks.ok(decoder !== null, 'jsQR is installed (npm ci in web/)');
+  if (decoder) {
+    await page.addScriptTag({ path: decoder });
+    // Draws the page's SVG on a canvas, as a phone's camera would see it, and decodes it.
+    const decoded = await page.evaluate(async () => {
+      const svg = document.querySelector('[data-testid="lcd-qr-code"] svg');
+      if (!svg) return null;
+      const img = new Image();
+      img.src = `data:image/svg+xml;base64,${btoa(new XMLSerializer().serializeToString(svg))}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width * 4;
+      canvas.height = img.height * 4;
+      const ctx = canvas.getContext('2d');
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+      const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const found = window.jsQR(pixels.data, pixels.width, pixels.height);
+      return found ? found.data : null;
+    });
+    checks.eq(decoded, twin.ready.serial, 'the QR code on the LCD decodes to the serial number');
+  }
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-bluetooth-qr');
   await panel.tap(page, 'star');
   await page.waitForSelector('[data-testid="lcd"][data-mode="normal"]');
