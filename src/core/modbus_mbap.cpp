@@ -85,9 +85,7 @@ LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQu
   out.push_back(request.unit);
   LinkChange link;
   if (!tcp_unit_served(request.unit, meter.settings().modbus_id)) {
-    const std::uint8_t function = request.pdu.empty() ? 0 : request.pdu[0];
-    out.push_back(static_cast<std::uint8_t>(function | 0x80U));
-    out.push_back(static_cast<std::uint8_t>(ExceptionCode::gateway_target_failed));
+    append_exception_pdu(out, request.pdu.empty() ? 0 : request.pdu[0], ExceptionCode::gateway_target_failed);
   } else {
     link = append_pdu_reply(meter, request.pdu, quirks, out);
   }

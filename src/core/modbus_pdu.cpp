@@ -25,8 +25,7 @@ struct Served {
 };
 
 Served fail(std::uint8_t function, ExceptionCode code, std::vector<std::uint8_t>& out) {
-  out.push_back(static_cast<std::uint8_t>(function | 0x80U));
-  out.push_back(static_cast<std::uint8_t>(code));
+  append_exception_pdu(out, function, code);
   return {code, {}};
 }
 
@@ -128,8 +127,9 @@ Served serve_pdu(Meter& meter, Pdu pdu, const ModbusQuirks& quirks, std::vector<
 
 }  // namespace
 
-std::vector<std::uint8_t> exception_pdu(std::uint8_t function, ExceptionCode code) {
-  return {static_cast<std::uint8_t>(function | 0x80U), static_cast<std::uint8_t>(code)};
+void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function, ExceptionCode code) {
+  out.push_back(static_cast<std::uint8_t>(function | 0x80U));
+  out.push_back(static_cast<std::uint8_t>(code));
 }
 
 ModbusReply handle_pdu(Meter& meter, std::span<const std::uint8_t> pdu,

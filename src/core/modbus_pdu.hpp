@@ -69,8 +69,8 @@ struct ModbusReply {
 /// room. Returns the link change.
 LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu, const ModbusQuirks& quirks,
                             std::vector<std::uint8_t>& out);
-/// The exception response PDU: function | 0x80, code.
-[[nodiscard]] std::vector<std::uint8_t> exception_pdu(std::uint8_t function, ExceptionCode code);
+/// Appends the exception response PDU to `out`: function | 0x80, code.
+void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function, ExceptionCode code);
 
 /// True for the read function codes (03, 04): the requests a broadcast does not execute.
 [[nodiscard]] constexpr bool is_read_function(std::uint8_t function) {
