@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """M-bus over TCP benchmark: REQ_UD2 → RSP_UD round trips on loopback.
 
-Starts the twin (stepped clock, Modbus off, M-bus TCP on a free port, --mbus-quirk
-ignore-fcb so every request reads fresh data), runs bench/mbus_loadgen with 1 and 8
+Starts the twin (stepped clock, Modbus off, M-bus TCP on a free port; every request reads
+fresh data), runs bench/mbus_loadgen with 1 and 8
 connections (one request in flight each: M-bus is half duplex) and prints a table of
 RSP_UD telegrams/s and p50/p99 round trip.
 
@@ -22,7 +22,7 @@ CONNECTIONS = [1, 8]
 def start_twin(binary, state):
     proc = subprocess.Popen(
         [binary, "run", "--clock", "stepped", "--state", state, "--http", "127.0.0.1:0",
-         "--mbus-tcp", "127.0.0.1:0", "--modbus-tcp", "off", "--mbus-quirk", "ignore-fcb",
+         "--mbus-tcp", "127.0.0.1:0", "--modbus-tcp", "off",
          "--load", "all=230V,10A,20deg"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     ready = json.loads(proc.stdout.readline())

@@ -77,6 +77,7 @@ const SETTINGS = [
   { name: 'pulse_type', label: 'Pulse type', options: [{ value: 'active&reactive', text: 'Active & reactive' }, { value: 'forward&reverse', text: 'Forward & reverse' }] },
   { name: 'data_type', label: 'Data type setting', options: opt(['standard', 'integer'], (d) => d[0].toUpperCase() + d.slice(1)) },
   { name: 'screen_direction', label: 'Screen direction', options: [{ value: '0', text: 'Standard' }, { value: '1', text: 'Turn 180 degrees' }] },
+  { name: 'obis', label: 'OBIS code (LCD part 3)', kind: 'bool', options: [{ value: 'true', text: 'ON' }, { value: 'false', text: 'OFF' }] },
 ];
 let meterSettings = null;
 
@@ -145,6 +146,8 @@ function collectSettings() {
       const n = Number(text);
       if (n < s.min || n > s.max) return { error: `${s.what} ${n} out of range ${s.min}-${s.max}` };
       out[s.name] = n;
+    } else if (s.kind === 'bool') {
+      out[s.name] = text === 'true';
     } else if (s.name === 'parity' || s.name === 'combination' || s.name.endsWith('_type')) {
       out[s.name] = text;
     } else {

@@ -24,9 +24,12 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kSpecialN
     {"trip_l3_kwh", "Resettable day counter L3"},
 }};
 
-/// The quadrant registers' wording (6063-6089), by quadrant 1-4.
-constexpr std::array<std::string_view, 4> kQuadrantWords{"Imp. inductive", "Imp. capacitive",
-                                                         "Exp. inductive", "Exp. capacitive"};
+/// The quadrant registers' wording (6063-6089), by quadrant 1-4, saying what each holds:
+/// the IEC numbering of 4017-401A (Q2: P < 0, Q > 0; Q4: P > 0, Q < 0) wins over the
+/// manual's labels of 606D ("Imp. capacitive ... Q2") and 6081 ("Exp. capacitive ... Q4"),
+/// which contradict it (docs/spec-decisions.md).
+constexpr std::array<std::string_view, 4> kQuadrantWords{"Imp. inductive", "Exp. capacitive",
+                                                         "Exp. inductive", "Imp. capacitive"};
 
 constexpr std::array<std::pair<Unit, int>, 9> kDecimals{{{Unit::volt, 2},
                                                          {Unit::hertz, 2},
@@ -56,7 +59,7 @@ std::vector<std::string> split(std::string_view name) {
   return words;
 }
 
-/// "q2_t1_kvarh" → "Imp. capacitive reactive energy in Q2 (T1)".
+/// "q2_t1_kvarh" → "Exp. capacitive reactive energy in Q2 (T1)".
 std::string quadrant_description(const std::vector<std::string>& words) {
   const int quadrant = words[0][1] - '0';
   const std::string which = words[1] == "total" ? "total" : fmt::format("T{}", words[1][1]);

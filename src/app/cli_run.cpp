@@ -63,7 +63,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
       "M-bus on a serial DEVICE (8E1), or pty:PATH to create a pseudo-terminal linked at PATH");
   run->add_flag("--mbus-pacing", o.mbus_pacing,
                 "Send M-bus answers byte by byte at the meter's M-bus baud rate (--mbus-serial)");
-  run->add_option("--mbus-quirk", o.mbus_quirks, "M-bus field behaviour beyond the standard: ignore-fcb (repeatable)")
+  run->add_option("--mbus-quirk", o.mbus_quirks, "M-bus field behaviour beyond the manual: fcb-repeat (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--busy-poll", o.busy_poll_us,

@@ -96,6 +96,7 @@ ApiResult<Json> put_tariff_input(Twin& twin, const Json& body) {
 
 Json power_json(const Twin& twin) {
   return Json{{"powered", twin.meter().powered()},
+              {"supply_on", twin.meter().supply_switched_on()},
               {"power_down_counter", twin.meter().state().power_down_counter},
               {"sim_ms", twin.meter().now_ms()}};
 }
@@ -154,6 +155,11 @@ ApiResult<Json> post_reset(Twin& twin, const Json& body) {
 
 /// The Meter Manager app reaches the meter only over an active Bluetooth link (manual A4).
 ApiResult<void> bluetooth_link(const Twin& twin) {
+  if (!twin.meter().powered()) {
+    return std::unexpected(ApiError{
+        409, "the meter has no supply, so no Bluetooth either (manual 5.8): switch the supply on "
+             "(POST /api/v1/power {\"on\":true}) and give a phase voltage, then activate Bluetooth (7.5)"});
+  }
   if ((twin.meter().status_word() & status_bit::bluetooth_active) == 0) {
     return std::unexpected(ApiError{
         409, "Bluetooth is off: activate it in the meter's menu (7.5) or start with --bluetooth"});

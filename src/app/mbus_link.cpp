@@ -128,7 +128,9 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
   if (context_.trace != nullptr) {
     const std::vector<std::uint8_t> bytes = encode_mbus(frame);
     consumed(bytes.size());
-    context_.trace->frame(source_, sim_ms(), TraceDirection::in, bytes, decode_mbus_frame(frame));
+    Json decoded = decode_mbus_frame(frame);
+    if (!context_.twin.meter().powered()) decoded["no_supply"] = true;
+    context_.trace->frame(source_, sim_ms(), TraceDirection::in, bytes, std::move(decoded));
   }
   const MbusExchange exchange = context_.twin.serve_mbus(context_.slave, frame);
   if (!exchange.reply.empty()) {

@@ -78,6 +78,7 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
     decoded.update(decode_request_pdu(frame.pdu));
     if (action == UnitAction::ignore) decoded["ignored"] = true;
     if (action == UnitAction::execute_silently) decoded["broadcast"] = true;
+    if (!meter.powered()) decoded["no_supply"] = true;
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu),
                           std::move(decoded));
   }

@@ -102,6 +102,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     if (context_.trace != nullptr) {
       Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
       decoded.update(decode_request_pdu(request.pdu));
+      if (!context_.twin.meter().powered()) decoded["no_supply"] = true;
       context_.trace->frame(source_, sim_ms(), TraceDirection::in,
                             encode_mbap(request.transaction, request.unit, request.pdu), std::move(decoded));
     }

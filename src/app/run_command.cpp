@@ -175,7 +175,7 @@ std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig&
 /// The ready line's M-bus members (null when off).
 Json mbus_ready_json(const MbusFaces& faces, const RunConfig& config) {
   Json quirks = Json::array();
-  if (config.mbus_quirks.ignore_fcb) quirks.push_back("ignore-fcb");
+  if (config.mbus_quirks.fcb_repeat) quirks.push_back("fcb-repeat");
   return Json{{"mbus_tcp", faces.tcp ? Json(endpoint_string(faces.tcp->local_endpoint())) : Json()},
               {"mbus_serial", faces.serial ? Json(fs::absolute(faces.serial->path()).string()) : Json()},
               {"mbus_quirks", std::move(quirks)}};
@@ -276,10 +276,10 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   MbusContext mbus_context{twin, MbusSlave(config.mbus_quirks), context.trace};
   MbusFaces mbus;
   if (auto ok = open_mbus(io, config, mbus_context, mbus); !ok) return std::unexpected(ok.error());
-  twin.set_bluetooth(config.bluetooth);
   twin.restart_clock();
+  if (config.scenario) twin.start_scenario(*config.scenario);  // its first row's voltage counts
   twin.set_power(true);
-  if (config.scenario) twin.start_scenario(*config.scenario);
+  twin.set_bluetooth(config.bluetooth);
   twin.save_if_changed();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto bound = (*server)->local_endpoint();

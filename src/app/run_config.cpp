@@ -159,7 +159,7 @@ struct MbusQuirkName {
   std::string_view name;
   bool MbusQuirks::*flag;
 };
-constexpr std::array<MbusQuirkName, 1> kMbusQuirks{{{"ignore-fcb", &MbusQuirks::ignore_fcb}}};
+constexpr std::array<MbusQuirkName, 1> kMbusQuirks{{{"fcb-repeat", &MbusQuirks::fcb_repeat}}};
 
 std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c) {
   if (o.mbus_tcp != "off") {
@@ -180,8 +180,13 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
   for (const std::string& name : o.mbus_quirks) {
     const auto it = std::find_if(kMbusQuirks.begin(), kMbusQuirks.end(),
                                  [&](const MbusQuirkName& q) { return q.name == name; });
+    if (name == "ignore-fcb") {
+      return Error("--mbus-quirk ignore-fcb is gone: every REQ_UD2 gets fresh data by default now; "
+                   "drop the flag (fcb-repeat asks for the old behaviour)");
+    }
     if (it == kMbusQuirks.end()) {
-      return Error(fmt::format("bad --mbus-quirk \"{}\": use ignore-fcb (answer every REQ_UD2 with fresh data)", name));
+      return Error(fmt::format(
+          "bad --mbus-quirk \"{}\": use fcb-repeat (repeat the last RSP_UD when the FCB did not toggle)", name));
     }
     c.mbus_quirks.*(it->flag) = true;
   }

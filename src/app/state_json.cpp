@@ -177,7 +177,7 @@ Json s0_to_json(const Meter& meter) {
 }
 
 Json meter_to_json(const Meter& meter) {
-  return Json{{"power", {{"powered", meter.powered()}}},
+  return Json{{"power", {{"powered", meter.powered()}, {"supply_on", meter.supply_switched_on()}}},
               {"load", load_to_json(meter.load())},
               {"measurement", measurement_to_json(meter.measurement())},
               {"energy", energy_to_json(meter)},

@@ -7,8 +7,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <span>
 #include <system_error>
 #include <utility>
@@ -73,17 +71,28 @@ struct ReadArea {
   bool readable = true;
 };
 
+/// Reads a whole area file. A file that exists but cannot be read (no permission, a
+/// directory in its place, an I/O error) is `readable = false`, never an exception (C23).
 ReadArea read_area(const fs::path& path) {
   ReadArea area;
   std::error_code ec;
   area.exists = fs::exists(path, ec) || ec;
   if (!area.exists) return area;
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  area.readable = in.is_open() && !in.bad();
-  if (!area.readable) return area;
-  area.bytes.resize(chars.size());
-  std::memcpy(area.bytes.data(), chars.data(), chars.size());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    area.readable = false;
+    return area;
+  }
+  std::array<std::byte, 4096> chunk{};
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) area.readable = false;
+    if (n <= 0) break;
+    area.bytes.insert(area.bytes.end(), chunk.begin(), chunk.begin() + n);
+  }
+  ::close(fd);
+  if (!area.readable) area.bytes.clear();
   return area;
 }
 

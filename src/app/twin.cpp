@@ -38,6 +38,13 @@ void Twin::sync_to(SimClock::WallClock::time_point now) {
     }
   }
   led_.update(led_energy_mwh(meter_), wall_ms_());
+  follow_power();
+}
+
+void Twin::follow_power() {
+  if (meter_.power_ups() == power_ups_seen_) return;
+  power_ups_seen_ = meter_.power_ups();
+  panel_.reset(wall_ms_());
 }
 
 void Twin::save() {
@@ -73,8 +80,11 @@ ApiResult<> Twin::advance(std::int64_t dt_ms) {
 
 Outcome<> Twin::set_load(const LoadInput& load) {
   sync();
+  const bool was_powered = meter_.powered();
   auto ok = meter_.set_load(load);
   if (ok) player_.reset();
+  follow_power();
+  if (meter_.powered() != was_powered) save_if_changed();  // a power-up counts
   return ok;
 }
 
@@ -90,19 +100,14 @@ void Twin::set_tariff_input(bool energized) {
   save_if_changed();
 }
 
-void Twin::power_up() {
-  if (meter_.powered()) return;
-  meter_.power_on();
-  panel_.reset(wall_ms_());
-}
-
 void Twin::set_power(bool on) {
   sync();
   if (on) {
-    power_up();
+    meter_.power_on();
   } else {
     meter_.power_off();
   }
+  follow_power();
   save_if_changed();
 }
 
@@ -119,7 +124,8 @@ ApiResult<> Twin::power_cycle(std::int64_t off_ms) {
     clock_.advance(off_ms);
     sync();
   }
-  power_up();
+  meter_.power_on();
+  follow_power();
   save();
   return {};
 }

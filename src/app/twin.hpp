@@ -53,11 +53,12 @@ class Twin {
   [[nodiscard]] Outcome<> set_load(const LoadInput& load);
   /// Plays a profile from now on (replacing a manual load or another scenario).
   void start_scenario(LoadProfile profile);
-  /// Bluetooth link up or down (status word, LCD icon).
+  /// Bluetooth link up or down (status word, LCD icon); stays down without supply.
   void set_bluetooth(bool active) { meter_.set_bluetooth_active(active); }
   /// Terminals 10/11.
   void set_tariff_input(bool energized);
-  /// Holds the supply off or brings it back (a power-up counts and saves).
+  /// Switches the supply off or on again (a power-up counts and saves). The meter runs only
+  /// while the supply is on and a phase carries voltage (`Meter::kSupplyVolts`).
   void set_power(bool on);
   /// Supply off, `off_ms` of simulated time (stepped clock only), supply on; saves.
   [[nodiscard]] ApiResult<> power_cycle(std::int64_t off_ms);
@@ -122,8 +123,9 @@ class Twin {
   StateStore store_;
   SimClock clock_;
   void sync_to(SimClock::WallClock::time_point now);
-  /// Supply back: the panel starts afresh as after a power-up (only on a real off → on).
-  void power_up();
+  /// After a power-up of the meter (by the switch or by voltage returning) the front panel
+  /// starts afresh, as RAM does.
+  void follow_power();
 
   std::optional<ProfilePlayer> player_;
   WallMs wall_ms_;
@@ -131,6 +133,7 @@ class Twin {
   PulseLed led_;
   PersistentState saved_{};
   bool ever_saved_ = false;
+  std::uint64_t power_ups_seen_ = 0;
   std::uint8_t write_bits_ = 0;
   std::optional<SimClock::WallClock::time_point> communication_until_;
   SimClock::WallClock::time_point last_request_{};

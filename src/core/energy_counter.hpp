@@ -71,4 +71,14 @@ struct FlowCounters {
   return mwh < 0 ? -((-mwh) % kRolloverMwh) : mwh % kRolloverMwh;
 }
 
+/// The meter's display resolution: one Wh (kWh with 3 decimals, manual 7.2), in mWh.
+inline constexpr std::int64_t kMwhPerWh = 1'000;
+
+/// What every interface shows of a reading in mWh: rolled over, then cut toward zero to
+/// whole Wh (PRODUCT.md "energy resolution on every face"). The result is a multiple of
+/// `kMwhPerWh`, in mWh.
+[[nodiscard]] constexpr std::int64_t shown_mwh(std::int64_t mwh) {
+  return rolled_over(mwh) / kMwhPerWh * kMwhPerWh;
+}
+
 }  // namespace ambi

@@ -74,7 +74,7 @@ struct MbusSlave::Handlers {
 
   static MbusExchange req_ud2(MbusSlave& s, Meter& meter, const MbusFrame& frame) {
     const bool repeat = (frame.c & c_field::fcv) != 0 && s.last_request_c_ == frame.c;
-    if (repeat && !s.quirks_.ignore_fcb) return {s.last_reply_, std::nullopt};
+    if (repeat && s.quirks_.fcb_repeat) return {s.last_reply_, std::nullopt};
     ++s.access_number_;
     s.last_reply_ = encode_mbus(mbus_long(c_field::rsp_ud, meter.settings().mbus_id,
                                           ci_field::rsp_ud_variable, encode_rsp_ud(meter, s.access_number_)));
@@ -150,7 +150,16 @@ struct MbusSlave::Handlers {
   }
 };
 
+void MbusSlave::follow_power(const Meter& meter) {
+  if (meter.power_ups() == power_ups_) return;
+  const MbusQuirks quirks = quirks_;
+  *this = MbusSlave(quirks);
+  power_ups_ = meter.power_ups();
+}
+
 MbusExchange MbusSlave::serve(Meter& meter, const MbusFrame& frame) {
+  if (!meter.powered()) return {};  // no supply: the meter draws no current (manual 5.8)
+  follow_power(meter);
   const Handlers::Function* function = Handlers::function(frame);
   if (function == nullptr) return {};
   const Route route = Handlers::route(*this, meter, frame);

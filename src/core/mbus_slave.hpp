@@ -8,8 +8,9 @@
 // (requests to it are ignored); 0xFD reaches the meter while it is selected by secondary
 // address (SND_UD with CI 52 to 0xFD, EN 13757-3 11.4). Any other address is ignored.
 //
-// Functions: SND_NKE → E5 (clears the FCB state and the selection); REQ_UD2 → RSP_UD,
-// or the previous RSP_UD again when the FCB was not toggled; REQ_UD1 → E5 (no alarm data);
+// Functions: SND_NKE → E5 (clears the FCB state and the selection); REQ_UD2 → a fresh
+// RSP_UD with the next access number (the previous one again on an untoggled FCB only
+// with the `fcb_repeat` quirk); REQ_UD1 → E5 (no alarm data);
 // SND_UD with CI 50 (application reset) → E5, CI 51 (the manual's Write table) → E5 when
 // every record is valid and accepted, else silence; CI B8-BD in a control frame → E5, then
 // the baud rate changes.
@@ -26,9 +27,10 @@ class Meter;
 
 /// Field behaviours the manual does not describe; off by default.
 struct MbusQuirks {
-  /// Answer every REQ_UD2 with fresh data, even when its FCB repeats the previous one
-  /// (for masters that never toggle it, such as libmbus's single reads).
-  bool ignore_fcb = false;
+  /// Answer a REQ_UD2 whose FCB did not toggle (FCV set, same C field as the REQ_UD2
+  /// answered just before) with the previous RSP_UD again, as EN 13757-2 allows and some
+  /// meters do. Off: every REQ_UD2 gets a fresh telegram (A2.2, PRODUCT.md).
+  bool fcb_repeat = false;
   friend bool operator==(const MbusQuirks&, const MbusQuirks&) = default;
 };
 
@@ -41,6 +43,8 @@ struct MbusExchange {
 
 /// One meter's link and network layer state: the selection, the frame count bit and the
 /// access number. Settings (primary address, secondary address, baud rate) live in the meter.
+/// This state is the meter's RAM: it starts afresh whenever the meter powers up
+/// (`Meter::power_ups`), and a meter without supply is silent.
 class MbusSlave {
  public:
   explicit MbusSlave(MbusQuirks quirks = {}) : quirks_(quirks) {}
@@ -57,7 +61,10 @@ class MbusSlave {
 
  private:
   struct Handlers;
+  /// Forgets the link state when the meter powered up since the last telegram.
+  void follow_power(const Meter& meter);
   MbusQuirks quirks_;
+  std::uint64_t power_ups_ = 0;                  ///< the meter's power-ups when last served
   bool selected_ = false;
   std::optional<std::uint8_t> last_request_c_;  ///< C-field of the REQ_UD2 last answered
   std::vector<std::uint8_t> last_reply_;         ///< the RSP_UD sent for it

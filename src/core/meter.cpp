@@ -39,6 +39,7 @@ Outcome<> Meter::set_load(const LoadInput& load) {
 
 void Meter::set_load(const PreparedLoad& load) {
   load_ = load.input;
+  if (follow_supply()) return;
   if (powered_ && !stopped()) {
     measurement_ = load.measured;
     update_secondary();
@@ -48,27 +49,44 @@ void Meter::set_load(const PreparedLoad& load) {
 void Meter::set_tariff_input(bool energized) {
   if (energized == tariff_input_) return;
   tariff_input_ = energized;
-  if (stopped()) return;
+  if (stopped() || !powered_) return;  // an edge without supply goes unseen
   state_.tariff = energized ? 2 : 1;
   settings_changed();
 }
 
 void Meter::power_off() {
-  if (!powered_) return;
-  powered_ = false;
-  remeasure();
+  supply_switch_ = false;
+  follow_supply();
 }
 
 void Meter::power_on() {
-  if (powered_) return;
-  powered_ = true;
-  if (!stopped() && state_.power_down_counter < 0xFFFF) ++state_.power_down_counter;
-  remeasure();
-  settings_changed();
+  supply_switch_ = true;
+  follow_supply();
 }
 
-void Meter::set_communication_active(bool active) { communication_active_ = active; }
-void Meter::set_bluetooth_active(bool active) { bluetooth_active_ = active; }
+bool Meter::voltage_present(const LoadInput& load) {
+  return std::any_of(load.phases.begin(), load.phases.end(),
+                     [](const PhaseInput& p) { return p.volts >= kSupplyVolts; });
+}
+
+bool Meter::follow_supply() {
+  const bool supplied = supply_switch_ && voltage_present(load_);
+  if (supplied == powered_) return false;
+  powered_ = supplied;
+  // What lives in RAM starts afresh with every power-up (PRODUCT.md "RAM at power-up").
+  communication_active_ = false;
+  bluetooth_active_ = false;
+  if (supplied) {
+    ++power_ups_;
+    if (!stopped() && state_.power_down_counter < 0xFFFF) ++state_.power_down_counter;
+    settings_changed();
+  }
+  remeasure();
+  return true;
+}
+
+void Meter::set_communication_active(bool active) { communication_active_ = active && powered_; }
+void Meter::set_bluetooth_active(bool active) { bluetooth_active_ = active && powered_; }
 
 void Meter::set_storage_write_error(std::uint8_t unwritable_bits) {
   constexpr std::uint8_t kWriteBits =
@@ -175,46 +193,43 @@ std::uint32_t Meter::status_word() const {
   return w;
 }
 
-Reading Meter::total(Family family) const {
+Reading Meter::shown_total(std::size_t forward, std::size_t reverse) const {
   const auto& r = state_.registers;
-  return rolled_over(combine(state_.settings.combination,
-                             r.mwh(counter_index::total(family, Dir::forward)),
-                             r.mwh(counter_index::total(family, Dir::reverse))));
+  return rolled_over(combine(state_.settings.combination, shown_mwh(r.mwh(forward)),
+                             shown_mwh(r.mwh(reverse))));
+}
+
+Reading Meter::total(Family family) const {
+  return shown_total(counter_index::total(family, Dir::forward), counter_index::total(family, Dir::reverse));
 }
 
 Reading Meter::total_tariff(Family family, int tariff) const {
-  const auto& r = state_.registers;
-  return rolled_over(combine(state_.settings.combination,
-                             r.mwh(counter_index::tariff(family, tariff, Dir::forward)),
-                             r.mwh(counter_index::tariff(family, tariff, Dir::reverse))));
+  return shown_total(counter_index::tariff(family, tariff, Dir::forward),
+                     counter_index::tariff(family, tariff, Dir::reverse));
 }
 
 Reading Meter::total_phase(Family family, int phase) const {
-  const auto& r = state_.registers;
-  return rolled_over(combine(state_.settings.combination,
-                             r.mwh(counter_index::phase(family, phase, Dir::forward)),
-                             r.mwh(counter_index::phase(family, phase, Dir::reverse))));
+  return shown_total(counter_index::phase(family, phase, Dir::forward),
+                     counter_index::phase(family, phase, Dir::reverse));
 }
 
-Reading Meter::counter(std::size_t index) const { return rolled_over(state_.registers.mwh(index)); }
+Reading Meter::counter(std::size_t index) const { return shown_mwh(state_.registers.mwh(index)); }
 
 Reading Meter::trip_total() const {
-  const auto& r = state_.registers;
-  return rolled_over(combine(state_.settings.combination,
-                             r.mwh(counter_index::trip_total(Dir::forward)),
-                             r.mwh(counter_index::trip_total(Dir::reverse))));
+  return shown_total(counter_index::trip_total(Dir::forward), counter_index::trip_total(Dir::reverse));
 }
 
 Reading Meter::trip_phase(int phase) const {
-  const auto& r = state_.registers;
-  return rolled_over(combine(state_.settings.combination,
-                             r.mwh(counter_index::trip_phase(phase, Dir::forward)),
-                             r.mwh(counter_index::trip_phase(phase, Dir::reverse))));
+  return shown_total(counter_index::trip_phase(phase, Dir::forward), counter_index::trip_phase(phase, Dir::reverse));
 }
 
 std::vector<CtHistoryEntry> Meter::ct_history() const {
   std::vector<CtHistoryEntry> out(state_.ct_history.begin(),
                                   state_.ct_history.begin() + state_.ct_changes);
+  for (CtHistoryEntry& entry : out) {
+    entry.forward_mwh = shown_mwh(entry.forward_mwh);
+    entry.reverse_mwh = shown_mwh(entry.reverse_mwh);
+  }
   if (!out.empty()) {
     out[0].forward_mwh = counter(counter_index::ct_secondary(Dir::forward));
     out[0].reverse_mwh = counter(counter_index::ct_secondary(Dir::reverse));

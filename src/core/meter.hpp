@@ -83,7 +83,8 @@ struct FactoryOptions {
   bool ordered_c05 = false;  ///< "meters ordered as C-05" (7.6.15)
 };
 
-/// A signed register value in mWh (rolled over at 999999.999 kWh) — what every interface shows.
+/// A signed register value in mWh as every interface shows it: rolled over at 999999.999 kWh
+/// and cut toward zero to whole Wh (always a multiple of `kMwhPerWh`).
 using Reading = std::int64_t;
 
 class Meter {
@@ -100,15 +101,24 @@ class Meter {
   [[nodiscard]] Outcome<> set_load(const LoadInput& load);
   /// Sets an already checked and measured load (no trigonometry: the profile fast path).
   void set_load(const PreparedLoad& load);
-  /// Tariff input terminals 10/11: an edge selects T2 (energized) or T1 (de-energized).
+  /// Tariff input terminals 10/11: an edge selects T2 (energized) or T1 (de-energized). An
+  /// edge while the meter has no supply goes unseen (a power-up is no edge, C18).
   void set_tariff_input(bool energized);
-  /// Supply lost: measurements read zero and nothing is integrated.
+  /// The supply switched off (a power cut upstream of the meter).
   void power_off();
-  /// Supply back (or first start): counts one power-up on the power-down counter.
+  /// The supply switched on again (or for the first time).
   void power_on();
+  /// The meter has no auxiliary supply (manual 5.8): it runs while the supply is switched on
+  /// and at least one phase carries `kSupplyVolts`. Each start counts one power-up on the
+  /// power-down counter; without supply the meter measures nothing, integrates nothing,
+  /// accepts no command and is silent on every interface. RAM state (the communication
+  /// flag, Bluetooth, and through `power_ups()` the M-bus link state and the front panel)
+  /// starts afresh at each power-up.
+  static constexpr double kSupplyVolts = 184.0;  ///< 80 % of 230 V; an assumption (docs)
   /// Lets `dt_ms` of simulated time pass under the present load, integrating exactly.
   void advance(std::int64_t dt_ms);
-  /// Marks Modbus/M-bus/Bluetooth activity for the status word and the LCD icons.
+  /// Marks Modbus/M-bus/Bluetooth activity for the status word and the LCD icons; ignored
+  /// without supply.
   void set_communication_active(bool active);
   void set_bluetooth_active(bool active);
   /// Records a storage write failure (bits 1-3 of 8.1) or clears them on success.
@@ -128,7 +138,15 @@ class Meter {
   [[nodiscard]] const Registers& registers() const { return state_.registers; }
   [[nodiscard]] const Identity& identity() const { return identity_; }
   [[nodiscard]] std::int64_t now_ms() const { return now_ms_; }
+  /// True while the meter runs: supply switched on and voltage present (see `kSupplyVolts`).
   [[nodiscard]] bool powered() const { return powered_; }
+  /// Whether the supply is switched on (`power_on` / `power_off`), voltage or not.
+  [[nodiscard]] bool supply_switched_on() const { return supply_switch_; }
+  /// Power-ups since this object was made (RAM, not stored): a change tells whoever keeps
+  /// RAM state of the meter (the M-bus link, the front panel) to start afresh.
+  [[nodiscard]] std::uint64_t power_ups() const { return power_ups_; }
+  /// Whether a load keeps the meter supplied: at least one phase at `kSupplyVolts` or more.
+  [[nodiscard]] static bool voltage_present(const LoadInput& load);
   [[nodiscard]] bool stopped() const { return (error_code_ & error_bit::both_copies_bad) != 0; }
   [[nodiscard]] bool tariff_input_energized() const { return tariff_input_; }
   [[nodiscard]] int tariff() const { return state_.tariff; }
@@ -139,7 +157,9 @@ class Meter {
   [[nodiscard]] std::uint64_t settings_revision() const { return settings_revision_; }
 
   /// Signed totals per the combination code, rolled over: total (6000), per tariff 1-4,
-  /// per phase 0-2; for `Family::reactive` the kvarh equivalents (6024...).
+  /// per phase 0-2; for `Family::reactive` the kvarh equivalents (6024...). Each is combined
+  /// from the shown (whole-Wh) forward and reverse readings, so that a total always equals
+  /// what a reader computes from the two magnitudes it sees (manual 7.6.15).
   [[nodiscard]] Reading total(Family family) const;
   [[nodiscard]] Reading total_tariff(Family family, int tariff) const;
   [[nodiscard]] Reading total_phase(Family family, int phase) const;
@@ -149,7 +169,8 @@ class Meter {
   [[nodiscard]] Reading trip_total() const;
   [[nodiscard]] Reading trip_phase(int phase) const;
 
-  /// CT history entries in use (0-7). Entry 1's energy keeps counting at 5/5.
+  /// CT history entries in use (0-7), their energies shown as readings. Entry 1's energy
+  /// keeps counting at 5/5.
   [[nodiscard]] std::vector<CtHistoryEntry> ct_history() const;
 
   [[nodiscard]] const S0Output& s0(int output) const { return s0_[static_cast<std::size_t>(output)]; }
@@ -162,6 +183,10 @@ class Meter {
   void update_secondary();
   void rebase_s0();
   void settings_changed() { ++settings_revision_; }
+  /// Follows the supply (switch and voltage) after a change of either; true when the meter
+  /// started or stopped (the measurement is then new).
+  bool follow_supply();
+  [[nodiscard]] Reading shown_total(std::size_t forward, std::size_t reverse) const;
 
   Identity identity_{};
   PersistentState state_{};
@@ -171,6 +196,8 @@ class Meter {
   std::array<S0Output, 2> s0_{};
   std::int64_t now_ms_ = 0;
   bool powered_ = false;
+  bool supply_switch_ = false;
+  std::uint64_t power_ups_ = 0;
   bool tariff_input_ = false;
   bool communication_active_ = false;
   bool bluetooth_active_ = false;

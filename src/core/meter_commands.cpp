@@ -162,6 +162,10 @@ Outcome<> Meter::apply_one(const Command& command, const Origin& origin) {
 
 namespace {
 Outcome<> check_origin(const Meter& m, const Origin& origin) {
+  if (!m.powered()) {
+    return refuse(Rejection::Kind::powered_off,
+                  "the meter has no supply: it accepts nothing until the supply returns (manual 5.8)");
+  }
   if (m.stopped()) {
     return refuse(Rejection::Kind::storage_failed,
                   fmt::format("the meter is stopped with error {:02X} (manual 8.1)", m.error_code()));

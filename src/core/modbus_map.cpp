@@ -54,6 +54,16 @@ void enc_float(RegisterValue v, Words out) {
   const auto f = static_cast<float>(static_cast<double>(v) / kNano);
   put32(out, std::bit_cast<std::uint32_t>(f));
 }
+/// A counted quantity as Float ABCD, rounded toward zero: the float never shows more than
+/// `v` billionths (PRODUCT.md "energy resolution on every face"). `f × 1e9` is exact in
+/// long double (24 + 30 significant bits), so the comparison is too.
+void enc_float_toward_zero(RegisterValue v, Words out) {
+  auto f = static_cast<float>(static_cast<long double>(v) / kNano);
+  const long double back = static_cast<long double>(f) * static_cast<long double>(kNanoPerUnit);
+  const auto exact = static_cast<long double>(v);
+  if ((v >= 0 && back > exact) || (v < 0 && back < exact)) f = std::nextafter(f, 0.0F);
+  put32(out, std::bit_cast<std::uint32_t>(f));
+}
 Decoded dec_float(ConstWords in) {
   const auto f = static_cast<double>(std::bit_cast<float>(get32(in)));
   if (!std::isfinite(f) || std::abs(f) > kMaxDecodedFloat) return std::nullopt;
@@ -148,6 +158,9 @@ const UnitInfo& unit_info(Unit u) {
   return kUnits[static_cast<std::size_t>(u)];
 }
 
+/// Energies are counted: their floats round toward zero.
+bool is_counted(Unit unit) { return unit == Unit::kwh || unit == Unit::kvarh; }
+
 /// Integer data mode: billionths → signed 32-bit count of LSBs, cut toward zero (C1).
 void enc_integer(RegisterValue v, std::int64_t lsb, Words out) {
   constexpr std::int64_t kMin = std::numeric_limits<std::int32_t>::min();
@@ -175,6 +188,8 @@ bool sent_as_integer(const RegisterDef& def, DataType type) {
 void encode_register(const RegisterDef& def, RegisterValue value, DataType type, Words out) {
   if (sent_as_integer(def, type)) {
     enc_integer(value, integer_lsb_nano(def.unit), out);
+  } else if (def.encoding == Encoding::float_abcd && is_counted(def.unit)) {
+    enc_float_toward_zero(value, out);
   } else {
     codec(def.encoding).encode(value, out);
   }

@@ -103,7 +103,9 @@ inline constexpr std::int64_t kNanoPerUnit = 1'000'000'000;
 /// integer resolution are sent as a signed 32-bit integer when the data type is integer.
 [[nodiscard]] bool sent_as_integer(const RegisterDef& def, DataType type);
 
-/// Writes `value` into `out` (exactly `def.words` words) as the register carries it.
+/// Writes `value` into `out` (exactly `def.words` words) as the register carries it. A
+/// Float ABCD energy (kWh, kvarh) is rounded toward zero, so that it never shows more than
+/// was counted; other floats round to nearest.
 void encode_register(const RegisterDef& def, RegisterValue value, DataType type,
                      std::span<std::uint16_t> out);
 /// Reads a register's words back (exactly `def.words`); nullopt for a malformed value

@@ -78,6 +78,7 @@ std::vector<std::uint8_t> encode_mbap(std::uint16_t transaction, std::uint8_t un
 
 LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQuirks& quirks,
                            std::vector<std::uint8_t>& out) {
+  if (!meter.powered()) return {};  // a meter without supply is silent (manual 5.8)
   const std::size_t at = out.size();
   put16(out, request.transaction);
   put16(out, 0);

@@ -87,7 +87,7 @@ struct MbapExchange {
   LinkChange link;
 };
 /// Routes, executes and encodes one request; the reply carries the request's transaction
-/// and unit id.
+/// and unit id. A meter without supply answers nothing (the master times out).
 [[nodiscard]] MbapExchange serve_mbap(Meter& meter, const MbapFrame& frame,
                                       const ModbusQuirks& quirks);
 /// `serve_mbap` writing the reply (if any) at the end of `out`: the replies to a batch of

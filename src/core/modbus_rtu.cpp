@@ -145,6 +145,7 @@ UnitAction rtu_unit_action(std::uint8_t unit, std::uint8_t own_id, std::uint8_t 
 }
 
 RtuExchange serve_rtu(Meter& meter, const RtuFrame& frame, const ModbusQuirks& quirks) {
+  if (!meter.powered()) return {};  // no supply, no transceiver (manual 5.8)
   const std::uint8_t own_id = meter.settings().modbus_id;
   const std::uint8_t function = frame.pdu.empty() ? 0 : frame.pdu[0];
   const UnitAction action = rtu_unit_action(frame.unit, own_id, function, quirks);

@@ -86,7 +86,8 @@ struct RtuExchange {
   std::vector<std::uint8_t> reply;
   LinkChange link;
 };
-/// Routes, executes and encodes one frame, the meter's whole RTU server step.
+/// Routes, executes and encodes one frame, the meter's whole RTU server step. A meter
+/// without supply hears nothing and answers nothing.
 [[nodiscard]] RtuExchange serve_rtu(Meter& meter, const RtuFrame& frame,
                                     const ModbusQuirks& quirks);
 

@@ -28,7 +28,7 @@ def test_state_shape(c, binary, tmp):
         s = t.state()
         c.equal("state keys", list(s.keys()), STATE_KEYS)
         c.equal("time", s["time"], {"sim_ms": 0, "clock": "stepped", "speed": 1.0})
-        c.equal("powered", s["power"], {"powered": True})
+        c.equal("powered", s["power"], {"powered": True, "supply_on": True})
         c.equal("default load", s["load"]["L2"], {"v": 230.0, "i": 0.0, "phi": 0.0})
         c.equal("energy register count (manual A3.2 0x6000 block)", len(s["energy"]), 72)
         c.equal("address of l1 forward", s["energy_addresses"]["l1_forward_active_kwh"], "0x6012")
@@ -149,8 +149,19 @@ def test_power(c, binary, tmp):
         s = t.state()
         c.equal("held off", (s["power"]["powered"], s["energy"]["total_active_kwh"],
                              s["measurement"]["L1"]["p_kw"]), (False, 0.0, 0.0))
+        code, body = t.request("PUT", "/api/v1/settings", {"password": "0000", "settings": {"tariff": 2}})
+        c.equal("no supply: nothing can be set", (code, "no supply" in body.get("error", "")), (409, True))
+        code, body = t.request("POST", "/api/v1/reset", {"password": "0000", "what": "trip_counter"})
+        c.equal("no supply: no reset either", code, 409)
         answer = t.ok("POST", "/api/v1/power", {"on": True})
         c.equal("back on counts", answer["power_down_counter"], 4)
+        c.equal("the tariff did not change", t.state()["status"]["tariff"], 1)
+        t.set_load({"L1": {"v": 0, "i": 0}, "L2": {"v": 0}, "L3": {"v": 0}})
+        c.equal("0 V on every phase is a loss of supply", t.state()["power"], {"powered": False, "supply_on": True})
+        c.equal("the LCD is dark", t.ok("GET", "/api/v1/panel")["mode"], "off")
+        t.set_load({"L2": {"v": 184, "i": 0}})
+        c.equal("184 V on one phase: counted when the voltage returns",
+                (t.state()["power"]["powered"], t.state()["status"]["power_down_counter"]), (True, 5))
 
 
 def test_restart_keeps_state(c, binary, tmp):

@@ -90,12 +90,33 @@ def test_both_copies_bad(c, binary, tmp):
         c.equal("after factory reset: stored", t.state()["status"]["power_down_counter"], 2)
 
 
+def test_unreadable_file(c, binary, tmp):
+    """A file that cannot be read (a directory in its place) is corrupt and cannot be operated
+    (C23): the meter starts from the other copy, reports bits 6 and 3, and runs on."""
+    state_dir = os.path.join(tmp, "unreadable")
+    energy = make_meter(c, binary, state_dir)
+    os.remove(os.path.join(state_dir, MAIN))
+    os.mkdir(os.path.join(state_dir, MAIN))
+    with Twin(binary, state_dir, *ARGS) as t:
+        s = t.state()
+        c.equal("error code: main corrupt + cannot be operated", s["status"]["error_code"], 0x48)
+        c.equal("running, not stopped", (s["status"]["stopped"], t.ready["stopped"]), (False, False))
+        c.equal("energy from the backup", s["energy"], energy)
+        t.set_load({"L1": {"v": 230, "i": 10}})
+        t.advance(3600)
+        c.check("counts on", t.state()["energy"]["l1_forward_active_kwh"] > energy["l1_forward_active_kwh"])
+        c.check("the failing area is logged", "cannot write the state" in t.stderr(), t.stderr())
+        c.equal("clean stop", t.terminate(), 0)
+    c.check("no internal error", "internal error" not in t.stderr(), t.stderr())
+
+
 def main():
     binary = binary_from_argv()
     c = Checks("e2e corruption")
     with tempfile.TemporaryDirectory(prefix="ambimeter-corrupt-") as tmp:
         c.run("test_one_copy_bad", test_one_copy_bad, binary, tmp)
         c.run("test_both_copies_bad", test_both_copies_bad, binary, tmp)
+        c.run("test_unreadable_file", test_unreadable_file, binary, tmp)
     return c.finish()
 
 

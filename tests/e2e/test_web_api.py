@@ -310,7 +310,7 @@ def test_export(c, binary, tmp):
             c.equal(f"{description} has 3 decimals", len(value.split(".")[1]), 3)
         c.check("energy was counted", state["energy"]["forward_active_kwh"] > 3, state["energy"])
         c.equal("trip row", energy[names.index("trip_kwh")][0], "Resettable day counter")
-        c.equal("Q2 row", energy[names.index("q2_t1_kvarh")][0], "Imp. capacitive reactive energy in Q2 (T1)")
+        c.equal("Q2 row", energy[names.index("q2_t1_kvarh")][0], "Exp. capacitive reactive energy in Q2 (T1)")
         c.equal("instantaneous rows", sorted(r[0] for r in instant), sorted(INSTANT_ROWS))
         m = state["measurement"]
         for description, value, unit in instant:
@@ -320,6 +320,67 @@ def test_export(c, binary, tmp):
             c.equal(f"{description} decimals", len(value.split(".")[1]), places)
             c.check(f"{description} agrees with the state", abs(float(value) - expected) <= 0.5 * 10 ** -places
                     + 1e-9, (value, expected))
+
+
+def part3_page(t, caption, label):
+    """Steps LCD part 3 with >> until the page `caption` / `label`; its panel line."""
+    for _ in range(60):
+        line = t.ok("GET", "/api/v1/panel")["part3"]
+        if (line["caption"], line["label"]) == (caption, label):
+            return line
+        press(t, "right")
+    raise AssertionError(f"no part-3 page {caption} {label}")
+
+
+def csv_rows(t):
+    body = fetch(t, "/api/v1/app/export.csv")[2].decode()
+    return {row[0]: row[1] for row in csv.reader(io.StringIO(body, newline=""))}
+
+
+def test_every_face_agrees_on_whole_wh(c, binary, tmp):
+    """1866.025 Wh forward, 2000 Wh reverse: the LCD, the API and the app's CSV all show
+    1.866, 2.000 and a total of 1.866 − 2.000 = −0.134 (7.6.15), never the −0.133 cut
+    from the unrounded difference."""
+    with Twin(binary, new_dir(tmp), *STEPPED) as t:
+        t.set_load({"L1": {"v": 250, "i": 4, "phi": 0}, "L2": {"i": 0}, "L3": {"i": 0}})
+        t.advance(6717.69)
+        t.set_load({"L1": {"v": 250, "i": 4, "phi": 180}})
+        t.advance(7200)
+        e = t.state()["energy"]
+        c.equal("API", (e["forward_active_kwh"], e["reverse_active_kwh"], e["total_active_kwh"],
+                        e["l1_total_active_kwh"], e["trip_kwh"]), (1.866, 2.0, -0.134, -0.134, -0.134))
+        rows = csv_rows(t)
+        c.equal("CSV", (rows["Forward active energy"], rows["Reverse active energy"], rows["Total active energy"],
+                        rows["L1 Total active energy"], rows["Resettable day counter"]),
+                ("1.866", "2.000", "-0.134", "-0.134", "-0.134"))
+        c.equal("LCD part 2: 1.8.1", (t.ok("GET", "/api/v1/panel")["part2"]["obis"],
+                                      t.ok("GET", "/api/v1/panel")["part2"]["value"]), ("1.8.1", "000001.866"))
+        c.equal("LCD part 3: C-04 total", part3_page(t, "C-04", "Total")["value"], "-000000.134")
+        c.equal("LCD part 3: C-04 L1", part3_page(t, "C-04", "L1")["value"], "-000000.134")
+        c.equal("LCD part 3: trip", part3_page(t, "Trip", "Total")["value"], "-000000.134")
+        for code, want in (("C-01", "000001.866"), ("C-02", "-000002.000"), ("C-03", "000003.866")):
+            t.ok("PUT", "/api/v1/settings", {"password": "0000", "settings": {"combination": code}})
+            c.equal(f"LCD part 3: {code} total", part3_page(t, code, "Total")["value"], want)
+            c.equal(f"API: {code} total", t.state()["energy"]["total_active_kwh"], float(want))
+
+
+def test_quadrant_registers_say_what_they_hold(c, binary, tmp):
+    """IEC numbering (4017-401A): Q2 is P < 0, Q > 0 (export, capacitive), Q4 is P > 0, Q < 0
+    (import, capacitive); the app's rows name them so (the manual's 606D/6081 labels are
+    swapped, docs/spec-decisions.md)."""
+    with Twin(binary, new_dir(tmp), *STEPPED) as t:
+        for phi, quadrant, row, key in ((-30, 4, "Imp. capacitive reactive energy in Q4 (total)", "q4_total_kvarh"),
+                                        (150, 2, "Exp. capacitive reactive energy in Q2 (total)", "q2_total_kvarh")):
+            t.set_load({"L1": {"v": 230, "i": 10, "phi": phi}, "L2": {"i": 0}, "L3": {"i": 0}})
+            t.advance(3600)
+            s = t.state()
+            c.equal(f"phi {phi}: API quadrant", s["measurement"]["total"]["quadrant"], quadrant)
+            c.equal(f"phi {phi}: LCD quadrant", part3_page(t, "Quad", "Total")["value"], str(quadrant))
+            c.equal(f"phi {phi}: 1.15 kvarh in {key} (API)", s["energy"][key], 1.15)
+            c.equal(f"phi {phi}: the CSV row {row}", csv_rows(t)[row], "1.150")
+        rows = csv_rows(t)
+        c.equal("nothing in Q1 and Q3", (rows["Imp. inductive reactive energy in Q1 (total)"],
+                                         rows["Exp. inductive reactive energy in Q3 (total)"]), ("0.000", "0.000"))
 
 
 def test_clock_speed(c, binary, tmp):

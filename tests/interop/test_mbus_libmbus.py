@@ -3,11 +3,11 @@ npm package node-mbus ships them, built by tests/interop/build_libmbus.sh): ever
 read checked against the physics of the reference load and the control API; primary and
 secondary scans; selection; a new primary address; a baud switch on the pseudo-terminal.
 
-FCB: libmbus's request-data sends REQ_UD2 as `10 5B A` (FCV set, FCB 0) on every run and
-no SND_NKE to that address first. By EN 13757-2 a second such read with nothing in between
-is a repetition, answered with the previous RSP_UD (same access number, old values) — the
-twin does that by default, and `--mbus-quirk ignore-fcb` answers fresh data instead. The
-tests below show both; the other tests need no quirk.
+FCB: libmbus's request-data sends REQ_UD2 as `10 7B A` (FCV set, FCB 1) on every run and
+no SND_NKE to that address first. The manual says the access number goes up every time the
+meter is read (A2.2), so every such read gets a fresh telegram; `--mbus-quirk fcb-repeat`
+repeats the previous answer instead, as EN 13757-2 allows. Both are tested, and that a power
+cycle or a loss of supply clears the link's RAM (selection, FCB memory, access number).
 
     /usr/bin/python3 test_mbus_libmbus.py PATH_TO_ambimeter
 """
@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from interop import Checks, binary_from_argv, phase_physics  # noqa: E402
+from interop import LOAD, Checks, binary_from_argv, phase_physics  # noqa: E402
 from mbus_interop import MbusTwin, libmbus_bin, parse_xml, short, tool, tool_until  # noqa: E402
 
 import socket  # noqa: E402
@@ -77,27 +77,79 @@ def test_every_record_matches_the_physics(checks, binary, bindir):
         checks.check("communication flag", "communication_active" in twin.state()["status"]["status_bits"])
 
 
-def test_repeated_reads_follow_the_fcb(checks, binary, bindir):
+def test_every_read_is_fresh(checks, binary, bindir):
+    """The issue's steps: request-data three times with load on. libmbus sends `10 7B 00`
+    every time; each read is a new reading (A2.2: the access number goes up by 1)."""
     with MbusTwin(binary, pty=False) as twin:
+        twin.reference()
+        reads = []
+        for _ in range(3):
+            info, records = request(bindir, twin)
+            reads.append((info["AccessNumber"], int(records[0][1])))
+            twin.advance(3600)
+        checks.equal("access numbers 1, 2, 3 and the energy counting on", reads,
+                     [("1", 3300), ("2", 6600), ("3", 9900)])
+        checks.equal("the API agrees (4 h at 3300.26 W)", wh(twin.state()["energy"]["forward_active_kwh"]), 13201)
+    with MbusTwin(binary, "--mbus-quirk", "fcb-repeat", pty=False) as twin:
+        checks.equal("ready lists the quirk", twin.ready["mbus_quirks"], ["fcb-repeat"])
         twin.reference()
         first, r1 = request(bindir, twin)
         twin.advance(3600)
         again, r2 = request(bindir, twin)
-        checks.equal("same FCB: the previous answer again", (again["AccessNumber"], r2[0][1]),
-                     (first["AccessNumber"], r1[0][1]))
+        checks.equal("fcb-repeat: same FCB, the previous answer again",
+                     (again["AccessNumber"], r2[0][1]), (first["AccessNumber"], r1[0][1]))
         with socket.create_connection(("127.0.0.1", twin.port), timeout=5) as s:
             s.sendall(short(0x40, 0))
             checks.equal("SND_NKE acknowledged", s.recv(16), b"\xe5")
         fresh, r3 = request(bindir, twin)
-        checks.equal("after SND_NKE: fresh", (fresh["AccessNumber"], int(r3[0][1])), ("2", 6600))
-    with MbusTwin(binary, "--mbus-quirk", "ignore-fcb", pty=False) as twin:
-        checks.equal("ready lists the quirk", twin.ready["mbus_quirks"], ["ignore-fcb"])
+        checks.equal("fcb-repeat: fresh after SND_NKE", (fresh["AccessNumber"], int(r3[0][1])), ("2", 6600))
+
+
+def test_a_power_cycle_clears_the_link_memory(checks, binary, bindir):
+    """Selection, FCB memory and the access number are RAM: a power-up starts them afresh."""
+    with MbusTwin(binary, "--mbus-quirk", "fcb-repeat", pty=False) as twin:
         twin.reference()
-        first, _ = request(bindir, twin)
+        code, out, err = tool(bindir, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "19020246FFFFFFFF")
+        checks.check("selected by secondary address", "found [19020246CD250102]" in out, out + err)
+        before, r_before = request(bindir, twin)
+        checks.equal("access number 1 before the outage", before["AccessNumber"], "1")
         twin.advance(3600)
-        again, r2 = request(bindir, twin)
-        checks.equal("ignore-fcb: fresh every time", (first["AccessNumber"], again["AccessNumber"], int(r2[0][1])),
-                     ("1", "2", 6600))
+        twin.ok("POST", "/api/v1/power-cycle", {"off_seconds": 60})
+        after, r_after = request(bindir, twin)
+        checks.equal("access number starts again, fresh energy (no FCB memory)",
+                     (after["AccessNumber"], int(r_after[0][1])), ("1", 6600))
+        with socket.create_connection(("127.0.0.1", twin.port), timeout=5) as s:
+            s.settimeout(0.5)
+            s.sendall(short(0x5B, 0xFD))
+            try:
+                answer = s.recv(300)
+            except socket.timeout:
+                answer = b""
+        checks.equal("nothing selected after the power-up: FD is silent", answer, b"")
+        checks.equal("the power-down counter counted", twin.state()["status"]["power_down_counter"], 2)
+        checks.equal("first read before the outage kept its values", int(r_before[0][1]), 3300)
+
+
+def test_no_supply_no_answer(checks, binary, bindir):
+    """Without supply (switched off, or 0 V on every phase) the meter draws no current: libmbus
+    times out; the power-down counter counts when the voltage returns."""
+    with MbusTwin(binary, pty=False) as twin:
+        twin.reference()
+        twin.ok("POST", "/api/v1/power", {"on": False})
+        code, out, err = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
+        checks.check("switched off: no answer", code != 0 and "<Id>" not in out, out + err)
+        twin.ok("POST", "/api/v1/power", {"on": True})
+        info, _ = request(bindir, twin)
+        checks.equal("back: answers with status 00", info["Status"], "00")
+        twin.set_load({"L1": {"v": 0, "i": 0}, "L2": {"v": 0, "i": 0}, "L3": {"v": 0, "i": 0}})
+        checks.equal("0 V on all phases: not powered", twin.state()["power"]["powered"], False)
+        code, out, err = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
+        checks.check("0 V: no answer", code != 0 and "<Id>" not in out, out + err)
+        pdc = twin.state()["status"]["power_down_counter"]
+        twin.set_load(LOAD)
+        checks.equal("the voltage returns: one more power-up", twin.state()["status"]["power_down_counter"], pdc + 1)
+        info, _ = request(bindir, twin)
+        checks.equal("reads again, access number from 1", info["AccessNumber"], "1")
 
 
 def test_scans_selection_and_a_new_address(checks, binary, bindir):
@@ -143,7 +195,9 @@ def main():
     checks = Checks("mbus libmbus")
     bindir = libmbus_bin(binary)
     for name, fn in [("every record matches the physics", test_every_record_matches_the_physics),
-                     ("repeated reads follow the FCB", test_repeated_reads_follow_the_fcb),
+                     ("every read is fresh (the fcb-repeat quirk repeats)", test_every_read_is_fresh),
+                     ("a power cycle clears the link memory", test_a_power_cycle_clears_the_link_memory),
+                     ("no supply, no answer", test_no_supply_no_answer),
                      ("scans, selection and a new address", test_scans_selection_and_a_new_address),
                      ("serial baud switch", test_serial_baud_switch)]:
         checks.run(name, fn, binary, bindir)

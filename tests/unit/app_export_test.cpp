@@ -58,7 +58,10 @@ TEST(AppExport, DescribesRegistersAsTheAppAndTheManualNameThem) {
   EXPECT_EQ(description_of("trip_kwh"), "Resettable day counter");
   EXPECT_EQ(description_of("trip_l2_kwh"), "Resettable day counter L2");
   EXPECT_EQ(description_of("q1_total_kvarh"), "Imp. inductive reactive energy in Q1 (total)");
-  EXPECT_EQ(description_of("q4_t3_kvarh"), "Exp. capacitive reactive energy in Q4 (T3)");
+  // IEC numbering (Q2 P < 0 Q > 0, Q4 P > 0 Q < 0), not the manual's contradicting labels.
+  EXPECT_EQ(description_of("q2_total_kvarh"), "Exp. capacitive reactive energy in Q2 (total)");
+  EXPECT_EQ(description_of("q3_t1_kvarh"), "Exp. inductive reactive energy in Q3 (T1)");
+  EXPECT_EQ(description_of("q4_t3_kvarh"), "Imp. capacitive reactive energy in Q4 (T3)");
   EXPECT_EQ(description_of("voltage"), "Voltage*");
   EXPECT_EQ(description_of("l1_voltage"), "L1 Voltage");
   EXPECT_EQ(description_of("frequency"), "Grid frequency");

@@ -56,7 +56,7 @@ TEST(MbusOptions, ListenOnLoopbackPort5021ByDefault) {
   EXPECT_EQ(c->mbus_tcp->address().to_string(), "127.0.0.1");
   EXPECT_EQ(c->mbus_tcp->port(), 5021);
   EXPECT_FALSE(c->mbus_serial.has_value());
-  EXPECT_FALSE(c->mbus_quirks.ignore_fcb);
+  EXPECT_FALSE(c->mbus_quirks.fcb_repeat);
 }
 
 TEST(MbusOptions, OffDisablesMbusTcp) {
@@ -74,10 +74,18 @@ TEST(MbusOptions, PtyPrefixMakesAPseudoTerminal) {
   EXPECT_TRUE(c->mbus_serial->pty);
 }
 
-TEST(MbusOptions, IgnoreFcbQuirkIsRecognised) {
+TEST(MbusOptions, FcbRepeatQuirkIsRecognised) {
+  RunOptions o = options();
+  o.mbus_quirks = {"fcb-repeat"};
+  EXPECT_TRUE(resolve_run_config(o)->mbus_quirks.fcb_repeat);
+}
+
+TEST(MbusOptions, TheRetiredIgnoreFcbQuirkSaysWhatReplacedIt) {
   RunOptions o = options();
   o.mbus_quirks = {"ignore-fcb"};
-  EXPECT_TRUE(resolve_run_config(o)->mbus_quirks.ignore_fcb);
+  EXPECT_EQ(resolve_run_config(o).error(),
+            "--mbus-quirk ignore-fcb is gone: every REQ_UD2 gets fresh data by default now; "
+            "drop the flag (fcb-repeat asks for the old behaviour)");
 }
 
 TEST(MbusOptions, PacingNeedsTheSerialPort) {
@@ -93,7 +101,7 @@ TEST(MbusOptions, UnknownQuirkOrEmptyDeviceIsOneLineNamingTheFlag) {
   RunOptions o = options();
   o.mbus_quirks = {"fcb"};
   EXPECT_EQ(resolve_run_config(o).error(),
-            "bad --mbus-quirk \"fcb\": use ignore-fcb (answer every REQ_UD2 with fresh data)");
+            "bad --mbus-quirk \"fcb\": use fcb-repeat (repeat the last RSP_UD when the FCB did not toggle)");
   o = options();
   o.mbus_serial = "pty:";
   EXPECT_TRUE(resolve_run_config(o).error().starts_with("--mbus-serial needs a serial device"));

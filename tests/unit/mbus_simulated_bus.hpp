@@ -45,9 +45,10 @@ struct Heard {
 class SimulatedBus {
  public:
   /// Connects a factory-new, powered meter with primary address `primary` and secondary
-  /// address `secondary` (8 BCD digits).
-  void add(int primary, std::uint32_t secondary) {
+  /// address `secondary` (8 BCD digits), its slave with `quirks`.
+  void add(int primary, std::uint32_t secondary, MbusQuirks quirks = {}) {
     auto station = std::make_unique<Station>();
+    station->slave = MbusSlave(quirks);
     EXPECT_TRUE(station->meter.apply(SetMbusId{primary}, kMbus).has_value());
     EXPECT_TRUE(station->meter.apply(SetMbusSecondaryId{secondary}, kMbus).has_value());
     stations_.push_back(std::move(station));

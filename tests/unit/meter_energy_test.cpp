@@ -63,7 +63,31 @@ TEST(MeterEnergy, ALoadChangeBetweenReadingsIsIntegratedPiecewiseExactly) {
   ASSERT_TRUE(m.set_load(load_of({{{200, 10, 0}, {230, 0, 0}, {230, 0, 0}}})).has_value());
   m.advance(kHourMs);  // 2 kW for 1 h = 2000 Wh
   // 1e6 mW × 1 234 567 ms = 1.234567e12 mW·ms = 342 935.277 mWh, plus 2 000 000 mWh.
-  EXPECT_EQ(m.counter(ci::phase(Family::active, 0, Dir::forward)), 342'935 + 2'000'000);
+  EXPECT_EQ(m.registers().mwh(ci::phase(Family::active, 0, Dir::forward)), 342'935 + 2'000'000);
+  // Every interface shows whole Wh cut toward zero: 2342.935 Wh reads 2.342 kWh.
+  EXPECT_EQ(m.counter(ci::phase(Family::active, 0, Dir::forward)), 2'342'000);
+}
+
+TEST(MeterEnergy, ASignedTotalIsTheShownForwardMinusTheShownReverse) {
+  // 1 kW for 6717.69 s = 1866.025 Wh forward; 1 kW exported for 2 h = 2000 Wh reverse.
+  Meter m = meter_with(one_kilowatt());
+  m.advance(6'717'690);
+  ASSERT_TRUE(m.set_load(load_of({{{230, 1000.0 / 230.0, 180}, {230, 0, 0}, {230, 0, 0}}})).has_value());
+  m.advance(2 * kHourMs);
+  ASSERT_EQ(m.registers().mwh(ci::total(Family::active, Dir::forward)), 1'866'025);
+  EXPECT_EQ(m.counter(ci::total(Family::active, Dir::forward)), 1'866'000);
+  EXPECT_EQ(m.counter(ci::total(Family::active, Dir::reverse)), 2'000'000);
+  // C-04: 1.866 − 2.000 = −0.134 as a reader of the display computes it (not −0.133 cut
+  // from the unrounded −0.133975).
+  EXPECT_EQ(m.total(Family::active), -134'000);
+  EXPECT_EQ(m.total_phase(Family::active, 0), -134'000);
+  EXPECT_EQ(m.total_tariff(Family::active, 1), -134'000);
+  EXPECT_EQ(m.trip_total(), -134'000);
+  EXPECT_EQ(m.trip_phase(0), -134'000);
+  ASSERT_TRUE(m.apply(SetCombination{3}, Origin{Source::modbus, {}}).has_value());
+  EXPECT_EQ(m.total(Family::active), 3'866'000);
+  ASSERT_TRUE(m.apply(SetCombination{2}, Origin{Source::modbus, {}}).has_value());
+  EXPECT_EQ(m.total(Family::active), -2'000'000);
 }
 
 TEST(MeterEnergy, ManualWorkedExampleGivesEveryCombinationCodesTotals) {
@@ -104,9 +128,80 @@ TEST(MeterEnergy, RegistersRollOverTo0Beyond999999999Kwh) {
   Meter m(s, 0);
   m.power_on();
   ASSERT_TRUE(m.set_load(one_kilowatt()).has_value());
-  m.advance(kHourMs);  // +1 kWh: 999999.9995 → 1000000.9995 → 0.9995 kWh
-  EXPECT_EQ(m.counter(fwd), 999'500);
+  EXPECT_EQ(m.counter(fwd), kRolloverMwh - 1'000);  // 999999.9995 shows 999999.999
+  m.advance(kHourMs);  // +1 kWh: 999999.9995 → 1000000.9995 → 0.9995 kWh, shown 0.999
+  EXPECT_EQ(m.counter(fwd), 999'000);
   EXPECT_EQ(m.registers().mwh(fwd), kRolloverMwh + 999'500);
+}
+
+TEST(MeterSupply, ZeroVoltsOnEveryPhaseIsALossOfSupplyCountedWhenTheVoltageReturns) {
+  Meter m = meter_with(one_kilowatt());
+  ASSERT_EQ(m.state().power_down_counter, 1);
+  ASSERT_TRUE(m.set_load(load_of({{{0, 0, 0}, {0, 0, 0}, {0, 0, 0}}})).has_value());
+  EXPECT_FALSE(m.powered());
+  EXPECT_TRUE(m.supply_switched_on());
+  m.advance(kHourMs);
+  EXPECT_EQ(m.counter(ci::total(Family::active, Dir::forward)), 0) << "nothing is integrated";
+  EXPECT_EQ(m.measurement().phases[0].volts, 0.0);
+  ASSERT_TRUE(m.set_load(one_kilowatt()).has_value());
+  EXPECT_TRUE(m.powered());
+  EXPECT_EQ(m.state().power_down_counter, 2);
+  m.advance(kHourMs);
+  EXPECT_EQ(m.counter(ci::total(Family::active, Dir::forward)), 1'000'000);
+}
+
+TEST(MeterSupply, OnePhaseAt184VoltsKeepsTheMeterRunningAndBelowItDoesNot) {
+  Meter m;
+  ASSERT_TRUE(m.set_load(load_of({{{0, 0, 0}, {183.9, 0, 0}, {0, 0, 0}}})).has_value());
+  m.power_on();
+  EXPECT_FALSE(m.powered());
+  EXPECT_EQ(m.state().power_down_counter, 0);
+  ASSERT_TRUE(m.set_load(load_of({{{0, 0, 0}, {0, 0, 0}, {184, 1, 0}}})).has_value());
+  EXPECT_TRUE(m.powered());
+  EXPECT_EQ(m.state().power_down_counter, 1);
+  EXPECT_EQ(m.measurement().phases[2].p_mw, 184'000);
+}
+
+TEST(MeterSupply, WithoutSupplyEveryCommandIsRefusedAndNothingChanges) {
+  Meter m = meter_with(one_kilowatt());
+  m.power_off();
+  const PersistentState before = m.state();
+  for (const Source source : {Source::modbus, Source::mbus, Source::buttons}) {
+    const auto refused = m.apply(SetTariff{2}, Origin{source, {}});
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().kind, Rejection::Kind::powered_off);
+  }
+  EXPECT_FALSE(m.apply(SetModbusId{9}, Origin{Source::app, std::array{'0', '0', '0', '0'}}).has_value());
+  EXPECT_EQ(m.state(), before);
+}
+
+TEST(MeterSupply, ATariffEdgeWithoutSupplyGoesUnseen) {
+  Meter m = meter_with(one_kilowatt());
+  m.power_off();
+  m.set_tariff_input(true);
+  EXPECT_TRUE(m.tariff_input_energized());
+  m.power_on();
+  EXPECT_EQ(m.tariff(), 1) << "a power-up is no edge (C18)";
+  m.set_tariff_input(false);
+  m.set_tariff_input(true);
+  EXPECT_EQ(m.tariff(), 2);
+}
+
+TEST(MeterSupply, APowerUpStartsTheRamFlagsAfreshAndNothingSetsThemWithoutSupply) {
+  Meter m = meter_with(one_kilowatt());
+  m.set_bluetooth_active(true);
+  m.set_communication_active(true);
+  ASSERT_EQ(m.status_word() & (status_bit::bluetooth_active | status_bit::communication_active),
+            status_bit::bluetooth_active | status_bit::communication_active);
+  const std::uint64_t ups = m.power_ups();
+  m.power_off();
+  m.set_bluetooth_active(true);
+  m.set_communication_active(true);
+  EXPECT_EQ(m.status_word() & (status_bit::bluetooth_active | status_bit::communication_active), 0U);
+  m.power_on();
+  EXPECT_EQ(m.power_ups(), ups + 1);
+  EXPECT_EQ(m.status_word() & (status_bit::bluetooth_active | status_bit::communication_active), 0U)
+      << "Bluetooth is off until activated again (7.5)";
 }
 
 TEST(MeterTariff, TheTerminalSelectsT2WhenEnergizedAndT1WhenNot) {

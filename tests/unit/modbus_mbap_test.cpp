@@ -156,6 +156,16 @@ TEST(ServeMbap, AnswersOtherUnitsWithGatewayTargetFailed) {
   EXPECT_EQ(m.tariff(), 1);
 }
 
+TEST(ServeMbap, AMeterWithoutSupplyAnswersNoUnitAtAll) {
+  Meter m = powered_meter();
+  m.power_off();
+  for (const std::uint8_t unit : {std::uint8_t{1}, std::uint8_t{0xFF}, std::uint8_t{0}, std::uint8_t{9}}) {
+    EXPECT_TRUE(serve_mbap(m, MbapFrame{7, unit, hex("06 6048 0002")}, {}).reply.empty()) << int{unit};
+  }
+  m.power_on();
+  EXPECT_EQ(m.tariff(), 1);
+}
+
 TEST(ServeMbap, ExecutesTheManualsCtExampleOverTcp) {
   Meter m = powered_meter();
   MbapFramer framer;

@@ -158,8 +158,11 @@ TEST(ModbusRead, WholeEnergyBlockReadsInTwoRequests) {
   const Words first = read(m, 0x6000, 125);
   const Words second = read(m, 0x607D, 0x6091 - 0x607D);
   EXPECT_EQ(first[0x48], 1);                              // 6048 tariff T1
-  EXPECT_EQ(float_at(first, 0x49), 2.4195F);              // 6049 trip = total
-  EXPECT_EQ(float_at(second, 0x608F - 0x607D), -0.458F);  // L3 trip: export
+  // Whole Wh, rounded toward zero: 2419.5 Wh reads 2.419 (a float just below it).
+  EXPECT_EQ(float_at(first, 0x49), counted_float(2'419'000));             // 6049 trip = total
+  EXPECT_LE(static_cast<double>(float_at(first, 0x49)) * 1000, 2419.0);
+  EXPECT_EQ(float_at(second, 0x608F - 0x607D), counted_float(-458'000));  // L3 trip: export
+  EXPECT_GE(static_cast<double>(float_at(second, 0x608F - 0x607D)) * 1000, -458.0);
 }
 
 TEST(ModbusRead, ReservedWordsInsideABlockReadZero) {

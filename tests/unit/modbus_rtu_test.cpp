@@ -189,6 +189,17 @@ TEST(ServeRtu, IgnoresOtherUnitsAndChangesNothing) {
   EXPECT_EQ(m.tariff(), 1);
 }
 
+TEST(ServeRtu, AMeterWithoutSupplyAnswersNothingAndChangesNothing) {
+  Meter m = powered_meter();
+  m.power_off();
+  EXPECT_TRUE(serve_rtu(m, frame_of("01 03 4002 0001"), {}).reply.empty());
+  EXPECT_TRUE(serve_rtu(m, frame_of("01 06 6048 0003"), {}).reply.empty());
+  EXPECT_TRUE(serve_rtu(m, frame_of("00 06 6048 0003"), {}).reply.empty());
+  m.power_on();
+  EXPECT_EQ(m.tariff(), 1);
+  EXPECT_EQ(serve_rtu(m, frame_of("01 03 4002 0001"), {}).reply, with_crc(hex("01 03 02 1113")));
+}
+
 TEST(ServeRtu, AnswersExceptionsWithTheCrc) {
   Meter m = powered_meter();
   // | id | 83 | 02 | CRC |

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <variant>
@@ -70,11 +71,20 @@ inline Meter busy_meter() {
       }
       load.hz = 49.97;
       EXPECT_TRUE(m.set_load(load).has_value());
-      m.advance(900'000 * tariff + 1'234);
+      m.advance(900'000 * tariff + 1'234 + 61'717 * static_cast<std::int64_t>(q));
     }
   }
   EXPECT_TRUE(m.apply(SetCtRatio{1500, 5}, modbus).has_value());
   return m;
+}
+
+/// The Float ABCD an energy register carries for a reading in mWh: the float nearest to
+/// mWh / 1e6 kWh that is no larger in magnitude (rounded toward zero, PRODUCT.md). float ×
+/// 1e6 is exact in double (24 + 20 significant bits), so the comparison is too.
+inline float counted_float(std::int64_t mwh) {
+  float f = static_cast<float>(static_cast<double>(mwh) / 1e6);
+  if (std::abs(static_cast<double>(f) * 1e6) > std::abs(static_cast<double>(mwh))) f = std::nextafter(f, 0.0F);
+  return f;
 }
 
 /// Sends `frame` (without CRC) through the framer and the RTU server step.

@@ -207,7 +207,8 @@ TEST(ProfilePlayer, RepeatWrapsBackToTheFirstRow) {
   player.advance(m, 95'000);  // 9 cycles × 4 s on, then 4 s on in the tenth
   EXPECT_EQ(player.position_ms(), 95'000);
   // 40 s at 1 kW = 4e10 mW·ms = 11111.1 mWh.
-  EXPECT_EQ(m.counter(ci::phase(Family::active, 0, Dir::forward)), 11'111);
+  EXPECT_EQ(m.registers().mwh(ci::phase(Family::active, 0, Dir::forward)), 11'111);
+  EXPECT_EQ(m.counter(ci::phase(Family::active, 0, Dir::forward)), 11'000);  // shown: whole Wh
   EXPECT_EQ(m.registers().at(ci::phase(Family::active, 0, Dir::forward)).remainder_mw_ms(), 400'000);
   EXPECT_EQ(m.measurement().p_mw, 0);
   player.advance(m, 5'000);  // row 0 applies again at 100 s

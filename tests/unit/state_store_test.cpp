@@ -243,5 +243,20 @@ TEST(StateStore, AnUnreadableFileIsCorruptAndCannotBeOperated) {
   EXPECT_EQ(stored.loaded.state, rich_state());
 }
 
+TEST(StateStore, ADirectoryInPlaceOfAFileIsCorruptAndCannotBeOperated) {
+  TempDir tmp;
+  save_once(tmp.path(), rich_state());
+  const auto main = tmp.path() / StateStore::kMainFile;
+  std::filesystem::remove(main);
+  std::filesystem::create_directory(main);
+  const StoredState stored = load_once(tmp.path());
+  EXPECT_EQ(stored.loaded.error_code, error_bit::main_corrupt | error_bit::main_unwritable);
+  EXPECT_EQ(stored.loaded.state, rich_state()) << "recovered from the backup";
+  auto store = StateStore::open(tmp.path());
+  ASSERT_TRUE(store.has_value());
+  static_cast<void>(store->load());
+  EXPECT_EQ(store->save(rich_state()), error_bit::main_unwritable) << "main cannot be written either";
+}
+
 }  // namespace
 }  // namespace ambi

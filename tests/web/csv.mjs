@@ -27,7 +27,7 @@ export function fixed(value, decimals) {
   return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
 
-const QUADRANTS = ['Imp. inductive', 'Imp. capacitive', 'Exp. inductive', 'Exp. capacitive'];
+const QUADRANTS = ['Imp. inductive', 'Exp. capacitive', 'Exp. inductive', 'Imp. capacitive'];
 const TRIP = { trip_kwh: 'Resettable day counter', trip_l1_kwh: 'Resettable day counter L1',
   trip_l2_kwh: 'Resettable day counter L2', trip_l3_kwh: 'Resettable day counter L3' };
 

@@ -332,6 +332,28 @@ async function appSettings(page) {
   checks.eq(await page.getAttribute('[data-testid="set-row-parity"]', 'data-modified'), 'false', 'saved settings are no longer marked');
   checks.eq(await readHoldingRegisters(twin.modbus, 7, 0x4003, 1), [7], 'Modbus TCP reads the new ID 7 at unit 7');
 
+  // OBIS code ON/OFF (7.6.14, A3.2 4033): the app switches the codes of LCD part 3 off.
+  const activePowerPage = async () => {
+    for (let i = 0; i < 60; i++) {
+      const p = (await twin.request('GET', '/api/v1/panel')).body;
+      if (p.part3.caption === 'P' && p.part3.label === 'Total') return p;
+      await twin.request('POST', '/api/v1/panel/press', { button: 'right' });
+    }
+    throw new Error('no part-3 page P Total');
+  };
+  checks.eq((await activePowerPage()).part3.obis, '16.7.0', 'with OBIS on, part 3 shows 16.7.0 for P');
+  checks.eq(await page.inputValue('[data-testid="set-obis"]'), 'true', 'the OBIS control shows ON');
+  await page.selectOption('[data-testid="set-obis"]', 'false');
+  await page.click('[data-testid="settings-save"]');
+  await page.waitForSelector('[data-testid="pw-dialog"][open]');
+  await page.fill('[data-testid="pw-input"]', '0000');
+  await page.click('[data-testid="pw-ok"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]').textContent === 'Settings saved.');
+  checks.eq((await twin.state()).settings.obis, false, 'the app stores OBIS OFF');
+  checks.eq(await readHoldingRegisters(twin.modbus, 7, 0x4033, 1), [0], 'register 4033 reads 0 (OFF)');
+  const panel = await activePowerPage();
+  checks.eq([panel.part3.obis, panel.part2.obis !== ''], ['', true], 'LCD part 3 shows no OBIS code for P; part 2 keeps its own');
+
   await page.click('[data-testid="reset-pdc"]');
   await page.waitForSelector('[data-testid="pw-dialog"][open]');
   await page.fill('[data-testid="pw-input"]', '0000');
