@@ -16,7 +16,7 @@
 
 enum { kRequest = 12, kReply = 13, kBuffer = 65536 };
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   const int port = argc > 1 ? atoi(argv[1]) : 1503;
   const int server = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(server, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(server, 128) != 0) {
+  if (bind(server, (struct sockaddr*)&addr, sizeof addr) != 0 || listen(server, 128) != 0) {
     perror("listen");
     return 2;
   }

@@ -8,10 +8,10 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   const int port = argc > 1 ? atoi(argv[1]) : 1502;
-  modbus_t *ctx = modbus_new_tcp("127.0.0.1", port);
-  modbus_mapping_t *map = modbus_mapping_new_start_address(0, 0, 0, 0, 0x4000, 0x2091, 0, 0);
+  modbus_t* ctx = modbus_new_tcp("127.0.0.1", port);
+  modbus_mapping_t* map = modbus_mapping_new_start_address(0, 0, 0, 0, 0x4000, 0x2091, 0, 0);
   if (ctx == NULL || map == NULL) return 2;
   for (int i = 0; i < 0x2091; ++i) map->tab_registers[i] = (uint16_t)i;
   const int server = modbus_tcp_listen(ctx, 128);
@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
     for (int fd = 0; fd <= max_fd; ++fd) {
       if (!FD_ISSET(fd, &ready)) continue;
       if (fd == server) {
-        const int client = modbus_tcp_accept(ctx, (int *)&server);
+        const int client = modbus_tcp_accept(ctx, (int*)&server);
         if (client >= 0) {
           FD_SET(client, &all);
           if (client > max_fd) max_fd = client;

@@ -49,7 +49,8 @@ int connect_to(const char* host, int port) {
 /// REQ_UD2 to `address`, FCV set, FCB as given (EN 13757-2 short frame).
 bool send_request(Connection& c, std::uint8_t address) {
   const auto control = static_cast<std::uint8_t>(c.fcb ? 0x7B : 0x5B);
-  const std::array<std::uint8_t, 5> frame{0x10, control, address, static_cast<std::uint8_t>(control + address), 0x16};
+  const std::array<std::uint8_t, 5> frame{0x10, control, address,
+                                          static_cast<std::uint8_t>(control + address), 0x16};
   c.fcb = !c.fcb;
   c.sent = Clock::now();
   return send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(frame.size());
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {
   std::uint64_t errors = 0;
   std::size_t telegram_bytes = 0;
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (auto& c : pool) {
     if (!send_request(c, address)) ++errors;
   }
@@ -120,7 +122,8 @@ int main(int argc, char** argv) {
       telegram_bytes = size;
       latencies_us.push_back(static_cast<std::uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent).count()));
-      c.rx.erase(c.rx.begin(), c.rx.begin() + static_cast<std::ptrdiff_t>(std::min(size, c.rx.size())));
+      c.rx.erase(c.rx.begin(),
+                 c.rx.begin() + static_cast<std::ptrdiff_t>(std::min(size, c.rx.size())));
       if (now < deadline && !send_request(c, address)) ++errors;
     }
   }
@@ -128,11 +131,14 @@ int main(int argc, char** argv) {
   for (auto& c : pool) close(c.fd);
   std::sort(latencies_us.begin(), latencies_us.end());
   const auto pct = [&](double p) {
-    return latencies_us.empty() ? 0U : latencies_us[static_cast<std::size_t>(p * static_cast<double>(latencies_us.size() - 1))];
+    return latencies_us.empty() ? 0U
+                                : latencies_us[static_cast<std::size_t>(
+                                      p * static_cast<double>(latencies_us.size() - 1))];
   };
-  std::printf("{\"conns\":%d,\"frames\":%zu,\"frames_per_s\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
-              "\"telegram_bytes\":%zu,\"errors\":%llu}\n",
-              conns, latencies_us.size(), static_cast<double>(latencies_us.size()) / elapsed, pct(0.50), pct(0.99),
-              telegram_bytes, static_cast<unsigned long long>(errors));
+  std::printf(
+      "{\"conns\":%d,\"frames\":%zu,\"frames_per_s\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
+      "\"telegram_bytes\":%zu,\"errors\":%llu}\n",
+      conns, latencies_us.size(), static_cast<double>(latencies_us.size()) / elapsed, pct(0.50),
+      pct(0.99), telegram_bytes, static_cast<unsigned long long>(errors));
   return errors == 0 && !latencies_us.empty() ? 0 : 1;
 }

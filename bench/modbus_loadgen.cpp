@@ -55,11 +55,20 @@ struct Connection {
   std::vector<std::uint8_t> rx;  ///< bytes of a reply not complete yet
 };
 
-void append_request(std::vector<std::uint8_t>& out, std::uint16_t tid, std::uint8_t unit, std::uint16_t address,
-                    std::uint16_t count) {
-  const std::uint8_t bytes[] = {static_cast<std::uint8_t>(tid >> 8), static_cast<std::uint8_t>(tid), 0, 0, 0, 6,
-                                unit, 3, static_cast<std::uint8_t>(address >> 8), static_cast<std::uint8_t>(address),
-                                static_cast<std::uint8_t>(count >> 8), static_cast<std::uint8_t>(count)};
+void append_request(std::vector<std::uint8_t>& out, std::uint16_t tid, std::uint8_t unit,
+                    std::uint16_t address, std::uint16_t count) {
+  const std::uint8_t bytes[] = {static_cast<std::uint8_t>(tid >> 8),
+                                static_cast<std::uint8_t>(tid),
+                                0,
+                                0,
+                                0,
+                                6,
+                                unit,
+                                3,
+                                static_cast<std::uint8_t>(address >> 8),
+                                static_cast<std::uint8_t>(address),
+                                static_cast<std::uint8_t>(count >> 8),
+                                static_cast<std::uint8_t>(count)};
   out.insert(out.end(), bytes, bytes + sizeof bytes);
 }
 
@@ -98,7 +107,8 @@ int main(int argc, char** argv) {
     ++argv;
   }
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s HOST PORT CONNS DEPTH SECONDS [ADDRESS] [COUNT] [UNIT]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s HOST PORT CONNS DEPTH SECONDS [ADDRESS] [COUNT] [UNIT]\n",
+                 argv[0]);
     return 2;
   }
   const char* host = argv[1];
@@ -106,13 +116,15 @@ int main(int argc, char** argv) {
   const int conns = std::atoi(argv[3]);
   const int depth = std::atoi(argv[4]);
   const double seconds = std::atof(argv[5]);
-  const auto address = static_cast<std::uint16_t>(argc > 6 ? std::strtol(argv[6], nullptr, 0) : 0x5002);
+  const auto address =
+      static_cast<std::uint16_t>(argc > 6 ? std::strtol(argv[6], nullptr, 0) : 0x5002);
   const auto count = static_cast<std::uint16_t>(argc > 7 ? std::atoi(argv[7]) : 2);
   const auto unit = static_cast<std::uint8_t>(argc > 8 ? std::atoi(argv[8]) : 1);
   const std::size_t reply_size = 9 + 2U * count;
 
   const int ep = epoll_create1(0);
-  std::vector<Connection> pool(static_cast<std::size_t>(conns), Connection(static_cast<std::size_t>(depth)));
+  std::vector<Connection> pool(static_cast<std::size_t>(conns),
+                               Connection(static_cast<std::size_t>(depth)));
   for (std::size_t i = 0; i < pool.size(); ++i) {
     pool[i].fd = connect_to(host, port);
     epoll_event ev{EPOLLIN, {.u64 = i}};
@@ -135,7 +147,8 @@ int main(int argc, char** argv) {
     tx.clear();
   };
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   for (auto& c : pool) {
     for (int d = 0; d < depth; ++d) issue(c, Clock::now());
     send_queued(c);
@@ -163,7 +176,8 @@ int main(int argc, char** argv) {
       while (bytes.size() - off >= reply_size && !c.in_flight.empty()) {
         if (bytes[off + 7] != 3) ++errors;
         latencies_us.push_back(static_cast<std::uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(now - c.in_flight.pop()).count()));
+            std::chrono::duration_cast<std::chrono::microseconds>(now - c.in_flight.pop())
+                .count()));
         off += bytes[off + 7] == 3 ? reply_size : 9;
         if (now < deadline) issue(c, now);
       }
@@ -176,10 +190,14 @@ int main(int argc, char** argv) {
   for (auto& c : pool) close(c.fd);
   std::sort(latencies_us.begin(), latencies_us.end());
   const auto pct = [&](double p) {
-    return latencies_us.empty() ? 0U : latencies_us[static_cast<std::size_t>(p * static_cast<double>(latencies_us.size() - 1))];
+    return latencies_us.empty() ? 0U
+                                : latencies_us[static_cast<std::size_t>(
+                                      p * static_cast<double>(latencies_us.size() - 1))];
   };
-  std::printf("{\"conns\":%d,\"depth\":%d,\"transactions\":%zu,\"tps\":%.0f,\"p50_us\":%u,\"p99_us\":%u,\"errors\":%llu}\n",
-              conns, depth, latencies_us.size(), static_cast<double>(latencies_us.size()) / elapsed,
-              pct(0.50), pct(0.99), static_cast<unsigned long long>(errors));
+  std::printf(
+      "{\"conns\":%d,\"depth\":%d,\"transactions\":%zu,\"tps\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
+      "\"errors\":%llu}\n",
+      conns, depth, latencies_us.size(), static_cast<double>(latencies_us.size()) / elapsed,
+      pct(0.50), pct(0.99), static_cast<unsigned long long>(errors));
   return errors == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 // days through the ProfilePlayer — the same path `ambimeter run --scenario` uses — and
 // prints wall seconds, rows per second and peak RSS. Run: `make bench` or
 // build/release/bench/year_bench [days].
+#include <fmt/format.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -12,8 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "core/meter.hpp"
 #include "core/profile.hpp"
@@ -58,7 +57,8 @@ int main(int argc, char** argv) {
 
   const auto start = std::chrono::steady_clock::now();
   for (int d = 0; d < days; ++d) player.advance(meter, kDayS * 1000);  // one call per day
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -70,8 +70,12 @@ int main(int argc, char** argv) {
   fmt::print("  peak RSS       {:.1f} MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
   fmt::print("  total active   {:.3f} kWh, forward {:.3f} kWh, reverse {:.3f} kWh\n",
              static_cast<double>(meter.total(ambi::Family::active)) / 1e6,
-             static_cast<double>(meter.counter(ambi::counter_index::total(ambi::Family::active, ambi::Dir::forward))) / 1e6,
-             static_cast<double>(meter.counter(ambi::counter_index::total(ambi::Family::active, ambi::Dir::reverse))) / 1e6);
+             static_cast<double>(meter.counter(
+                 ambi::counter_index::total(ambi::Family::active, ambi::Dir::forward))) /
+                 1e6,
+             static_cast<double>(meter.counter(
+                 ambi::counter_index::total(ambi::Family::active, ambi::Dir::reverse))) /
+                 1e6);
   fmt::print("  S0 out1 pulses {}\n", meter.s0(0).emitted());
   return 0;
 }

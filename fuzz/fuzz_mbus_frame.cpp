@@ -37,7 +37,8 @@ void check_reply(const MbusExchange& out) {
 }
 
 void drain(MbusFramer& framer, MbusSlave& slave, Meter& meter) {
-  for (MbusEvent event = framer.poll(); !std::holds_alternative<MbusNeedMore>(event); event = framer.poll()) {
+  for (MbusEvent event = framer.poll(); !std::holds_alternative<MbusNeedMore>(event);
+       event = framer.poll()) {
     const auto* frame = std::get_if<MbusFrame>(&event);
     if (frame == nullptr) continue;
     check_reencodes(*frame);

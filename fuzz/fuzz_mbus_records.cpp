@@ -23,7 +23,9 @@ void check_records(std::span<const std::uint8_t> block) {
     fuzz::require(!record.header.empty());
     covered += record.header.size() + record.data.size();
     const auto value = decode_value(record.header[0], record.data);
-    if (value) fuzz::require(decode_value(record.header[0], encode_value(record.header[0], *value)) == value);
+    if (value)
+      fuzz::require(decode_value(record.header[0], encode_value(record.header[0], *value)) ==
+                    value);
   }
   fuzz::require(covered <= block.size());
 }

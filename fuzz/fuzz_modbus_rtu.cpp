@@ -1,6 +1,6 @@
 // Fuzzes the RTU framer and server step: input split into chunks at fuzzer-chosen points,
-// silences and 1.5-character gaps in between. The framer never holds more than one frame, never crashes, and every
-// frame it yields has a good CRC (re-encoding it gives the same bytes).
+// silences and 1.5-character gaps in between. The framer never holds more than one frame, never
+// crashes, and every frame it yields has a good CRC (re-encoding it gives the same bytes).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const RtuEvent event = framer.on_gap();
       // A gap drops what is held (a frame in progress) and nothing else.
       fuzz::require(std::holds_alternative<RtuNeedMore>(event) ||
-                    std::get<RtuDiscard>(event) == RtuDiscard{RtuDiscard::Reason::interrupted, held});
+                    std::get<RtuDiscard>(event) ==
+                        RtuDiscard{RtuDiscard::Reason::interrupted, held});
       fuzz::require(framer.buffered() == 0 || std::holds_alternative<RtuNeedMore>(event));
       drain(framer, meter, framer.poll());
       continue;

@@ -97,12 +97,14 @@ std::string fixed(double value, int decimals) {
 
 AppRow app_row(const RegisterDef& def, std::string value) {
   const std::string_view symbol = unit_symbol(def.unit);
-  return {app_description(def), std::move(value), symbol == "-" ? std::string{} : std::string{symbol}};
+  return {app_description(def), std::move(value),
+          symbol == "-" ? std::string{} : std::string{symbol}};
 }
 
 Json rows_json(const std::vector<AppRow>& rows) {
   Json out = Json::array();
-  for (const AppRow& r : rows) out.push_back({{"description", r.description}, {"value", r.value}, {"unit", r.unit}});
+  for (const AppRow& r : rows)
+    out.push_back({{"description", r.description}, {"value", r.value}, {"unit", r.unit}});
   return out;
 }
 
@@ -129,9 +131,11 @@ AppValues app_values(const Meter& meter) {
   AppValues values;
   for (const RegisterDef& def : register_map()) {
     // Billionths of a kWh cut to whole Wh, as GET /api/v1/state and the LCD show them.
-    if (is_energy(def)) values.energy.push_back(app_row(def, fixed(to_kwh(def.source(meter) / 1000), 3)));
+    if (is_energy(def))
+      values.energy.push_back(app_row(def, fixed(to_kwh(def.source(meter) / 1000), 3)));
     if (is_instantaneous(def)) {
-      values.instant.push_back(app_row(def, fixed(in_unit(def, def.source(meter)), app_decimals(def.unit))));
+      values.instant.push_back(
+          app_row(def, fixed(in_unit(def, def.source(meter)), app_decimals(def.unit))));
     }
   }
   return values;
@@ -156,7 +160,8 @@ std::string app_export_csv(const Meter& meter) {
   const AppValues values = app_values(meter);
   std::string csv = "description,value,unit\r\n";
   for (const auto* rows : {&values.energy, &values.instant}) {
-    for (const AppRow& r : *rows) csv += fmt::format("{},{},{}\r\n", csv_field(r.description), r.value, r.unit);
+    for (const AppRow& r : *rows)
+      csv += fmt::format("{},{},{}\r\n", csv_field(r.description), r.value, r.unit);
   }
   return csv;
 }

@@ -12,7 +12,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option_function<std::string>(
       "--state", [&o](const std::string& v) { o.state_dir = v; },
       "State directory (default $XDG_STATE_HOME/ambimeter or ~/.local/state/ambimeter)");
-  run->add_option("--clock", o.clock, "real (wall clock × --speed) or stepped (POST /api/v1/clock/advance)")
+  run->add_option("--clock", o.clock,
+                  "real (wall clock × --speed) or stepped (POST /api/v1/clock/advance)")
       ->capture_default_str();
   run->add_option_function<double>(
       "--speed", [&o](const double& v) { o.speed = v; },
@@ -49,7 +50,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option_function<std::string>(
       "--trace", [&o](const std::string& v) { o.trace = v; },
       "Append every Modbus frame in and out to FILE as JSON lines");
-  run->add_option("--quirk", o.quirks, "Field behaviour beyond the manual: fc04, unit0 (repeatable)")
+  run->add_option("--quirk", o.quirks,
+                  "Field behaviour beyond the manual: fc04, unit0 (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--modbus-idle-timeout", o.modbus_idle_timeout_s,
@@ -63,7 +65,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
       "M-bus on a serial DEVICE (8E1), or pty:PATH to create a pseudo-terminal linked at PATH");
   run->add_flag("--mbus-pacing", o.mbus_pacing,
                 "Send M-bus answers byte by byte at the meter's M-bus baud rate (--mbus-serial)");
-  run->add_option("--mbus-quirk", o.mbus_quirks, "M-bus field behaviour beyond the manual: fcb-repeat (repeatable)")
+  run->add_option("--mbus-quirk", o.mbus_quirks,
+                  "M-bus field behaviour beyond the manual: fcb-repeat (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--busy-poll", o.busy_poll_us,

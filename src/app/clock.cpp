@@ -9,8 +9,8 @@ std::string_view to_string(ClockMode mode) {
 }
 
 std::int64_t scaled_elapsed_ms(std::chrono::nanoseconds elapsed, double speed) {
-  const long double ms = static_cast<long double>(elapsed.count()) *
-                         static_cast<long double>(speed) / 1'000'000.0L;
+  const long double ms =
+      static_cast<long double>(elapsed.count()) * static_cast<long double>(speed) / 1'000'000.0L;
   return static_cast<std::int64_t>(std::floor(ms));
 }
 

@@ -9,10 +9,9 @@
 // polls; once no request has come for `window` it sleeps as usual, so an idle twin costs no
 // CPU.
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
-
-#include <boost/asio/io_context.hpp>
 
 namespace ambi {
 

@@ -1,11 +1,11 @@
 #include "app/http_api.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "app/app_export.hpp"
 #include "app/log.hpp"
@@ -45,7 +45,9 @@ ApiResult<Json> get_state(Twin& twin, const Json&) {
   return twin.state_json();
 }
 
-ApiResult<Json> get_index(Twin&, const Json&) { return Json{{"endpoints", endpoints_json()}}; }
+ApiResult<Json> get_index(Twin&, const Json&) {
+  return Json{{"endpoints", endpoints_json()}};
+}
 
 ApiResult<Json> put_load(Twin& twin, const Json& body) {
   const auto load = load_from_json(body, twin.meter().load());
@@ -60,11 +62,14 @@ ApiResult<Json> put_scenario(Twin& twin, const Json& body) {
   if (auto ok = only_members(body, {"name", "csv"}); !ok) return std::unexpected(ok.error());
   const bool has_csv = body.contains("csv") && body.at("csv").is_string();
   const std::string name = body.contains("name") && body.at("name").is_string()
-                               ? body.at("name").get<std::string>() : std::string();
+                               ? body.at("name").get<std::string>()
+                               : std::string();
   if (!has_csv && name != "demo") {
-    return unprocessable("give {\"name\":\"demo\"} or {\"csv\":\"t,L1_v,L1_i\\n0,230,10\\n\"} (docs/scenarios.md)");
+    return unprocessable(
+        "give {\"name\":\"demo\"} or {\"csv\":\"t,L1_v,L1_i\\n0,230,10\\n\"} (docs/scenarios.md)");
   }
-  const std::string text = has_csv ? body.at("csv").get<std::string>() : std::string(demo_scenario_csv());
+  const std::string text =
+      has_csv ? body.at("csv").get<std::string>() : std::string(demo_scenario_csv());
   auto profile = parse_scenario_csv(text, name.empty() ? std::string("api") : name);
   if (!profile) return unprocessable(profile.error());
   twin.start_scenario(std::move(*profile));
@@ -77,7 +82,8 @@ ApiResult<Json> post_advance(Twin& twin, const Json& body) {
   if (!seconds) return std::unexpected(seconds.error());
   const double s = **seconds;
   if (!(s >= 0.001) || s > kMaxAdvanceSeconds) {
-    return unprocessable(fmt::format("\"seconds\" must be between 0.001 and {:.0f}, got {}", kMaxAdvanceSeconds, s));
+    return unprocessable(
+        fmt::format("\"seconds\" must be between 0.001 and {:.0f}, got {}", kMaxAdvanceSeconds, s));
   }
   const std::int64_t ms = std::llround(s * 1000.0);
   if (auto ok = twin.advance(ms); !ok) return std::unexpected(ok.error());
@@ -91,7 +97,8 @@ ApiResult<Json> put_tariff_input(Twin& twin, const Json& body) {
   const auto energized = bool_member(body, "energized");
   if (!energized) return std::unexpected(energized.error());
   twin.set_tariff_input(*energized);
-  return Json{{"tariff_input", twin.meter().tariff_input_energized()}, {"tariff", twin.meter().tariff()}};
+  return Json{{"tariff_input", twin.meter().tariff_input_energized()},
+              {"tariff", twin.meter().tariff()}};
 }
 
 Json power_json(const Twin& twin) {
@@ -107,7 +114,8 @@ ApiResult<Json> post_power_cycle(Twin& twin, const Json& body) {
   if (!off) return std::unexpected(off.error());
   const double s = off->value_or(0.0);
   if (s < 0 || s > kMaxAdvanceSeconds) {
-    return unprocessable(fmt::format("\"off_seconds\" must be between 0 and {:.0f}", kMaxAdvanceSeconds));
+    return unprocessable(
+        fmt::format("\"off_seconds\" must be between 0 and {:.0f}", kMaxAdvanceSeconds));
   }
   if (auto ok = twin.power_cycle(std::llround(s * 1000.0)); !ok) return std::unexpected(ok.error());
   return power_json(twin);
@@ -126,16 +134,19 @@ ApiResult<Origin> app_origin(const Json& body) {
   const auto password = password_of(body);
   if (!password) return std::unexpected(password.error());
   if (!*password) {
-    return std::unexpected(ApiError{403, "missing \"password\": the meter's 4-digit password (default \"0000\")"});
+    return std::unexpected(
+        ApiError{403, "missing \"password\": the meter's 4-digit password (default \"0000\")"});
   }
   return Origin{Source::app, **password};
 }
 
 ApiResult<Json> put_settings(Twin& twin, const Json& body) {
-  if (auto ok = only_members(body, {"password", "settings"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = only_members(body, {"password", "settings"}); !ok)
+    return std::unexpected(ok.error());
   const auto origin = app_origin(body);
   if (!origin) return std::unexpected(origin.error());
-  if (!body.contains("settings")) return unprocessable("missing \"settings\": an object of setting name → value");
+  if (!body.contains("settings"))
+    return unprocessable("missing \"settings\": an object of setting name → value");
   const auto commands = settings_commands(body.at("settings"));
   if (!commands) return std::unexpected(commands.error());
   if (auto ok = twin.apply(*commands, *origin); !ok) return refused(ok.error());
@@ -157,8 +168,10 @@ ApiResult<Json> post_reset(Twin& twin, const Json& body) {
 ApiResult<void> bluetooth_link(const Twin& twin) {
   if (!twin.meter().powered()) {
     return std::unexpected(ApiError{
-        409, "the meter has no supply, so no Bluetooth either (manual 5.8): switch the supply on "
-             "(POST /api/v1/power {\"on\":true}) and give a phase voltage, then activate Bluetooth (7.5)"});
+        409,
+        "the meter has no supply, so no Bluetooth either (manual 5.8): switch the supply on "
+        "(POST /api/v1/power {\"on\":true}) and give a phase voltage, then activate Bluetooth "
+        "(7.5)"});
   }
   if ((twin.meter().status_word() & status_bit::bluetooth_active) == 0) {
     return std::unexpected(ApiError{
@@ -185,8 +198,9 @@ ApiResult<Json> put_clock(Twin& twin, const Json& body) {
   if (!speed) return std::unexpected(speed.error());
   const double v = **speed;
   if (!(v > 0) || v > kMaxApiSpeed) {
-    return unprocessable(fmt::format("\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",
-                                     kMaxApiSpeed, v));
+    return unprocessable(fmt::format(
+        "\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",
+        kMaxApiSpeed, v));
   }
   if (auto ok = twin.set_speed(v); !ok) return std::unexpected(ok.error());
   return Json{{"time", twin.time_json()}};
@@ -215,29 +229,37 @@ HttpResponse error_response(const ApiError& e, std::string allow = {}) {
 
 ApiResult<HttpResponse> get_export(ApiContext& c, const HttpRequest&) {
   c.twin.sync();
-  HttpResponse response = make_response(200, app_export_csv(c.twin.meter()), "text/csv; charset=utf-8");
-  response.headers.emplace_back("Content-Disposition",
-                                fmt::format("attachment; filename=\"{}\"", app_export_filename(c.twin.meter())));
+  HttpResponse response =
+      make_response(200, app_export_csv(c.twin.meter()), "text/csv; charset=utf-8");
+  response.headers.emplace_back(
+      "Content-Disposition",
+      fmt::format("attachment; filename=\"{}\"", app_export_filename(c.twin.meter())));
   return response;
 }
 
 ApiResult<HttpResponse> get_events(ApiContext& c, const HttpRequest&) {
   if (c.events.full()) {
-    return std::unexpected(ApiError{503, fmt::format("too many event streams (at most {}); close a page and retry",
-                                                     c.events.max_streams())});
+    return std::unexpected(
+        ApiError{503, fmt::format("too many event streams (at most {}); close a page and retry",
+                                  c.events.max_streams())});
   }
   HttpResponse response;
-  response.take_over = [&events = c.events](boost::asio::ip::tcp::socket socket) { events.add(std::move(socket)); };
+  response.take_over = [&events = c.events](boost::asio::ip::tcp::socket socket) {
+    events.add(std::move(socket));
+  };
   return response;
 }
 
 ApiResult<HttpResponse> asset_response(std::string_view name) {
   const auto asset = find_web_asset(name);
-  if (!asset) return std::unexpected(ApiError{404, fmt::format("no file {} in the web page", name)});
+  if (!asset)
+    return std::unexpected(ApiError{404, fmt::format("no file {} in the web page", name)});
   return make_response(200, std::string(asset->bytes), std::string(asset->content_type));
 }
 
-ApiResult<HttpResponse> get_page(ApiContext&, const HttpRequest&) { return asset_response("index.html"); }
+ApiResult<HttpResponse> get_page(ApiContext&, const HttpRequest&) {
+  return asset_response("index.html");
+}
 
 ApiResult<Json> parse_body(const HttpRequest& request) {
   if (request.method == "GET" || request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -282,7 +304,8 @@ const std::array<Route, 18> kRoutes{{
 
 /// GET /assets/<name>: the embedded files of the page.
 HttpResponse asset(const HttpRequest& request) {
-  if (request.method != "GET") return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
+  if (request.method != "GET")
+    return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
   auto response = asset_response(std::string_view(request.path).substr(kAssetsPrefix.size()));
   return response ? std::move(*response) : error_response(response.error());
 }

@@ -1,14 +1,14 @@
 #include "app/http_server.hpp"
 
-#include <array>
-#include <optional>
-#include <utility>
+#include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
 
 #include "app/tcp_listener.hpp"
 
@@ -63,8 +63,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->limits.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
     stream_.expires_after(server_->limits.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
  private:
@@ -80,16 +81,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
     if (ec == http::error::body_limit) {
-      return send(error(413, fmt::format("request body larger than {} bytes", server_->limits.body_limit)),
-                  false, 11);
+      return send(
+          error(413, fmt::format("request body larger than {} bytes", server_->limits.body_limit)),
+          false, 11);
     }
-    if (ec == http::error::header_limit) return send(error(431, "request headers too large"), false, 11);
+    if (ec == http::error::header_limit)
+      return send(error(431, "request headers too large"), false, 11);
     if (ec && ec.category() == beast::http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return send(error(400, "malformed HTTP request"), false, 11);
@@ -98,8 +102,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     std::string target(req.target());
     if (const auto q = target.find('?'); q != std::string::npos) target.resize(q);
-    HttpResponse response = server_->handler(HttpRequest{
-        std::string(req.method_string()), std::move(target), req.body()});
+    HttpResponse response = server_->handler(
+        HttpRequest{std::string(req.method_string()), std::move(target), req.body()});
     if (response.take_over) {
       response.take_over(stream_.release_socket());
       return;
@@ -191,9 +195,13 @@ std::expected<std::unique_ptr<HttpServer>, std::string> HttpServer::listen(
 
 HttpServer::HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
-tcp::endpoint HttpServer::local_endpoint() const { return impl_->listener->local_endpoint(); }
+tcp::endpoint HttpServer::local_endpoint() const {
+  return impl_->listener->local_endpoint();
+}
 
 void HttpServer::stop() {
   impl_->listener->close();

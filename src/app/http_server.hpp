@@ -4,6 +4,8 @@
 // each request goes to one handler that returns status, body, content type and headers, or
 // takes the connection over (an event stream).
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <expected>
@@ -12,9 +14,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 namespace ambi {
 
@@ -33,7 +32,7 @@ using HttpTakeOver = std::function<void(boost::asio::ip::tcp::socket)>;
 struct HttpResponse {
   unsigned status = 200;
   std::string body;
-  std::string allow;  ///< the Allow header of a 405, else empty
+  std::string allow;                              ///< the Allow header of a 405, else empty
   std::string content_type = "application/json";  ///< the Content-Type header
   /// Extra headers (Content-Disposition, ...). A Cache-Control here replaces the default
   /// "no-store".
@@ -50,10 +49,10 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 /// Resource limits of the server.
 struct HttpLimits {
-  std::size_t max_connections = 64;          ///< more are answered 503 and closed
-  std::chrono::seconds idle_timeout{30};     ///< per read or write
-  std::size_t body_limit = 64 * 1024;        ///< larger bodies get 413
-  std::size_t header_limit = 16 * 1024;      ///< larger headers get 431
+  std::size_t max_connections = 64;       ///< more are answered 503 and closed
+  std::chrono::seconds idle_timeout{30};  ///< per read or write
+  std::size_t body_limit = 64 * 1024;     ///< larger bodies get 413
+  std::size_t header_limit = 16 * 1024;   ///< larger headers get 431
 };
 
 /// A listening server. Destroying it (or `stop`) closes the listening socket.

@@ -1,10 +1,10 @@
 #pragma once
 // Terse log lines on stderr ("ambimeter: ..."); stdout carries only machine-readable lines.
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace ambi {
 

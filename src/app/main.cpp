@@ -1,8 +1,8 @@
 // ambimeter: a software twin of the Inepro Ambition 2PU CT energy meter.
-#include <cstdio>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <cstdio>
 
 #include "app/run_command.hpp"
 #include "tools/tool_cli.hpp"
@@ -12,7 +12,9 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter, and the tools to read, write, scan, watch and log such meters"};
+  CLI::App app{
+      "ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter, and the "
+      "tools to read, write, scan, watch and log such meters"};
   app.set_version_flag("--version", "ambimeter " AMBI_VERSION);
   app.require_subcommand(1);
   ambi::RunOptions run_options;

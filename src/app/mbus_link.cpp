@@ -1,10 +1,10 @@
 #include "app/mbus_link.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "core/mbus_records.hpp"
 
@@ -53,7 +53,9 @@ void add_readout(Json& j, std::span<const std::uint8_t> data) {
   j["records"] = std::move(records);
 }
 
-bool is_master(std::uint8_t c) { return (c & 0x40U) != 0; }
+bool is_master(std::uint8_t c) {
+  return (c & 0x40U) != 0;
+}
 
 }  // namespace
 
@@ -89,24 +91,32 @@ Json decode_mbus_frame(const MbusFrame& frame) {
 MbusLinkCore::MbusLinkCore(MbusContext& context, TraceSource source)
     : context_(context), source_(std::move(source)) {}
 
-std::int64_t MbusLinkCore::sim_ms() const { return context_.twin.meter().now_ms(); }
+std::int64_t MbusLinkCore::sim_ms() const {
+  return context_.twin.meter().now_ms();
+}
 
-std::uint32_t MbusLinkCore::baud() const { return context_.twin.meter().settings().mbus_baud; }
+std::uint32_t MbusLinkCore::baud() const {
+  return context_.twin.meter().settings().mbus_baud;
+}
 
 void MbusLinkCore::consumed(std::size_t bytes) {
-  raw_.erase(raw_.begin(), raw_.begin() + static_cast<std::ptrdiff_t>(std::min(bytes, raw_.size())));
+  raw_.erase(raw_.begin(),
+             raw_.begin() + static_cast<std::ptrdiff_t>(std::min(bytes, raw_.size())));
 }
 
 MbusReplies MbusLinkCore::received(std::span<const std::uint8_t> bytes) {
   if (context_.trace != nullptr) raw_.insert(raw_.end(), bytes.begin(), bytes.end());
   framer_.push(bytes);
   MbusReplies out;
-  for (MbusEvent event = framer_.poll(); !std::holds_alternative<MbusNeedMore>(event); event = framer_.poll()) {
+  for (MbusEvent event = framer_.poll(); !std::holds_alternative<MbusNeedMore>(event);
+       event = framer_.poll()) {
     if (const auto* discard = std::get_if<MbusDiscard>(&event)) {
       if (context_.trace != nullptr) {
-        const auto dropped = std::span<const std::uint8_t>(raw_).first(std::min(discard->bytes, raw_.size()));
-        context_.trace->error(source_, sim_ms(), TraceDirection::in, dropped,
-                              fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes));
+        const auto dropped =
+            std::span<const std::uint8_t>(raw_).first(std::min(discard->bytes, raw_.size()));
+        context_.trace->error(
+            source_, sim_ms(), TraceDirection::in, dropped,
+            fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes));
         consumed(discard->bytes);
       }
       continue;
@@ -114,7 +124,8 @@ MbusReplies MbusLinkCore::received(std::span<const std::uint8_t> bytes) {
     serve(std::get<MbusFrame>(event), out);
     if (out.baud) {
       if (context_.trace != nullptr && framer_.buffered() > 0) {
-        context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_, "sent at the old baud rate: dropped");
+        context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_,
+                              "sent at the old baud rate: dropped");
       }
       framer_.clear();
       raw_.clear();
@@ -139,8 +150,9 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
       reply.push(exchange.reply);
       const MbusEvent event = reply.poll();
       const auto* sent = std::get_if<MbusFrame>(&event);
-      context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply,
-                            sent != nullptr ? decode_mbus_frame(*sent) : Json{{"format", "unknown"}});
+      context_.trace->frame(
+          source_, sim_ms(), TraceDirection::out, exchange.reply,
+          sent != nullptr ? decode_mbus_frame(*sent) : Json{{"format", "unknown"}});
     }
     out.bytes.insert(out.bytes.end(), exchange.reply.begin(), exchange.reply.end());
   }
@@ -150,7 +162,8 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
 void MbusLinkCore::silence() {
   if (framer_.buffered() == 0) return;
   if (context_.trace != nullptr) {
-    context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_, "incomplete telegram dropped after silence");
+    context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_,
+                          "incomplete telegram dropped after silence");
   }
   framer_.clear();
   raw_.clear();

@@ -8,6 +8,8 @@
 // request (EN 13757-2) and may be paced one byte per character time.
 
 #include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,9 +17,6 @@
 #include <optional>
 #include <span>
 #include <vector>
-
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 
 #include "app/modbus_link.hpp"
 #include "app/traffic_trace.hpp"
@@ -77,10 +76,10 @@ class MbusLinkCore {
 
 /// Options of an M-bus link.
 struct MbusLinkOptions {
-  std::chrono::milliseconds idle_timeout{0};                   ///< close after this silence (0: never)
+  std::chrono::milliseconds idle_timeout{0};  ///< close after this silence (0: never)
   bool turnaround = false;  ///< answer no earlier than 11 bit times after the request (serial line)
   bool pacing = false;      ///< send one byte per character time (11 bits, 8E1)
-  std::function<void(std::uint32_t)> switch_baud;              ///< once the answer asking for it has left
+  std::function<void(std::uint32_t)> switch_baud;  ///< once the answer asking for it has left
   std::function<void(const boost::system::error_code&)> on_error;  ///< a read or write failed
 };
 
@@ -89,12 +88,17 @@ template <class Stream>
 class MbusSession : public Connection, public std::enable_shared_from_this<MbusSession<Stream>> {
  public:
   MbusSession(Stream stream, MbusContext& context, TraceSource source, MbusLinkOptions options)
-      : stream_(std::move(stream)), core_(context, std::move(source)), options_(std::move(options)),
-        gap_(stream_.get_executor()), pace_(stream_.get_executor()), idle_(stream_.get_executor()) {}
+      : stream_(std::move(stream)),
+        core_(context, std::move(source)),
+        options_(std::move(options)),
+        gap_(stream_.get_executor()),
+        pace_(stream_.get_executor()),
+        idle_(stream_.get_executor()) {}
 
   /// Starts reading.
   void start() {
-    if (options_.idle_timeout.count() > 0) watch_idle(idle_, options_.idle_timeout, this->shared_from_this());
+    if (options_.idle_timeout.count() > 0)
+      watch_idle(idle_, options_.idle_timeout, this->shared_from_this());
     read();
   }
   void close() override {
@@ -111,10 +115,11 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
 
  private:
   void read() {
-    stream_.async_read_some(boost::asio::buffer(buffer_),
-                            [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                              self->on_read(ec, n);
-                            });
+    stream_.async_read_some(
+        boost::asio::buffer(buffer_),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          self->on_read(ec, n);
+        });
   }
 
   void on_read(boost::system::error_code ec, std::size_t n) {
@@ -151,11 +156,12 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
   void send() {
     if (out_.empty()) return sent();
     if (options_.pacing) return send_byte(0);
-    boost::asio::async_write(stream_, boost::asio::buffer(out_),
-                             [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-                               if (ec) return self->fail(ec);
-                               self->sent();
-                             });
+    boost::asio::async_write(
+        stream_, boost::asio::buffer(out_),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec) return self->fail(ec);
+          self->sent();
+        });
   }
 
   void send_byte(std::size_t index) {

@@ -1,13 +1,12 @@
 #include "app/mbus_serial_port.hpp"
 
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
 #include <utility>
-
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <fmt/format.h>
 
 #include "app/log.hpp"
 #include "app/serial_line.hpp"
@@ -32,11 +31,13 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
   /// Waits for the bytes written to leave, then sets `rate` (8E1).
   void set_baud(std::uint32_t rate) {
     if (rate == baud) return;
-    if (::tcdrain(line.fd) != 0 && errno != EINTR) log_line("mbus serial {}: tcdrain: {}", line.path, errno_text());
+    if (::tcdrain(line.fd) != 0 && errno != EINTR)
+      log_line("mbus serial {}: tcdrain: {}", line.path, errno_text());
     if (!configure_serial_line(line.fd, rate, Parity::even, line.pty)) {
       log_line("mbus serial {}: cannot set {} baud: {}", line.path, rate, errno_text());
     } else {
-      log_line("mbus serial {}: now {} baud, 8E1{}", line.path, rate, line.pty ? " (parity logical only on a pseudo-terminal)" : "");
+      log_line("mbus serial {}: now {} baud, 8E1{}", line.path, rate,
+               line.pty ? " (parity logical only on a pseudo-terminal)" : "");
     }
     baud = rate;
   }
@@ -61,8 +62,9 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
     options.on_error = [weak = weak_from_this()](const boost::system::error_code& ec) {
       if (const auto self = weak.lock()) self->lost(ec);
     };
-    session = std::make_shared<MbusSession<Descriptor>>(Descriptor(poll.get_executor(), line.fd), context,
-                                                        TraceSource{"mbus-serial", line.path}, std::move(options));
+    session = std::make_shared<MbusSession<Descriptor>>(
+        Descriptor(poll.get_executor(), line.fd), context, TraceSource{"mbus-serial", line.path},
+        std::move(options));
     session->start();
     watch_settings();
   }
@@ -96,9 +98,8 @@ struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl>
   std::shared_ptr<MbusSession<Descriptor>> session;
 };
 
-std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open(asio::io_context& io,
-                                                                                 const RtuPortSpec& spec,
-                                                                                 MbusContext& context, bool pacing) {
+std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open(
+    asio::io_context& io, const RtuPortSpec& spec, MbusContext& context, bool pacing) {
   const std::uint32_t baud = context.twin.meter().settings().mbus_baud;
   auto line = SerialAttachment::open(spec.path.string(), spec.pty, baud, Parity::even, kFlag);
   if (!line) return std::unexpected(line.error());

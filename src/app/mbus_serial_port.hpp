@@ -4,12 +4,11 @@
 // (manual A2), or a pseudo-terminal the twin creates with a symlink at a chosen path, where
 // the parity is logical only (Linux refuses PARENB on a pty).
 
+#include <boost/asio/io_context.hpp>
 #include <expected>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "app/mbus_link.hpp"
 #include "app/modbus_rtu_port.hpp"
@@ -25,7 +24,8 @@ class MbusSerialPort {
   /// start 11 bit times after the request (EN 13757-2); `pacing` sends them one byte per
   /// character time (`--mbus-pacing`).
   [[nodiscard]] static std::expected<std::unique_ptr<MbusSerialPort>, std::string> open(
-      boost::asio::io_context& io, const RtuPortSpec& spec, MbusContext& context, bool pacing = false);
+      boost::asio::io_context& io, const RtuPortSpec& spec, MbusContext& context,
+      bool pacing = false);
 
   /// Closes the port and removes the pty symlink.
   ~MbusSerialPort();

@@ -1,10 +1,10 @@
 #include "app/mbus_tcp.hpp"
 
-#include <list>
-#include <utility>
+#include <fmt/format.h>
 
 #include <boost/asio/error.hpp>
-#include <fmt/format.h>
+#include <list>
+#include <utility>
 
 namespace ambi {
 
@@ -26,7 +26,8 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
     MbusLinkOptions options;
     options.idle_timeout = limits.idle_timeout;
     auto session = std::make_shared<MbusSession<tcp::socket>>(
-        std::move(socket), context, TraceSource{"mbus-tcp", endpoint_string(peer)}, std::move(options));
+        std::move(socket), context, TraceSource{"mbus-tcp", endpoint_string(peer)},
+        std::move(options));
     connections.add(session);
     session->start();
   }
@@ -38,8 +39,8 @@ struct MbusTcpServer::Impl : std::enable_shared_from_this<MbusTcpServer::Impl> {
 };
 
 std::expected<std::unique_ptr<MbusTcpServer>, std::string> MbusTcpServer::listen(
-    asio::io_context& io, const tcp::endpoint& endpoint, MbusContext& context, ModbusTcpLimits limits,
-    std::string_view flag) {
+    asio::io_context& io, const tcp::endpoint& endpoint, MbusContext& context,
+    ModbusTcpLimits limits, std::string_view flag) {
   auto impl = std::make_shared<Impl>(context, limits);
   auto listener = TcpListener::open(io, endpoint, choose_another_or_off(flag),
                                     [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
@@ -57,6 +58,8 @@ MbusTcpServer::~MbusTcpServer() {
   impl_->connections.close_all();
 }
 
-tcp::endpoint MbusTcpServer::local_endpoint() const { return impl_->listener->local_endpoint(); }
+tcp::endpoint MbusTcpServer::local_endpoint() const {
+  return impl_->listener->local_endpoint();
+}
 
 }  // namespace ambi

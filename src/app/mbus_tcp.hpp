@@ -5,13 +5,12 @@
 // for all (the meter's one M-bus interface); the limits of Modbus TCP (connection cap that
 // closes the connection idle the longest, idle timeout).
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <expected>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "app/mbus_link.hpp"
 #include "app/modbus_tcp.hpp"
@@ -24,8 +23,8 @@ class MbusTcpServer {
   /// Binds `endpoint` and starts accepting. On failure, a one-line message naming the
   /// address, the reason and `flag`.
   [[nodiscard]] static std::expected<std::unique_ptr<MbusTcpServer>, std::string> listen(
-      boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, MbusContext& context,
-      ModbusTcpLimits limits, std::string_view flag);
+      boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+      MbusContext& context, ModbusTcpLimits limits, std::string_view flag);
 
   ~MbusTcpServer();
   MbusTcpServer(const MbusTcpServer&) = delete;

@@ -23,7 +23,9 @@ std::chrono::microseconds rtu_character_time(std::uint32_t baud) {
 RtuCore::RtuCore(ModbusContext& context, TraceSource source)
     : context_(context), source_(std::move(source)) {}
 
-std::int64_t RtuCore::sim_ms() const { return context_.twin.meter().now_ms(); }
+std::int64_t RtuCore::sim_ms() const {
+  return context_.twin.meter().now_ms();
+}
 
 std::uint32_t RtuCore::baud() const {
   return modbus_baud_rate(context_.twin.meter().settings().modbus_baud_code);
@@ -32,7 +34,8 @@ std::uint32_t RtuCore::baud() const {
 void RtuCore::received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>& frames) {
   if (context_.trace != nullptr) raw_.insert(raw_.end(), bytes.begin(), bytes.end());
   framer_.push(bytes);
-  for (RtuEvent event = framer_.poll(); !std::holds_alternative<RtuNeedMore>(event); event = framer_.poll()) {
+  for (RtuEvent event = framer_.poll(); !std::holds_alternative<RtuNeedMore>(event);
+       event = framer_.poll()) {
     handle(std::move(event), frames);
   }
 }
@@ -62,9 +65,11 @@ void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
     frames.push_back(std::move(*frame));
     return;
   }
-  if (const auto* discard = std::get_if<RtuDiscard>(&event); discard != nullptr && context_.trace != nullptr) {
-    context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_,
-                          fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes));
+  if (const auto* discard = std::get_if<RtuDiscard>(&event);
+      discard != nullptr && context_.trace != nullptr) {
+    context_.trace->error(
+        source_, sim_ms(), TraceDirection::in, raw_,
+        fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes));
   }
   raw_.clear();
 }
@@ -72,7 +77,8 @@ void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
 RtuExchange RtuCore::serve(const RtuFrame& frame) {
   const Meter& meter = context_.twin.meter();
   const std::uint8_t function = frame.pdu.empty() ? 0 : frame.pdu[0];
-  const UnitAction action = rtu_unit_action(frame.unit, meter.settings().modbus_id, function, context_.quirks);
+  const UnitAction action =
+      rtu_unit_action(frame.unit, meter.settings().modbus_id, function, context_.quirks);
   if (context_.trace != nullptr) {
     Json decoded{{"unit", frame.unit}};
     decoded.update(decode_request_pdu(frame.pdu));
@@ -97,7 +103,8 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
 
 void RtuCore::refused(const RtuFrame& frame, std::string_view reason) {
   if (context_.trace == nullptr) return;
-  context_.trace->error(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu), reason);
+  context_.trace->error(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu),
+                        reason);
 }
 
 bool ConnectionPool::make_room(std::size_t max) {

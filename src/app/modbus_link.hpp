@@ -5,18 +5,17 @@
 // and the link change after the reply (R8) — over any byte stream (pty, serial, TCP).
 
 #include <array>
-#include <chrono>
-#include <list>
-#include <cstdint>
-#include <deque>
-#include <functional>
-#include <memory>
-#include <span>
-#include <vector>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <span>
+#include <vector>
 
 #include "app/traffic_trace.hpp"
 #include "app/twin.hpp"
@@ -105,12 +104,12 @@ class RtuCore {
 
 /// Options of an RTU link.
 struct RtuLinkOptions {
-  bool pacing = false;                         ///< one byte per character time
-  bool check_gaps = false;                     ///< a real line: a frame with a gap > t1.5 is dropped
-  std::chrono::milliseconds idle_timeout{0};   ///< close after this silence (0: never)
-  std::function<void()> reconfigure;           ///< once a reply with a link change has left
+  bool pacing = false;                        ///< one byte per character time
+  bool check_gaps = false;                    ///< a real line: a frame with a gap > t1.5 is dropped
+  std::chrono::milliseconds idle_timeout{0};  ///< close after this silence (0: never)
+  std::function<void()> reconfigure;          ///< once a reply with a link change has left
   std::function<void(const boost::system::error_code&)> on_error;  ///< a read or write failed
-  std::size_t max_pending = 16;                ///< frames queued while replying; more are dropped
+  std::size_t max_pending = 16;  ///< frames queued while replying; more are dropped
 };
 
 /// One RTU link over `Stream` (a TCP socket or a POSIX descriptor of a pty or serial port).
@@ -120,12 +119,17 @@ template <class Stream>
 class RtuSession : public Connection, public std::enable_shared_from_this<RtuSession<Stream>> {
  public:
   RtuSession(Stream stream, ModbusContext& context, TraceSource source, RtuLinkOptions options)
-      : stream_(std::move(stream)), core_(context, std::move(source)), options_(std::move(options)),
-        silence_(stream_.get_executor()), pace_(stream_.get_executor()), idle_(stream_.get_executor()) {}
+      : stream_(std::move(stream)),
+        core_(context, std::move(source)),
+        options_(std::move(options)),
+        silence_(stream_.get_executor()),
+        pace_(stream_.get_executor()),
+        idle_(stream_.get_executor()) {}
 
   /// Starts reading.
   void start() {
-    if (options_.idle_timeout.count() > 0) watch_idle(idle_, options_.idle_timeout, this->shared_from_this());
+    if (options_.idle_timeout.count() > 0)
+      watch_idle(idle_, options_.idle_timeout, this->shared_from_this());
     read();
   }
   void close() override {
@@ -142,10 +146,11 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
 
  private:
   void read() {
-    stream_.async_read_some(boost::asio::buffer(buffer_),
-                            [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                              self->on_read(ec, n);
-                            });
+    stream_.async_read_some(
+        boost::asio::buffer(buffer_),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+          self->on_read(ec, n);
+        });
   }
 
   void on_read(boost::system::error_code ec, std::size_t n) {
@@ -166,7 +171,9 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
     read();
   }
 
-  std::chrono::microseconds rtu_silence() const { return std::chrono::microseconds(rtu_silence_us(core_.baud())); }
+  std::chrono::microseconds rtu_silence() const {
+    return std::chrono::microseconds(rtu_silence_us(core_.baud()));
+  }
 
   /// The line was quiet from the previous read until the first of the `n` bytes just read
   /// began, as far as the arrival times tell: the bytes took n character times on the line.
@@ -206,11 +213,12 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
       out_ = exchange.reply;
       link_ = exchange.link;
       if (options_.pacing) return send_after_gap();
-      boost::asio::async_write(stream_, boost::asio::buffer(out_),
-                               [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-                                 if (ec) return self->fail(ec);
-                                 self->sent(self->out_.size());
-                               });
+      boost::asio::async_write(
+          stream_, boost::asio::buffer(out_),
+          [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+            if (ec) return self->fail(ec);
+            self->sent(self->out_.size());
+          });
     }
   }
 
@@ -247,8 +255,8 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
           if (index + 1 == self->out_.size()) return self->sent(1);
           // Byte k leaves k character times after the first: a late wake-up delays one
           // byte, not every byte after it.
-          self->pace_.expires_at(self->first_byte_at_ +
-                                 rtu_character_time(self->core_.baud()) * static_cast<long>(index + 1));
+          self->pace_.expires_at(self->first_byte_at_ + rtu_character_time(self->core_.baud()) *
+                                                            static_cast<long>(index + 1));
           self->pace_.async_wait([self, index](boost::system::error_code tec) {
             if (!tec && !self->closed_) self->send_byte(index + 1);
           });

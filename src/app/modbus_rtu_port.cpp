@@ -1,13 +1,12 @@
 #include "app/modbus_rtu_port.hpp"
 
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
 #include <utility>
-
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <fmt/format.h>
 
 #include "app/log.hpp"
 #include "app/serial_line.hpp"
@@ -32,13 +31,15 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
   void follow_settings() {
     const Settings& s = context.twin.meter().settings();
     if (s.modbus_baud_code == baud_code && s.parity == parity) return;
-    if (::tcdrain(line.fd) != 0 && errno != EINTR) log_line("modbus rtu {}: tcdrain: {}", line.path, errno_text());
+    if (::tcdrain(line.fd) != 0 && errno != EINTR)
+      log_line("modbus rtu {}: tcdrain: {}", line.path, errno_text());
     if (!configure_serial_line(line.fd, modbus_baud_rate(s.modbus_baud_code), s.parity, line.pty)) {
-      log_line("modbus rtu {}: cannot set {} baud, parity {}: {}", line.path, modbus_baud_rate(s.modbus_baud_code),
-               to_string(s.parity), errno_text());
+      log_line("modbus rtu {}: cannot set {} baud, parity {}: {}", line.path,
+               modbus_baud_rate(s.modbus_baud_code), to_string(s.parity), errno_text());
     } else {
-      log_line("modbus rtu {}: now {} baud, parity {}{}", line.path, modbus_baud_rate(s.modbus_baud_code),
-               to_string(s.parity), line.pty ? " (logical only on a pseudo-terminal)" : "");
+      log_line("modbus rtu {}: now {} baud, parity {}{}", line.path,
+               modbus_baud_rate(s.modbus_baud_code), to_string(s.parity),
+               line.pty ? " (logical only on a pseudo-terminal)" : "");
     }
     baud_code = s.modbus_baud_code;
     parity = s.parity;
@@ -66,8 +67,9 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
     options.on_error = [weak = weak_from_this()](const boost::system::error_code& ec) {
       if (const auto self = weak.lock()) self->lost(ec);
     };
-    session = std::make_shared<RtuSession<Descriptor>>(Descriptor(poll.get_executor(), line.fd), context,
-                                                       TraceSource{"rtu", line.path}, std::move(options));
+    session =
+        std::make_shared<RtuSession<Descriptor>>(Descriptor(poll.get_executor(), line.fd), context,
+                                                 TraceSource{"rtu", line.path}, std::move(options));
     session->start();
     watch_settings();
   }
@@ -83,13 +85,15 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
 
   bool reopen() {
     const Settings& s = context.twin.meter().settings();
-    auto again = SerialAttachment::open(line.path, false, modbus_baud_rate(s.modbus_baud_code), s.parity, "--modbus-rtu");
+    auto again = SerialAttachment::open(line.path, false, modbus_baud_rate(s.modbus_baud_code),
+                                        s.parity, "--modbus-rtu");
     if (!again) return false;
     line = std::move(*again);
     baud_code = s.modbus_baud_code;
     parity = s.parity;
     start();
-    log_line("modbus rtu {}: open again, {} baud, parity {}", line.path, modbus_baud_rate(baud_code), to_string(parity));
+    log_line("modbus rtu {}: open again, {} baud, parity {}", line.path,
+             modbus_baud_rate(baud_code), to_string(parity));
     return true;
   }
 
@@ -103,11 +107,13 @@ struct RtuPort::Impl : std::enable_shared_from_this<RtuPort::Impl> {
   std::shared_ptr<RtuSession<Descriptor>> session;
 };
 
-std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(asio::io_context& io, const RtuPortSpec& spec,
-                                                                   ModbusContext& context, RtuPortOptions options) {
+std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(asio::io_context& io,
+                                                                   const RtuPortSpec& spec,
+                                                                   ModbusContext& context,
+                                                                   RtuPortOptions options) {
   const Settings& s = context.twin.meter().settings();
-  auto line = SerialAttachment::open(spec.path.string(), spec.pty, modbus_baud_rate(s.modbus_baud_code), s.parity,
-                                     "--modbus-rtu");
+  auto line = SerialAttachment::open(
+      spec.path.string(), spec.pty, modbus_baud_rate(s.modbus_baud_code), s.parity, "--modbus-rtu");
   if (!line) return std::unexpected(line.error());
   auto impl = std::make_shared<Impl>(io, context, std::move(*line), options);
   impl->baud_code = s.modbus_baud_code;
@@ -116,7 +122,8 @@ std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(asio::io_cont
   return std::unique_ptr<RtuPort>(new RtuPort(spec, std::move(impl)));
 }
 
-RtuPort::RtuPort(RtuPortSpec spec, std::shared_ptr<Impl> impl) : spec_(std::move(spec)), impl_(std::move(impl)) {}
+RtuPort::RtuPort(RtuPortSpec spec, std::shared_ptr<Impl> impl)
+    : spec_(std::move(spec)), impl_(std::move(impl)) {}
 
 RtuPort::~RtuPort() {
   impl_->poll.cancel();

@@ -5,12 +5,11 @@
 // symlink at a path of the user's choice. Linux refuses PARENB on a pseudo-terminal, so
 // there the parity is a setting only: nothing on the line carries it.
 
+#include <boost/asio/io_context.hpp>
 #include <expected>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "app/modbus_link.hpp"
 
@@ -35,7 +34,8 @@ class RtuPort {
   /// Opens the device, or creates the pseudo-terminal and its symlink (replacing a stale
   /// symlink, refusing any other file). Errors are one line naming `--modbus-rtu`.
   [[nodiscard]] static std::expected<std::unique_ptr<RtuPort>, std::string> open(
-      boost::asio::io_context& io, const RtuPortSpec& spec, ModbusContext& context, RtuPortOptions options);
+      boost::asio::io_context& io, const RtuPortSpec& spec, ModbusContext& context,
+      RtuPortOptions options);
 
   /// Closes the port and removes the pty symlink.
   ~RtuPort();

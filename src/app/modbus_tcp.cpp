@@ -1,14 +1,14 @@
 #include "app/modbus_tcp.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <list>
-#include <utility>
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
+#include <list>
+#include <utility>
 
 #include "core/modbus_mbap.hpp"
 
@@ -29,9 +29,13 @@ constexpr std::size_t kMaxQueuedReply = 64 * 1024;
 /// connection after the replies already due.
 class MbapSession : public Connection, public std::enable_shared_from_this<MbapSession> {
  public:
-  MbapSession(tcp::socket socket, ModbusContext& context, TraceSource source, std::chrono::milliseconds idle)
-      : socket_(std::move(socket)), context_(context), source_(std::move(source)),
-        idle_timer_(socket_.get_executor()), idle_(idle) {}
+  MbapSession(tcp::socket socket, ModbusContext& context, TraceSource source,
+              std::chrono::milliseconds idle)
+      : socket_(std::move(socket)),
+        context_(context),
+        source_(std::move(source)),
+        idle_timer_(socket_.get_executor()),
+        idle_(idle) {}
 
   void start() {
     error_code ignored;
@@ -54,10 +58,11 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
  private:
   void read() {
     reading_ = true;
-    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
-      self->reading_ = false;
-      self->on_read(ec, n);
-    });
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              self->reading_ = false;
+                              self->on_read(ec, n);
+                            });
   }
 
   void on_read(error_code ec, std::size_t n) {
@@ -104,10 +109,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
       decoded.update(decode_request_pdu(request.pdu));
       if (!context_.twin.meter().powered()) decoded["no_supply"] = true;
       context_.trace->frame(source_, sim_ms(), TraceDirection::in,
-                            encode_mbap(request.transaction, request.unit, request.pdu), std::move(decoded));
+                            encode_mbap(request.transaction, request.unit, request.pdu),
+                            std::move(decoded));
     }
     const std::size_t at = out_.size();
-    context_.twin.serve_modbus([&](Meter& m) { static_cast<void>(serve_mbap_into(m, request, context_.quirks, out_)); });
+    context_.twin.serve_modbus(
+        [&](Meter& m) { static_cast<void>(serve_mbap_into(m, request, context_.quirks, out_)); });
     if (context_.trace != nullptr && out_.size() > at) {
       const auto reply = std::span<const std::uint8_t>(out_).subspan(at);
       Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
@@ -118,8 +125,9 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
 
   void trace_error(std::span<const std::uint8_t> bytes, const MbapError& error) {
     if (context_.trace == nullptr) return;
-    context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes,
-                          fmt::format("{} ({}): connection closed", to_string(error.reason), error.value));
+    context_.trace->error(
+        source_, sim_ms(), TraceDirection::in, bytes,
+        fmt::format("{} ({}): connection closed", to_string(error.reason), error.value));
   }
 
   /// Sends the queued replies: at once as far as the socket takes them, the rest when it
@@ -139,13 +147,14 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     writing_ = true;
     sending_.swap(out_);
     out_.clear();
-    asio::async_write(socket_, asio::buffer(sending_), [self = shared_from_this()](error_code ec, std::size_t) {
-      self->writing_ = false;
-      self->sending_.clear();
-      if (ec) return self->close();
-      self->flush();
-      self->resume();
-    });
+    asio::async_write(socket_, asio::buffer(sending_),
+                      [self = shared_from_this()](error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sending_.clear();
+                        if (ec) return self->close();
+                        self->flush();
+                        self->resume();
+                      });
   }
 
   [[nodiscard]] std::int64_t sim_ms() const { return context_.twin.meter().now_ms(); }
@@ -183,15 +192,16 @@ struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Imp
     socket.set_option(tcp::no_delay(true), ec);
     TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
     if (framing == TcpFraming::mbap) {
-      auto session = std::make_shared<MbapSession>(std::move(socket), context, std::move(source), limits.idle_timeout);
+      auto session = std::make_shared<MbapSession>(std::move(socket), context, std::move(source),
+                                                   limits.idle_timeout);
       connections.add(session);
       session->start();
       return;
     }
     RtuLinkOptions options;
     options.idle_timeout = limits.idle_timeout;
-    auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context, std::move(source),
-                                                             std::move(options));
+    auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context,
+                                                             std::move(source), std::move(options));
     connections.add(session);
     session->start();
   }
@@ -223,6 +233,8 @@ ModbusTcpServer::~ModbusTcpServer() {
   impl_->connections.close_all();
 }
 
-tcp::endpoint ModbusTcpServer::local_endpoint() const { return impl_->listener->local_endpoint(); }
+tcp::endpoint ModbusTcpServer::local_endpoint() const {
+  return impl_->listener->local_endpoint();
+}
 
 }  // namespace ambi

@@ -6,6 +6,8 @@
 // connection is closed after a timeout; when the cap is reached the connection idle the
 // longest makes room for the new one.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -13,9 +15,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "app/modbus_link.hpp"
 #include "app/tcp_listener.hpp"
@@ -30,7 +29,7 @@ enum class TcpFraming : std::uint8_t {
 
 /// Resource limits of a Modbus TCP server.
 struct ModbusTcpLimits {
-  std::size_t max_connections = 64;            ///< the oldest idle one is closed beyond this
+  std::size_t max_connections = 64;                ///< the oldest idle one is closed beyond this
   std::chrono::milliseconds idle_timeout{60'000};  ///< close after this long without a byte
 };
 
@@ -40,8 +39,8 @@ class ModbusTcpServer {
   /// Binds `endpoint` and starts accepting. On failure, a one-line message naming the
   /// address, the reason and `flag`, the option to change.
   [[nodiscard]] static std::expected<std::unique_ptr<ModbusTcpServer>, std::string> listen(
-      boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, TcpFraming framing,
-      ModbusContext& context, ModbusTcpLimits limits, std::string_view flag);
+      boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+      TcpFraming framing, ModbusContext& context, ModbusTcpLimits limits, std::string_view flag);
 
   ~ModbusTcpServer();
   ModbusTcpServer(const ModbusTcpServer&) = delete;

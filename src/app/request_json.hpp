@@ -54,6 +54,7 @@ using ApiResult = std::expected<T, ApiError>;
 [[nodiscard]] ApiResult<bool> bool_member(const Json& body, const char* name);
 
 /// Fails with 422 naming the first member of `body` not in `allowed`.
-[[nodiscard]] ApiResult<> only_members(const Json& body, std::initializer_list<const char*> allowed);
+[[nodiscard]] ApiResult<> only_members(const Json& body,
+                                       std::initializer_list<const char*> allowed);
 
 }  // namespace ambi

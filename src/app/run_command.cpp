@@ -1,17 +1,16 @@
 #include "app/run_command.hpp"
 
+#include <fmt/format.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
-
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 
 #include "app/event_loop.hpp"
 #include "app/http_api.hpp"
@@ -41,7 +40,8 @@ struct UsageError {
 
 /// --factory-reset: removes the storage areas of a (locked) state directory.
 void wipe_storage(const fs::path& dir) {
-  for (const char* name : {StateStore::kMainFile, StateStore::kBackupFile, StateStore::kMantissaFile}) {
+  for (const char* name :
+       {StateStore::kMainFile, StateStore::kBackupFile, StateStore::kMantissaFile}) {
     std::error_code ec;
     fs::remove(dir / name, ec);
     fs::path tmp = dir / name;
@@ -52,7 +52,8 @@ void wipe_storage(const fs::path& dir) {
 }
 
 /// The meter of a state directory: new (with the factory options) or restored.
-std::expected<Meter, UsageError> make_meter(StateStore& store, const RunConfig& config, bool& fresh) {
+std::expected<Meter, UsageError> make_meter(StateStore& store, const RunConfig& config,
+                                            bool& fresh) {
   const StoredState stored = store.load();
   fresh = stored.fresh;
   if (fresh) {
@@ -71,15 +72,16 @@ std::expected<Meter, UsageError> make_meter(StateStore& store, const RunConfig& 
   }
   if (!stopped && config.ordered_c05 &&
       loaded.state.settings.combination != CombinationCode::netted_forward_minus_reverse) {
-    return std::unexpected(UsageError{fmt::format(
-        "--ordered-c05 applies to a new meter only; {} holds a meter set to {} (add "
-        "--factory-reset to replace it)",
-        store.dir().string(), to_string(loaded.state.settings.combination))});
+    return std::unexpected(UsageError{
+        fmt::format("--ordered-c05 applies to a new meter only; {} holds a meter set to {} (add "
+                    "--factory-reset to replace it)",
+                    store.dir().string(), to_string(loaded.state.settings.combination))});
   }
   return Meter(loaded.state, loaded.error_code);
 }
 
-void repeat(asio::steady_timer& timer, std::chrono::nanoseconds interval, std::function<void()> fn) {
+void repeat(asio::steady_timer& timer, std::chrono::nanoseconds interval,
+            std::function<void()> fn) {
   timer.expires_after(interval);
   timer.async_wait([&timer, interval, fn = std::move(fn)](boost::system::error_code ec) mutable {
     if (ec) return;
@@ -103,8 +105,8 @@ struct ModbusFaces {
 };
 
 /// Opens the trace, the Modbus TCP and RTU-over-TCP servers and the RTU port configured.
-std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfig& config, ModbusContext& context,
-                                            ModbusFaces& faces) {
+std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfig& config,
+                                            ModbusContext& context, ModbusFaces& faces) {
   if (config.trace) {
     auto trace = TrafficTrace::open(*config.trace);
     if (!trace) return std::unexpected(UsageError{trace.error()});
@@ -113,17 +115,20 @@ std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfi
   }
   const ModbusTcpLimits limits{64, config.modbus_idle_timeout};
   if (config.modbus_tcp) {
-    auto server = ModbusTcpServer::listen(io, *config.modbus_tcp, TcpFraming::mbap, context, limits, "--modbus-tcp");
+    auto server = ModbusTcpServer::listen(io, *config.modbus_tcp, TcpFraming::mbap, context, limits,
+                                          "--modbus-tcp");
     if (!server) return std::unexpected(UsageError{server.error()});
     faces.tcp = std::move(*server);
   }
   if (config.rtu_over_tcp) {
-    auto server = ModbusTcpServer::listen(io, *config.rtu_over_tcp, TcpFraming::rtu, context, limits, "--rtu-over-tcp");
+    auto server = ModbusTcpServer::listen(io, *config.rtu_over_tcp, TcpFraming::rtu, context,
+                                          limits, "--rtu-over-tcp");
     if (!server) return std::unexpected(UsageError{server.error()});
     faces.rtu_over_tcp = std::move(*server);
   }
   if (config.modbus_rtu) {
-    auto port = RtuPort::open(io, *config.modbus_rtu, context, {config.rtu_pacing, config.rtu_ignore_gaps});
+    auto port =
+        RtuPort::open(io, *config.modbus_rtu, context, {config.rtu_pacing, config.rtu_ignore_gaps});
     if (!port) return std::unexpected(UsageError{port.error()});
     faces.rtu = std::move(*port);
   }
@@ -152,16 +157,18 @@ struct MbusFaces {
 };
 
 /// Opens the M-bus TCP server and serial port configured (traced into `context.trace`).
-std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig& config, MbusContext& context,
-                                          MbusFaces& faces) {
+std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig& config,
+                                          MbusContext& context, MbusFaces& faces) {
   if (config.mbus_tcp) {
     const ModbusTcpLimits limits{64, config.modbus_idle_timeout};
     auto server = MbusTcpServer::listen(io, *config.mbus_tcp, context, limits, "--mbus-tcp");
     if (!server) return std::unexpected(UsageError{server.error()});
     faces.tcp = std::move(*server);
     if (!faces.tcp->local_endpoint().address().is_loopback()) {
-      log_line("warning: M-bus listens on {}; M-bus has no authentication: anyone who can reach it can "
-               "change the meter's settings", endpoint_string(faces.tcp->local_endpoint()));
+      log_line(
+          "warning: M-bus listens on {}; M-bus has no authentication: anyone who can reach it can "
+          "change the meter's settings",
+          endpoint_string(faces.tcp->local_endpoint()));
     }
   }
   if (config.mbus_serial) {
@@ -176,29 +183,30 @@ std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig&
 Json mbus_ready_json(const MbusFaces& faces, const RunConfig& config) {
   Json quirks = Json::array();
   if (config.mbus_quirks.fcb_repeat) quirks.push_back("fcb-repeat");
-  return Json{{"mbus_tcp", faces.tcp ? Json(endpoint_string(faces.tcp->local_endpoint())) : Json()},
-              {"mbus_serial", faces.serial ? Json(fs::absolute(faces.serial->path()).string()) : Json()},
-              {"mbus_quirks", std::move(quirks)}};
+  return Json{
+      {"mbus_tcp", faces.tcp ? Json(endpoint_string(faces.tcp->local_endpoint())) : Json()},
+      {"mbus_serial", faces.serial ? Json(fs::absolute(faces.serial->path()).string()) : Json()},
+      {"mbus_quirks", std::move(quirks)}};
 }
 
-void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound, bool fresh,
-                 const ModbusFaces& faces, const MbusFaces& mbus) {
+void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound,
+                 bool fresh, const ModbusFaces& faces, const MbusFaces& mbus) {
   const Meter& m = twin.meter();
   Json ready{{"event", "ready"},
-                   {"pid", ::getpid()},
-                   {"http", http_url(bound)},
-                   {"state_dir", fs::absolute(config.state_dir).string()},
-                   {"clock", to_string(config.clock)},
-                   {"speed", config.speed},
-                   {"persist_interval_s", config.persist_interval_s},
-                   {"busy_poll_us", config.busy_poll.count()},
-                   {"serial", bcd_string(m.state().serial_bcd)},
-                   {"fresh", fresh},
-                   {"error_code", m.error_code()},
-                   {"stopped", m.stopped()},
-                   {"power_down_counter", m.state().power_down_counter},
-                   {"scenario", twin.scenario_json()},
-                   {"endpoints", endpoints_json()}};
+             {"pid", ::getpid()},
+             {"http", http_url(bound)},
+             {"state_dir", fs::absolute(config.state_dir).string()},
+             {"clock", to_string(config.clock)},
+             {"speed", config.speed},
+             {"persist_interval_s", config.persist_interval_s},
+             {"busy_poll_us", config.busy_poll.count()},
+             {"serial", bcd_string(m.state().serial_bcd)},
+             {"fresh", fresh},
+             {"error_code", m.error_code()},
+             {"stopped", m.stopped()},
+             {"power_down_counter", m.state().power_down_counter},
+             {"scenario", twin.scenario_json()},
+             {"endpoints", endpoints_json()}};
   ready.update(modbus_ready_json(faces, config));
   ready.update(mbus_ready_json(mbus, config));
   fmt::print("{}\n", ready.dump());
@@ -209,22 +217,29 @@ void warn_about(const Twin& twin, const RunConfig& config, const asio::ip::tcp::
                 const ModbusFaces& faces) {
   const Meter& m = twin.meter();
   if (m.stopped()) {
-    log_line("warning: the meter is stopped (error code 0x{:02X}): both storage copies in {} are "
-             "corrupt; it will not save, so the files stay for inspection. Start with "
-             "--factory-reset to replace it with a new meter (all energy is lost)",
-             m.error_code(), config.state_dir.string());
+    log_line(
+        "warning: the meter is stopped (error code 0x{:02X}): both storage copies in {} are "
+        "corrupt; it will not save, so the files stay for inspection. Start with "
+        "--factory-reset to replace it with a new meter (all energy is lost)",
+        m.error_code(), config.state_dir.string());
   } else if (m.error_code() != 0) {
-    log_line("warning: storage error code 0x{:02X} (manual 8.1) while loading {}; the meter runs on",
-             m.error_code(), config.state_dir.string());
+    log_line(
+        "warning: storage error code 0x{:02X} (manual 8.1) while loading {}; the meter runs on",
+        m.error_code(), config.state_dir.string());
   }
   if (!bound.address().is_loopback()) {
-    log_line("warning: the control API listens on {} without authentication; anyone who can reach "
-             "it can change the meter", http_url(bound));
+    log_line(
+        "warning: the control API listens on {} without authentication; anyone who can reach "
+        "it can change the meter",
+        http_url(bound));
   }
   for (const auto* server : {faces.tcp.get(), faces.rtu_over_tcp.get()}) {
     if (server != nullptr && !server->local_endpoint().address().is_loopback()) {
-      log_line("warning: Modbus listens on {}; Modbus has no authentication: anyone who can reach it can "
-               "change the meter's settings", endpoint_string(server->local_endpoint()));
+      log_line(
+          "warning: Modbus listens on {}; Modbus has no authentication: anyone who can reach it "
+          "can "
+          "change the meter's settings",
+          endpoint_string(server->local_endpoint()));
     }
   }
 }
@@ -264,7 +279,8 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   Twin twin(std::move(*meter), std::move(*store),
             SimClock(config.clock, config.speed, 0, SimClock::WallClock::now()));
   if (!config.scenario) {
-    if (auto ok = twin.set_load(config.load); !ok) return std::unexpected(UsageError{ok.error().message});
+    if (auto ok = twin.set_load(config.load); !ok)
+      return std::unexpected(UsageError{ok.error().message});
   }
   asio::io_context io;
   EventStreams events(io, [&twin] { return event_data(twin); });

@@ -2,12 +2,11 @@
 // `ambimeter run`: the meter twin as a process (docs/control-api.md). One io_context
 // thread runs the HTTP control API, the clock tick, the save timer and the signal handler.
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace ambi {
 

@@ -1,12 +1,12 @@
 #include "app/run_config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -23,9 +23,11 @@ constexpr double kMaxSpeed = 3.2e10;
 std::expected<std::string, std::string> read_text_file(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return Error(fmt::format("cannot read scenario file {}: no such file; give a CSV file or --scenario demo", path));
+    return Error(fmt::format(
+        "cannot read scenario file {}: no such file; give a CSV file or --scenario demo", path));
   }
-  if (fs::is_directory(path, ec)) return Error(fmt::format("cannot read scenario file {}: it is a directory", path));
+  if (fs::is_directory(path, ec))
+    return Error(fmt::format("cannot read scenario file {}: it is a directory", path));
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
@@ -58,7 +60,8 @@ std::expected<void, std::string> resolve_load(const RunOptions& o, RunConfig& c)
   }
   if (*o.scenario == "demo") {
     auto profile = parse_scenario_csv(demo_scenario_csv(), "demo");
-    if (!profile) return Error(fmt::format("the built-in demo scenario is broken: {}", profile.error()));
+    if (!profile)
+      return Error(fmt::format("the built-in demo scenario is broken: {}", profile.error()));
     c.scenario = std::move(*profile);
     return {};
   }
@@ -79,11 +82,15 @@ std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c
     return Error(fmt::format("bad --clock \"{}\": use real or stepped", o.clock));
   }
   if (o.speed && c.clock == ClockMode::stepped) {
-    return Error("--speed applies to --clock real only; a stepped clock moves by POST /api/v1/clock/advance");
+    return Error(
+        "--speed applies to --clock real only; a stepped clock moves by POST "
+        "/api/v1/clock/advance");
   }
   c.speed = o.speed.value_or(1.0);
   if (!(c.speed > 0) || c.speed > kMaxSpeed) {
-    return Error(fmt::format("bad --speed {}: give simulated seconds per wall second, > 0 and at most {:g}", c.speed, kMaxSpeed));
+    return Error(
+        fmt::format("bad --speed {}: give simulated seconds per wall second, > 0 and at most {:g}",
+                    c.speed, kMaxSpeed));
   }
   if (!(o.persist_interval_s > 0) || o.persist_interval_s > kMaxPersistIntervalS) {
     return Error(fmt::format("bad --persist-interval {}: give wall seconds, > 0 and at most {:g}",
@@ -91,8 +98,8 @@ std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c
   }
   c.persist_interval_s = o.persist_interval_s;
   if (o.busy_poll_us < 0 || o.busy_poll_us > kMaxBusyPollUs) {
-    return Error(fmt::format("bad --busy-poll {}: give microseconds from 0 (off) to {}", o.busy_poll_us,
-                             kMaxBusyPollUs));
+    return Error(fmt::format("bad --busy-poll {}: give microseconds from 0 (off) to {}",
+                             o.busy_poll_us, kMaxBusyPollUs));
   }
   c.busy_poll = std::chrono::microseconds(o.busy_poll_us);
   return {};
@@ -101,17 +108,20 @@ std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c
 /// The quirk switches (`--quirk`, repeatable).
 struct QuirkName {
   std::string_view name;
-  bool ModbusQuirks::*flag;
+  bool ModbusQuirks::* flag;
 };
-constexpr std::array<QuirkName, 2> kQuirks{{{"fc04", &ModbusQuirks::fc04_as_fc03},
-                                            {"unit0", &ModbusQuirks::answer_unit_zero}}};
+constexpr std::array<QuirkName, 2> kQuirks{
+    {{"fc04", &ModbusQuirks::fc04_as_fc03}, {"unit0", &ModbusQuirks::answer_unit_zero}}};
 
 std::expected<void, std::string> resolve_quirks(const RunOptions& o, RunConfig& c) {
   for (const std::string& name : o.quirks) {
-    const auto it = std::find_if(kQuirks.begin(), kQuirks.end(), [&](const QuirkName& q) { return q.name == name; });
+    const auto it = std::find_if(kQuirks.begin(), kQuirks.end(),
+                                 [&](const QuirkName& q) { return q.name == name; });
     if (it == kQuirks.end()) {
-      return Error(fmt::format("bad --quirk \"{}\": use fc04 (answer FC 04 like FC 03) or unit0 (answer "
-                               "reads sent to unit 0 on RTU)", name));
+      return Error(
+          fmt::format("bad --quirk \"{}\": use fc04 (answer FC 04 like FC 03) or unit0 (answer "
+                      "reads sent to unit 0 on RTU)",
+                      name));
     }
     c.quirks.*(it->flag) = true;
   }
@@ -132,13 +142,19 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
   if (o.modbus_rtu) {
     const bool pty = o.modbus_rtu->starts_with("pty:");
     const std::string path = pty ? o.modbus_rtu->substr(4) : *o.modbus_rtu;
-    if (path.empty()) return Error("--modbus-rtu needs a serial device like /dev/ttyUSB0, or pty:PATH like pty:/tmp/ttyAMBI");
+    if (path.empty())
+      return Error(
+          "--modbus-rtu needs a serial device like /dev/ttyUSB0, or pty:PATH like "
+          "pty:/tmp/ttyAMBI");
     c.modbus_rtu = RtuPortSpec{path, pty};
   }
-  if (o.rtu_pacing && !c.modbus_rtu) return Error("--rtu-pacing applies to --modbus-rtu only; add --modbus-rtu DEVICE or pty:PATH");
+  if (o.rtu_pacing && !c.modbus_rtu)
+    return Error("--rtu-pacing applies to --modbus-rtu only; add --modbus-rtu DEVICE or pty:PATH");
   c.rtu_pacing = o.rtu_pacing;
   if (o.rtu_ignore_gaps && (!c.modbus_rtu || c.modbus_rtu->pty)) {
-    return Error("--rtu-ignore-gaps applies to a serial device only (--modbus-rtu /dev/ttyUSB0); a pty has no line timing");
+    return Error(
+        "--rtu-ignore-gaps applies to a serial device only (--modbus-rtu /dev/ttyUSB0); a pty has "
+        "no line timing");
   }
   c.rtu_ignore_gaps = o.rtu_ignore_gaps;
   if (o.trace) {
@@ -146,8 +162,9 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
     c.trace = fs::path(*o.trace);
   }
   if (!(o.modbus_idle_timeout_s > 0) || o.modbus_idle_timeout_s > kMaxPersistIntervalS) {
-    return Error(fmt::format("bad --modbus-idle-timeout {}: give wall seconds, > 0 and at most {:g}",
-                             o.modbus_idle_timeout_s, kMaxPersistIntervalS));
+    return Error(
+        fmt::format("bad --modbus-idle-timeout {}: give wall seconds, > 0 and at most {:g}",
+                    o.modbus_idle_timeout_s, kMaxPersistIntervalS));
   }
   c.modbus_idle_timeout = std::chrono::milliseconds(
       std::max<std::int64_t>(1, static_cast<std::int64_t>(o.modbus_idle_timeout_s * 1000.0)));
@@ -157,7 +174,7 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
 /// The M-bus quirk switches (`--mbus-quirk`, repeatable).
 struct MbusQuirkName {
   std::string_view name;
-  bool MbusQuirks::*flag;
+  bool MbusQuirks::* flag;
 };
 constexpr std::array<MbusQuirkName, 1> kMbusQuirks{{{"fcb-repeat", &MbusQuirks::fcb_repeat}}};
 
@@ -170,23 +187,30 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
   if (o.mbus_serial) {
     const bool pty = o.mbus_serial->starts_with("pty:");
     const std::string path = pty ? o.mbus_serial->substr(4) : *o.mbus_serial;
-    if (path.empty()) return Error("--mbus-serial needs a serial device like /dev/ttyUSB1, or pty:PATH like pty:/tmp/ttyMBUS");
+    if (path.empty())
+      return Error(
+          "--mbus-serial needs a serial device like /dev/ttyUSB1, or pty:PATH like "
+          "pty:/tmp/ttyMBUS");
     c.mbus_serial = RtuPortSpec{path, pty};
   }
   if (o.mbus_pacing && !c.mbus_serial) {
-    return Error("--mbus-pacing applies to --mbus-serial only; add --mbus-serial DEVICE or pty:PATH");
+    return Error(
+        "--mbus-pacing applies to --mbus-serial only; add --mbus-serial DEVICE or pty:PATH");
   }
   c.mbus_pacing = o.mbus_pacing;
   for (const std::string& name : o.mbus_quirks) {
     const auto it = std::find_if(kMbusQuirks.begin(), kMbusQuirks.end(),
                                  [&](const MbusQuirkName& q) { return q.name == name; });
     if (name == "ignore-fcb") {
-      return Error("--mbus-quirk ignore-fcb is gone: every REQ_UD2 gets fresh data by default now; "
-                   "drop the flag (fcb-repeat asks for the old behaviour)");
+      return Error(
+          "--mbus-quirk ignore-fcb is gone: every REQ_UD2 gets fresh data by default now; "
+          "drop the flag (fcb-repeat asks for the old behaviour)");
     }
     if (it == kMbusQuirks.end()) {
-      return Error(fmt::format(
-          "bad --mbus-quirk \"{}\": use fcb-repeat (repeat the last RSP_UD when the FCB did not toggle)", name));
+      return Error(
+          fmt::format("bad --mbus-quirk \"{}\": use fcb-repeat (repeat the last RSP_UD when the "
+                      "FCB did not toggle)",
+                      name));
     }
     c.mbus_quirks.*(it->flag) = true;
   }
@@ -195,25 +219,27 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
 
 }  // namespace
 
-std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(const std::string& text) {
+std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
+    const std::string& text) {
   return parse_listen_address(text, "--http", "127.0.0.1:8080");
 }
 
 std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen_address(
     const std::string& text, std::string_view flag, std::string_view example) {
   const auto bad = [&](std::string_view why) {
-    return Error(fmt::format("bad {} \"{}\": {}; give ADDR:PORT like {} (port 0 picks a free one)", flag,
-                             text, why, example));
+    return Error(fmt::format("bad {} \"{}\": {}; give ADDR:PORT like {} (port 0 picks a free one)",
+                             flag, text, why, example));
   };
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return bad("missing address or port");
   std::string host = text.substr(0, colon);
   const std::string port = text.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
     return bad("the port must be a number 0-65535");
   }
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host == "localhost") host = "127.0.0.1";
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);

@@ -2,13 +2,12 @@
 // `ambimeter run` options checked and resolved: every user error becomes one line naming
 // the problem and the fix (exit code 2).
 
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "app/clock.hpp"
 #include "app/modbus_rtu_port.hpp"
@@ -26,14 +25,14 @@ struct RunConfig {
   std::filesystem::path state_dir;
   ClockMode clock = ClockMode::real;
   double speed = 1.0;
-  LoadInput load{};                     ///< the constant load when there is no scenario
+  LoadInput load{};  ///< the constant load when there is no scenario
   std::optional<LoadProfile> scenario;
   double persist_interval_s = 1.0;
   std::optional<std::uint32_t> serial_bcd;
   bool ordered_c05 = false;
   bool factory_reset = false;
   bool bluetooth = false;
-  std::optional<boost::asio::ip::tcp::endpoint> modbus_tcp;    ///< none with `--modbus-tcp off`
+  std::optional<boost::asio::ip::tcp::endpoint> modbus_tcp;  ///< none with `--modbus-tcp off`
   std::optional<boost::asio::ip::tcp::endpoint> rtu_over_tcp;
   std::optional<RtuPortSpec> modbus_rtu;
   bool rtu_pacing = false;

@@ -1,15 +1,14 @@
 #include "app/serial_line.hpp"
 
-#include <algorithm>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "app/log.hpp"
 
@@ -22,16 +21,26 @@ struct BaudSpeed {
   std::uint32_t baud;
   speed_t speed;
 };
-constexpr std::array<BaudSpeed, 10> kSpeeds{{{300, B300}, {600, B600}, {1200, B1200}, {2400, B2400},
-                                             {4800, B4800}, {9600, B9600}, {19200, B19200},
-                                             {38400, B38400}, {57600, B57600}, {115200, B115200}}};
+constexpr std::array<BaudSpeed, 10> kSpeeds{{{300, B300},
+                                             {600, B600},
+                                             {1200, B1200},
+                                             {2400, B2400},
+                                             {4800, B4800},
+                                             {9600, B9600},
+                                             {19200, B19200},
+                                             {38400, B38400},
+                                             {57600, B57600},
+                                             {115200, B115200}}};
 
 }  // namespace
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 std::optional<speed_t> termios_speed(std::uint32_t baud) {
-  const auto it = std::ranges::find_if(kSpeeds, [baud](const BaudSpeed& s) { return s.baud == baud; });
+  const auto it =
+      std::ranges::find_if(kSpeeds, [baud](const BaudSpeed& s) { return s.baud == baud; });
   return it == kSpeeds.end() ? std::nullopt : std::optional{it->speed};
 }
 
@@ -54,7 +63,8 @@ bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty) 
 std::expected<PseudoTerminal, std::string> create_pseudo_terminal() {
   PseudoTerminal pty;
   pty.master = ::posix_openpt(O_RDWR | O_NOCTTY);
-  if (pty.master < 0) return std::unexpected(fmt::format("cannot create a pseudo-terminal: {}", errno_text()));
+  if (pty.master < 0)
+    return std::unexpected(fmt::format("cannot create a pseudo-terminal: {}", errno_text()));
   std::array<char, 128> name{};
   if (::grantpt(pty.master) != 0 || ::unlockpt(pty.master) != 0 ||
       ::ptsname_r(pty.master, name.data(), name.size()) != 0) {
@@ -82,22 +92,27 @@ std::expected<void, std::string> make_pty_symlink(const fs::path& link, const st
   const auto status = fs::symlink_status(link, ec);
   if (!ec && fs::exists(status)) {
     if (!fs::is_symlink(status)) {
-      return std::unexpected(fmt::format("{} exists and is not a symlink; choose another path with "
-                                         "{} pty:PATH", link.string(), flag));
+      return std::unexpected(
+          fmt::format("{} exists and is not a symlink; choose another path with "
+                      "{} pty:PATH",
+                      link.string(), flag));
     }
     fs::remove(link, ec);
   }
   fs::create_symlink(target, link, ec);
   if (ec) {
-    return std::unexpected(fmt::format("cannot create the symlink {}: {}; choose another path with "
-                                       "{} pty:PATH", link.string(), ec.message(), flag));
+    return std::unexpected(
+        fmt::format("cannot create the symlink {}: {}; choose another path with "
+                    "{} pty:PATH",
+                    link.string(), ec.message(), flag));
   }
   return {};
 }
 
 void remove_pty_symlink(const fs::path& link, const std::string& target) {
   std::error_code ec;
-  if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == fs::path(target)) fs::remove(link, ec);
+  if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == fs::path(target))
+    fs::remove(link, ec);
 }
 
 namespace {
@@ -120,22 +135,27 @@ std::expected<void, std::string> attach_pty(SerialAttachment& line, std::string_
 std::expected<void, std::string> attach_device(SerialAttachment& line, std::string_view flag) {
   line.fd = ::open(line.path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK);
   if (line.fd < 0) {
-    return std::unexpected(fmt::format("cannot open serial device {}: {}; check {} (or give pty:PATH for a "
-                                       "pseudo-terminal)", line.path, errno_text(), flag));
+    return std::unexpected(
+        fmt::format("cannot open serial device {}: {}; check {} (or give pty:PATH for a "
+                    "pseudo-terminal)",
+                    line.path, errno_text(), flag));
   }
   if (::isatty(line.fd) == 0) {
     ::close(line.fd);
-    return std::unexpected(fmt::format("{} is not a serial device; check {} (or give pty:PATH for a "
-                                       "pseudo-terminal)", line.path, flag));
+    return std::unexpected(
+        fmt::format("{} is not a serial device; check {} (or give pty:PATH for a "
+                    "pseudo-terminal)",
+                    line.path, flag));
   }
   return {};
 }
 
 }  // namespace
 
-std::expected<SerialAttachment, std::string> SerialAttachment::open(const std::string& path, bool pty,
-                                                                   std::uint32_t baud, Parity parity,
-                                                                   std::string_view flag) {
+std::expected<SerialAttachment, std::string> SerialAttachment::open(const std::string& path,
+                                                                    bool pty, std::uint32_t baud,
+                                                                    Parity parity,
+                                                                    std::string_view flag) {
   SerialAttachment line;
   line.path = path;
   line.pty = pty;
@@ -169,11 +189,12 @@ void retry_until_open(boost::asio::steady_timer& timer, std::function<bool()> at
 
 }  // namespace
 
-void serial_line_lost(std::string_view face, const SerialAttachment& line, const boost::system::error_code& error,
-                      boost::asio::steady_timer& timer, std::function<bool()> reopen) {
+void serial_line_lost(std::string_view face, const SerialAttachment& line,
+                      const boost::system::error_code& error, boost::asio::steady_timer& timer,
+                      std::function<bool()> reopen) {
   if (line.pty) return log_line("{} {}: {}; the port is closed", face, line.path, error.message());
-  log_line("{} {}: {}; opening it again every {} s until it is back", face, line.path, error.message(),
-           kSerialReopenInterval.count());
+  log_line("{} {}: {}; opening it again every {} s until it is back", face, line.path,
+           error.message(), kSerialReopenInterval.count());
   retry_until_open(timer, std::move(reopen));
 }
 

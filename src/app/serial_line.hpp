@@ -3,6 +3,9 @@
 // a device or pseudo-terminal, and the pseudo-terminal with its symlink. Linux refuses
 // PARENB on a pseudo-terminal, so there the parity is not applied.
 
+#include <termios.h>
+
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -11,10 +14,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <termios.h>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/settings.hpp"
 
@@ -40,7 +39,8 @@ struct PseudoTerminal {
 /// Points `link` at `target`, replacing a stale symlink but no other kind of file. Errors
 /// name `flag` ("--modbus-rtu") as the option to change.
 [[nodiscard]] std::expected<void, std::string> make_pty_symlink(const std::filesystem::path& link,
-                                                                const std::string& target, std::string_view flag);
+                                                                const std::string& target,
+                                                                std::string_view flag);
 
 /// Removes `link` when it still points to `target`.
 void remove_pty_symlink(const std::filesystem::path& link, const std::string& target);
@@ -50,16 +50,15 @@ void remove_pty_symlink(const std::filesystem::path& link, const std::string& ta
 struct SerialAttachment {
   std::string path;
   bool pty = false;
-  int fd = -1;     ///< the device or the pty's master: handed to a stream descriptor, which closes it
+  int fd = -1;  ///< the device or the pty's master: handed to a stream descriptor, which closes it
   int slave = -1;  ///< pty only: held open so the master stays readable without a client
   std::string slave_name;
   bool linked = false;  ///< the symlink at `path` is ours
 
   /// Opens the device (or creates the pty and its symlink) and configures it at `baud` and
   /// `parity` (see `configure_serial_line`). Errors are one line naming `flag`.
-  [[nodiscard]] static std::expected<SerialAttachment, std::string> open(const std::string& path, bool pty,
-                                                                        std::uint32_t baud, Parity parity,
-                                                                        std::string_view flag);
+  [[nodiscard]] static std::expected<SerialAttachment, std::string> open(
+      const std::string& path, bool pty, std::uint32_t baud, Parity parity, std::string_view flag);
   /// Closes the pty's slave and removes the symlink if it still points to it.
   void release();
 };
@@ -72,8 +71,9 @@ inline constexpr std::chrono::seconds kSerialReopenInterval{1};
 /// unplugged) gets `reopen` called every `kSerialReopenInterval` on `timer` until it returns
 /// true (or `timer` is cancelled); a pty of the twin's own cannot come back and stays closed.
 /// Both are logged once.
-void serial_line_lost(std::string_view face, const SerialAttachment& line, const boost::system::error_code& error,
-                      boost::asio::steady_timer& timer, std::function<bool()> reopen);
+void serial_line_lost(std::string_view face, const SerialAttachment& line,
+                      const boost::system::error_code& error, boost::asio::steady_timer& timer,
+                      std::function<bool()> reopen);
 
 /// strerror(errno).
 [[nodiscard]] std::string errno_text();

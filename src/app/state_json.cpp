@@ -1,9 +1,9 @@
 #include "app/state_json.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "core/modbus_map.hpp"
 
@@ -12,14 +12,24 @@ namespace {
 
 constexpr std::array<const char*, kPhases> kPhaseKeys{"L1", "L2", "L3"};
 
-double milli(std::int64_t value) { return static_cast<double>(value) / 1000.0; }
-double micro(std::int64_t value) { return static_cast<double>(value) / 1'000'000.0; }
+double milli(std::int64_t value) {
+  return static_cast<double>(value) / 1000.0;
+}
+double micro(std::int64_t value) {
+  return static_cast<double>(value) / 1'000'000.0;
+}
 /// A version number as the manual writes it (1.02, not the float's 1.0199999809).
-double version(float v) { return std::round(static_cast<double>(v) * 100.0) / 100.0; }
+double version(float v) {
+  return std::round(static_cast<double>(v) * 100.0) / 100.0;
+}
 
-Json power_json(std::int64_t p_mw, std::int64_t q_mvar, std::int64_t s_mva, double pf, int quadrant) {
-  return Json{{"p_kw", micro(p_mw)},     {"q_kvar", micro(q_mvar)}, {"s_kva", micro(s_mva)},
-              {"pf", pf},                {"quadrant", quadrant}};
+Json power_json(std::int64_t p_mw, std::int64_t q_mvar, std::int64_t s_mva, double pf,
+                int quadrant) {
+  return Json{{"p_kw", micro(p_mw)},
+              {"q_kvar", micro(q_mvar)},
+              {"s_kva", micro(s_mva)},
+              {"pf", pf},
+              {"quadrant", quadrant}};
 }
 
 Json error_bits_json(std::uint8_t code) {
@@ -49,9 +59,9 @@ Json s0_output_json(const S0Output& out, int number, const char* source) {
   for (const S0Pulse& pulse : out.recent()) {
     recent.push_back({{"t_ms", pulse.start_ms}, {"n", pulse.number}});
   }
-  return Json{{"output", number},         {"source", source},
-              {"owed", out.owed()},       {"emitted", out.emitted()},
-              {"backlog", out.backlog()}, {"busy_until_ms", out.busy_until_ms()},
+  return Json{{"output", number},           {"source", source},
+              {"owed", out.owed()},         {"emitted", out.emitted()},
+              {"backlog", out.backlog()},   {"busy_until_ms", out.busy_until_ms()},
               {"recent", std::move(recent)}};
 }
 
@@ -63,11 +73,17 @@ bool is_energy_register(const RegisterDef& def) {
 }
 }  // namespace
 
-std::string bcd_string(std::uint32_t bcd, int digits) { return fmt::format("{:0{}X}", bcd, digits); }
+std::string bcd_string(std::uint32_t bcd, int digits) {
+  return fmt::format("{:0{}X}", bcd, digits);
+}
 
-std::string ct_string(CtRatio ratio) { return fmt::format("{}/{}", ratio.primary, ratio.secondary); }
+std::string ct_string(CtRatio ratio) {
+  return fmt::format("{}/{}", ratio.primary, ratio.secondary);
+}
 
-double to_kwh(std::int64_t mwh) { return milli(mwh / 1000); }
+double to_kwh(std::int64_t mwh) {
+  return milli(mwh / 1000);
+}
 
 Json load_to_json(const LoadInput& load) {
   Json j = Json::object();
@@ -91,8 +107,8 @@ Json measurement_to_json(const Measurement& m) {
   j["total"] = power_json(m.p_mw, m.q_mvar, m.s_mva, m.power_factor, m.quadrant);
   j["total"]["direction"] = m.p_mw >= 0 ? "F" : "R";
   j["hz"] = m.hz;
-  j["line_voltages"] = {{"l1_l2", m.line_volts[0]}, {"l1_l3", m.line_volts[1]},
-                        {"l2_l3", m.line_volts[2]}};
+  j["line_voltages"] = {
+      {"l1_l2", m.line_volts[0]}, {"l1_l3", m.line_volts[1]}, {"l2_l3", m.line_volts[2]}};
   return j;
 }
 
@@ -172,8 +188,9 @@ Json ct_to_json(const Meter& meter) {
 
 Json s0_to_json(const Meter& meter) {
   const bool active_reactive = meter.settings().pulse_type == PulseType::active_reactive;
-  return Json::array({s0_output_json(meter.s0(0), 1, active_reactive ? "active" : "forward active"),
-                      s0_output_json(meter.s0(1), 2, active_reactive ? "reactive" : "reverse active")});
+  return Json::array(
+      {s0_output_json(meter.s0(0), 1, active_reactive ? "active" : "forward active"),
+       s0_output_json(meter.s0(1), 2, active_reactive ? "reactive" : "reverse active")});
 }
 
 Json meter_to_json(const Meter& meter) {

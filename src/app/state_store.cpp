@@ -1,6 +1,7 @@
 #include "app/state_store.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <system_error>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -28,7 +27,9 @@ constexpr AreaFile kMantissa{StateStore::kMantissaFile, error_bit::mantissa_unwr
 constexpr AreaFile kMain{StateStore::kMainFile, error_bit::main_unwritable};
 constexpr AreaFile kBackup{StateStore::kBackupFile, error_bit::backup_unwritable};
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 bool write_all(int fd, std::span<const std::byte> bytes) {
   while (!bytes.empty()) {
@@ -123,9 +124,9 @@ std::expected<StateStore, std::string> StateStore::open(std::filesystem::path di
   const fs::path lock_path = dir / kLockFile;
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return std::unexpected(fmt::format(
-        "cannot open lock file {}: {}; use --state to choose a writable directory",
-        lock_path.string(), errno_text(errno)));
+    return std::unexpected(
+        fmt::format("cannot open lock file {}: {}; use --state to choose a writable directory",
+                    lock_path.string(), errno_text(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
@@ -137,8 +138,9 @@ std::expected<StateStore, std::string> StateStore::open(std::filesystem::path di
           "another",
           dir.string(), holder));
     }
-    return std::unexpected(fmt::format("cannot lock {}: {}; use --state to choose another directory",
-                                       lock_path.string(), errno_text(err)));
+    return std::unexpected(
+        fmt::format("cannot lock {}: {}; use --state to choose another directory",
+                    lock_path.string(), errno_text(err)));
   }
   write_pid(fd);
   return StateStore(std::move(dir), fd);

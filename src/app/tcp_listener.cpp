@@ -1,11 +1,11 @@
 // The shared listening socket of the TCP servers.
 #include "app/tcp_listener.hpp"
 
-#include <chrono>
-#include <utility>
+#include <fmt/format.h>
 
 #include <boost/asio/error.hpp>
-#include <fmt/format.h>
+#include <chrono>
+#include <utility>
 
 namespace ambi {
 
@@ -27,11 +27,11 @@ std::string listen_error(const error_code& ec) {
 
 }  // namespace
 
-TcpListener::TcpListener(asio::io_context& io, Admit admit) : acceptor_(io), retry_(io), admit_(std::move(admit)) {}
+TcpListener::TcpListener(asio::io_context& io, Admit admit)
+    : acceptor_(io), retry_(io), admit_(std::move(admit)) {}
 
-std::expected<std::shared_ptr<TcpListener>, std::string> TcpListener::open(asio::io_context& io,
-                                                                          const tcp::endpoint& endpoint,
-                                                                          std::string_view fix, Admit admit) {
+std::expected<std::shared_ptr<TcpListener>, std::string> TcpListener::open(
+    asio::io_context& io, const tcp::endpoint& endpoint, std::string_view fix, Admit admit) {
   auto listener = std::make_shared<TcpListener>(io, std::move(admit));
   tcp::acceptor& a = listener->acceptor_;
   error_code ec;
@@ -39,7 +39,9 @@ std::expected<std::shared_ptr<TcpListener>, std::string> TcpListener::open(asio:
   if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return std::unexpected(fmt::format("cannot listen on {}: {}; {}", endpoint_string(endpoint), listen_error(ec), fix));
+  if (ec)
+    return std::unexpected(fmt::format("cannot listen on {}: {}; {}", endpoint_string(endpoint),
+                                       listen_error(ec), fix));
   listener->accept();
   return listener;
 }

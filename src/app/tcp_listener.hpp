@@ -4,15 +4,14 @@
 // option to change, then hand each accepted connection to the server. An accept error
 // (such as running out of file descriptors) pauses accepting for 100 ms instead of spinning.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <expected>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace ambi {
 
@@ -23,8 +22,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   /// Binds `endpoint` and accepts until `close`, handing every connection to `admit`. On
   /// failure: "cannot listen on ADDR: REASON; FIX", FIX being e.g. "choose another with --http".
   [[nodiscard]] static std::expected<std::shared_ptr<TcpListener>, std::string> open(
-      boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, std::string_view fix,
-      Admit admit);
+      boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+      std::string_view fix, Admit admit);
 
   /// The bound address (with the port the system chose for port 0).
   [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;

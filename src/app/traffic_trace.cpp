@@ -1,12 +1,12 @@
 #include "app/traffic_trace.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "core/modbus_pdu.hpp"
 
@@ -21,7 +21,8 @@ std::uint16_t be16(Pdu pdu, std::size_t at) {
 
 Json words_from(Pdu pdu, std::size_t at, std::size_t count) {
   Json values = Json::array();
-  for (std::size_t i = 0; i < count && at + 2 * i + 1 < pdu.size(); ++i) values.push_back(be16(pdu, at + 2 * i));
+  for (std::size_t i = 0; i < count && at + 2 * i + 1 < pdu.size(); ++i)
+    values.push_back(be16(pdu, at + 2 * i));
   return values;
 }
 
@@ -29,7 +30,8 @@ Json words_from(Pdu pdu, std::size_t at, std::size_t count) {
 std::string iso_now() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
   std::array<char, 32> text{};
@@ -77,7 +79,8 @@ Json decode_response_pdu(Pdu pdu) {
     j["exception"] = pdu[1];
   } else if (is_read_function(fc) && pdu.size() >= 2) {
     j["values"] = words_from(pdu, 2, pdu[1] / 2U);
-  } else if ((fc == function_code::write_single_register || fc == function_code::write_multiple_registers) &&
+  } else if ((fc == function_code::write_single_register ||
+              fc == function_code::write_multiple_registers) &&
              pdu.size() == 5) {
     j["address"] = be16(pdu, 1);
     j[fc == function_code::write_single_register ? "value" : "count"] = be16(pdu, 3);
@@ -97,20 +100,30 @@ std::expected<std::unique_ptr<TrafficTrace>, std::string> TrafficTrace::open(
   return std::unique_ptr<TrafficTrace>(new TrafficTrace(file));
 }
 
-TrafficTrace::~TrafficTrace() { std::fclose(file_); }
+TrafficTrace::~TrafficTrace() {
+  std::fclose(file_);
+}
 
 void TrafficTrace::frame(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
                          std::span<const std::uint8_t> bytes, Json decoded) {
-  write(Json{{"t", iso_now()}, {"sim_ms", sim_ms}, {"transport", source.transport},
-             {"peer", source.peer}, {"dir", dir == TraceDirection::in ? "in" : "out"},
-             {"hex", hex_bytes(bytes)}, {"decoded", std::move(decoded)}});
+  write(Json{{"t", iso_now()},
+             {"sim_ms", sim_ms},
+             {"transport", source.transport},
+             {"peer", source.peer},
+             {"dir", dir == TraceDirection::in ? "in" : "out"},
+             {"hex", hex_bytes(bytes)},
+             {"decoded", std::move(decoded)}});
 }
 
 void TrafficTrace::error(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
                          std::span<const std::uint8_t> bytes, std::string_view reason) {
-  write(Json{{"t", iso_now()}, {"sim_ms", sim_ms}, {"transport", source.transport},
-             {"peer", source.peer}, {"dir", dir == TraceDirection::in ? "in" : "out"},
-             {"hex", hex_bytes(bytes)}, {"error", reason}});
+  write(Json{{"t", iso_now()},
+             {"sim_ms", sim_ms},
+             {"transport", source.transport},
+             {"peer", source.peer},
+             {"dir", dir == TraceDirection::in ? "in" : "out"},
+             {"hex", hex_bytes(bytes)},
+             {"error", reason}});
 }
 
 void TrafficTrace::write(Json line) {

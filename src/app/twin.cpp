@@ -9,12 +9,17 @@ namespace ambi {
 
 WallMs steady_wall_ms() {
   return [origin = SimClock::WallClock::now()] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(SimClock::WallClock::now() - origin).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(SimClock::WallClock::now() -
+                                                                 origin)
+        .count();
   };
 }
 
 Twin::Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms)
-    : meter_(std::move(meter)), store_(std::move(store)), clock_(clock), wall_ms_(std::move(wall_ms)) {
+    : meter_(std::move(meter)),
+      store_(std::move(store)),
+      clock_(clock),
+      wall_ms_(std::move(wall_ms)) {
   panel_.reset(wall_ms_());
 }
 
@@ -22,7 +27,9 @@ void Twin::restart_clock() {
   clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), SimClock::WallClock::now());
 }
 
-void Twin::sync() { sync_to(SimClock::WallClock::now()); }
+void Twin::sync() {
+  sync_to(SimClock::WallClock::now());
+}
 
 void Twin::sync_to(SimClock::WallClock::time_point now) {
   if (communication_until_ && now >= *communication_until_) {
@@ -70,7 +77,8 @@ void Twin::save_if_changed() {
 
 ApiResult<> Twin::advance(std::int64_t dt_ms) {
   if (clock_.mode() != ClockMode::stepped) {
-    return std::unexpected(ApiError{409, "the clock is real; start with --clock stepped to advance it"});
+    return std::unexpected(
+        ApiError{409, "the clock is real; start with --clock stepped to advance it"});
   }
   sync();
   clock_.advance(dt_ms);
@@ -113,9 +121,10 @@ void Twin::set_power(bool on) {
 
 ApiResult<> Twin::power_cycle(std::int64_t off_ms) {
   if (off_ms > 0 && clock_.mode() != ClockMode::stepped) {
-    return std::unexpected(ApiError{
-        409, "off_seconds needs --clock stepped; with a real clock use POST /api/v1/power "
-             "{\"on\":false}, wait, then {\"on\":true}"});
+    return std::unexpected(
+        ApiError{409,
+                 "off_seconds needs --clock stepped; with a real clock use POST /api/v1/power "
+                 "{\"on\":false}, wait, then {\"on\":true}"});
   }
   sync();
   meter_.power_off();
@@ -140,7 +149,8 @@ Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
 
 ApiResult<> Twin::set_speed(double speed) {
   if (clock_.mode() != ClockMode::real) {
-    return std::unexpected(ApiError{409, "the clock is stepped: it moves only by POST /api/v1/clock/advance"});
+    return std::unexpected(
+        ApiError{409, "the clock is stepped: it moves only by POST /api/v1/clock/advance"});
   }
   const auto now = SimClock::WallClock::now();
   sync_to(now);
@@ -157,9 +167,13 @@ std::optional<PanelCommand> Twin::press(Button button, PressLength length) {
   return sent;
 }
 
-LcdScreen Twin::screen() const { return panel_.screen(meter_, wall_ms_()); }
+LcdScreen Twin::screen() const {
+  return panel_.screen(meter_, wall_ms_());
+}
 
-std::int64_t Twin::led_flashes() const { return led_.flashes(wall_ms_()); }
+std::int64_t Twin::led_flashes() const {
+  return led_.flashes(wall_ms_());
+}
 
 void Twin::begin_modbus() {
   sync();
@@ -169,9 +183,8 @@ void Twin::begin_modbus() {
 }
 
 Json Twin::time_json() const {
-  return Json{{"sim_ms", meter_.now_ms()},
-              {"clock", to_string(clock_.mode())},
-              {"speed", clock_.speed()}};
+  return Json{
+      {"sim_ms", meter_.now_ms()}, {"clock", to_string(clock_.mode())}, {"speed", clock_.speed()}};
 }
 
 Json Twin::scenario_json() const {
@@ -202,9 +215,10 @@ MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   const PersistentState before = meter_.state();
   const std::uint8_t own = meter_.settings().mbus_id;
   MbusExchange exchange = slave.serve(meter_, frame);
-  const bool addressed = frame.kind != MbusFrameKind::single &&
-                         (frame.a == own || frame.a == mbus_address::test || frame.a == mbus_address::broadcast ||
-                          (frame.a == mbus_address::selected && (selected_before || slave.selected())));
+  const bool addressed =
+      frame.kind != MbusFrameKind::single &&
+      (frame.a == own || frame.a == mbus_address::test || frame.a == mbus_address::broadcast ||
+       (frame.a == mbus_address::selected && (selected_before || slave.selected())));
   if (addressed) {
     communication_until_ = last_request_ + kCommunicationHold;
     meter_.set_communication_active(true);

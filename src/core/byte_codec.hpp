@@ -27,7 +27,9 @@ class ByteWriter {
   void put_u64(std::uint64_t value) { put(value, 8); }
   /// Two's complement, 8 bytes.
   void put_i64(std::int64_t value) { put(static_cast<std::uint64_t>(value), 8); }
-  void put_bytes(std::span<const std::byte> bytes) { bytes_.insert(bytes_.end(), bytes.begin(), bytes.end()); }
+  void put_bytes(std::span<const std::byte> bytes) {
+    bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  }
 
   [[nodiscard]] const std::vector<std::byte>& bytes() const { return bytes_; }
   [[nodiscard]] std::vector<std::byte> take() { return std::move(bytes_); }

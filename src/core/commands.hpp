@@ -12,24 +12,61 @@
 
 namespace ambi {
 
-struct SetModbusId { int id; };
-struct SetModbusBaud { int code; };            ///< register 4004 code 1-10
-struct SetParity { int code; };                ///< 1 even, 2 none, 3 odd
-struct SetMbusId { int id; };
-struct SetMbusBaud { long baud; };
-struct SetMbusSecondaryId { std::uint32_t bcd; };  ///< 8 BCD digits, e.g. 0x45230115
-struct SetS0Rate { long rate_centi; };          ///< hundredths of imp/kWh
-struct SetPulseType { int code; };             ///< 1 active&reactive, 2 forward&reverse
-struct SetPulseWidth { int ms; };
-struct SetCombination { int code; };           ///< 1-5
-struct SetLcdCycle { int seconds; };
-struct SetBacklight { int mode; };             ///< 0 on, 1 off, 2 button
-struct SetScreenDirection { int direction; };  ///< 0 standard, 1 turned
-struct SetObis { bool on; };
-struct SetDataType { int code; };              ///< 1 standard, 2 integer
-struct SetPassword { std::array<char, 4> digits; };
-struct SetTariff { int tariff; };              ///< 1-4
-struct SetCtRatio { long primary; long secondary; };
+struct SetModbusId {
+  int id;
+};
+struct SetModbusBaud {
+  int code;
+};  ///< register 4004 code 1-10
+struct SetParity {
+  int code;
+};  ///< 1 even, 2 none, 3 odd
+struct SetMbusId {
+  int id;
+};
+struct SetMbusBaud {
+  long baud;
+};
+struct SetMbusSecondaryId {
+  std::uint32_t bcd;
+};  ///< 8 BCD digits, e.g. 0x45230115
+struct SetS0Rate {
+  long rate_centi;
+};  ///< hundredths of imp/kWh
+struct SetPulseType {
+  int code;
+};  ///< 1 active&reactive, 2 forward&reverse
+struct SetPulseWidth {
+  int ms;
+};
+struct SetCombination {
+  int code;
+};  ///< 1-5
+struct SetLcdCycle {
+  int seconds;
+};
+struct SetBacklight {
+  int mode;
+};  ///< 0 on, 1 off, 2 button
+struct SetScreenDirection {
+  int direction;
+};  ///< 0 standard, 1 turned
+struct SetObis {
+  bool on;
+};
+struct SetDataType {
+  int code;
+};  ///< 1 standard, 2 integer
+struct SetPassword {
+  std::array<char, 4> digits;
+};
+struct SetTariff {
+  int tariff;
+};  ///< 1-4
+struct SetCtRatio {
+  long primary;
+  long secondary;
+};
 struct ResetPowerDownCounter {};
 struct ResetTripCounter {};
 

@@ -5,7 +5,8 @@
 namespace ambi {
 
 namespace {
-constexpr std::string_view kDemoCsv = R"csv(# ambimeter demo scenario: a household day on a three-phase connection, repeating every 24 h.
+constexpr std::string_view kDemoCsv =
+    R"csv(# ambimeter demo scenario: a household day on a three-phase connection, repeating every 24 h.
 # Columns: time (hh:mm), per phase volts / primary amps / angle phi in degrees (current
 # lagging the voltage: 0 import, 180 export, negative = capacitive), grid Hz, and the
 # tariff input (1 = energized = T2 night tariff, 0 = T1).
@@ -68,6 +69,8 @@ t,L1_v,L1_i,L1_phi,L2_v,L2_i,L2_phi,L3_v,L3_i,L3_phi,f,tariff_input
 )csv";
 }  // namespace
 
-std::string_view demo_scenario_csv() { return kDemoCsv; }
+std::string_view demo_scenario_csv() {
+  return kDemoCsv;
+}
 
 }  // namespace ambi

@@ -36,7 +36,8 @@ class EnergyCounter {
   [[nodiscard]] constexpr std::int64_t remainder_mw_ms() const { return pending_ % kMwMsPerMwh; }
 
   /// Restores a counter from its stored parts; `remainder` is reduced modulo one mWh.
-  [[nodiscard]] static constexpr EnergyCounter from_parts(std::int64_t mwh, std::int64_t remainder) {
+  [[nodiscard]] static constexpr EnergyCounter from_parts(std::int64_t mwh,
+                                                          std::int64_t remainder) {
     EnergyCounter c;
     c.mwh_ = mwh + remainder / kMwMsPerMwh;
     c.pending_ = remainder % kMwMsPerMwh;

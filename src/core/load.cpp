@@ -1,9 +1,9 @@
 #include "core/load.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <numbers>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -12,10 +12,14 @@ Outcome<> bad_input(std::string message) {
   return std::unexpected(Rejection{Rejection::Kind::out_of_range, std::move(message)});
 }
 
-std::int64_t to_milli(double value) { return std::llround(value * 1000.0); }
+std::int64_t to_milli(double value) {
+  return std::llround(value * 1000.0);
+}
 
 /// |a − b| for phasors of magnitudes a, b 120° apart: sqrt(a² + b² + ab).
-double line_voltage(double a, double b) { return std::sqrt(a * a + b * b + a * b); }
+double line_voltage(double a, double b) {
+  return std::sqrt(a * a + b * b + a * b);
+}
 
 PhaseMeasurement measure_phase(const PhaseInput& in) {
   PhaseMeasurement m;
@@ -26,8 +30,7 @@ PhaseMeasurement measure_phase(const PhaseInput& in) {
   m.p_mw = to_milli(s * std::cos(rad));
   m.q_mvar = to_milli(s * std::sin(rad));
   m.s_mva = to_milli(s);
-  m.power_factor =
-      m.s_mva == 0 ? 1.0 : static_cast<double>(m.p_mw) / static_cast<double>(m.s_mva);
+  m.power_factor = m.s_mva == 0 ? 1.0 : static_cast<double>(m.p_mw) / static_cast<double>(m.s_mva);
   m.quadrant = quadrant_of(m.p_mw, m.q_mvar);
   m.direction = m.p_mw >= 0 ? 'F' : 'R';
   return m;
@@ -46,7 +49,8 @@ Outcome<> check_load(const LoadInput& load) {
       return bad_input(fmt::format("{} current {} A out of range 0-100000", kNames[i], p.amps));
     }
     if (!std::isfinite(p.phi_deg) || std::abs(p.phi_deg) > 3600) {
-      return bad_input(fmt::format("{} angle {} deg out of range -3600..3600", kNames[i], p.phi_deg));
+      return bad_input(
+          fmt::format("{} angle {} deg out of range -3600..3600", kNames[i], p.phi_deg));
     }
   }
   if (!std::isfinite(load.hz) || load.hz < 40 || load.hz > 70) {

@@ -35,24 +35,24 @@ struct LoadInput {
 /// that integration is exact and every interface shows the same numbers.
 struct PhaseMeasurement {
   double volts = 0;
-  double amps = 0;           ///< primary current (the CT ratio applied)
-  std::int64_t p_mw = 0;     ///< active power, signed: > 0 import
-  std::int64_t q_mvar = 0;   ///< reactive power, signed: > 0 inductive
-  std::int64_t s_mva = 0;    ///< apparent power V·I
-  double power_factor = 1;   ///< P/S, signed; 1 when S = 0
-  int quadrant = 1;          ///< 1-4 from the signs of P and Q
-  char direction = 'F';      ///< 'F' when P ≥ 0, else 'R' (registers 4012-4014)
+  double amps = 0;          ///< primary current (the CT ratio applied)
+  std::int64_t p_mw = 0;    ///< active power, signed: > 0 import
+  std::int64_t q_mvar = 0;  ///< reactive power, signed: > 0 inductive
+  std::int64_t s_mva = 0;   ///< apparent power V·I
+  double power_factor = 1;  ///< P/S, signed; 1 when S = 0
+  int quadrant = 1;         ///< 1-4 from the signs of P and Q
+  char direction = 'F';     ///< 'F' when P ≥ 0, else 'R' (registers 4012-4014)
 };
 
 /// Everything of the 0x5000 block and the quadrant/direction registers.
 struct Measurement {
   std::array<PhaseMeasurement, kPhases> phases{};
   double hz = 0;
-  std::int64_t p_mw = 0;     ///< totals: sums of the phases
+  std::int64_t p_mw = 0;  ///< totals: sums of the phases
   std::int64_t q_mvar = 0;
-  std::int64_t s_mva = 0;    ///< arithmetic sum of phase apparent powers
-  double power_factor = 1;   ///< P/S total
-  int quadrant = 1;          ///< of (P, Q) total (register 4017)
+  std::int64_t s_mva = 0;   ///< arithmetic sum of phase apparent powers
+  double power_factor = 1;  ///< P/S total
+  int quadrant = 1;         ///< of (P, Q) total (register 4017)
   /// Line-to-line voltages from phasors 120° apart: L1-L2, L1-L3, L2-L3.
   std::array<double, 3> line_volts{};
 };

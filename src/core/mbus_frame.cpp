@@ -18,7 +18,9 @@ constexpr bool is_start(std::uint8_t byte) {
 
 }  // namespace
 
-MbusFrame mbus_single() { return MbusFrame{}; }
+MbusFrame mbus_single() {
+  return MbusFrame{};
+}
 
 MbusFrame mbus_short(std::uint8_t c, std::uint8_t a) {
   return MbusFrame{MbusFrameKind::short_frame, c, a, 0, {}};
@@ -31,8 +33,8 @@ MbusFrame mbus_long(std::uint8_t c, std::uint8_t a, std::uint8_t ci,
 }
 
 std::uint8_t mbus_checksum(std::span<const std::uint8_t> bytes) {
-  return static_cast<std::uint8_t>(
-      std::accumulate(bytes.begin(), bytes.end(), 0U, [](unsigned s, std::uint8_t b) { return s + b; }));
+  return static_cast<std::uint8_t>(std::accumulate(
+      bytes.begin(), bytes.end(), 0U, [](unsigned s, std::uint8_t b) { return s + b; }));
 }
 
 std::vector<std::uint8_t> encode_mbus(const MbusFrame& frame) {
@@ -44,9 +46,10 @@ std::vector<std::uint8_t> encode_mbus(const MbusFrame& frame) {
   const std::size_t data_size = frame.kind == MbusFrameKind::control ? 0 : frame.data.size();
   if (data_size > kMbusMaxData) return {};
   const auto length = static_cast<std::uint8_t>(kMinL + data_size);
-  std::vector<std::uint8_t> out{kMbusLongStart, length, length, kMbusLongStart,
+  std::vector<std::uint8_t> out{kMbusLongStart, length,  length,  kMbusLongStart,
                                 frame.c,        frame.a, frame.ci};
-  out.insert(out.end(), frame.data.begin(), frame.data.begin() + static_cast<std::ptrdiff_t>(data_size));
+  out.insert(out.end(), frame.data.begin(),
+             frame.data.begin() + static_cast<std::ptrdiff_t>(data_size));
   out.push_back(mbus_checksum(std::span(out).subspan(4)));
   out.push_back(kMbusStop);
   return out;

@@ -31,13 +31,13 @@ inline constexpr std::size_t kMbusMaxFrame = kMbusMaxData + 9;
 
 /// C-field values (EN 13757-2 5.4). Master to slave: PRM (0x40) set, FCV/FCB in bits 4/5.
 namespace c_field {
-inline constexpr std::uint8_t snd_nke = 0x40;   ///< link reset
-inline constexpr std::uint8_t snd_ud = 0x53;    ///< send user data (| fcb)
-inline constexpr std::uint8_t req_ud1 = 0x5A;   ///< request class 1 (alarm) data (| fcb)
-inline constexpr std::uint8_t req_ud2 = 0x5B;   ///< request class 2 (user) data (| fcb)
-inline constexpr std::uint8_t rsp_ud = 0x08;    ///< slave: user data answer
-inline constexpr std::uint8_t fcb = 0x20;       ///< frame count bit
-inline constexpr std::uint8_t fcv = 0x10;       ///< frame count bit valid
+inline constexpr std::uint8_t snd_nke = 0x40;  ///< link reset
+inline constexpr std::uint8_t snd_ud = 0x53;   ///< send user data (| fcb)
+inline constexpr std::uint8_t req_ud1 = 0x5A;  ///< request class 1 (alarm) data (| fcb)
+inline constexpr std::uint8_t req_ud2 = 0x5B;  ///< request class 2 (user) data (| fcb)
+inline constexpr std::uint8_t rsp_ud = 0x08;   ///< slave: user data answer
+inline constexpr std::uint8_t fcb = 0x20;      ///< frame count bit
+inline constexpr std::uint8_t fcv = 0x10;      ///< frame count bit valid
 }  // namespace c_field
 
 /// A-field values (EN 13757-2 5.5).

@@ -2,12 +2,12 @@
 // meter's RSP_UD both ways, SND_UD write planning and the rendered record tables.
 #include "core/mbus_records.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "core/meter.hpp"
 
@@ -22,11 +22,21 @@ constexpr std::uint8_t kPlainTextVif = 0x7C;
 
 /// EN 13757-3 Table 4, indexed by the low nibble of the DIF.
 constexpr std::array<MbusDataField, 16> kDataFields{{
-    {MbusCoding::none, 0},    {MbusCoding::integer, 1}, {MbusCoding::integer, 2},
-    {MbusCoding::integer, 3}, {MbusCoding::integer, 4}, {MbusCoding::real, 4},
-    {MbusCoding::integer, 6}, {MbusCoding::integer, 8}, {MbusCoding::none, 0},
-    {MbusCoding::bcd, 1},     {MbusCoding::bcd, 2},     {MbusCoding::bcd, 3},
-    {MbusCoding::bcd, 4},     {MbusCoding::variable, 0}, {MbusCoding::bcd, 6},
+    {MbusCoding::none, 0},
+    {MbusCoding::integer, 1},
+    {MbusCoding::integer, 2},
+    {MbusCoding::integer, 3},
+    {MbusCoding::integer, 4},
+    {MbusCoding::real, 4},
+    {MbusCoding::integer, 6},
+    {MbusCoding::integer, 8},
+    {MbusCoding::none, 0},
+    {MbusCoding::bcd, 1},
+    {MbusCoding::bcd, 2},
+    {MbusCoding::bcd, 3},
+    {MbusCoding::bcd, 4},
+    {MbusCoding::variable, 0},
+    {MbusCoding::bcd, 6},
     {MbusCoding::special, 0},
 }};
 
@@ -48,10 +58,12 @@ std::optional<std::size_t> variable_length(std::uint8_t lvar) {
 
 /// Reads a DIF or VIF and its extensions from `pos`; false when the block ends first.
 std::expected<void, MbusParseError> skip_extended(Bytes block, std::size_t& pos) {
-  if (pos >= block.size()) return std::unexpected(MbusParseError{MbusParseError::Kind::truncated, pos});
+  if (pos >= block.size())
+    return std::unexpected(MbusParseError{MbusParseError::Kind::truncated, pos});
   std::size_t extensions = 0;
   while ((block[pos++] & kExtension) != 0) {
-    if (pos >= block.size()) return std::unexpected(MbusParseError{MbusParseError::Kind::truncated, pos});
+    if (pos >= block.size())
+      return std::unexpected(MbusParseError{MbusParseError::Kind::truncated, pos});
     if (++extensions > kMaxExtensions) {
       return std::unexpected(MbusParseError{MbusParseError::Kind::too_many_extensions, pos});
     }
@@ -62,7 +74,9 @@ std::expected<void, MbusParseError> skip_extended(Bytes block, std::size_t& pos)
 /// One record starting at `pos` (not a filler or manufacturer block); advances `pos`.
 std::expected<MbusRecord, MbusParseError> parse_record(Bytes block, std::size_t& pos) {
   const std::size_t start = pos;
-  const auto truncated = [&] { return std::unexpected(MbusParseError{MbusParseError::Kind::truncated, start}); };
+  const auto truncated = [&] {
+    return std::unexpected(MbusParseError{MbusParseError::Kind::truncated, start});
+  };
   if (auto ok = skip_extended(block, pos); !ok) return std::unexpected(ok.error());
   const std::size_t vif_at = pos;
   if (auto ok = skip_extended(block, pos); !ok) return std::unexpected(ok.error());
@@ -80,8 +94,10 @@ std::expected<MbusRecord, MbusParseError> parse_record(Bytes block, std::size_t&
     length = 1 + *lvar;
   }
   if (block.size() - pos < length) return truncated();
-  MbusRecord record{{block.begin() + static_cast<std::ptrdiff_t>(start), block.begin() + static_cast<std::ptrdiff_t>(header_end)},
-                    {block.begin() + static_cast<std::ptrdiff_t>(pos), block.begin() + static_cast<std::ptrdiff_t>(pos + length)}};
+  MbusRecord record{{block.begin() + static_cast<std::ptrdiff_t>(start),
+                     block.begin() + static_cast<std::ptrdiff_t>(header_end)},
+                    {block.begin() + static_cast<std::ptrdiff_t>(pos),
+                     block.begin() + static_cast<std::ptrdiff_t>(pos + length)}};
   pos += length;
   return record;
 }
@@ -106,7 +122,8 @@ std::optional<std::int64_t> decode_bcd(Bytes data) {
 
 std::vector<std::uint8_t> encode_bcd(std::int64_t value, std::size_t bytes) {
   std::vector<std::uint8_t> out(bytes);
-  std::uint64_t magnitude = value < 0 ? static_cast<std::uint64_t>(-value) : static_cast<std::uint64_t>(value);
+  std::uint64_t magnitude =
+      value < 0 ? static_cast<std::uint64_t>(-value) : static_cast<std::uint64_t>(value);
   for (std::size_t i = 0; i < bytes; ++i) {
     const auto low = magnitude % 10;
     const auto high = (magnitude / 10) % 10;
@@ -119,7 +136,8 @@ std::vector<std::uint8_t> encode_bcd(std::int64_t value, std::size_t bytes) {
 
 std::string hex_bytes(Bytes bytes) {
   std::string out;
-  for (const std::uint8_t b : bytes) fmt::format_to(std::back_inserter(out), "{}{:02X}", out.empty() ? "" : " ", b);
+  for (const std::uint8_t b : bytes)
+    fmt::format_to(std::back_inserter(out), "{}{:02X}", out.empty() ? "" : " ", b);
   return out;
 }
 
@@ -138,7 +156,9 @@ std::string coding_name(std::uint8_t dif) {
 
 }  // namespace
 
-MbusDataField data_field(std::uint8_t dif) { return kDataFields[dif & 0x0FU]; }
+MbusDataField data_field(std::uint8_t dif) {
+  return kDataFields[dif & 0x0FU];
+}
 
 std::expected<std::vector<MbusRecord>, MbusParseError> parse_records(Bytes block) {
   std::vector<MbusRecord> records;
@@ -148,7 +168,8 @@ std::expected<std::vector<MbusRecord>, MbusParseError> parse_records(Bytes block
     if (dif == kIdleFiller) {
       ++pos;
     } else if (dif == 0x0F || dif == 0x1F) {
-      records.push_back({{dif}, {block.begin() + static_cast<std::ptrdiff_t>(pos + 1), block.end()}});
+      records.push_back(
+          {{dif}, {block.begin() + static_cast<std::ptrdiff_t>(pos + 1), block.end()}});
       break;
     } else {
       auto record = parse_record(block, pos);
@@ -161,7 +182,8 @@ std::expected<std::vector<MbusRecord>, MbusParseError> parse_records(Bytes block
 
 std::uint64_t decode_unsigned(Bytes data) {
   std::uint64_t value = 0;
-  for (std::size_t i = std::min<std::size_t>(data.size(), 8); i-- > 0;) value = value << 8 | data[i];
+  for (std::size_t i = std::min<std::size_t>(data.size(), 8); i-- > 0;)
+    value = value << 8 | data[i];
   return value;
 }
 
@@ -210,7 +232,8 @@ const MbusRecordDef* find_mbus_record(Bytes header) {
 
 const MbusRecordDef* find_mbus_record(std::string_view name) {
   const auto defs = mbus_read_records();
-  const auto it = std::find_if(defs.begin(), defs.end(), [&](const MbusRecordDef& d) { return d.name == name; });
+  const auto it = std::find_if(defs.begin(), defs.end(),
+                               [&](const MbusRecordDef& d) { return d.name == name; });
   return it == defs.end() ? nullptr : &*it;
 }
 
@@ -265,7 +288,8 @@ std::vector<std::uint8_t> encode_rsp_ud(const Meter& meter, std::uint8_t access_
   const MbusDataHeader h = meter_data_header(meter, access_number);
   std::vector<std::uint8_t> out;
   const auto put = [&](std::uint64_t value, std::size_t bytes) {
-    for (std::size_t i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>((value >> (8 * i)) & 0xFFU));
+    for (std::size_t i = 0; i < bytes; ++i)
+      out.push_back(static_cast<std::uint8_t>((value >> (8 * i)) & 0xFFU));
   };
   put(h.id_bcd, 4);
   put(h.manufacturer, 2);
@@ -316,7 +340,8 @@ std::string render_mbus_record_table() {
       "     Do not edit: run the unit tests with AMBI_REGEN_DOCS=1 to rewrite it. -->\n"
       "# M-bus records\n\n"
       "The data records of the meter's RSP_UD (manual A2.2 \"Read\" and \"Read (2)\"), in the\n"
-      "order they are sent, and the records the meter accepts in an SND_UD with CI 51 (\"Write\").\n"
+      "order they are sent, and the records the meter accepts in an SND_UD with CI 51 "
+      "(\"Write\").\n"
       "See docs/mbus.md for the header, the addressing and the link layer.\n\n"
       "## Read (RSP_UD, CI 72)\n\n"
       "| # | name | contents | DIF DIFE | VIF VIFE | data | unit | example |\n"
@@ -326,20 +351,23 @@ std::string render_mbus_record_table() {
     const auto header = def.header.view();
     const std::size_t dib = dib_size(header);
     const std::string step = fmt::format("{:g}", std::pow(10.0, def.exponent));
-    const std::string unit = def.unit == "-"   ? (def.exponent == 0 ? "-" : step)
+    const std::string unit = def.unit == "-"     ? (def.exponent == 0 ? "-" : step)
                              : def.exponent == 0 ? std::string(def.unit)
                                                  : fmt::format("{} {}", step, def.unit);
-    fmt::format_to(std::back_inserter(out), "| {} | {} | {} | {} | {} | {} | {} | {} = `{}` |\n", ++row,
-                   def.name, def.description, hex_bytes(header.first(dib)), hex_bytes(header.subspan(dib)),
-                   coding_name(def.header.dif()), unit, def.example,
+    fmt::format_to(std::back_inserter(out), "| {} | {} | {} | {} | {} | {} | {} | {} = `{}` |\n",
+                   ++row, def.name, def.description, hex_bytes(header.first(dib)),
+                   hex_bytes(header.subspan(dib)), coding_name(def.header.dif()), unit, def.example,
                    hex_bytes(encode_value(def.header.dif(), def.example)));
   }
-  out += "\n## Write (SND_UD, CI 51)\n\n| name | effect | DIF | VIF VIFE | data |\n|---|---|---|---|---|\n";
+  out +=
+      "\n## Write (SND_UD, CI 51)\n\n| name | effect | DIF | VIF VIFE | data "
+      "|\n|---|---|---|---|---|\n";
   for (const MbusWriteDef& def : mbus_write_records()) {
     const auto header = def.header.view();
     const std::size_t dib = dib_size(header);
-    fmt::format_to(std::back_inserter(out), "| {} | {} | {} | {} | {} |\n", def.name, def.description,
-                   hex_bytes(header.first(dib)), hex_bytes(header.subspan(dib)), coding_name(def.header.dif()));
+    fmt::format_to(std::back_inserter(out), "| {} | {} | {} | {} | {} |\n", def.name,
+                   def.description, hex_bytes(header.first(dib)), hex_bytes(header.subspan(dib)),
+                   coding_name(def.header.dif()));
   }
   return out;
 }

@@ -42,7 +42,9 @@ struct MbusHeader {
   constexpr MbusHeader(std::initializer_list<std::uint8_t> list) {
     for (const std::uint8_t b : list) bytes[size++] = b;
   }
-  [[nodiscard]] constexpr std::span<const std::uint8_t> view() const { return {bytes.data(), size}; }
+  [[nodiscard]] constexpr std::span<const std::uint8_t> view() const {
+    return {bytes.data(), size};
+  }
   [[nodiscard]] constexpr std::uint8_t dif() const { return bytes[0]; }
 };
 
@@ -91,9 +93,9 @@ struct MbusRecordDef {
   std::string_view name;         ///< snake_case, unique
   std::string_view description;  ///< the quantity, as the manual's "Contents" column names it
   MbusHeader header;
-  std::string_view unit;         ///< "Wh", "V", ...; "-" for a plain number
-  int exponent;                  ///< the value is `raw × 10^exponent unit`
-  std::int64_t example;          ///< the manual's example value (raw)
+  std::string_view unit;  ///< "Wh", "V", ...; "-" for a plain number
+  int exponent;           ///< the value is `raw × 10^exponent unit`
+  std::int64_t example;   ///< the manual's example value (raw)
   MbusValueSource source;
 };
 /// Every record of the meter's RSP_UD, in order.
@@ -106,7 +108,8 @@ struct MbusRecordDef {
 
 /// Turns a written record's data into the command it asks for; nullopt for a value that
 /// cannot be such a command.
-using MbusCommandMaker = std::optional<Command> (*)(std::uint8_t dif, std::span<const std::uint8_t> data);
+using MbusCommandMaker = std::optional<Command> (*)(std::uint8_t dif,
+                                                    std::span<const std::uint8_t> data);
 /// One record of the manual's "Write" table (sent with SND_UD, CI 51).
 struct MbusWriteDef {
   std::string_view name;
@@ -151,7 +154,8 @@ inline constexpr std::uint8_t kStatusApplicationError = 0x02;
 /// `access_number`, status 00 (02 when the meter reports an error code), signature 0.
 [[nodiscard]] MbusDataHeader meter_data_header(const Meter& meter, std::uint8_t access_number);
 /// The user data of the meter's RSP_UD (after CI 72): the header, then every record.
-[[nodiscard]] std::vector<std::uint8_t> encode_rsp_ud(const Meter& meter, std::uint8_t access_number);
+[[nodiscard]] std::vector<std::uint8_t> encode_rsp_ud(const Meter& meter,
+                                                      std::uint8_t access_number);
 
 /// A decoded record: the table's definition when known, and its value when decodable.
 struct MbusValue {

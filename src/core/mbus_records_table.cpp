@@ -10,8 +10,8 @@
 //   DIFE 10/20/30 tariff 1-3, DIFE 80 10 tariff 4.
 #include <cmath>
 
-#include "core/meter.hpp"
 #include "core/mbus_records.hpp"
+#include "core/meter.hpp"
 
 namespace ambi {
 namespace {
@@ -115,7 +115,11 @@ constexpr std::array kWriteRecords = std::to_array<MbusWriteDef>({
 
 }  // namespace
 
-std::span<const MbusRecordDef> mbus_read_records() { return kReadRecords; }
-std::span<const MbusWriteDef> mbus_write_records() { return kWriteRecords; }
+std::span<const MbusRecordDef> mbus_read_records() {
+  return kReadRecords;
+}
+std::span<const MbusWriteDef> mbus_write_records() {
+  return kWriteRecords;
+}
 
 }  // namespace ambi

@@ -15,22 +15,31 @@ enum class Route : std::uint8_t { ignore, execute_silently, execute_and_reply };
 
 constexpr std::size_t kSelectionSize = 8;  // ID (4 BCD) MAN (2) VER (1) MED (1)
 
-MbusExchange ack() { return {{kMbusAck}, std::nullopt}; }
+MbusExchange ack() {
+  return {{kMbusAck}, std::nullopt};
+}
 
-bool is_snd_ud(const MbusFrame& frame) { return (frame.c & ~c_field::fcb) == c_field::snd_ud; }
+bool is_snd_ud(const MbusFrame& frame) {
+  return (frame.c & ~c_field::fcb) == c_field::snd_ud;
+}
 
 /// The 8 bytes this meter answers a selection with: its secondary address as in the header.
 std::array<std::uint8_t, kSelectionSize> own_selection(const Meter& meter) {
   const MbusDataHeader h = meter_data_header(meter, 0);
-  return {static_cast<std::uint8_t>(h.id_bcd),       static_cast<std::uint8_t>(h.id_bcd >> 8),
-          static_cast<std::uint8_t>(h.id_bcd >> 16), static_cast<std::uint8_t>(h.id_bcd >> 24),
-          static_cast<std::uint8_t>(h.manufacturer), static_cast<std::uint8_t>(h.manufacturer >> 8),
-          h.version,                                  h.medium};
+  return {static_cast<std::uint8_t>(h.id_bcd),
+          static_cast<std::uint8_t>(h.id_bcd >> 8),
+          static_cast<std::uint8_t>(h.id_bcd >> 16),
+          static_cast<std::uint8_t>(h.id_bcd >> 24),
+          static_cast<std::uint8_t>(h.manufacturer),
+          static_cast<std::uint8_t>(h.manufacturer >> 8),
+          h.version,
+          h.medium};
 }
 
 /// EN 13757-3 11.4: an F nibble in the ID and an FF byte in manufacturer, version or medium
 /// match anything.
-bool selection_matches(std::span<const std::uint8_t> wanted, const std::array<std::uint8_t, kSelectionSize>& own) {
+bool selection_matches(std::span<const std::uint8_t> wanted,
+                       const std::array<std::uint8_t, kSelectionSize>& own) {
   for (std::size_t i = 0; i < kSelectionSize; ++i) {
     if (i < 4) {
       for (const int shift : {0, 4}) {
@@ -76,8 +85,9 @@ struct MbusSlave::Handlers {
     const bool repeat = (frame.c & c_field::fcv) != 0 && s.last_request_c_ == frame.c;
     if (repeat && s.quirks_.fcb_repeat) return {s.last_reply_, std::nullopt};
     ++s.access_number_;
-    s.last_reply_ = encode_mbus(mbus_long(c_field::rsp_ud, meter.settings().mbus_id,
-                                          ci_field::rsp_ud_variable, encode_rsp_ud(meter, s.access_number_)));
+    s.last_reply_ =
+        encode_mbus(mbus_long(c_field::rsp_ud, meter.settings().mbus_id, ci_field::rsp_ud_variable,
+                              encode_rsp_ud(meter, s.access_number_)));
     s.last_request_c_ = frame.c;
     return {s.last_reply_, std::nullopt};
   }

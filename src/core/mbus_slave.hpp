@@ -36,7 +36,7 @@ struct MbusQuirks {
 
 /// The result of serving one telegram.
 struct MbusExchange {
-  std::vector<std::uint8_t> reply;   ///< bytes to send; empty: stay silent
+  std::vector<std::uint8_t> reply;    ///< bytes to send; empty: stay silent
   std::optional<std::uint32_t> baud;  ///< switch to this rate once `reply` is sent
   friend bool operator==(const MbusExchange&, const MbusExchange&) = default;
 };
@@ -64,10 +64,10 @@ class MbusSlave {
   /// Forgets the link state when the meter powered up since the last telegram.
   void follow_power(const Meter& meter);
   MbusQuirks quirks_;
-  std::uint64_t power_ups_ = 0;                  ///< the meter's power-ups when last served
+  std::uint64_t power_ups_ = 0;  ///< the meter's power-ups when last served
   bool selected_ = false;
   std::optional<std::uint8_t> last_request_c_;  ///< C-field of the REQ_UD2 last answered
-  std::vector<std::uint8_t> last_reply_;         ///< the RSP_UD sent for it
+  std::vector<std::uint8_t> last_reply_;        ///< the RSP_UD sent for it
   std::uint8_t access_number_ = 0;
 };
 

@@ -10,14 +10,17 @@ namespace {
 /// (3 × 1000 V × 100000 A ≈ 3e11 mW, × 1e7 ms = 3e18 < 4.6e18).
 constexpr std::int64_t kMaxChunkMs = 10'000'000;
 
-constexpr Dir dir_of(std::int64_t power) { return power >= 0 ? Dir::forward : Dir::reverse; }
+constexpr Dir dir_of(std::int64_t power) {
+  return power >= 0 ? Dir::forward : Dir::reverse;
+}
 
 }  // namespace
 
 Meter::Meter(const FactoryOptions& options) {
   state_.serial_bcd = options.serial_bcd;
   state_.settings.mbus_secondary_id = options.serial_bcd;
-  if (options.ordered_c05) state_.settings.combination = CombinationCode::netted_forward_minus_reverse;
+  if (options.ordered_c05)
+    state_.settings.combination = CombinationCode::netted_forward_minus_reverse;
   identity_.serial_bcd = options.serial_bcd;
   remeasure();
   rebase_s0();
@@ -85,13 +88,18 @@ bool Meter::follow_supply() {
   return true;
 }
 
-void Meter::set_communication_active(bool active) { communication_active_ = active && powered_; }
-void Meter::set_bluetooth_active(bool active) { bluetooth_active_ = active && powered_; }
+void Meter::set_communication_active(bool active) {
+  communication_active_ = active && powered_;
+}
+void Meter::set_bluetooth_active(bool active) {
+  bluetooth_active_ = active && powered_;
+}
 
 void Meter::set_storage_write_error(std::uint8_t unwritable_bits) {
   constexpr std::uint8_t kWriteBits =
       error_bit::main_unwritable | error_bit::backup_unwritable | error_bit::mantissa_unwritable;
-  error_code_ = static_cast<std::uint8_t>((error_code_ & ~kWriteBits) | (unwritable_bits & kWriteBits));
+  error_code_ =
+      static_cast<std::uint8_t>((error_code_ & ~kWriteBits) | (unwritable_bits & kWriteBits));
 }
 
 void Meter::advance(std::int64_t dt_ms) {
@@ -195,12 +203,13 @@ std::uint32_t Meter::status_word() const {
 
 Reading Meter::shown_total(std::size_t forward, std::size_t reverse) const {
   const auto& r = state_.registers;
-  return rolled_over(combine(state_.settings.combination, shown_mwh(r.mwh(forward)),
-                             shown_mwh(r.mwh(reverse))));
+  return rolled_over(
+      combine(state_.settings.combination, shown_mwh(r.mwh(forward)), shown_mwh(r.mwh(reverse))));
 }
 
 Reading Meter::total(Family family) const {
-  return shown_total(counter_index::total(family, Dir::forward), counter_index::total(family, Dir::reverse));
+  return shown_total(counter_index::total(family, Dir::forward),
+                     counter_index::total(family, Dir::reverse));
 }
 
 Reading Meter::total_tariff(Family family, int tariff) const {
@@ -213,14 +222,18 @@ Reading Meter::total_phase(Family family, int phase) const {
                      counter_index::phase(family, phase, Dir::reverse));
 }
 
-Reading Meter::counter(std::size_t index) const { return shown_mwh(state_.registers.mwh(index)); }
+Reading Meter::counter(std::size_t index) const {
+  return shown_mwh(state_.registers.mwh(index));
+}
 
 Reading Meter::trip_total() const {
-  return shown_total(counter_index::trip_total(Dir::forward), counter_index::trip_total(Dir::reverse));
+  return shown_total(counter_index::trip_total(Dir::forward),
+                     counter_index::trip_total(Dir::reverse));
 }
 
 Reading Meter::trip_phase(int phase) const {
-  return shown_total(counter_index::trip_phase(phase, Dir::forward), counter_index::trip_phase(phase, Dir::reverse));
+  return shown_total(counter_index::trip_phase(phase, Dir::forward),
+                     counter_index::trip_phase(phase, Dir::reverse));
 }
 
 std::vector<CtHistoryEntry> Meter::ct_history() const {

@@ -23,7 +23,7 @@ struct Identity {
   std::uint32_t serial_bcd = 0x19020246;  ///< 8 BCD digits (register 4000)
   std::uint16_t meter_code_bcd = 0x1113;  ///< 2PCT
   float protocol_version = 1.0F;
-  float software_version = 1.02F;         ///< "software version 102"
+  float software_version = 1.02F;  ///< "software version 102"
   float hardware_version = 1.0F;
   std::uint32_t checksum1_bcd = 0x21001416;
   std::uint32_t checksum2_bcd = 0x59629173;
@@ -67,11 +67,11 @@ inline constexpr std::uint32_t ct_history_full = 1U << 7;
 struct PersistentState {
   Settings settings{};
   Registers registers{};
-  std::uint8_t tariff = 1;             ///< 1-4
-  bool t3_t4_activated = false;        ///< one-way (A1.2)
+  std::uint8_t tariff = 1;       ///< 1-4
+  bool t3_t4_activated = false;  ///< one-way (A1.2)
   CtRatio ct{};
   std::array<CtHistoryEntry, kMaxCtChanges> ct_history{};
-  std::uint8_t ct_changes = 0;         ///< 0-7
+  std::uint8_t ct_changes = 0;  ///< 0-7
   std::uint16_t power_down_counter = 0;
   std::uint32_t serial_bcd = 0x19020246;
   friend bool operator==(const PersistentState&, const PersistentState&) = default;
@@ -173,7 +173,9 @@ class Meter {
   /// keeps counting at 5/5.
   [[nodiscard]] std::vector<CtHistoryEntry> ct_history() const;
 
-  [[nodiscard]] const S0Output& s0(int output) const { return s0_[static_cast<std::size_t>(output)]; }
+  [[nodiscard]] const S0Output& s0(int output) const {
+    return s0_[static_cast<std::size_t>(output)];
+  }
 
  private:
   struct Handlers;

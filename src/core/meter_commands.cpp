@@ -29,12 +29,26 @@ Outcome<> then(Outcome<> ok, F&& apply) {
 
 std::string_view command_name(const Command& command) {
   static constexpr std::array<std::string_view, std::variant_size_v<Command>> kNames{
-      "set Modbus ID",        "set Modbus baud rate", "set Modbus parity",   "set M-bus ID",
-      "set M-bus baud rate",  "set M-bus secondary address",               "set S0 rate",
-      "set pulse type",       "set pulse width",      "set combination code",
-      "set LCD cycle time",   "set backlight",        "set screen direction", "set OBIS",
-      "set data type",        "set password",         "set tariff",          "set CT ratio",
-      "reset power-down counter",                     "reset trip counter"};
+      "set Modbus ID",
+      "set Modbus baud rate",
+      "set Modbus parity",
+      "set M-bus ID",
+      "set M-bus baud rate",
+      "set M-bus secondary address",
+      "set S0 rate",
+      "set pulse type",
+      "set pulse width",
+      "set combination code",
+      "set LCD cycle time",
+      "set backlight",
+      "set screen direction",
+      "set OBIS",
+      "set data type",
+      "set password",
+      "set tariff",
+      "set CT ratio",
+      "reset power-down counter",
+      "reset trip counter"};
   return kNames[command.index()];
 }
 
@@ -48,8 +62,8 @@ struct Meter::Handlers {
     return then(check_modbus_id(c.id), [&] { s().modbus_id = static_cast<std::uint8_t>(c.id); });
   }
   Outcome<> operator()(const SetModbusBaud& c) {
-    return then(check_modbus_baud_code(c.code), 
-        [&] { s().modbus_baud_code = static_cast<std::uint8_t>(c.code); });
+    return then(check_modbus_baud_code(c.code),
+                [&] { s().modbus_baud_code = static_cast<std::uint8_t>(c.code); });
   }
   Outcome<> operator()(const SetParity& c) {
     return then(check_parity(c.code), [&] { s().parity = static_cast<Parity>(c.code); });
@@ -58,7 +72,8 @@ struct Meter::Handlers {
     return then(check_mbus_id(c.id), [&] { s().mbus_id = static_cast<std::uint8_t>(c.id); });
   }
   Outcome<> operator()(const SetMbusBaud& c) {
-    return then(check_mbus_baud(c.baud), [&] { s().mbus_baud = static_cast<std::uint32_t>(c.baud); });
+    return then(check_mbus_baud(c.baud),
+                [&] { s().mbus_baud = static_cast<std::uint32_t>(c.baud); });
   }
   Outcome<> operator()(const SetMbusSecondaryId& c) {
     return then(check_bcd8(c.bcd), [&] { s().mbus_secondary_id = c.bcd; });
@@ -83,33 +98,38 @@ struct Meter::Handlers {
   }
   Outcome<> operator()(const SetCombination& c) {
     if (origin.source == Source::buttons) {
-      return refuse(Rejection::Kind::not_allowed,
-                    "the combination code can be set only by Modbus, M-bus or Bluetooth (manual 7.6.15)");
+      return refuse(
+          Rejection::Kind::not_allowed,
+          "the combination code can be set only by Modbus, M-bus or Bluetooth (manual 7.6.15)");
     }
     if (auto ok = check_code(c.code, 1, 5, "combination code"); !ok) return ok;
     if (m.c05_locked() && c.code != 5) {
       return refuse(Rejection::Kind::locked,
-                    "combination code C-05 is final: a C-05 meter cannot be set to another code (manual 7.6.15)");
+                    "combination code C-05 is final: a C-05 meter cannot be set to another code "
+                    "(manual 7.6.15)");
     }
     s().combination = static_cast<CombinationCode>(c.code);
     return {};
   }
   Outcome<> operator()(const SetLcdCycle& c) {
-    return then(check_lcd_cycle(c.seconds), 
-        [&] { s().lcd_cycle_s = static_cast<std::uint8_t>(c.seconds); });
+    return then(check_lcd_cycle(c.seconds),
+                [&] { s().lcd_cycle_s = static_cast<std::uint8_t>(c.seconds); });
   }
   Outcome<> operator()(const SetBacklight& c) {
-    return then(check_code(c.mode, 0, 2, "backlight mode (0 on, 1 off, 2 button)"), [&] { s().backlight = static_cast<Backlight>(c.mode); });
+    return then(check_code(c.mode, 0, 2, "backlight mode (0 on, 1 off, 2 button)"),
+                [&] { s().backlight = static_cast<Backlight>(c.mode); });
   }
   Outcome<> operator()(const SetScreenDirection& c) {
-    return then(check_code(c.direction, 0, 1, "screen direction"), [&] { s().screen_direction = static_cast<std::uint8_t>(c.direction); });
+    return then(check_code(c.direction, 0, 1, "screen direction"),
+                [&] { s().screen_direction = static_cast<std::uint8_t>(c.direction); });
   }
   Outcome<> operator()(const SetObis& c) {
     s().obis = c.on;
     return {};
   }
   Outcome<> operator()(const SetDataType& c) {
-    return then(check_code(c.code, 1, 2, "data type (1 standard, 2 integer)"), [&] { s().data_type = static_cast<DataType>(c.code); });
+    return then(check_code(c.code, 1, 2, "data type (1 standard, 2 integer)"),
+                [&] { s().data_type = static_cast<DataType>(c.code); });
   }
   Outcome<> operator()(const SetPassword& c) {
     if (origin.source != Source::buttons) {
@@ -127,11 +147,13 @@ struct Meter::Handlers {
   }
   Outcome<> operator()(const SetCtRatio& c) {
     if (auto ok = check_ct_ratio(c.primary, c.secondary); !ok) return ok;
-    const CtRatio next{static_cast<std::uint16_t>(c.primary), static_cast<std::uint8_t>(c.secondary)};
+    const CtRatio next{static_cast<std::uint16_t>(c.primary),
+                       static_cast<std::uint8_t>(c.secondary)};
     if (next == m.state_.ct) return {};
     if (m.state_.ct_changes >= kMaxCtChanges) {
       return refuse(Rejection::Kind::limit_reached,
-                    "the CT ratio has been changed 7 times already; no further change is possible (manual 7.6.17)");
+                    "the CT ratio has been changed 7 times already; no further change is possible "
+                    "(manual 7.6.17)");
     }
     const auto& r = m.state_.registers;
     m.state_.ct_history[m.state_.ct_changes] = {
@@ -163,12 +185,14 @@ Outcome<> Meter::apply_one(const Command& command, const Origin& origin) {
 namespace {
 Outcome<> check_origin(const Meter& m, const Origin& origin) {
   if (!m.powered()) {
-    return refuse(Rejection::Kind::powered_off,
-                  "the meter has no supply: it accepts nothing until the supply returns (manual 5.8)");
+    return refuse(
+        Rejection::Kind::powered_off,
+        "the meter has no supply: it accepts nothing until the supply returns (manual 5.8)");
   }
   if (m.stopped()) {
-    return refuse(Rejection::Kind::storage_failed,
-                  fmt::format("the meter is stopped with error {:02X} (manual 8.1)", m.error_code()));
+    return refuse(
+        Rejection::Kind::storage_failed,
+        fmt::format("the meter is stopped with error {:02X} (manual 8.1)", m.error_code()));
   }
   if (origin.source != Source::app) return {};
   if (!origin.password) return refuse(Rejection::Kind::wrong_password, "password required");
@@ -188,7 +212,8 @@ Outcome<> Meter::apply_all(std::span<const Command> commands, const Origin& orig
   Meter next = *this;
   for (const Command& command : commands) {
     if (auto ok = next.apply_one(command, origin); !ok) {
-      return refuse(ok.error().kind, fmt::format("{}: {}", command_name(command), ok.error().message));
+      return refuse(ok.error().kind,
+                    fmt::format("{}: {}", command_name(command), ok.error().message));
     }
   }
   *this = std::move(next);

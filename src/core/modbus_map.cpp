@@ -159,7 +159,9 @@ const UnitInfo& unit_info(Unit u) {
 }
 
 /// Energies are counted: their floats round toward zero.
-bool is_counted(Unit unit) { return unit == Unit::kwh || unit == Unit::kvarh; }
+bool is_counted(Unit unit) {
+  return unit == Unit::kwh || unit == Unit::kvarh;
+}
 
 /// Integer data mode: billionths → signed 32-bit count of LSBs, cut toward zero (C1).
 void enc_integer(RegisterValue v, std::int64_t lsb, Words out) {
@@ -235,7 +237,8 @@ std::optional<std::vector<std::uint16_t>> read_words(const Meter& meter, std::ui
                                                      std::uint16_t count) {
   std::vector<std::uint16_t> out;
   out.reserve(count);
-  if (!for_each_word(meter, start, count, [&out](std::uint16_t w) { out.push_back(w); })) return std::nullopt;
+  if (!for_each_word(meter, start, count, [&out](std::uint16_t w) { out.push_back(w); }))
+    return std::nullopt;
   return out;
 }
 

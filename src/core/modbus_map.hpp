@@ -124,8 +124,8 @@ void encode_register(const RegisterDef& def, RegisterValue value, DataType type,
 
 /// The same words big-endian at the end of `out` (as a read response carries them); false,
 /// with `out` as it was, when any address is unmapped.
-[[nodiscard]] bool append_register_bytes(const Meter& meter, std::uint16_t start, std::uint16_t count,
-                                         std::vector<std::uint8_t>& out);
+[[nodiscard]] bool append_register_bytes(const Meter& meter, std::uint16_t start,
+                                         std::uint16_t count, std::vector<std::uint8_t>& out);
 
 /// Why a write cannot become commands.
 enum class WriteError : std::uint8_t {

@@ -86,7 +86,8 @@ LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQu
   out.push_back(request.unit);
   LinkChange link;
   if (!tcp_unit_served(request.unit, meter.settings().modbus_id)) {
-    append_exception_pdu(out, request.pdu.empty() ? 0 : request.pdu[0], ExceptionCode::gateway_target_failed);
+    append_exception_pdu(out, request.pdu.empty() ? 0 : request.pdu[0],
+                         ExceptionCode::gateway_target_failed);
   } else {
     link = append_pdu_reply(meter, request.pdu, quirks, out);
   }
@@ -103,7 +104,8 @@ LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQu
 
 MbapExchange serve_mbap(Meter& meter, const MbapFrame& frame, const ModbusQuirks& quirks) {
   MbapExchange exchange;
-  exchange.link = serve_mbap_into(meter, MbapView{frame.transaction, frame.unit, frame.pdu}, quirks, exchange.reply);
+  exchange.link = serve_mbap_into(meter, MbapView{frame.transaction, frame.unit, frame.pdu}, quirks,
+                                  exchange.reply);
   return exchange;
 }
 

@@ -60,15 +60,16 @@ Served read_registers(Meter& meter, Pdu pdu, const ModbusQuirks&, std::vector<st
   return {};
 }
 
-Served read_input_registers(Meter& meter, Pdu pdu, const ModbusQuirks& quirks, std::vector<std::uint8_t>& out) {
+Served read_input_registers(Meter& meter, Pdu pdu, const ModbusQuirks& quirks,
+                            std::vector<std::uint8_t>& out) {
   if (!quirks.fc04_as_fc03) return fail(pdu[0], ExceptionCode::illegal_function, out);
   return read_registers(meter, pdu, quirks, out);
 }
 
 /// Plans and applies a write of `words` from `start`; the normal response echoes the
 /// request's first `echo` bytes.
-Served write(Meter& meter, Pdu pdu, std::uint16_t start, std::span<const std::uint16_t> words, std::size_t echo,
-             std::vector<std::uint8_t>& out) {
+Served write(Meter& meter, Pdu pdu, std::uint16_t start, std::span<const std::uint16_t> words,
+             std::size_t echo, std::vector<std::uint8_t>& out) {
   const std::uint8_t fc = pdu[0];
   const auto commands = plan_write(start, words, meter.settings().data_type);
   if (!commands) {
@@ -118,7 +119,8 @@ constexpr std::array<Handler, 4> kHandlers{{
     {function_code::write_multiple_registers, &write_multiple},
 }};
 
-Served serve_pdu(Meter& meter, Pdu pdu, const ModbusQuirks& quirks, std::vector<std::uint8_t>& out) {
+Served serve_pdu(Meter& meter, Pdu pdu, const ModbusQuirks& quirks,
+                 std::vector<std::uint8_t>& out) {
   const auto it = std::find_if(kHandlers.begin(), kHandlers.end(),
                                [fc = pdu[0]](const Handler& h) { return h.function == fc; });
   if (it == kHandlers.end()) return fail(pdu[0], ExceptionCode::illegal_function, out);
@@ -127,7 +129,8 @@ Served serve_pdu(Meter& meter, Pdu pdu, const ModbusQuirks& quirks, std::vector<
 
 }  // namespace
 
-void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function, ExceptionCode code) {
+void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function,
+                          ExceptionCode code) {
   out.push_back(static_cast<std::uint8_t>(function | 0x80U));
   out.push_back(static_cast<std::uint8_t>(code));
 }
@@ -142,8 +145,8 @@ ModbusReply handle_pdu(Meter& meter, std::span<const std::uint8_t> pdu,
   return reply;
 }
 
-LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu, const ModbusQuirks& quirks,
-                            std::vector<std::uint8_t>& out) {
+LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu,
+                            const ModbusQuirks& quirks, std::vector<std::uint8_t>& out) {
   if (pdu.empty()) return {};
   return serve_pdu(meter, pdu, quirks, out).link;
 }

@@ -67,10 +67,11 @@ struct ModbusReply {
 /// `handle_pdu` writing the response PDU (if any) at the end of `out`, for a transport that
 /// gathers the replies of many requests in one buffer: nothing is allocated once `out` has
 /// room. Returns the link change.
-LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu, const ModbusQuirks& quirks,
-                            std::vector<std::uint8_t>& out);
+LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu,
+                            const ModbusQuirks& quirks, std::vector<std::uint8_t>& out);
 /// Appends the exception response PDU to `out`: function | 0x80, code.
-void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function, ExceptionCode code);
+void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function,
+                          ExceptionCode code);
 
 /// True for the read function codes (03, 04): the requests a broadcast does not execute.
 [[nodiscard]] constexpr bool is_read_function(std::uint8_t function) {

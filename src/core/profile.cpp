@@ -1,13 +1,13 @@
 // The text formats of load profiles: the `--load` spec and CSV scenarios (docs/scenarios.md).
 #include "core/profile.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -27,7 +27,8 @@ std::string_view trim(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -56,7 +57,8 @@ std::optional<double> parse_number(std::string_view s) {
 std::optional<std::int64_t> parse_digits(std::string_view s) {
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || value < 0) return std::nullopt;
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || value < 0)
+    return std::nullopt;
   return value;
 }
 
@@ -89,18 +91,18 @@ std::expected<std::int64_t, std::string> parse_time(std::string_view text) {
 
 struct UnitField {
   std::string_view unit;
-  double PhaseInput::*field;
+  double PhaseInput::* field;
 };
-constexpr std::array<UnitField, 3> kUnits{{{"deg", &PhaseInput::phi_deg},
-                                           {"V", &PhaseInput::volts},
-                                           {"A", &PhaseInput::amps}}};
+constexpr std::array<UnitField, 3> kUnits{
+    {{"deg", &PhaseInput::phi_deg}, {"V", &PhaseInput::volts}, {"A", &PhaseInput::amps}}};
 
 struct PhaseName {
   std::string_view name;
   std::size_t first;
   std::size_t count;
 };
-constexpr std::array<PhaseName, 4> kPhaseNames{{{"L1", 0, 1}, {"L2", 1, 1}, {"L3", 2, 1}, {"all", 0, 3}}};
+constexpr std::array<PhaseName, 4> kPhaseNames{
+    {{"L1", 0, 1}, {"L2", 1, 1}, {"L3", 2, 1}, {"all", 0, 3}}};
 
 /// Splits "50Hz" / "50 hz" into the number and its trailing unit letters.
 std::pair<std::string_view, std::string_view> number_and_unit(std::string_view value) {
@@ -123,7 +125,8 @@ std::expected<void, std::string> apply_phase_value(std::string_view value, const
                                                    LoadInput& load) {
   if (value.empty()) return Error(fmt::format("empty value ({})", kLoadExample));
   const auto it = std::ranges::find_if(kUnits, [&](const UnitField& u) {
-    return value.size() >= u.unit.size() && iequals(value.substr(value.size() - u.unit.size()), u.unit);
+    return value.size() >= u.unit.size() &&
+           iequals(value.substr(value.size() - u.unit.size()), u.unit);
   });
   if (it == kUnits.end()) {
     return Error(fmt::format("\"{}\" needs a unit V, A or deg ({})", value, kLoadExample));
@@ -131,7 +134,8 @@ std::expected<void, std::string> apply_phase_value(std::string_view value, const
   const auto number = value.substr(0, value.size() - it->unit.size());
   const auto x = parse_number(number);
   if (!x) return Error(fmt::format("\"{}\" is not a number ({})", trim(number), kLoadExample));
-  for (std::size_t i = phases.first; i < phases.first + phases.count; ++i) load.phases[i].*(it->field) = *x;
+  for (std::size_t i = phases.first; i < phases.first + phases.count; ++i)
+    load.phases[i].*(it->field) = *x;
   return {};
 }
 
@@ -143,7 +147,8 @@ std::expected<void, std::string> apply_load_part(std::string_view part, LoadInpu
   const auto name = trim(part.substr(0, eq));
   const auto values = trim(part.substr(eq + 1));
   if (iequals(name, "f")) return apply_frequency(values, load);
-  const auto phase = std::ranges::find_if(kPhaseNames, [&](const PhaseName& p) { return iequals(p.name, name); });
+  const auto phase =
+      std::ranges::find_if(kPhaseNames, [&](const PhaseName& p) { return iequals(p.name, name); });
   if (phase == kPhaseNames.end()) {
     return Error(fmt::format("phase must be L1, L2, L3 or all ({})", kLoadExample));
   }
@@ -161,7 +166,7 @@ struct Column {
   std::string_view name;
   ColumnKind kind;
   std::size_t phase = 0;
-  double PhaseInput::*field = nullptr;
+  double PhaseInput::* field = nullptr;
 };
 
 constexpr std::array<Column, 12> kColumns{{
@@ -184,10 +189,13 @@ using Header = std::vector<const Column*>;
 std::expected<Header, std::string> parse_header(std::string_view line) {
   Header header;
   for (const auto name : split(line, ',')) {
-    const auto it = std::ranges::find_if(kColumns, [&](const Column& c) { return iequals(c.name, name); });
+    const auto it =
+        std::ranges::find_if(kColumns, [&](const Column& c) { return iequals(c.name, name); });
     if (it == kColumns.end()) {
-      return Error(fmt::format("unknown column \"{}\" (known: t, L1_v, L1_i, L1_phi, L2_v, L2_i, "
-                               "L2_phi, L3_v, L3_i, L3_phi, f, tariff_input)", name));
+      return Error(
+          fmt::format("unknown column \"{}\" (known: t, L1_v, L1_i, L1_phi, L2_v, L2_i, "
+                      "L2_phi, L3_v, L3_i, L3_phi, f, tariff_input)",
+                      name));
     }
     if (std::ranges::find(header, &*it) != header.end()) {
       return Error(fmt::format("column \"{}\" appears twice", it->name));
@@ -240,7 +248,8 @@ std::expected<ProfileStep, std::string> parse_row(std::string_view line, const H
                                                   LoadInput& load) {
   const auto cells = split(line, ',');
   if (cells.size() > header.size()) {
-    return Error(fmt::format("{} cells but the header has {} columns", cells.size(), header.size()));
+    return Error(
+        fmt::format("{} cells but the header has {} columns", cells.size(), header.size()));
   }
   ProfileStep step;
   for (std::size_t i = 0; i < header.size(); ++i) {
@@ -266,7 +275,8 @@ std::optional<std::expected<std::int64_t, std::string>> parse_directive(std::str
 /// Checks a parsed row against the rows before it.
 std::expected<void, std::string> check_order(const LoadProfile& profile, const ProfileStep& step) {
   if (profile.steps.empty()) {
-    if (step.t_ms != 0) return Error(fmt::format("the first row must be at t = 0, not {}", seconds_text(step.t_ms)));
+    if (step.t_ms != 0)
+      return Error(fmt::format("the first row must be at t = 0, not {}", seconds_text(step.t_ms)));
     return {};
   }
   const std::int64_t previous = profile.steps.back().t_ms;
@@ -311,8 +321,8 @@ struct CsvReader {
     if (profile.steps.empty()) return Error("no rows after the header");
     const std::int64_t last = profile.steps.back().t_ms;
     if (profile.repeat_ms && *profile.repeat_ms <= last) {
-      return Error(fmt::format("line {}: repeat {} must be after the last row (t = {})", repeat_line,
-                               seconds_text(*profile.repeat_ms), seconds_text(last)));
+      return Error(fmt::format("line {}: repeat {} must be after the last row (t = {})",
+                               repeat_line, seconds_text(*profile.repeat_ms), seconds_text(last)));
     }
     return {};
   }
@@ -320,7 +330,8 @@ struct CsvReader {
 
 }  // namespace
 
-std::expected<LoadInput, std::string> parse_load_spec(std::string_view spec, const LoadInput& base) {
+std::expected<LoadInput, std::string> parse_load_spec(std::string_view spec,
+                                                      const LoadInput& base) {
   LoadInput load = base;
   bool any = false;
   for (const auto part : split(spec, ';')) {
@@ -333,11 +344,13 @@ std::expected<LoadInput, std::string> parse_load_spec(std::string_view spec, con
     }
     any = true;
   }
-  if (!any) return Error(fmt::format("empty --load ({};L2=230V,5A;f=50Hz or all=230V,16A)", kLoadExample));
+  if (!any)
+    return Error(fmt::format("empty --load ({};L2=230V,5A;f=50Hz or all=230V,16A)", kLoadExample));
   return load;
 }
 
-std::expected<LoadProfile, std::string> parse_scenario_csv(std::string_view text, std::string name) {
+std::expected<LoadProfile, std::string> parse_scenario_csv(std::string_view text,
+                                                           std::string name) {
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
   CsvReader reader;

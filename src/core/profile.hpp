@@ -68,8 +68,8 @@ class ProfilePlayer {
 
   LoadProfile profile_;
   std::int64_t position_ms_ = 0;
-  std::size_t next_ = 0;          // the row applied at next_at_ms_
-  std::int64_t next_at_ms_ = 0;   // position of the next row boundary (max: none)
+  std::size_t next_ = 0;         // the row applied at next_at_ms_
+  std::int64_t next_at_ms_ = 0;  // position of the next row boundary (max: none)
 };
 
 }  // namespace ambi

@@ -37,15 +37,21 @@ constexpr std::size_t phase(Family f, int phase, Dir d) {
   return total(f, d) + 10 + 2 * static_cast<std::size_t>(phase);
 }
 /// `quadrant` 1-4.
-constexpr std::size_t quadrant(int quadrant) { return 32 + static_cast<std::size_t>(quadrant - 1); }
+constexpr std::size_t quadrant(int quadrant) {
+  return 32 + static_cast<std::size_t>(quadrant - 1);
+}
 constexpr std::size_t quadrant_tariff(int quadrant, int tariff) {
   return 36 + 4 * static_cast<std::size_t>(quadrant - 1) + static_cast<std::size_t>(tariff - 1);
 }
-constexpr std::size_t trip_total(Dir d) { return 52 + static_cast<std::size_t>(d); }
+constexpr std::size_t trip_total(Dir d) {
+  return 52 + static_cast<std::size_t>(d);
+}
 constexpr std::size_t trip_phase(int phase, Dir d) {
   return 54 + 2 * static_cast<std::size_t>(phase) + static_cast<std::size_t>(d);
 }
-constexpr std::size_t ct_secondary(Dir d) { return 60 + static_cast<std::size_t>(d); }
+constexpr std::size_t ct_secondary(Dir d) {
+  return 60 + static_cast<std::size_t>(d);
+}
 }  // namespace counter_index
 
 /// All energy counters. Magnitudes only; signed "totals" are derived by `combine`.
@@ -64,18 +70,23 @@ struct Registers {
 [[nodiscard]] constexpr std::int64_t combine(CombinationCode code, std::int64_t forward_mwh,
                                              std::int64_t reverse_mwh) {
   switch (code) {
-    case CombinationCode::forward_only: return forward_mwh;
-    case CombinationCode::reverse_only: return -reverse_mwh;
-    case CombinationCode::forward_plus_reverse: return forward_mwh + reverse_mwh;
+    case CombinationCode::forward_only:
+      return forward_mwh;
+    case CombinationCode::reverse_only:
+      return -reverse_mwh;
+    case CombinationCode::forward_plus_reverse:
+      return forward_mwh + reverse_mwh;
     case CombinationCode::forward_minus_reverse:
-    case CombinationCode::netted_forward_minus_reverse: return forward_mwh - reverse_mwh;
+    case CombinationCode::netted_forward_minus_reverse:
+      return forward_mwh - reverse_mwh;
   }
   return 0;
 }
 
 /// True for counters that no command may decrease (every counter but the trip counters).
 [[nodiscard]] constexpr bool is_legal_counter(std::size_t i) {
-  return i < counter_index::trip_total(Dir::forward) || i >= counter_index::ct_secondary(Dir::forward);
+  return i < counter_index::trip_total(Dir::forward) ||
+         i >= counter_index::ct_secondary(Dir::forward);
 }
 
 }  // namespace ambi

@@ -29,9 +29,15 @@ struct FreshPulses {
 
   FreshPulses(std::int64_t t0, std::int64_t before, std::int64_t power, std::int64_t q,
               std::int64_t period, std::int64_t free)
-      : t0_ms(t0), accum_before(before), power_mw(power), quantum(q), period_ms(period), free_at(free) {
+      : t0_ms(t0),
+        accum_before(before),
+        power_mw(power),
+        quantum(q),
+        period_ms(period),
+        free_at(free) {
     std::int64_t period_energy = 0;
-    saturated = __builtin_mul_overflow(period_ms, power_mw, &period_energy) || quantum < period_energy;
+    saturated =
+        __builtin_mul_overflow(period_ms, power_mw, &period_energy) || quantum < period_energy;
     saturated_first = std::max(due(1), free_at);
   }
 
@@ -100,7 +106,8 @@ void S0Output::settle(std::int64_t power_mw, std::int64_t t0_ms, std::int64_t t_
   if (backlog_before == 0 && accum_mw_ms_ - quantum_ < quantum_) {  // one pulse: the usual case
     accum_mw_ms_ -= quantum_;
     ++owed_;
-    const std::int64_t start = std::max(t0_ms + (quantum_ - accum_before) / power_mw, next_free_ms_);
+    const std::int64_t start =
+        std::max(t0_ms + (quantum_ - accum_before) / power_mw, next_free_ms_);
     if (start < t_end_ms) emit(start);
     return;
   }

@@ -1,8 +1,8 @@
 #include "core/settings.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace ambi {
 namespace {
@@ -55,15 +55,16 @@ Outcome<> check_mbus_baud(long baud) {
 
 Outcome<> check_s0_rate_centi(long rate_centi) {
   if (!contains(kS0RatesCenti, rate_centi)) {
-    return out_of_range(fmt::format(
-        "S0 rate {}.{:02} imp/kWh not one of 10000, 2000, 1000, 100, 10, 1, 0.1, 0.01",
-        rate_centi / 100, std::abs(rate_centi % 100)));
+    return out_of_range(
+        fmt::format("S0 rate {}.{:02} imp/kWh not one of 10000, 2000, 1000, 100, 10, 1, 0.1, 0.01",
+                    rate_centi / 100, std::abs(rate_centi % 100)));
   }
   return {};
 }
 
 Outcome<> check_pulse_width(int ms) {
-  if (ms < 2 || ms > 99) return out_of_range(fmt::format("pulse width {} ms out of range 2-99", ms));
+  if (ms < 2 || ms > 99)
+    return out_of_range(fmt::format("pulse width {} ms out of range 2-99", ms));
   return {};
 }
 

@@ -43,29 +43,29 @@ inline constexpr std::array<std::uint32_t, 8> kS0RatesCenti{1'000'000, 200'000, 
 
 /// A CT ratio primary/secondary (manual 7.6.17).
 struct CtRatio {
-  std::uint16_t primary = 5;    ///< A: 1-9999 for /1 A, 5-9995 for /5 A
-  std::uint8_t secondary = 5;   ///< A: 1 or 5
+  std::uint16_t primary = 5;   ///< A: 1-9999 for /1 A, 5-9995 for /5 A
+  std::uint8_t secondary = 5;  ///< A: 1 or 5
   friend constexpr bool operator==(const CtRatio&, const CtRatio&) = default;
 };
 
 /// Every user setting of the meter. Defaults are the factory state (PRODUCT.md rulings).
 struct Settings {
-  std::uint8_t modbus_id = 1;                       ///< 1-247
-  std::uint8_t modbus_baud_code = 6;                ///< 1-10, 6 = 9600
+  std::uint8_t modbus_id = 1;         ///< 1-247
+  std::uint8_t modbus_baud_code = 6;  ///< 1-10, 6 = 9600
   Parity parity = Parity::even;
-  std::uint8_t mbus_id = 0;                         ///< 0-250
-  std::uint32_t mbus_baud = 2400;                   ///< one of kMbusBauds
-  std::uint32_t s0_rate_centi = 100'000;            ///< one of kS0RatesCenti (1000 imp/kWh)
+  std::uint8_t mbus_id = 0;               ///< 0-250
+  std::uint32_t mbus_baud = 2400;         ///< one of kMbusBauds
+  std::uint32_t s0_rate_centi = 100'000;  ///< one of kS0RatesCenti (1000 imp/kWh)
   PulseType pulse_type = PulseType::active_reactive;
-  std::uint8_t pulse_width_ms = 30;                 ///< 2-99
+  std::uint8_t pulse_width_ms = 30;  ///< 2-99
   CombinationCode combination = CombinationCode::forward_minus_reverse;
-  std::uint8_t lcd_cycle_s = 5;                     ///< 1-30 (scroll time, 7.6.16)
+  std::uint8_t lcd_cycle_s = 5;  ///< 1-30 (scroll time, 7.6.16)
   Backlight backlight = Backlight::button;
-  std::uint8_t screen_direction = 0;                ///< 0 standard, 1 turned 180°
+  std::uint8_t screen_direction = 0;  ///< 0 standard, 1 turned 180°
   bool obis = true;
   DataType data_type = DataType::standard;
   std::array<char, 4> password{'0', '0', '0', '0'};
-  std::uint32_t mbus_secondary_id = 0;              ///< 8 BCD digits as a number; set from serial
+  std::uint32_t mbus_secondary_id = 0;  ///< 8 BCD digits as a number; set from serial
   friend bool operator==(const Settings&, const Settings&) = default;
 };
 
@@ -76,9 +76,9 @@ struct Rejection {
     locked,         ///< a one-way door already closed (C-05, T3/T4 display)
     limit_reached,  ///< 8th CT ratio change
     wrong_password,
-    not_allowed,    ///< this path may not change this setting
+    not_allowed,  ///< this path may not change this setting
     powered_off,
-    storage_failed, ///< the meter stopped with error XX (manual 8.1)
+    storage_failed,  ///< the meter stopped with error XX (manual 8.1)
   };
   Kind kind;
   std::string message;

@@ -72,7 +72,9 @@ std::optional<Frame> unframe(std::span<const std::byte> bytes, StorageArea area)
   return Frame{sequence, bytes.subspan(kHeaderSize, length)};
 }
 
-bool in_range(int value, int lo, int hi) { return value >= lo && value <= hi; }
+bool in_range(int value, int lo, int hi) {
+  return value >= lo && value <= hi;
+}
 
 void put_ct(ByteWriter& out, const CtRatio& ct) {
   out.put_u16(ct.primary);
@@ -142,9 +144,13 @@ bool settings_valid(const Settings& s, std::uint8_t obis) {
          check_password_text(password) && check_bcd8(s.mbus_secondary_id);
 }
 
-bool mwh_valid(std::int64_t mwh) { return mwh >= 0 && mwh < kMaxStoredMwh; }
+bool mwh_valid(std::int64_t mwh) {
+  return mwh >= 0 && mwh < kMaxStoredMwh;
+}
 
-bool ct_valid(const CtRatio& ct) { return check_ct_ratio(ct.primary, ct.secondary).has_value(); }
+bool ct_valid(const CtRatio& ct) {
+  return check_ct_ratio(ct.primary, ct.secondary).has_value();
+}
 
 bool history_valid(const std::array<CtHistoryEntry, kMaxCtChanges>& history) {
   for (const CtHistoryEntry& e : history) {
@@ -197,7 +203,8 @@ std::optional<PersistentState> parse_state(std::span<const std::byte> payload) {
   }
   const bool valid = in.ok() && in.remaining() == 0 && counters_ok &&
                      settings_valid(state.settings, obis) && in_range(state.tariff, 1, kTariffs) &&
-                     in_range(t3_t4, 0, 1) && ct_valid(state.ct) && history_valid(state.ct_history) &&
+                     in_range(t3_t4, 0, 1) && ct_valid(state.ct) &&
+                     history_valid(state.ct_history) &&
                      in_range(state.ct_changes, 0, kMaxCtChanges) && check_bcd8(state.serial_bcd);
   if (!valid) return std::nullopt;
   return state;

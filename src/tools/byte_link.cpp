@@ -2,6 +2,7 @@
 #include "tools/byte_link.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,8 +18,6 @@
 #include <optional>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "app/serial_line.hpp"
 
 namespace ambi {
@@ -30,7 +29,9 @@ using Error = std::unexpected<std::string>;
 /// How long a send may wait for the stream to take bytes.
 constexpr std::chrono::seconds kSendLimit{10};
 
-std::string errno_string(int error) { return std::strerror(error); }
+std::string errno_string(int error) {
+  return std::strerror(error);
+}
 
 /// Milliseconds left until `deadline` for poll(), rounded up, never negative.
 int poll_ms(Clock::time_point deadline) {
@@ -50,7 +51,8 @@ std::optional<short> wait_for(int fd, short events, Clock::time_point deadline) 
 
 /// One connect attempt to `ai` until `deadline`: the socket, or -1 with errno set.
 int connect_one(const addrinfo& ai, Clock::time_point deadline) {
-  const int fd = ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol);
+  const int fd =
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol);
   if (fd < 0) return -1;
   if (::connect(fd, ai.ai_addr, ai.ai_addrlen) == 0) return fd;
   int error = errno;
@@ -93,7 +95,8 @@ bool parity_stuck(int fd) {
 
 }  // namespace
 
-std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& host, std::uint16_t port,
+std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& host,
+                                                           std::uint16_t port,
                                                            std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -112,19 +115,21 @@ std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& ho
   }
   ::freeaddrinfo(found);
   if (fd < 0) {
-    return Error{fmt::format("cannot connect to {}:{}: {} (is the meter or gateway listening there?)", host, port,
-                             error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count())
-                                                : errno_string(error))};
+    return Error{fmt::format(
+        "cannot connect to {}:{}: {} (is the meter or gateway listening there?)", host, port,
+        error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count())
+                           : errno_string(error))};
   }
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return ByteLink{fd, false, true};
 }
 
-std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& device, std::uint32_t baud,
-                                                           Parity parity) {
+std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& device,
+                                                           std::uint32_t baud, Parity parity) {
   const auto speed = termios_speed(baud);
-  if (!speed) return Error{fmt::format("{}: {} baud is not a rate this tool can set", device, baud)};
+  if (!speed)
+    return Error{fmt::format("{}: {} baud is not a rate this tool can set", device, baud)};
   const int fd = ::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Error{fmt::format("cannot open {}: {}", device, errno_string(errno))};
   ByteLink link{fd, true, true};
@@ -133,7 +138,8 @@ std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& de
     return Error{fmt::format("{} is not a serial line: {}", device, errno_string(errno))};
   }
   int error = apply_termios(fd, tio, *speed, parity);
-  const bool refused = parity != Parity::none && (error == EINVAL || (error == 0 && !parity_stuck(fd)));
+  const bool refused =
+      parity != Parity::none && (error == EINVAL || (error == 0 && !parity_stuck(fd)));
   if (refused) {
     link.parity_applied_ = false;
     error = apply_termios(fd, tio, *speed, Parity::none);
@@ -144,7 +150,9 @@ std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& de
 }
 
 ByteLink::ByteLink(ByteLink&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), serial_(other.serial_), parity_applied_(other.parity_applied_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      serial_(other.serial_),
+      parity_applied_(other.parity_applied_) {}
 
 ByteLink& ByteLink::operator=(ByteLink&& other) noexcept {
   if (this != &other) {

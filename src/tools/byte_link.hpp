@@ -20,12 +20,13 @@ class ByteLink {
 
   /// Connects to `host`:`port` (name or address), giving up after `timeout`. The error is
   /// one line naming the host, the port and the reason.
-  [[nodiscard]] static std::expected<ByteLink, std::string> connect_tcp(const std::string& host, std::uint16_t port,
-                                                                        std::chrono::milliseconds timeout);
+  [[nodiscard]] static std::expected<ByteLink, std::string> connect_tcp(
+      const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
   /// Opens `device` (O_NOCTTY) in raw mode: 8 data bits, 1 stop bit, `baud`, `parity`. When
   /// the line does not take the parity (Linux pseudo-terminals refuse PARENB: EINVAL, or the
   /// flag does not stick) it is opened without parity and `parity_applied()` is false.
-  [[nodiscard]] static std::expected<ByteLink, std::string> open_serial(const std::string& device, std::uint32_t baud,
+  [[nodiscard]] static std::expected<ByteLink, std::string> open_serial(const std::string& device,
+                                                                        std::uint32_t baud,
                                                                         Parity parity);
 
   ByteLink(ByteLink&& other) noexcept;
@@ -49,7 +50,8 @@ class ByteLink {
   [[nodiscard]] bool serial() const { return serial_; }
 
  private:
-  ByteLink(int fd, bool serial, bool parity_applied) : fd_(fd), serial_(serial), parity_applied_(parity_applied) {}
+  ByteLink(int fd, bool serial, bool parity_applied)
+      : fd_(fd), serial_(serial), parity_applied_(parity_applied) {}
   int fd_ = -1;
   bool serial_ = false;
   bool parity_applied_ = true;

@@ -1,12 +1,12 @@
 // SQLite and CSV stores of `ambimeter log`.
 #include "tools/log_store.hpp"
 
+#include <fmt/format.h>
+#include <sqlite3.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
-#include <sqlite3.h>
 
 #include "app/app_export.hpp"
 #include "tools/output.hpp"
@@ -40,7 +40,8 @@ class SqliteLog final : public LogStore {
   SqliteLog(const SqliteLog&) = delete;
   SqliteLog& operator=(const SqliteLog&) = delete;
 
-  std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<MeterValue>& readings) override {
+  std::expected<void, std::string> add(std::int64_t unix_ms,
+                                       const std::vector<MeterValue>& readings) override {
     if (auto ok = exec("BEGIN"); !ok) return ok;
     auto ok = insert_poll(unix_ms, {});
     for (const MeterValue& r : readings) {
@@ -58,9 +59,10 @@ class SqliteLog final : public LogStore {
     if (auto ok = exec("BEGIN"); !ok) return ok;
     auto ok = insert_poll(unix_ms, std::string{error});
     if (ok) {
-      ok = in_gap_ ? run("UPDATE gaps SET polls = polls + 1 WHERE id = (SELECT MAX(id) FROM gaps)", {})
-                   : run("INSERT INTO gaps(start_ms, end_ms, polls, error) VALUES(?, NULL, 1, ?)",
-                         {std::to_string(unix_ms), std::string{error}});
+      ok = in_gap_
+               ? run("UPDATE gaps SET polls = polls + 1 WHERE id = (SELECT MAX(id) FROM gaps)", {})
+               : run("INSERT INTO gaps(start_ms, end_ms, polls, error) VALUES(?, NULL, 1, ?)",
+                     {std::to_string(unix_ms), std::string{error}});
     }
     if (!ok) {
       (void)exec("ROLLBACK");
@@ -75,22 +77,27 @@ class SqliteLog final : public LogStore {
     return std::unexpected{fmt::format("SQLite {}: {}", what, sqlite3_errmsg(db_))};
   }
   std::expected<void, std::string> exec(const char* sql) const {
-    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK ? std::expected<void, std::string>{}
-                                                                          : fail(sql);
+    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK
+               ? std::expected<void, std::string>{}
+               : fail(sql);
   }
   /// Runs `sql` with text parameters (SQLite converts them by column affinity).
-  std::expected<void, std::string> run(const char* sql, const std::vector<std::string>& params) const {
+  std::expected<void, std::string> run(const char* sql,
+                                       const std::vector<std::string>& params) const {
     Statement s;
     if (sqlite3_prepare_v2(db_, sql, -1, &s.stmt, nullptr) != SQLITE_OK) return fail("prepare");
     for (std::size_t i = 0; i < params.size(); ++i) {
       sqlite3_bind_text(s.stmt, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
     }
-    return sqlite3_step(s.stmt) == SQLITE_DONE ? std::expected<void, std::string>{} : fail("insert");
+    return sqlite3_step(s.stmt) == SQLITE_DONE ? std::expected<void, std::string>{}
+                                               : fail("insert");
   }
-  std::expected<void, std::string> insert_poll(std::int64_t unix_ms, const std::optional<std::string>& error) {
+  std::expected<void, std::string> insert_poll(std::int64_t unix_ms,
+                                               const std::optional<std::string>& error) {
     Statement s;
-    if (sqlite3_prepare_v2(db_, "INSERT INTO polls(unix_ms, time, meter, ok, error) VALUES(?,?,?,?,?)", -1,
-                           &s.stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT INTO polls(unix_ms, time, meter, ok, error) VALUES(?,?,?,?,?)",
+                           -1, &s.stmt, nullptr) != SQLITE_OK) {
       return fail("prepare");
     }
     const std::string time = iso_time(unix_ms);
@@ -105,8 +112,9 @@ class SqliteLog final : public LogStore {
   }
   std::expected<void, std::string> insert_reading(const MeterValue& r) {
     Statement s;
-    if (sqlite3_prepare_v2(db_, "INSERT INTO readings(poll_id, name, value, text, unit) VALUES(?,?,?,?,?)", -1,
-                           &s.stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db_, "INSERT INTO readings(poll_id, name, value, text, unit) VALUES(?,?,?,?,?)", -1,
+            &s.stmt, nullptr) != SQLITE_OK) {
       return fail("prepare");
     }
     sqlite3_bind_int64(s.stmt, 1, poll_id_);
@@ -114,11 +122,13 @@ class SqliteLog final : public LogStore {
     if (r.number) sqlite3_bind_double(s.stmt, 3, *r.number);
     sqlite3_bind_text(s.stmt, 4, r.text.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s.stmt, 5, r.unit.c_str(), -1, SQLITE_TRANSIENT);
-    return sqlite3_step(s.stmt) == SQLITE_DONE ? std::expected<void, std::string>{} : fail("insert");
+    return sqlite3_step(s.stmt) == SQLITE_DONE ? std::expected<void, std::string>{}
+                                               : fail("insert");
   }
   std::expected<void, std::string> close_gap(std::int64_t unix_ms) {
     in_gap_ = false;
-    return run("UPDATE gaps SET end_ms = ? WHERE id = (SELECT MAX(id) FROM gaps)", {std::to_string(unix_ms)});
+    return run("UPDATE gaps SET end_ms = ? WHERE id = (SELECT MAX(id) FROM gaps)",
+               {std::to_string(unix_ms)});
   }
 
   sqlite3* db_;
@@ -131,7 +141,8 @@ class CsvLog final : public LogStore {
  public:
   CsvLog(std::ofstream out, bool has_header) : out_(std::move(out)), header_written_(has_header) {}
 
-  std::expected<void, std::string> add(std::int64_t unix_ms, const std::vector<MeterValue>& readings) override {
+  std::expected<void, std::string> add(std::int64_t unix_ms,
+                                       const std::vector<MeterValue>& readings) override {
     if (!header_written_) {
       std::string header = "time,unix_ms,status";
       for (const MeterValue& r : readings) {
@@ -154,7 +165,8 @@ class CsvLog final : public LogStore {
   }
 
   std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) override {
-    const std::string row = fmt::format("{},{},{}", iso_time(unix_ms), unix_ms, csv_field(fmt::format("gap: {}", error)));
+    const std::string row = fmt::format("{},{},{}", iso_time(unix_ms), unix_ms,
+                                        csv_field(fmt::format("gap: {}", error)));
     if (!header_written_) {
       pending_.push_back(row);
       return {};
@@ -185,16 +197,20 @@ class CsvLog final : public LogStore {
 
 }  // namespace
 
-std::expected<std::unique_ptr<LogStore>, std::string> open_sqlite_log(const std::string& path, std::string meter) {
+std::expected<std::unique_ptr<LogStore>, std::string> open_sqlite_log(const std::string& path,
+                                                                      std::string meter) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    std::string message = fmt::format("cannot open {} as SQLite: {}", path, db ? sqlite3_errmsg(db) : "out of memory");
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string message = fmt::format("cannot open {} as SQLite: {}", path,
+                                      db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     return std::unexpected{message};
   }
   sqlite3_busy_timeout(db, 2000);
   if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    std::string message = fmt::format("{} is not a usable log database: {}", path, sqlite3_errmsg(db));
+    std::string message =
+        fmt::format("{} is not a usable log database: {}", path, sqlite3_errmsg(db));
     sqlite3_close(db);
     return std::unexpected{message};
   }
@@ -203,7 +219,8 @@ std::expected<std::unique_ptr<LogStore>, std::string> open_sqlite_log(const std:
 
 std::expected<std::unique_ptr<LogStore>, std::string> open_csv_log(const std::string& path) {
   std::error_code ec;
-  const bool has_content = std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0;
+  const bool has_content =
+      std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0;
   std::ofstream out(path, std::ios::app);
   if (!out) return std::unexpected{fmt::format("cannot open {} for writing", path)};
   return std::make_unique<CsvLog>(std::move(out), has_content);

@@ -23,16 +23,18 @@ class LogStore {
  public:
   virtual ~LogStore() = default;
   /// Stores a successful poll. The error is one line (disk full, locked database...).
-  [[nodiscard]] virtual std::expected<void, std::string> add(std::int64_t unix_ms,
-                                                             const std::vector<MeterValue>& readings) = 0;
+  [[nodiscard]] virtual std::expected<void, std::string> add(
+      std::int64_t unix_ms, const std::vector<MeterValue>& readings) = 0;
   /// Stores a failed poll (a gap in the readings).
-  [[nodiscard]] virtual std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) = 0;
+  [[nodiscard]] virtual std::expected<void, std::string> add_gap(std::int64_t unix_ms,
+                                                                 std::string_view error) = 0;
 };
 
 /// Opens (or creates) `path` as a SQLite log for meter `meter`.
-[[nodiscard]] std::expected<std::unique_ptr<LogStore>, std::string> open_sqlite_log(const std::string& path,
-                                                                                   std::string meter);
+[[nodiscard]] std::expected<std::unique_ptr<LogStore>, std::string> open_sqlite_log(
+    const std::string& path, std::string meter);
 /// Opens `path` as a CSV log (appended to when it exists).
-[[nodiscard]] std::expected<std::unique_ptr<LogStore>, std::string> open_csv_log(const std::string& path);
+[[nodiscard]] std::expected<std::unique_ptr<LogStore>, std::string> open_csv_log(
+    const std::string& path);
 
 }  // namespace ambi

@@ -2,6 +2,8 @@
 // with the line timing of EN 13757-2, the FCB kept per address, probes classified.
 #include "tools/mbus_master.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <functional>
@@ -11,8 +13,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/mbus_frame.hpp"
 #include "tools/byte_link.hpp"
@@ -32,7 +32,9 @@ constexpr milliseconds kSilenceMargin{50};    // ... plus this
 constexpr std::uint32_t kNominalBaud = 2400;  // the line behind a TCP stream, for its timing
 constexpr std::uint8_t kRspUdMask = 0xCF;     // RSP_UD with any ACD/DFC bits
 
-microseconds line_time(long bits, std::uint32_t baud) { return microseconds{bits * 1'000'000L / baud}; }
+microseconds line_time(long bits, std::uint32_t baud) {
+  return microseconds{bits * 1'000'000L / baud};
+}
 
 /// How long to listen after the first byte of an answer.
 enum class Listen : std::uint8_t {
@@ -43,14 +45,15 @@ enum class Listen : std::uint8_t {
 /// Everything received after one request.
 struct Heard {
   std::vector<std::uint8_t> bytes;
-  std::optional<MbusFrame> frame;               ///< the first complete telegram
-  std::optional<MbusDiscard::Reason> discard;   ///< the first framing problem
+  std::optional<MbusFrame> frame;              ///< the first complete telegram
+  std::optional<MbusDiscard::Reason> discard;  ///< the first framing problem
 };
 
 std::string hex_bytes(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t kShown = 16;
   std::string out;
-  for (std::size_t i = 0; i < std::min(bytes.size(), kShown); ++i) out += fmt::format("{}{:02X}", i ? " " : "", bytes[i]);
+  for (std::size_t i = 0; i < std::min(bytes.size(), kShown); ++i)
+    out += fmt::format("{}{:02X}", i ? " " : "", bytes[i]);
   if (bytes.size() > kShown) out += fmt::format(" ... ({} bytes)", bytes.size());
   return out;
 }
@@ -63,7 +66,8 @@ std::string describe(std::uint8_t address) {
 
 MbusProbe classify(const Heard& heard) {
   if (heard.bytes.empty()) return MbusProbe::none;
-  return heard.bytes.size() == 1 && heard.bytes[0] == kMbusAck ? MbusProbe::single : MbusProbe::collision;
+  return heard.bytes.size() == 1 && heard.bytes[0] == kMbusAck ? MbusProbe::single
+                                                               : MbusProbe::collision;
 }
 
 std::optional<std::string> not_ack(const Heard& heard) {
@@ -73,7 +77,8 @@ std::optional<std::string> not_ack(const Heard& heard) {
 
 std::optional<std::string> not_rsp_ud(const Heard& heard, std::uint8_t address) {
   if (!heard.frame) {
-    return fmt::format("no whole telegram ({}) in {}", heard.discard ? to_string(*heard.discard) : "incomplete",
+    return fmt::format("no whole telegram ({}) in {}",
+                       heard.discard ? to_string(*heard.discard) : "incomplete",
                        hex_bytes(heard.bytes));
   }
   const MbusFrame& f = *heard.frame;
@@ -83,7 +88,8 @@ std::optional<std::string> not_rsp_ud(const Heard& heard, std::uint8_t address) 
   if (address <= mbus_address::max_primary && f.a != address) {
     return fmt::format("the RSP_UD came from address {}, not {}", f.a, address);
   }
-  if (f.ci != ci_field::rsp_ud_variable) return fmt::format("RSP_UD with CI {:02X}; only CI 72 is decoded", f.ci);
+  if (f.ci != ci_field::rsp_ud_variable)
+    return fmt::format("RSP_UD with CI {:02X}; only CI 72 is decoded", f.ci);
   return std::nullopt;
 }
 
@@ -105,7 +111,8 @@ class LineMaster final : public MbusMaster {
   std::expected<void, Error> reset(std::uint8_t address) override {
     const auto request = encode_mbus(mbus_short(c_field::snd_nke, address));
     if (address == mbus_address::broadcast) return send_only(request);
-    auto heard = transact(address, request, Listen::first_telegram, not_ack, no_answer(address, "SND_NKE"));
+    auto heard =
+        transact(address, request, Listen::first_telegram, not_ack, no_answer(address, "SND_NKE"));
     note_reset(address);
     if (heard) return {};
     next_fcb_.erase(address);
@@ -116,31 +123,38 @@ class LineMaster final : public MbusMaster {
     const auto fcb = next_fcb(address);
     if (!fcb) return std::unexpected(fcb.error());
     const auto request = encode_mbus(mbus_short(c_field::req_ud2 | *fcb, address));
-    auto heard = transact(address, request, Listen::first_telegram,
-                          [address](const Heard& h) { return not_rsp_ud(h, address); },
-                          no_answer(address, "REQ_UD2"));
+    auto heard = transact(
+        address, request, Listen::first_telegram,
+        [address](const Heard& h) { return not_rsp_ud(h, address); },
+        no_answer(address, "REQ_UD2"));
     if (!heard) return std::unexpected(heard.error());
     auto readout = decode_rsp_ud(heard->frame->data);
     if (!readout) {
-      return std::unexpected(Error{Kind::bad_reply, fmt::format("{}: the RSP_UD from {} does not decode: {}", where_,
-                                                                describe(address), parse_error_text(readout.error()))});
+      return std::unexpected(Error{
+          Kind::bad_reply, fmt::format("{}: the RSP_UD from {} does not decode: {}", where_,
+                                       describe(address), parse_error_text(readout.error()))});
     }
     return std::move(*readout);
   }
 
-  std::expected<void, Error> write(std::uint8_t address, std::span<const std::uint8_t> records) override {
+  std::expected<void, Error> write(std::uint8_t address,
+                                   std::span<const std::uint8_t> records) override {
     if (records.size() > kMbusMaxData) {
-      return std::unexpected(Error{Kind::io, fmt::format("{} bytes of records do not fit one SND_UD (at most {})",
-                                                         records.size(), kMbusMaxData)});
+      return std::unexpected(
+          Error{Kind::io, fmt::format("{} bytes of records do not fit one SND_UD (at most {})",
+                                      records.size(), kMbusMaxData)});
     }
     if (address == mbus_address::broadcast) {
-      return send_only(encode_mbus(mbus_long(c_field::snd_ud, address, ci_field::data_send, records)));
+      return send_only(
+          encode_mbus(mbus_long(c_field::snd_ud, address, ci_field::data_send, records)));
     }
     const auto fcb = next_fcb(address);
     if (!fcb) return std::unexpected(fcb.error());
-    const auto request = encode_mbus(mbus_long(c_field::snd_ud | *fcb, address, ci_field::data_send, records));
+    const auto request =
+        encode_mbus(mbus_long(c_field::snd_ud | *fcb, address, ci_field::data_send, records));
     const std::string silence = fmt::format(
-        "{}: the meter at {} did not acknowledge the write (no E5 within {} ms): it stays silent when it "
+        "{}: the meter at {} did not acknowledge the write (no E5 within {} ms): it stays silent "
+        "when it "
         "refuses a record or a value, or when nothing answers there",
         where_, describe(address), timeout_.count());
     auto heard = transact(address, request, Listen::first_telegram, not_ack, silence);
@@ -151,20 +165,23 @@ class LineMaster final : public MbusMaster {
   std::expected<void, Error> change_baud(std::uint8_t address, std::uint32_t baud) override {
     const auto* rate = std::ranges::find(kMbusBauds, baud);
     if (rate == kMbusBauds.end()) {
-      return std::unexpected(Error{Kind::io, fmt::format("{} baud is not an M-bus rate (300-9600)", baud)});
+      return std::unexpected(
+          Error{Kind::io, fmt::format("{} baud is not an M-bus rate (300-9600)", baud)});
     }
     const auto ci = static_cast<std::uint8_t>(ci_field::baud_300 + (rate - kMbusBauds.begin()));
     const auto fcb = next_fcb(address);
     if (!fcb) return std::unexpected(fcb.error());
     const auto request = encode_mbus(mbus_long(c_field::snd_ud | *fcb, address, ci));
-    auto heard = transact(address, request, Listen::first_telegram, not_ack, no_answer(address, "the baud change"));
+    auto heard = transact(address, request, Listen::first_telegram, not_ack,
+                          no_answer(address, "the baud change"));
     if (!heard) return std::unexpected(heard.error());
     return {};
   }
 
   std::expected<MbusProbe, Error> select(const MbusSelectionMask& mask) override {
     const auto data = mask.bytes();
-    const auto request = encode_mbus(mbus_long(c_field::snd_ud, mbus_address::selected, ci_field::select_slave, data));
+    const auto request = encode_mbus(
+        mbus_long(c_field::snd_ud, mbus_address::selected, ci_field::select_slave, data));
     auto heard = listen_once(request, Listen::until_silence);
     if (!heard) return std::unexpected(heard.error());
     const MbusProbe probe = classify(*heard);
@@ -174,7 +191,8 @@ class LineMaster final : public MbusMaster {
   }
 
   std::expected<MbusProbe, Error> probe(std::uint8_t address) override {
-    auto heard = listen_once(encode_mbus(mbus_short(c_field::snd_nke, address)), Listen::until_silence);
+    auto heard =
+        listen_once(encode_mbus(mbus_short(c_field::snd_nke, address)), Listen::until_silence);
     if (!heard) return std::unexpected(heard.error());
     const MbusProbe probe = classify(*heard);
     note_reset(address);
@@ -188,8 +206,9 @@ class LineMaster final : public MbusMaster {
   using Check = std::function<std::optional<std::string>(const Heard&)>;
 
   std::string no_answer(std::uint8_t address, std::string_view request) const {
-    return fmt::format("{}: no answer from {} to {} within {} ms ({} attempt{})", where_, describe(address), request,
-                       timeout_.count(), retries_ + 1, retries_ == 0 ? "" : "s");
+    return fmt::format("{}: no answer from {} to {} within {} ms ({} attempt{})", where_,
+                       describe(address), request, timeout_.count(), retries_ + 1,
+                       retries_ == 0 ? "" : "s");
   }
 
   /// The FCB bit for the next SND_UD or REQ_UD2 to `address`. The first exchange with a
@@ -216,7 +235,8 @@ class LineMaster final : public MbusMaster {
   /// Sends `request` and listens, repeating on silence or a bad answer up to the retries.
   /// A repeat keeps the FCB (EN 13757-2: the meter answers it with its previous answer);
   /// success toggles it, failure forgets it (the next exchange starts with SND_NKE).
-  std::expected<Heard, Error> transact(std::uint8_t address, const std::vector<std::uint8_t>& request, Listen mode,
+  std::expected<Heard, Error> transact(std::uint8_t address,
+                                       const std::vector<std::uint8_t>& request, Listen mode,
                                        const Check& check, const std::string& silence) {
     Error last{Kind::timeout, silence};
     for (int attempt = 0; attempt <= retries_; ++attempt) {
@@ -227,7 +247,8 @@ class LineMaster final : public MbusMaster {
         continue;
       }
       if (auto problem = check(*heard)) {
-        last = Error{Kind::bad_reply, fmt::format("{}: bad answer from {}: {}", where_, describe(address), *problem)};
+        last = Error{Kind::bad_reply, fmt::format("{}: bad answer from {}: {}", where_,
+                                                  describe(address), *problem)};
         continue;
       }
       if (const auto it = next_fcb_.find(address); it != next_fcb_.end()) it->second = !it->second;
@@ -239,7 +260,8 @@ class LineMaster final : public MbusMaster {
 
   std::expected<void, Error> send_only(const std::vector<std::uint8_t>& request) {
     link_.discard_input();
-    if (auto sent = link_.send(request); !sent) return std::unexpected(Error{Kind::io, where_ + ": " + sent.error()});
+    if (auto sent = link_.send(request); !sent)
+      return std::unexpected(Error{Kind::io, where_ + ": " + sent.error()});
     if (request[0] == kMbusShortStart) note_reset(mbus_address::broadcast);
     return {};
   }
@@ -249,10 +271,13 @@ class LineMaster final : public MbusMaster {
   /// (`first_telegram`), or the line time of the longest telegram.
   std::expected<Heard, Error> listen_once(const std::vector<std::uint8_t>& request, Listen mode) {
     link_.discard_input();
-    if (auto sent = link_.send(request); !sent) return std::unexpected(Error{Kind::io, where_ + ": " + sent.error()});
-    const auto sending = link_.serial() ? line_time(static_cast<long>(request.size()) * kBitsPerCharacter, baud_)
-                                        : microseconds{0};
-    const auto gap = std::min<microseconds>(line_time(kSilenceBits, baud_) + kSilenceMargin, timeout_);
+    if (auto sent = link_.send(request); !sent)
+      return std::unexpected(Error{Kind::io, where_ + ": " + sent.error()});
+    const auto sending =
+        link_.serial() ? line_time(static_cast<long>(request.size()) * kBitsPerCharacter, baud_)
+                       : microseconds{0};
+    const auto gap =
+        std::min<microseconds>(line_time(kSilenceBits, baud_) + kSilenceMargin, timeout_);
     Heard heard;
     MbusFramer framer;
     std::array<std::uint8_t, kMbusMaxFrame> buffer{};
@@ -274,10 +299,12 @@ class LineMaster final : public MbusMaster {
   }
 
   static void take_events(MbusFramer& framer, Heard& heard) {
-    for (MbusEvent event = framer.poll(); !std::holds_alternative<MbusNeedMore>(event); event = framer.poll()) {
+    for (MbusEvent event = framer.poll(); !std::holds_alternative<MbusNeedMore>(event);
+         event = framer.poll()) {
       if (auto* frame = std::get_if<MbusFrame>(&event); frame != nullptr && !heard.frame) {
         heard.frame = std::move(*frame);
-      } else if (const auto* discard = std::get_if<MbusDiscard>(&event); discard != nullptr && !heard.discard) {
+      } else if (const auto* discard = std::get_if<MbusDiscard>(&event);
+                 discard != nullptr && !heard.discard) {
         heard.discard = discard->reason;
       }
     }
@@ -294,16 +321,23 @@ class LineMaster final : public MbusMaster {
 }  // namespace
 
 std::array<std::uint8_t, 8> MbusSelectionMask::bytes() const {
-  return {static_cast<std::uint8_t>(id),           static_cast<std::uint8_t>(id >> 8),
-          static_cast<std::uint8_t>(id >> 16),     static_cast<std::uint8_t>(id >> 24),
-          static_cast<std::uint8_t>(manufacturer), static_cast<std::uint8_t>(manufacturer >> 8),
-          version,                                 medium};
+  return {static_cast<std::uint8_t>(id),
+          static_cast<std::uint8_t>(id >> 8),
+          static_cast<std::uint8_t>(id >> 16),
+          static_cast<std::uint8_t>(id >> 24),
+          static_cast<std::uint8_t>(manufacturer),
+          static_cast<std::uint8_t>(manufacturer >> 8),
+          version,
+          medium};
 }
 
 std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(const MeterUri& uri) {
-  if (!uri.is_mbus()) return std::unexpected(fmt::format("{} is not an M-bus URI (mbus+tcp:// or mbus+serial://)", uri.text));
-  auto link = uri.scheme == UriScheme::mbus_tcp ? ByteLink::connect_tcp(uri.host, uri.port, effective_timeout(uri))
-                                                : ByteLink::open_serial(uri.device, uri.baud, uri.parity);
+  if (!uri.is_mbus())
+    return std::unexpected(
+        fmt::format("{} is not an M-bus URI (mbus+tcp:// or mbus+serial://)", uri.text));
+  auto link = uri.scheme == UriScheme::mbus_tcp
+                  ? ByteLink::connect_tcp(uri.host, uri.port, effective_timeout(uri))
+                  : ByteLink::open_serial(uri.device, uri.baud, uri.parity);
   if (!link) return std::unexpected(fmt::format("{}: {}", uri.text, link.error()));
   return std::make_unique<LineMaster>(std::move(*link), uri);
 }

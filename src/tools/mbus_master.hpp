@@ -68,9 +68,10 @@ class MbusMaster {
   /// (EN 13757-2, manual A2.1); expects E5, sent at the old rate. The link keeps its rate:
   /// talk to the meter at the new one with a new URI.
   [[nodiscard]] virtual std::expected<void, MbusMasterError> change_baud(std::uint8_t address,
-                                                                        std::uint32_t baud) = 0;
+                                                                         std::uint32_t baud) = 0;
   /// Selects by secondary address (SND_UD CI 52 to 0xFD) and reports what answered.
-  [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> select(const MbusSelectionMask& mask) = 0;
+  [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> select(
+      const MbusSelectionMask& mask) = 0;
   /// SND_NKE to a primary address and reports what answered (for the primary scan).
   [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> probe(std::uint8_t address) = 0;
   /// Changes the answer timeout.
@@ -78,7 +79,8 @@ class MbusMaster {
 };
 
 /// Opens the line or connection `uri` names (an M-bus scheme).
-[[nodiscard]] std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(const MeterUri& uri);
+[[nodiscard]] std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(
+    const MeterUri& uri);
 
 /// The standard collision-driven secondary search: selects with wildcards digit by digit
 /// (most significant first), descending only where several meters answered. Returns the

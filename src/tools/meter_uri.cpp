@@ -1,12 +1,12 @@
 // Meter URIs (docs/tools.md): scheme, authority or device path, and query parameters.
 #include "tools/meter_uri.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -40,12 +40,16 @@ std::optional<T> to_number(std::string_view text) {
 std::expected<void, std::string> parse_authority(std::string_view authority, const SchemeDef& def,
                                                  MeterUri& uri) {
   const auto colon = authority.rfind(':');
-  const std::string_view host = colon == std::string_view::npos ? authority : authority.substr(0, colon);
-  if (host.empty()) return Error{fmt::format("{}: the host is missing (e.g. {}127.0.0.1:5020)", uri.text, def.prefix)};
+  const std::string_view host =
+      colon == std::string_view::npos ? authority : authority.substr(0, colon);
+  if (host.empty())
+    return Error{
+        fmt::format("{}: the host is missing (e.g. {}127.0.0.1:5020)", uri.text, def.prefix)};
   uri.host = std::string{host};
   if (colon == std::string_view::npos) {
     if (def.default_port == 0) {
-      return Error{fmt::format("{}: the port is missing (e.g. {}{}:5020)", uri.text, def.prefix, host)};
+      return Error{
+          fmt::format("{}: the port is missing (e.g. {}{}:5020)", uri.text, def.prefix, host)};
     }
     uri.port = def.default_port;
     return {};
@@ -59,9 +63,12 @@ std::expected<void, std::string> parse_authority(std::string_view authority, con
 }
 
 std::expected<void, std::string> set_parity(std::string_view value, MeterUri& uri) {
-  constexpr std::array<std::pair<std::string_view, Parity>, 6> kNames{
-      {{"even", Parity::even}, {"none", Parity::none}, {"odd", Parity::odd},
-       {"E", Parity::even}, {"N", Parity::none}, {"O", Parity::odd}}};
+  constexpr std::array<std::pair<std::string_view, Parity>, 6> kNames{{{"even", Parity::even},
+                                                                       {"none", Parity::none},
+                                                                       {"odd", Parity::odd},
+                                                                       {"E", Parity::even},
+                                                                       {"N", Parity::none},
+                                                                       {"O", Parity::odd}}};
   for (const auto& [name, parity] : kNames) {
     if (value == name) {
       uri.parity = parity;
@@ -75,8 +82,8 @@ std::expected<void, std::string> set_secondary(std::string_view value, MeterUri&
   if (value.size() != 8 || !std::ranges::all_of(value, [](char c) {
         return (c >= '0' && c <= '9') || c == 'F' || c == 'f';
       })) {
-    return Error{fmt::format("{}: secondary must be 8 digits (F for a wildcard), e.g. 19020246",
-                             uri.text)};
+    return Error{
+        fmt::format("{}: secondary must be 8 digits (F for a wildcard), e.g. 19020246", uri.text)};
   }
   std::uint32_t bcd = 0;
   for (const char c : value) {
@@ -97,15 +104,16 @@ std::expected<void, std::string> set_timeout(std::string_view value, MeterUri& u
   }
   const auto number = to_number<long>(digits);
   if (!number || *number <= 0 || *number > 600'000 / scale) {
-    return Error{fmt::format("{}: timeout must be a duration like 500ms or 2s, not \"{}\"", uri.text, value)};
+    return Error{fmt::format("{}: timeout must be a duration like 500ms or 2s, not \"{}\"",
+                             uri.text, value)};
   }
   uri.timeout = std::chrono::milliseconds{*number * scale};
   return {};
 }
 
 template <class T>
-std::expected<T, std::string> bounded(std::string_view key, std::string_view value, long low, long high,
-                                      const MeterUri& uri) {
+std::expected<T, std::string> bounded(std::string_view key, std::string_view value, long low,
+                                      long high, const MeterUri& uri) {
   const auto number = to_number<long>(value);
   if (!number || *number < low || *number > high) {
     return Error{fmt::format("{}: {} must be {}-{}, not \"{}\"", uri.text, key, low, high, value)};
@@ -113,7 +121,8 @@ std::expected<T, std::string> bounded(std::string_view key, std::string_view val
   return static_cast<T>(*number);
 }
 
-std::expected<void, std::string> set_param(std::string_view key, std::string_view value, MeterUri& uri) {
+std::expected<void, std::string> set_param(std::string_view key, std::string_view value,
+                                           MeterUri& uri) {
   const bool mbus = uri.is_mbus();
   if (key == "unit" && !mbus) {
     auto unit = bounded<std::uint8_t>(key, value, 0, 247, uri);
@@ -142,11 +151,12 @@ std::expected<void, std::string> set_param(std::string_view key, std::string_vie
     uri.retries = *retries;
     return {};
   }
-  const std::string_view known = mbus ? (uri.is_serial() ? "address, secondary, baud, parity, timeout, retries"
-                                                         : "address, secondary, timeout, retries")
-                                      : (uri.is_serial() ? "unit, baud, parity, timeout, retries"
-                                                         : "unit, timeout, retries");
-  return Error{fmt::format("{}: unknown parameter \"{}\" (this scheme takes {})", uri.text, key, known)};
+  const std::string_view known =
+      mbus ? (uri.is_serial() ? "address, secondary, baud, parity, timeout, retries"
+                              : "address, secondary, timeout, retries")
+           : (uri.is_serial() ? "unit, baud, parity, timeout, retries" : "unit, timeout, retries");
+  return Error{
+      fmt::format("{}: unknown parameter \"{}\" (this scheme takes {})", uri.text, key, known)};
 }
 
 std::expected<void, std::string> parse_query(std::string_view query, MeterUri& uri) {
@@ -169,7 +179,8 @@ std::expected<void, std::string> parse_query(std::string_view query, MeterUri& u
 std::expected<MeterUri, std::string> parse_meter_uri(std::string_view text) {
   MeterUri uri;
   uri.text = std::string{text};
-  const auto def = std::ranges::find_if(kSchemes, [text](const SchemeDef& d) { return text.starts_with(d.prefix); });
+  const auto def = std::ranges::find_if(
+      kSchemes, [text](const SchemeDef& d) { return text.starts_with(d.prefix); });
   if (def == kSchemes.end()) {
     return Error{fmt::format("\"{}\" is not a meter URI; use one of: {}", text, kForms)};
   }
@@ -179,7 +190,8 @@ std::expected<MeterUri, std::string> parse_meter_uri(std::string_view text) {
   const std::string_view where = rest.substr(0, question);
   if (uri.is_serial()) {
     if (!where.starts_with('/')) {
-      return Error{fmt::format("{}: the device path must be absolute (e.g. {}/dev/ttyUSB0)", text, def->prefix)};
+      return Error{fmt::format("{}: the device path must be absolute (e.g. {}/dev/ttyUSB0)", text,
+                               def->prefix)};
     }
     uri.device = std::string{where};
     uri.baud = uri.is_mbus() ? 2400 : 9600;
@@ -193,7 +205,8 @@ std::expected<MeterUri, std::string> parse_meter_uri(std::string_view text) {
 }
 
 std::string to_string(const MeterUri& uri) {
-  const auto def = std::ranges::find_if(kSchemes, [&uri](const SchemeDef& d) { return d.scheme == uri.scheme; });
+  const auto def =
+      std::ranges::find_if(kSchemes, [&uri](const SchemeDef& d) { return d.scheme == uri.scheme; });
   std::string out{def->prefix};
   if (uri.is_serial()) {
     out += fmt::format("{}?baud={}&parity={}", uri.device, uri.baud, to_string(uri.parity));
@@ -217,7 +230,8 @@ std::chrono::milliseconds effective_timeout(const MeterUri& uri) {
   if (!uri.is_mbus()) return milliseconds{1000};
   if (uri.scheme == UriScheme::mbus_tcp) return milliseconds{2000};
   // A full long telegram (261 characters of 11 bits) on the line, plus 2 s to start.
-  const long line_ms = 261L * 11L * 1000L / static_cast<long>(std::max<std::uint32_t>(uri.baud, 300));
+  const long line_ms =
+      261L * 11L * 1000L / static_cast<long>(std::max<std::uint32_t>(uri.baud, 300));
   return milliseconds{2000 + line_ms};
 }
 

@@ -20,18 +20,24 @@
 
 namespace ambi {
 
-enum class UriScheme : std::uint8_t { modbus_tcp, rtu_over_tcp, modbus_serial, mbus_tcp, mbus_serial };
+enum class UriScheme : std::uint8_t {
+  modbus_tcp,
+  rtu_over_tcp,
+  modbus_serial,
+  mbus_tcp,
+  mbus_serial
+};
 
 /// A parsed meter URI with every default filled in.
 struct MeterUri {
   UriScheme scheme = UriScheme::modbus_tcp;
-  std::string host;                    ///< TCP schemes
-  std::uint16_t port = 0;              ///< TCP schemes
-  std::string device;                  ///< serial schemes: "/dev/ttyUSB0"
-  std::uint32_t baud = 0;              ///< serial: 9600 (Modbus) or 2400 (M-bus) by default
-  Parity parity = Parity::even;        ///< serial: even by default (both meter defaults)
-  std::uint8_t unit = 1;               ///< Modbus unit id 1-247 (0 only for broadcast writes)
-  std::uint8_t mbus_address = 0xFE;    ///< M-bus primary 0-250, or 0xFE (whichever meter answers)
+  std::string host;                  ///< TCP schemes
+  std::uint16_t port = 0;            ///< TCP schemes
+  std::string device;                ///< serial schemes: "/dev/ttyUSB0"
+  std::uint32_t baud = 0;            ///< serial: 9600 (Modbus) or 2400 (M-bus) by default
+  Parity parity = Parity::even;      ///< serial: even by default (both meter defaults)
+  std::uint8_t unit = 1;             ///< Modbus unit id 1-247 (0 only for broadcast writes)
+  std::uint8_t mbus_address = 0xFE;  ///< M-bus primary 0-250, or 0xFE (whichever meter answers)
   std::optional<std::uint32_t> secondary;  ///< M-bus secondary address, 8 BCD digits (0xF wildcard)
   std::chrono::milliseconds timeout{0};    ///< the wait for an answer; scheme default when 0
   int retries = -1;                        ///< -1: the scheme's default

@@ -1,12 +1,12 @@
 // Table, CSV and JSON renderings of readings.
 #include "tools/output.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <ctime>
-#include <vector>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "app/app_export.hpp"
 
@@ -30,12 +30,14 @@ std::string render_table(std::span<const MeterValue> readings) {
     unit_w = std::max(unit_w, r.unit.size());
     if (std::ranges::find(groups, r.group) == groups.end()) groups.push_back(r.group);
   }
-  std::string out = fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "NAME", name_w, "VALUE", value_w, "UNIT", unit_w, "SOURCE");
+  std::string out = fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", "NAME", name_w, "VALUE", value_w,
+                                "UNIT", unit_w, "SOURCE");
   for (const std::string_view group : groups) {
     if (groups.size() > 1) out += fmt::format("\n[{}]\n", group);
     for (const MeterValue& r : readings) {
       if (r.group != group) continue;
-      out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.unit, unit_w, r.where);
+      out += fmt::format("{:<{}}  {:>{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.unit,
+                         unit_w, r.where);
     }
   }
   return out;
@@ -50,7 +52,8 @@ std::string render_csv(std::span<const MeterValue> readings) {
   return out;
 }
 
-std::string render_json(std::span<const MeterValue> readings, std::string_view meter, std::string_view time) {
+std::string render_json(std::span<const MeterValue> readings, std::string_view meter,
+                        std::string_view time) {
   nlohmann::ordered_json values = nlohmann::ordered_json::object();
   for (const MeterValue& r : readings) {
     nlohmann::ordered_json v;
@@ -72,12 +75,15 @@ std::string render_json(std::span<const MeterValue> readings, std::string_view m
   return doc.dump(2) + "\n";
 }
 
-std::string render(OutputFormat format, std::span<const MeterValue> readings, std::string_view meter,
-                   std::string_view time) {
+std::string render(OutputFormat format, std::span<const MeterValue> readings,
+                   std::string_view meter, std::string_view time) {
   switch (format) {
-    case OutputFormat::table: return render_table(readings);
-    case OutputFormat::csv: return render_csv(readings);
-    case OutputFormat::json: return render_json(readings, meter, time);
+    case OutputFormat::table:
+      return render_table(readings);
+    case OutputFormat::csv:
+      return render_csv(readings);
+    case OutputFormat::json:
+      return render_json(readings, meter, time);
   }
   return {};
 }
@@ -86,8 +92,8 @@ std::string iso_time(std::int64_t unix_ms) {
   const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, unix_ms % 1000);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, unix_ms % 1000);
 }
 
 }  // namespace ambi

@@ -1,13 +1,13 @@
 // Readings from a meter: selection, Modbus block reads, M-bus records.
 #include "tools/readings.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdlib>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
@@ -22,19 +22,23 @@ std::string snake(std::string_view name) {
 
 bool group_wanted(const ReadSelection& selection, std::string_view group) {
   return selection.groups.empty() ||
-         std::ranges::any_of(selection.groups, [group](const std::string& g) { return g == group || g == "all"; });
+         std::ranges::any_of(selection.groups,
+                             [group](const std::string& g) { return g == group || g == "all"; });
 }
 
 std::expected<void, std::string> check_groups(const ReadSelection& selection) {
   for (const std::string& g : selection.groups) {
     if (g != "all" && !parse_register_group(g)) {
-      return std::unexpected{fmt::format("unknown group \"{}\"; the groups are {}", g, kGroupNames)};
+      return std::unexpected{
+          fmt::format("unknown group \"{}\"; the groups are {}", g, kGroupNames)};
     }
   }
   return {};
 }
 
-std::string plain_unit(std::string_view symbol) { return symbol == "-" ? std::string{} : std::string{symbol}; }
+std::string plain_unit(std::string_view symbol) {
+  return symbol == "-" ? std::string{} : std::string{symbol};
+}
 
 /// A value that travelled as an IEEE single, as the shortest decimal that reads back as the
 /// same single: 2.3, not 2.299999952 (the float nearest 2.3).
@@ -43,7 +47,9 @@ double shortest_float(double value) {
   return std::strtod(text.c_str(), nullptr);
 }
 
-const RegisterDef* data_type_register() { return find_register("data_type"); }
+const RegisterDef* data_type_register() {
+  return find_register("data_type");
+}
 
 }  // namespace
 
@@ -53,13 +59,16 @@ std::string reading_label(std::string_view name) {
   // "l1 voltage" → "L1 voltage", "t1 total..." → "T1 total...", "q2 ..." → "Q2 ...".
   for (std::size_t i = 0; i < out.size(); ++i) {
     const bool word_start = i == 0 || out[i - 1] == ' ';
-    const bool code = i + 1 < out.size() && std::isdigit(static_cast<unsigned char>(out[i + 1])) != 0;
-    if (word_start && (code || i == 0)) out[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
+    const bool code =
+        i + 1 < out.size() && std::isdigit(static_cast<unsigned char>(out[i + 1])) != 0;
+    if (word_start && (code || i == 0))
+      out[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
   }
   return out;
 }
 
-std::expected<std::vector<const RegisterDef*>, std::string> select_registers(const ReadSelection& selection) {
+std::expected<std::vector<const RegisterDef*>, std::string> select_registers(
+    const ReadSelection& selection) {
   if (auto ok = check_groups(selection); !ok) return std::unexpected{ok.error()};
   std::vector<const RegisterDef*> out;
   if (!selection.names.empty()) {
@@ -74,7 +83,8 @@ std::expected<std::vector<const RegisterDef*>, std::string> select_registers(con
     return out;
   }
   for (const RegisterDef* def : all_registers()) {
-    if (const auto group = register_group(*def); group && group_wanted(selection, to_string(*group))) {
+    if (const auto group = register_group(*def);
+        group && group_wanted(selection, to_string(*group))) {
       out.push_back(def);
     }
   }
@@ -84,9 +94,8 @@ std::expected<std::vector<const RegisterDef*>, std::string> select_registers(con
 std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
     ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted) {
   const RegisterDef* type_def = data_type_register();
-  const bool needs_type = std::ranges::any_of(wanted, [](const RegisterDef* d) {
-    return d->encoding == Encoding::float_abcd;
-  });
+  const bool needs_type = std::ranges::any_of(
+      wanted, [](const RegisterDef* d) { return d->encoding == Encoding::float_abcd; });
   std::vector<const RegisterDef*> planned = wanted;
   const bool type_wanted = std::ranges::find(wanted, type_def) != wanted.end();
   if (needs_type && !type_wanted) planned.push_back(type_def);
@@ -98,17 +107,19 @@ std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
     replies.push_back(std::move(*words));
   }
   DataType type = DataType::standard;
-  for (const RegisterReading& r : decode_block_reads(std::span{&type_def, 1}, plan, replies, DataType::standard)) {
+  for (const RegisterReading& r :
+       decode_block_reads(std::span{&type_def, 1}, plan, replies, DataType::standard)) {
     if (r.value == static_cast<RegisterValue>(DataType::integer)) type = DataType::integer;
   }
   std::vector<MeterValue> out;
   for (const RegisterReading& r : decode_block_reads(wanted, plan, replies, type)) {
-    MeterValue reading{.name = std::string{r.def->name},
-                    .group = std::string{to_string(register_group(*r.def).value_or(RegisterGroup::status))},
-                    .where = fmt::format("0x{:04X}", r.def->address),
-                    .number = std::nullopt,
-                    .text = "?",
-                    .unit = plain_unit(unit_symbol(r.def->unit))};
+    MeterValue reading{
+        .name = std::string{r.def->name},
+        .group = std::string{to_string(register_group(*r.def).value_or(RegisterGroup::status))},
+        .where = fmt::format("0x{:04X}", r.def->address),
+        .number = std::nullopt,
+        .text = "?",
+        .unit = plain_unit(unit_symbol(r.def->unit))};
     if (r.value) {
       reading.number = register_number(*r.def, *r.value);
       if (r.def->encoding == Encoding::float_abcd && type == DataType::standard) {
@@ -144,12 +155,20 @@ std::string mbus_text(const MbusRecordDef& def, std::int64_t raw) {
 
 std::vector<MeterValue> header_readings(const MbusDataHeader& h) {
   auto text = [](std::string name, std::string value) {
-    return MeterValue{.name = std::move(name), .group = "identity", .where = "header", .number = std::nullopt,
-                   .text = std::move(value), .unit = ""};
+    return MeterValue{.name = std::move(name),
+                      .group = "identity",
+                      .where = "header",
+                      .number = std::nullopt,
+                      .text = std::move(value),
+                      .unit = ""};
   };
   auto number = [](std::string name, double value) {
-    return MeterValue{.name = std::move(name), .group = "identity", .where = "header", .number = value,
-                   .text = fmt::format("{}", value), .unit = ""};
+    return MeterValue{.name = std::move(name),
+                      .group = "identity",
+                      .where = "header",
+                      .number = value,
+                      .text = fmt::format("{}", value),
+                      .unit = ""};
   };
   return {text("secondary_address", fmt::format("{:08X}", h.id_bcd)),
           text("manufacturer", manufacturer_letters(h.manufacturer)),
@@ -162,14 +181,17 @@ std::vector<MeterValue> header_readings(const MbusDataHeader& h) {
 }  // namespace
 
 std::expected<std::vector<MeterValue>, std::string> mbus_readings(const MbusReadout& readout,
-                                                               const ReadSelection& selection) {
+                                                                  const ReadSelection& selection) {
   if (auto ok = check_groups(selection); !ok) return std::unexpected{ok.error()};
   std::vector<MeterValue> all = header_readings(readout.header);
   for (const MbusValue& v : readout.values) {
     if (v.def == nullptr) continue;
-    MeterValue r{.name = std::string{v.def->name}, .group = mbus_group(*v.def),
-              .where = header_hex(v.record.header), .number = std::nullopt, .text = "?",
-              .unit = plain_unit(v.def->unit)};
+    MeterValue r{.name = std::string{v.def->name},
+                 .group = mbus_group(*v.def),
+                 .where = header_hex(v.record.header),
+                 .number = std::nullopt,
+                 .text = "?",
+                 .unit = plain_unit(v.def->unit)};
     if (v.value) {
       r.number = v.def->name == "ct_ratio" ? std::optional<double>{} : in_unit(*v.def, *v.value);
       r.text = mbus_text(*v.def, *v.value);
@@ -181,12 +203,14 @@ std::expected<std::vector<MeterValue>, std::string> mbus_readings(const MbusRead
   for (const std::string& name : selection.names) {
     const auto it = std::ranges::find(all, snake(name), &MeterValue::name);
     if (it == all.end()) {
-      return std::unexpected{fmt::format("no M-bus record is called \"{}\"; see docs/mbus-records.md", name)};
+      return std::unexpected{
+          fmt::format("no M-bus record is called \"{}\"; see docs/mbus-records.md", name)};
     }
     out.push_back(*it);
   }
   if (!selection.names.empty()) return out;
-  std::ranges::copy_if(all, std::back_inserter(out), [&](const MeterValue& r) { return group_wanted(selection, r.group); });
+  std::ranges::copy_if(all, std::back_inserter(out),
+                       [&](const MeterValue& r) { return group_wanted(selection, r.group); });
   return out;
 }
 

@@ -20,12 +20,12 @@ namespace ambi {
 
 /// One value read from a meter.
 struct MeterValue {
-  std::string name;             ///< snake_case, as in the register or record table
-  std::string group;            ///< identity, settings, status, instant, energy
-  std::string where;            ///< "0x5002" (Modbus) or the record header "02 FD C7 FC 01" (M-bus)
-  std::optional<double> number; ///< the value in `unit`; nullopt for text-only values
-  std::string text;             ///< as shown to a person: "230.01", "C-04", "19020246"
-  std::string unit;             ///< "V", "kWh"; empty for plain numbers and codes
+  std::string name;   ///< snake_case, as in the register or record table
+  std::string group;  ///< identity, settings, status, instant, energy
+  std::string where;  ///< "0x5002" (Modbus) or the record header "02 FD C7 FC 01" (M-bus)
+  std::optional<double> number;  ///< the value in `unit`; nullopt for text-only values
+  std::string text;              ///< as shown to a person: "230.01", "C-04", "19020246"
+  std::string unit;              ///< "V", "kWh"; empty for plain numbers and codes
 };
 
 /// Which values a read asks for: groups (empty: every group) and names (empty: every value

@@ -7,10 +7,14 @@ namespace ambi {
 namespace {
 
 constexpr const char* kUriHelp =
-    "the meter: tcp://HOST:PORT?unit=N, rtu+tcp://HOST:PORT, serial:///dev/ttyUSB0?baud=9600&parity=even&unit=N, "
-    "mbus+tcp://HOST:PORT?address=A|secondary=ID, mbus+serial:///dev/ttyUSB0?baud=2400 (see docs/tools.md)";
+    "the meter: tcp://HOST:PORT?unit=N, rtu+tcp://HOST:PORT, "
+    "serial:///dev/ttyUSB0?baud=9600&parity=even&unit=N, "
+    "mbus+tcp://HOST:PORT?address=A|secondary=ID, mbus+serial:///dev/ttyUSB0?baud=2400 (see "
+    "docs/tools.md)";
 
-void add_uri(CLI::App* command, ToolOptions& o) { command->add_option("uri", o.uri, kUriHelp)->required(); }
+void add_uri(CLI::App* command, ToolOptions& o) {
+  command->add_option("uri", o.uri, kUriHelp)->required();
+}
 
 void add_format(CLI::App* command, ToolOptions& o) {
   command->add_option("--format", o.format, "table (for people), csv or json (for scripts)")
@@ -38,27 +42,32 @@ std::string write_help() {
 
 ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
   ToolCommands c;
-  c.read = app.add_subcommand("read", "Read every value of a meter (or a group, or named values), decoded");
+  c.read = app.add_subcommand("read",
+                              "Read every value of a meter (or a group, or named values), decoded");
   add_uri(c.read, o);
   c.read->add_option("names", o.args, "register (Modbus) or record (M-bus) names, e.g. l1_voltage");
   add_groups(c.read, o, "identity, settings, status, instant, energy or all (default all)");
   add_format(c.read, o);
 
-  c.write = app.add_subcommand("write", "Change settings of a meter by name, with the meter's validation");
+  c.write = app.add_subcommand("write",
+                               "Change settings of a meter by name, with the meter's validation");
   add_uri(c.write, o);
   c.write->add_option("settings", o.args, write_help())->required();
 
-  c.scan = app.add_subcommand("scan", "Find the meters on a bus: Modbus unit ids, M-bus primary or secondary addresses");
+  c.scan = app.add_subcommand(
+      "scan", "Find the meters on a bus: Modbus unit ids, M-bus primary or secondary addresses");
   add_uri(c.scan, o);
   c.scan->add_option("--range", o.range, "ids to probe, A-B (Modbus default 1-247, M-bus 0-250)");
-  c.scan->add_flag("--secondary", o.secondary, "M-bus: the collision-driven secondary address search");
+  c.scan->add_flag("--secondary", o.secondary,
+                   "M-bus: the collision-driven secondary address search");
   c.scan->add_flag("--quiet", o.quiet, "no progress bar");
   add_format(c.scan, o);
 
   c.watch = app.add_subcommand("watch", "A live table of instantaneous values and energy");
   add_uri(c.watch, o);
   c.watch->add_option("--interval", o.interval, "time between refreshes (default 2s)");
-  c.watch->add_option("--count", o.count, "stop after N refreshes (default: until Ctrl-C)")->check(CLI::NonNegativeNumber);
+  c.watch->add_option("--count", o.count, "stop after N refreshes (default: until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
   add_groups(c.watch, o, "groups to show (default instant,energy)");
 
   c.log = app.add_subcommand("log", "Poll a meter and store timestamped readings in SQLite or CSV");
@@ -67,7 +76,8 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
   c.log->add_option("--store", o.store, "sqlite or csv (default from the file name)")
       ->check(CLI::IsMember({"sqlite", "csv"}));
   c.log->add_option("--interval", o.interval, "time between polls (default 10s)");
-  c.log->add_option("--count", o.count, "stop after N polls (default: until Ctrl-C)")->check(CLI::NonNegativeNumber);
+  c.log->add_option("--count", o.count, "stop after N polls (default: until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
   add_groups(c.log, o, "groups to store (default instant,energy)");
   return c;
 }

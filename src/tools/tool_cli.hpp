@@ -4,10 +4,9 @@
 // Exit codes: 0 done, 1 the meter or the line failed (one line on stderr says how),
 // 2 a usage error (bad URI, option or NAME=VALUE).
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace ambi {
 

@@ -1,9 +1,9 @@
 // `ambimeter log`: polls a meter at an interval and stores what it reads; a meter that stops
 // answering leaves a recorded gap, and polling goes on (reconnecting) until Ctrl-C or --count.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "app/run_command.hpp"
 #include "tools/log_store.hpp"
@@ -41,8 +41,9 @@ struct Poller {
 };
 
 void print_summary(const Summary& s, const std::string& path) {
-  fmt::print(stderr, "ambimeter log: {} polls, {} stored ({} values), {} failed in {} gap{} -> {}{}\n", s.polls,
-             s.stored, s.values, s.failed, s.gaps, s.gaps == 1 ? "" : "s", path,
+  fmt::print(stderr,
+             "ambimeter log: {} polls, {} stored ({} values), {} failed in {} gap{} -> {}{}\n",
+             s.polls, s.stored, s.values, s.failed, s.gaps, s.gaps == 1 ? "" : "s", path,
              s.last_error.empty() ? "" : fmt::format("; last error: {}", s.last_error));
 }
 
@@ -59,7 +60,8 @@ int tool_log(const ToolOptions& o) {
     tool_error("log", uri.error());
     return kExitUsage;
   }
-  Poller poller{.uri = *uri, .selection = {.groups = o.groups, .names = {}}, .session = std::nullopt};
+  Poller poller{
+      .uri = *uri, .selection = {.groups = o.groups, .names = {}}, .session = std::nullopt};
   if (poller.selection.groups.empty()) poller.selection.groups = {"instant", "energy"};
   const bool csv = o.store == "csv" || (o.store.empty() && o.to.ends_with(".csv"));
   auto store = csv ? open_csv_log(o.to) : open_sqlite_log(o.to, to_string(*uri));
@@ -75,7 +77,8 @@ int tool_log(const ToolOptions& o) {
     const std::int64_t now = unix_now_ms();
     auto readings = poller.poll();
     ++summary.polls;
-    auto stored = readings ? (*store)->add(now, *readings) : (*store)->add_gap(now, readings.error());
+    auto stored =
+        readings ? (*store)->add(now, *readings) : (*store)->add_gap(now, readings.error());
     if (!stored) {
       tool_error("log", stored.error());
       print_summary(summary, o.to);

@@ -1,8 +1,8 @@
 // `ambimeter read` and `ambimeter watch`.
-#include <cstdio>
+#include <fmt/format.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <cstdio>
 
 #include "app/run_command.hpp"
 #include "tools/output.hpp"
@@ -44,7 +44,8 @@ int tool_read(const ToolOptions& o) {
     return kExitFailure;
   }
   const auto format = parse_output_format(o.format).value_or(OutputFormat::table);
-  const std::string text = render(format, *readings, to_string(session->uri()), iso_time(unix_now_ms()));
+  const std::string text =
+      render(format, *readings, to_string(session->uri()), iso_time(unix_now_ms()));
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }
@@ -67,8 +68,8 @@ int tool_watch(const ToolOptions& o) {
     auto readings = session->read(selection);
     const std::string stamp = iso_time(unix_now_ms());
     std::string screen = tty ? "\x1b[H\x1b[2J" : (n > 0 ? "\n" : "");
-    screen += fmt::format("{}  {}  (every {} ms, Ctrl-C to stop)\n\n", to_string(session->uri()), stamp,
-                          interval->count());
+    screen += fmt::format("{}  {}  (every {} ms, Ctrl-C to stop)\n\n", to_string(session->uri()),
+                          stamp, interval->count());
     if (readings) {
       screen += render_table(*readings);
     } else {

@@ -1,11 +1,11 @@
 // `ambimeter scan`: the meters on a bus. Modbus: a read of the identity registers at every
 // unit id of the range. M-bus: SND_NKE at every primary address, or the collision-driven
 // secondary search.
-#include <cstdio>
-#include <charconv>
+#include <fmt/format.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <charconv>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "app/app_export.hpp"
@@ -39,8 +39,10 @@ std::expected<Range, std::string> parse_range(std::string_view text, Range fallb
   const auto ra = std::from_chars(a.data(), a.data() + a.size(), r.first);
   const auto rb = std::from_chars(b.data(), b.data() + b.size(), r.last);
   if (ra.ec != std::errc{} || rb.ec != std::errc{} || ra.ptr != a.data() + a.size() ||
-      rb.ptr != b.data() + b.size() || r.first < fallback.first || r.last > max || r.first > r.last) {
-    return std::unexpected{fmt::format("--range must be A-B within {}-{}, not \"{}\"", fallback.first, max, text)};
+      rb.ptr != b.data() + b.size() || r.first < fallback.first || r.last > max ||
+      r.first > r.last) {
+    return std::unexpected{
+        fmt::format("--range must be A-B within {}-{}, not \"{}\"", fallback.first, max, text)};
   }
   return r;
 }
@@ -52,8 +54,8 @@ class Progress {
     if (!enabled_) return;
     constexpr int kWidth = 30;
     const int filled = total_ > 0 ? done * kWidth / total_ : kWidth;
-    fmt::print(stderr, "\r[{:#<{}}{: <{}}] {}/{} {} found {}\x1b[K", "", filled, "", kWidth - filled, done, total_,
-               what, found);
+    fmt::print(stderr, "\r[{:#<{}}{: <{}}] {}/{} {} found {}\x1b[K", "", filled, "",
+               kWidth - filled, done, total_, what, found);
     std::fflush(stderr);
   }
   ~Progress() {
@@ -77,11 +79,13 @@ std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::
     }
     return nlohmann::ordered_json{{"meters", list}}.dump(2) + "\n";
   }
-  if (rows.empty()) return format == OutputFormat::csv ? "" : fmt::format("no meter found ({})\n", what);
+  if (rows.empty())
+    return format == OutputFormat::csv ? "" : fmt::format("no meter found ({})\n", what);
   std::vector<std::size_t> widths;
   for (const auto& [k, v] : rows.front()) widths.push_back(k.size());
   for (const Row& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].second.size());
+    for (std::size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], row[i].second.size());
   }
   const std::string_view sep = format == OutputFormat::csv ? "," : "  ";
   auto line = [&](auto&& cell) {
@@ -112,7 +116,8 @@ int scan_modbus(MeterSession& s, Range range, bool progress_on, std::vector<Row>
   ModbusClient& client = *s.modbus();
   Progress progress(progress_on, range.last - range.first + 1);
   std::vector<const RegisterDef*> details;
-  for (const char* n : {"serial_number", "meter_code", "software_version", "baud_rate", "parity", "ct_ratio", "data_type"}) {
+  for (const char* n : {"serial_number", "meter_code", "software_version", "baud_rate", "parity",
+                        "ct_ratio", "data_type"}) {
     details.push_back(find_register(n));
   }
   for (int id = range.first; id <= range.last && !stop_requested(); ++id) {
@@ -124,12 +129,23 @@ int scan_modbus(MeterSession& s, Range range, bool progress_on, std::vector<Row>
       const auto& e = probe.error();
       if (e.kind == K::connect || e.kind == K::io) return fail(e.message);
       if (e.kind == K::exception && e.exception_code != 0x0A && e.exception_code != 0x0B) {
-        rows.push_back({{"unit", std::to_string(id)}, {"serial_number", "?"}, {"meter_code", "?"},
-                        {"software_version", "?"}, {"baud_rate", "?"}, {"parity", "?"}, {"ct_ratio", "?"},
-                        {"data_type", fmt::format("(answers exception {:02X}: not an Ambition?)", e.exception_code)}});
+        rows.push_back({{"unit", std::to_string(id)},
+                        {"serial_number", "?"},
+                        {"meter_code", "?"},
+                        {"software_version", "?"},
+                        {"baud_rate", "?"},
+                        {"parity", "?"},
+                        {"ct_ratio", "?"},
+                        {"data_type", fmt::format("(answers exception {:02X}: not an Ambition?)",
+                                                  e.exception_code)}});
       } else if (e.kind == K::bad_reply) {
-        rows.push_back({{"unit", std::to_string(id)}, {"serial_number", "?"}, {"meter_code", "?"},
-                        {"software_version", "?"}, {"baud_rate", "?"}, {"parity", "?"}, {"ct_ratio", "?"},
+        rows.push_back({{"unit", std::to_string(id)},
+                        {"serial_number", "?"},
+                        {"meter_code", "?"},
+                        {"software_version", "?"},
+                        {"baud_rate", "?"},
+                        {"parity", "?"},
+                        {"ct_ratio", "?"},
                         {"data_type", "(garbled answer: two devices with this id?)"}});
       }
       continue;
@@ -162,16 +178,22 @@ int scan_mbus_primary(MbusMaster& m, Range range, bool progress_on, std::vector<
     if (!probe) return fail(probe.error().message);
     if (*probe == MbusProbe::none) continue;
     if (*probe == MbusProbe::collision) {
-      rows.push_back({{"address", std::to_string(a)}, {"secondary_address", "?"}, {"manufacturer", "?"},
-                      {"version", "?"}, {"medium", "(collision: several meters at this address)"}});
+      rows.push_back({{"address", std::to_string(a)},
+                      {"secondary_address", "?"},
+                      {"manufacturer", "?"},
+                      {"version", "?"},
+                      {"medium", "(collision: several meters at this address)"}});
       continue;
     }
     auto readout = m.read(address);
     if (readout) {
       rows.push_back(mbus_row("address", std::to_string(a), *readout));
     } else {
-      rows.push_back({{"address", std::to_string(a)}, {"secondary_address", "?"}, {"manufacturer", "?"},
-                      {"version", "?"}, {"medium", "(acknowledges but no data: " + readout.error().message + ")"}});
+      rows.push_back({{"address", std::to_string(a)},
+                      {"secondary_address", "?"},
+                      {"manufacturer", "?"},
+                      {"version", "?"},
+                      {"medium", "(acknowledges but no data: " + readout.error().message + ")"}});
     }
   }
   return kExitOk;
@@ -193,14 +215,18 @@ int scan_mbus_secondary(MbusMaster& m, bool progress_on, std::vector<Row>& rows)
     MbusSelectionMask mask;
     mask.id = id;
     auto probe = m.select(mask);
-    auto readout = probe && *probe == MbusProbe::single ? m.read(mbus_address::selected)
-                                                        : std::expected<MbusReadout, MbusMasterError>{std::unexpected{MbusMasterError{}}};
+    auto readout =
+        probe && *probe == MbusProbe::single
+            ? m.read(mbus_address::selected)
+            : std::expected<MbusReadout, MbusMasterError>{std::unexpected{MbusMasterError{}}};
     if (readout) {
       Row row = mbus_row("", "", *readout);
       row.erase(row.begin());
       rows.push_back(std::move(row));
     } else {
-      rows.push_back({{"secondary_address", fmt::format("{:08X}", id)}, {"manufacturer", "?"}, {"version", "?"},
+      rows.push_back({{"secondary_address", fmt::format("{:08X}", id)},
+                      {"manufacturer", "?"},
+                      {"version", "?"},
                       {"medium", "?"}});
     }
   }
@@ -238,13 +264,14 @@ int tool_scan(const ToolOptions& o) {
   install_stop_handlers();
   const bool progress_on = !o.quiet && isatty(STDERR_FILENO) != 0;
   std::vector<Row> rows;
-  const int rc = !uri->is_mbus()  ? scan_modbus(*session, *range, progress_on, rows)
-                 : o.secondary    ? scan_mbus_secondary(*session->mbus(), progress_on, rows)
-                                  : scan_mbus_primary(*session->mbus(), *range, progress_on, rows);
+  const int rc = !uri->is_mbus() ? scan_modbus(*session, *range, progress_on, rows)
+                 : o.secondary   ? scan_mbus_secondary(*session->mbus(), progress_on, rows)
+                                 : scan_mbus_primary(*session->mbus(), *range, progress_on, rows);
   const auto format = parse_output_format(o.format).value_or(OutputFormat::table);
-  const std::string what = o.secondary ? std::string{"secondary search"}
-                                       : fmt::format("{} {}-{}", uri->is_mbus() ? "addresses" : "unit ids",
-                                                     range->first, range->last);
+  const std::string what = o.secondary
+                               ? std::string{"secondary search"}
+                               : fmt::format("{} {}-{}", uri->is_mbus() ? "addresses" : "unit ids",
+                                             range->first, range->last);
   const std::string text = render_rows(format, rows, what);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return rc;

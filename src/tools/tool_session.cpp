@@ -1,19 +1,21 @@
 // The tool commands' connection to one meter, and their small shared helpers.
 #include "tools/tool_session.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace ambi {
 namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_stop_signal(int /*signal*/) { g_stop.store(true); }
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop.store(true);
+}
 
 MbusSelectionMask mask_for(std::uint32_t secondary) {
   MbusSelectionMask mask;
@@ -46,18 +48,24 @@ std::expected<std::uint8_t, std::string> MeterSession::mbus_target() {
   const std::string id = fmt::format("{:08X}", *uri_.secondary);
   switch (*probe) {
     case MbusProbe::none:
-      return std::unexpected{fmt::format("no meter answers the selection of secondary address {} at {}; "
-                                         "check the address with `ambimeter scan --secondary`", id, uri_.text)};
+      return std::unexpected{
+          fmt::format("no meter answers the selection of secondary address {} at {}; "
+                      "check the address with `ambimeter scan --secondary`",
+                      id, uri_.text)};
     case MbusProbe::collision:
-      return std::unexpected{fmt::format("several meters answer the selection of secondary address {}; "
-                                         "give all 8 digits without wildcards", id)};
-    case MbusProbe::single: break;
+      return std::unexpected{
+          fmt::format("several meters answer the selection of secondary address {}; "
+                      "give all 8 digits without wildcards",
+                      id)};
+    case MbusProbe::single:
+      break;
   }
   selected_ = true;
   return mbus_address::selected;
 }
 
-std::expected<std::vector<MeterValue>, std::string> MeterSession::read(const ReadSelection& selection) {
+std::expected<std::vector<MeterValue>, std::string> MeterSession::read(
+    const ReadSelection& selection) {
   if (modbus_) {
     auto wanted = select_registers(selection);
     if (!wanted) return std::unexpected{wanted.error()};
@@ -94,7 +102,8 @@ std::expected<std::chrono::milliseconds, std::string> parse_duration(std::string
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || !(value > 0) ||
       value * static_cast<double>(scale) > 86'400'000.0) {
-    return std::unexpected{fmt::format("\"{}\" is not a duration; use e.g. 500ms, 10s, 5m or 1h", text)};
+    return std::unexpected{
+        fmt::format("\"{}\" is not a duration; use e.g. 500ms, 10s, 5m or 1h", text)};
   }
   return std::chrono::milliseconds{static_cast<long>(value * static_cast<double>(scale))};
 }
@@ -107,14 +116,17 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool stop_requested() { return g_stop.load(); }
+bool stop_requested() {
+  return g_stop.load();
+}
 
 void sleep_until_or_stop(std::chrono::steady_clock::time_point deadline) {
   using namespace std::chrono_literals;
   while (!stop_requested()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now, 50ms));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(deadline - now, 50ms));
   }
 }
 

@@ -28,7 +28,8 @@ class MeterSession {
   [[nodiscard]] static std::expected<MeterSession, std::string> open(const MeterUri& uri);
 
   /// Reads the values `selection` names. The error is one line ("no answer from ...").
-  [[nodiscard]] std::expected<std::vector<MeterValue>, std::string> read(const ReadSelection& selection);
+  [[nodiscard]] std::expected<std::vector<MeterValue>, std::string> read(
+      const ReadSelection& selection);
 
   [[nodiscard]] const MeterUri& uri() const { return uri_; }
   [[nodiscard]] ModbusClient* modbus() { return modbus_.get(); }
@@ -48,7 +49,8 @@ class MeterSession {
 };
 
 /// Parses "500ms", "2s", "1m", "1h" (a bare number is seconds). The error names the form.
-[[nodiscard]] std::expected<std::chrono::milliseconds, std::string> parse_duration(std::string_view text);
+[[nodiscard]] std::expected<std::chrono::milliseconds, std::string> parse_duration(
+    std::string_view text);
 
 /// Installs SIGINT/SIGTERM handlers that set the flag `stop_requested` returns.
 void install_stop_handlers();

@@ -1,8 +1,8 @@
 // `ambimeter write`: settings by name, validated before they leave, refused ones explained.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <variant>
-
-#include <fmt/format.h>
 
 #include "app/run_command.hpp"
 #include "core/setting_args.hpp"
@@ -21,7 +21,8 @@ std::expected<DataType, ModbusClientError> read_data_type(MeterSession& s) {
   const RegisterDef* def = find_register("data_type");
   auto words = s.modbus()->read(s.uri().unit, def->address, 1);
   if (!words) return std::unexpected{words.error()};
-  return (*words)[0] == static_cast<std::uint16_t>(DataType::integer) ? DataType::integer : DataType::standard;
+  return (*words)[0] == static_cast<std::uint16_t>(DataType::integer) ? DataType::integer
+                                                                      : DataType::standard;
 }
 
 /// The register's value as text, read back from the meter; "?" when it cannot be read.
@@ -52,14 +53,17 @@ int write_modbus(MeterSession& s, const std::vector<Change>& changes) {
     const std::string before = read_text(s, def);
     if (auto ok = s.modbus()->write(s.uri().unit, write->start, write->words); !ok) {
       const auto& e = ok.error();
-      tool_error("write", e.kind == ModbusClientError::Kind::exception
-                              ? fmt::format("the meter refused {}: exception {:02X} ({})", change.arg,
-                                            e.exception_code, exception_meaning(e.exception_code))
-                              : fmt::format("{}: {}", change.arg, e.message));
+      tool_error("write",
+                 e.kind == ModbusClientError::Kind::exception
+                     ? fmt::format("the meter refused {}: exception {:02X} ({})", change.arg,
+                                   e.exception_code, exception_meaning(e.exception_code))
+                     : fmt::format("{}: {}", change.arg, e.message));
       return kExitFailure;
     }
-    if (const auto* id = std::get_if<SetModbusId>(&change.command)) s.set_unit(static_cast<std::uint8_t>(id->id));
-    if (const auto* dt = std::get_if<SetDataType>(&change.command)) *type = static_cast<DataType>(dt->code);
+    if (const auto* id = std::get_if<SetModbusId>(&change.command))
+      s.set_unit(static_cast<std::uint8_t>(id->id));
+    if (const auto* dt = std::get_if<SetDataType>(&change.command))
+      *type = static_cast<DataType>(dt->code);
     if (changes_line(change.command)) {
       fmt::print("{}: {} -> written; reconnect with the new line settings\n", def.name, before);
     } else {

@@ -24,8 +24,8 @@
 
 #define MAX_REGS 125
 
-static long number(const char *text) {
-  char *end = NULL;
+static long number(const char* text) {
+  char* end = NULL;
   long v = strtol(text, &end, 0);
   if (end == text || *end != '\0') {
     fprintf(stderr, "modbus_client: bad number \"%s\"\n", text);
@@ -34,15 +34,17 @@ static long number(const char *text) {
   return v;
 }
 
-static void print_failure(const char *op, int address) {
+static void print_failure(const char* op, int address) {
   if (errno > MODBUS_ENOBASE && errno < MODBUS_ENOBASE + 0x20) {
-    printf("{\"op\":\"%s\",\"address\":%d,\"exception\":%d}\n", op, address, errno - MODBUS_ENOBASE);
+    printf("{\"op\":\"%s\",\"address\":%d,\"exception\":%d}\n", op, address,
+           errno - MODBUS_ENOBASE);
   } else {
-    printf("{\"op\":\"%s\",\"address\":%d,\"error\":\"%s\"}\n", op, address, modbus_strerror(errno));
+    printf("{\"op\":\"%s\",\"address\":%d,\"error\":\"%s\"}\n", op, address,
+           modbus_strerror(errno));
   }
 }
 
-static void do_read(modbus_t *ctx, int address, int count) {
+static void do_read(modbus_t* ctx, int address, int count) {
   uint16_t regs[MAX_REGS + 8];
   if (count > MAX_REGS + 8) count = MAX_REGS + 8;
   int n = modbus_read_registers(ctx, address, count, regs);
@@ -55,7 +57,7 @@ static void do_read(modbus_t *ctx, int address, int count) {
   printf("]}\n");
 }
 
-static void do_write(modbus_t *ctx, int address, int value) {
+static void do_write(modbus_t* ctx, int address, int value) {
   if (modbus_write_register(ctx, address, (uint16_t)value) < 0) {
     print_failure("write", address);
     return;
@@ -63,7 +65,7 @@ static void do_write(modbus_t *ctx, int address, int value) {
   printf("{\"op\":\"write\",\"address\":%d,\"ok\":true}\n", address);
 }
 
-static void do_write_multiple(modbus_t *ctx, int address, int count, char **values) {
+static void do_write_multiple(modbus_t* ctx, int address, int count, char** values) {
   uint16_t regs[MAX_REGS];
   for (int i = 0; i < count; ++i) regs[i] = (uint16_t)number(values[i]);
   if (modbus_write_registers(ctx, address, count, regs) < 0) {
@@ -79,9 +81,9 @@ static void sleep_ms(long ms) {
 }
 
 /* Runs the commands from argv[i]; returns 0, or 2 on a malformed command. */
-static int run(modbus_t *ctx, int argc, char **argv, int i) {
+static int run(modbus_t* ctx, int argc, char** argv, int i) {
   while (i < argc) {
-    const char *cmd = argv[i];
+    const char* cmd = argv[i];
     if (strcmp(cmd, "read") == 0 && i + 2 < argc) {
       do_read(ctx, (int)number(argv[i + 1]), (int)number(argv[i + 2]));
       i += 3;
@@ -113,8 +115,8 @@ static int run(modbus_t *ctx, int argc, char **argv, int i) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  modbus_t *ctx = NULL;
+int main(int argc, char** argv) {
+  modbus_t* ctx = NULL;
   int first = 0;
   if (argc >= 5 && strcmp(argv[1], "tcp") == 0) {
     ctx = modbus_new_tcp(argv[2], (int)number(argv[3]));

@@ -1,6 +1,6 @@
-#include "app/clock.hpp"
-
 #include <gtest/gtest.h>
+
+#include "app/clock.hpp"
 
 namespace ambi {
 namespace {

@@ -1,14 +1,13 @@
 // The event loop's busy-poll window: it serves what is ready whether it polls or sleeps,
 // ends when stopped or out of work, and sleeps (as io_context::run) once the window is over.
-#include "app/event_loop.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <thread>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <thread>
+
+#include "app/event_loop.hpp"
 
 namespace ambi {
 namespace {

@@ -22,8 +22,7 @@ using namespace std::chrono_literals;
 class EventStreamsTest : public ::testing::Test {
  protected:
   explicit EventStreamsTest(EventStreamLimits limits = {})
-      : streams_(
-            io_, [this] { return "{\"n\":" + std::to_string(++sent_) + "}"; }, limits) {
+      : streams_(io_, [this] { return "{\"n\":" + std::to_string(++sent_) + "}"; }, limits) {
     acceptor_.open(tcp::v4());
     acceptor_.bind({asio::ip::address_v4::loopback(), 0});
     acceptor_.listen();

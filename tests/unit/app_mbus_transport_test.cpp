@@ -17,14 +17,16 @@ TEST(MbusTraceDecoding, NamesARequestWithItsFrameCountBits) {
 }
 
 TEST(MbusTraceDecoding, GivesALinkResetNoFrameCountBits) {
-  EXPECT_EQ(decode_mbus_frame(mbus_short(0x40, 0)).dump(), R"({"format":"short","function":"SND_NKE","c":64,"a":0})");
+  EXPECT_EQ(decode_mbus_frame(mbus_short(0x40, 0)).dump(),
+            R"({"format":"short","function":"SND_NKE","c":64,"a":0})");
 }
 
 TEST(MbusTraceDecoding, ShowsTheDataOfAnSndUdAsHex) {
   // | C  | A  | CI | DIF VIF value |
   //   53   00   51   01  7A  05
-  EXPECT_EQ(decode_mbus_frame(mbus_long(0x53, 0, 0x51, Bytes{0x01, 0x7A, 0x05})).dump(),
-            R"({"format":"long","function":"SND_UD","c":83,"a":0,"fcb":0,"fcv":1,"ci":81,"data":"01 7A 05"})");
+  EXPECT_EQ(
+      decode_mbus_frame(mbus_long(0x53, 0, 0x51, Bytes{0x01, 0x7A, 0x05})).dump(),
+      R"({"format":"long","function":"SND_UD","c":83,"a":0,"fcb":0,"fcv":1,"ci":81,"data":"01 7A 05"})");
 }
 
 TEST(MbusTraceDecoding, NamesTheSingleCharacterAnAck) {
@@ -32,8 +34,9 @@ TEST(MbusTraceDecoding, NamesTheSingleCharacterAnAck) {
 }
 
 TEST(MbusTraceDecoding, NamesAControlFrame) {
-  EXPECT_EQ(decode_mbus_frame(mbus_long(0x53, 0, 0xBD)).dump(),
-            R"({"format":"control","function":"SND_UD","c":83,"a":0,"fcb":0,"fcv":1,"ci":189,"data":""})");
+  EXPECT_EQ(
+      decode_mbus_frame(mbus_long(0x53, 0, 0xBD)).dump(),
+      R"({"format":"control","function":"SND_UD","c":83,"a":0,"fcb":0,"fcv":1,"ci":189,"data":""})");
 }
 
 TEST(MbusGap, IsTenCharactersAtTheBaudRateButAtLeast100Ms) {
@@ -101,7 +104,8 @@ TEST(MbusOptions, UnknownQuirkOrEmptyDeviceIsOneLineNamingTheFlag) {
   RunOptions o = options();
   o.mbus_quirks = {"fcb"};
   EXPECT_EQ(resolve_run_config(o).error(),
-            "bad --mbus-quirk \"fcb\": use fcb-repeat (repeat the last RSP_UD when the FCB did not toggle)");
+            "bad --mbus-quirk \"fcb\": use fcb-repeat (repeat the last RSP_UD when the FCB did not "
+            "toggle)");
   o = options();
   o.mbus_serial = "pty:";
   EXPECT_TRUE(resolve_run_config(o).error().starts_with("--mbus-serial needs a serial device"));

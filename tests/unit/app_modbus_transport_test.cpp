@@ -21,12 +21,14 @@ TEST(TraceDecoding, NamesTheFieldsOfARead) {
 TEST(TraceDecoding, ListsTheValuesOfAWriteMultiple) {
   // | fc | address | count | bytes | values    |
   //   10   40 1F     00 02   04      99 95 00 05
-  EXPECT_EQ(decode_request_pdu(Bytes{0x10, 0x40, 0x1F, 0x00, 0x02, 0x04, 0x99, 0x95, 0x00, 0x05}).dump(),
-            R"({"function":16,"address":16415,"count":2,"values":[39317,5]})");
+  EXPECT_EQ(
+      decode_request_pdu(Bytes{0x10, 0x40, 0x1F, 0x00, 0x02, 0x04, 0x99, 0x95, 0x00, 0x05}).dump(),
+      R"({"function":16,"address":16415,"count":2,"values":[39317,5]})");
 }
 
 TEST(TraceDecoding, ShowsAnUnknownFunctionAsHexData) {
-  EXPECT_EQ(decode_request_pdu(Bytes{0x2B, 0x0E, 0x01}).dump(), R"({"function":43,"data":"0E 01"})");
+  EXPECT_EQ(decode_request_pdu(Bytes{0x2B, 0x0E, 0x01}).dump(),
+            R"({"function":43,"data":"0E 01"})");
 }
 
 TEST(TraceDecoding, NamesTheExceptionCodeOfAnExceptionResponse) {
@@ -103,7 +105,8 @@ TEST(ModbusOptions, ErrorsNameTheFlag) {
   EXPECT_EQ(resolve_run_config(o).error().rfind("bad --rtu-over-tcp \"somewhere:1\"", 0), 0U);
   o = options();
   o.rtu_pacing = true;
-  EXPECT_EQ(resolve_run_config(o).error().rfind("--rtu-pacing applies to --modbus-rtu only", 0), 0U);
+  EXPECT_EQ(resolve_run_config(o).error().rfind("--rtu-pacing applies to --modbus-rtu only", 0),
+            0U);
   o = options();
   o.modbus_rtu = "pty:";
   EXPECT_EQ(resolve_run_config(o).error().rfind("--modbus-rtu needs", 0), 0U);

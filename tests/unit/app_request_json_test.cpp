@@ -1,7 +1,6 @@
-#include "app/request_json.hpp"
-
 #include <gtest/gtest.h>
 
+#include "app/request_json.hpp"
 #include "app/run_config.hpp"
 #include "app/state_json.hpp"
 
@@ -25,7 +24,8 @@ TEST(EnergyRegisters, CoverTheManualsEnergyBlockAtItsAddresses) {
 TEST(EnergyJson, ReadsEveryRegisterFromTheMeterInWholeWattHours) {
   Meter meter;
   meter.power_on();
-  ASSERT_TRUE(meter.set_load(LoadInput{{{{230, 10, 0}, {230, 0, 0}, {230, 0, 0}}}, 50}).has_value());
+  ASSERT_TRUE(
+      meter.set_load(LoadInput{{{{230, 10, 0}, {230, 0, 0}, {230, 0, 0}}}, 50}).has_value());
   meter.advance(1'800'500);  // 2.3 kW for 1800.5 s = 1150.319 Wh
   const Json energy = energy_to_json(meter);
   EXPECT_EQ(energy["l1_forward_active_kwh"], 1.150);

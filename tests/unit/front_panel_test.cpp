@@ -294,10 +294,7 @@ TEST(FrontPanelMenu, DigitPagesSendTheTypedNumber) {
       {"7.6.6", "247", [](const Meter& m) { return m.settings().modbus_id == 247; }},
       {"7.6.9", "250", [](const Meter& m) { return m.settings().mbus_id == 250; }},
       {"7.6.16", "10", [](const Meter& m) { return m.settings().lcd_cycle_s == 10; }},
-      {"7.6.17", "0500/1",
-       [](const Meter& m) {
-         return m.state().ct == CtRatio{500, 1};
-       }},
+      {"7.6.17", "0500/1", [](const Meter& m) { return m.state().ct == CtRatio{500, 1}; }},
   };
   for (const DigitsCase& c : cases) {
     Session s;

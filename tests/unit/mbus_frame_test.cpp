@@ -1,10 +1,11 @@
 // The M-bus link layer (EN 13757-2): every telegram format encoded and parsed, checksum,
 // stop byte and length checks, resynchronisation, and parsing at every split point.
+#include "core/mbus_frame.hpp"
+
 #include <gtest/gtest.h>
 
 #include <variant>
 
-#include "core/mbus_frame.hpp"
 #include "mbus_test_support.hpp"
 
 namespace ambi {
@@ -24,11 +25,15 @@ std::vector<MbusEvent> events_of(const std::vector<Bytes>& pieces) {
   }
   return out;
 }
-std::vector<MbusEvent> events_of(const Bytes& bytes) { return events_of(std::vector<Bytes>{bytes}); }
+std::vector<MbusEvent> events_of(const Bytes& bytes) {
+  return events_of(std::vector<Bytes>{bytes});
+}
 
 // | single |
 //   E5
-TEST(MbusFrame, EncodesTheSingleCharacter) { EXPECT_EQ(encode_mbus(mbus_single()), hex("E5")); }
+TEST(MbusFrame, EncodesTheSingleCharacter) {
+  EXPECT_EQ(encode_mbus(mbus_single()), hex("E5"));
+}
 
 // | start | C  | A  | CS | stop |   REQ_UD2 to address 1
 //   10      5B   01   5C   16
@@ -58,15 +63,18 @@ TEST(MbusFrame, RefusesToEncodeMoreDataThanOneFrameCarries) {
 }
 
 TEST(MbusFrame, ParsesEveryFormatBackToBack) {
-  const Bytes stream = hex("E5  10 5B 01 5C 16  68 03 03 68 53 01 BB 0F 16  68 06 06 68 53 01 51 01 7A 01 21 16");
-  const std::vector<MbusEvent> expected{mbus_single(), mbus_short(0x5B, 0x01), mbus_long(0x53, 0x01, 0xBB),
+  const Bytes stream =
+      hex("E5  10 5B 01 5C 16  68 03 03 68 53 01 BB 0F 16  68 06 06 68 53 01 51 01 7A 01 21 16");
+  const std::vector<MbusEvent> expected{mbus_single(), mbus_short(0x5B, 0x01),
+                                        mbus_long(0x53, 0x01, 0xBB),
                                         mbus_long(0x53, 0x01, 0x51, hex("01 7A 01"))};
   EXPECT_EQ(events_of(stream), expected);
 }
 
 TEST(MbusFrame, ParsesTheSameTelegramsWhenSplitAtEveryIndex) {
-  const Bytes stream = cat(hex("10 40 01 41 16"), telegram("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02"),
-                           hex("E5"), telegram("68 03 03 68 53 01 BB"));
+  const Bytes stream =
+      cat(hex("10 40 01 41 16"), telegram("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02"),
+          hex("E5"), telegram("68 03 03 68 53 01 BB"));
   const std::vector<MbusEvent> whole = events_of(stream);
   ASSERT_EQ(whole.size(), 4U);
   for (std::size_t split = 0; split <= stream.size(); ++split) {
@@ -91,7 +99,8 @@ TEST(MbusFrame, WaitsForTheWholeTelegram) {
 
 // | 10 5B 01 | CS 5D (should be 5C) | 16 |  → the whole telegram is dropped
 TEST(MbusFrame, DropsAShortFrameWithABadChecksumWhole) {
-  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::bad_checksum, 5}, mbus_single()};
+  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::bad_checksum, 5},
+                                        mbus_single()};
   EXPECT_EQ(events_of(hex("10 5B 01 5D 16 E5")), expected);
 }
 
@@ -104,19 +113,17 @@ TEST(MbusFrame, DropsALongFrameWithABadChecksumWhole) {
 // | 68 06 05 68 | ... L fields differ: only the start byte goes; 06 05 are garbage; the
 // second 68 starts no valid header either (L 10 ≠ 5B); resynchronised on the 10.
 TEST(MbusFrame, ResynchronisesAfterUnequalLengthFields) {
-  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::bad_header, 1},
-                                        MbusDiscard{MbusDiscard::Reason::garbage, 2},
-                                        MbusDiscard{MbusDiscard::Reason::bad_header, 1},
-                                        mbus_short(0x5B, 0x01)};
+  const std::vector<MbusEvent> expected{
+      MbusDiscard{MbusDiscard::Reason::bad_header, 1}, MbusDiscard{MbusDiscard::Reason::garbage, 2},
+      MbusDiscard{MbusDiscard::Reason::bad_header, 1}, mbus_short(0x5B, 0x01)};
   EXPECT_EQ(events_of(hex("68 06 05 68 10 5B 01 5C 16")), expected);
 }
 
 // | 68 02 02 68 | L = 2 cannot hold C, A and CI
 TEST(MbusFrame, RejectsALengthBelowThree) {
-  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::bad_header, 1},
-                                        MbusDiscard{MbusDiscard::Reason::garbage, 2},
-                                        MbusDiscard{MbusDiscard::Reason::bad_header, 1},
-                                        mbus_short(0x40, 0x01)};
+  const std::vector<MbusEvent> expected{
+      MbusDiscard{MbusDiscard::Reason::bad_header, 1}, MbusDiscard{MbusDiscard::Reason::garbage, 2},
+      MbusDiscard{MbusDiscard::Reason::bad_header, 1}, mbus_short(0x40, 0x01)};
   EXPECT_EQ(events_of(hex("68 02 02 68 10 40 01 41 16")), expected);
 }
 
@@ -124,12 +131,14 @@ TEST(MbusFrame, RejectsALengthBelowThree) {
 // the 10 is dropped and the long frame behind it is found.
 TEST(MbusFrame, FindsATelegramBehindAFalseStart) {
   const Bytes stream = cat(hex("10"), telegram("68 03 03 68 53 01 BB"));
-  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::bad_stop, 1}, mbus_long(0x53, 0x01, 0xBB)};
+  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::bad_stop, 1},
+                                        mbus_long(0x53, 0x01, 0xBB)};
   EXPECT_EQ(events_of(stream), expected);
 }
 
 TEST(MbusFrame, DropsGarbageUpToTheNextStartByte) {
-  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::garbage, 3}, mbus_short(0x40, 0x01)};
+  const std::vector<MbusEvent> expected{MbusDiscard{MbusDiscard::Reason::garbage, 3},
+                                        mbus_short(0x40, 0x01)};
   EXPECT_EQ(events_of(hex("00 FF 16 10 40 01 41 16")), expected);
 }
 

@@ -1,11 +1,12 @@
 // The M-bus data records (EN 13757-3, manual A2.2): the record codec, every record of the
 // manual's Read tables with its example bytes, the meter's RSP_UD byte for byte, and a
 // round trip of every record through the reader's decoder.
+#include "core/mbus_records.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string_view>
 
-#include "core/mbus_records.hpp"
 #include "mbus_test_support.hpp"
 #include "modbus_test_support.hpp"
 
@@ -61,7 +62,8 @@ TEST(MbusRecords, TableHoldsTheManualsRecordsInOrder) {
   ASSERT_EQ(defs.size(), std::size(kManualRecords));
   for (std::size_t i = 0; i < defs.size(); ++i) {
     EXPECT_EQ(defs[i].name, kManualRecords[i].name);
-    EXPECT_EQ(Bytes(defs[i].header.view().begin(), defs[i].header.view().end()), hex(kManualRecords[i].header))
+    EXPECT_EQ(Bytes(defs[i].header.view().begin(), defs[i].header.view().end()),
+              hex(kManualRecords[i].header))
         << defs[i].name;
   }
 }
@@ -95,21 +97,26 @@ TEST(MbusRecords, NamesAreUniqueAndFindable) {
 TEST(MbusRecords, EncodesTheManualsHeaderAndEnergyBlocks) {
   PersistentState state;
   state.settings.mbus_secondary_id = 0x19020246;
-  for (std::size_t i = 0; i < 16; ++i) state.registers.at(i) = EnergyCounter::from_parts(123'456'789'000, 0);
-  state.registers.at(counter_index::total(Family::reactive, Dir::forward)) = EnergyCounter::from_parts(123'456'789'000, 0);
-  state.registers.at(counter_index::total(Family::reactive, Dir::reverse)) = EnergyCounter::from_parts(123'456'789'999, 0);
-  state.registers.at(counter_index::trip_total(Dir::forward)) = EnergyCounter::from_parts(123'456'789'000, 0);
+  for (std::size_t i = 0; i < 16; ++i)
+    state.registers.at(i) = EnergyCounter::from_parts(123'456'789'000, 0);
+  state.registers.at(counter_index::total(Family::reactive, Dir::forward)) =
+      EnergyCounter::from_parts(123'456'789'000, 0);
+  state.registers.at(counter_index::total(Family::reactive, Dir::reverse)) =
+      EnergyCounter::from_parts(123'456'789'999, 0);
+  state.registers.at(counter_index::trip_total(Dir::forward)) =
+      EnergyCounter::from_parts(123'456'789'000, 0);
   Meter meter(state, 0);
   meter.power_on();
-  const Bytes expected_start = hex(
-      "46 02 02 19 CD 25 01 02 04 00 00 00"
-      "04 03 15 CD 5B 07  84 10 03 15 CD 5B 07  84 20 03 15 CD 5B 07  84 30 03 15 CD 5B 07"
-      "84 80 10 03 15 CD 5B 07  04 83 3C 15 CD 5B 07  84 10 83 3C 15 CD 5B 07"
-      "84 20 83 3C 15 CD 5B 07  84 30 83 3C 15 CD 5B 07  84 80 10 83 3C 15 CD 5B 07"
-      "04 83 FC 10 15 CD 5B 07  04 FB 82 73 15 CD 5B 07  04 FB 82 F3 3C 15 CD 5B 07");
+  const Bytes expected_start =
+      hex("46 02 02 19 CD 25 01 02 04 00 00 00"
+          "04 03 15 CD 5B 07  84 10 03 15 CD 5B 07  84 20 03 15 CD 5B 07  84 30 03 15 CD 5B 07"
+          "84 80 10 03 15 CD 5B 07  04 83 3C 15 CD 5B 07  84 10 83 3C 15 CD 5B 07"
+          "84 20 83 3C 15 CD 5B 07  84 30 83 3C 15 CD 5B 07  84 80 10 83 3C 15 CD 5B 07"
+          "04 83 FC 10 15 CD 5B 07  04 FB 82 73 15 CD 5B 07  04 FB 82 F3 3C 15 CD 5B 07");
   const Bytes user_data = encode_rsp_ud(meter, 4);
   ASSERT_GE(user_data.size(), expected_start.size());
-  EXPECT_EQ(Bytes(user_data.begin(), user_data.begin() + static_cast<std::ptrdiff_t>(expected_start.size())),
+  EXPECT_EQ(Bytes(user_data.begin(),
+                  user_data.begin() + static_cast<std::ptrdiff_t>(expected_start.size())),
             expected_start);
 }
 
@@ -156,15 +163,17 @@ TEST(MbusRecords, SaturatesValuesBeyondTheFieldsRange) {
   const MbusRecordDef& current = *find_mbus_record("l1_current");
   const MbusRecordDef& voltage = *find_mbus_record("l1_voltage");
   const MbusRecordDef& power = *find_mbus_record("l1_active_power");
-  EXPECT_EQ(encode_value(current.header.dif(), current.source(meter)), hex("FF FF 7F"));  // 8388.607 A
-  EXPECT_EQ(encode_value(voltage.header.dif(), voltage.source(meter)), hex("FF 7F"));     // 327.67 V
-  EXPECT_EQ(encode_value(power.header.dif(), power.source(meter)), hex("FF FF 7F"));      // 8388607 W
+  EXPECT_EQ(encode_value(current.header.dif(), current.source(meter)),
+            hex("FF FF 7F"));                                                          // 8388.607 A
+  EXPECT_EQ(encode_value(voltage.header.dif(), voltage.source(meter)), hex("FF 7F"));  // 327.67 V
+  EXPECT_EQ(encode_value(power.header.dif(), power.source(meter)), hex("FF FF 7F"));   // 8388607 W
 }
 
 TEST(MbusRecords, EveryRecordRoundTripsThroughTheDecoder) {
   Meter meter = modbus_test::busy_meter();
   LoadInput load;
-  load.phases = {PhaseInput{231.5, 12.25, 30}, PhaseInput{228.4, 3.5, -60}, PhaseInput{229.9, 40, 200}};
+  load.phases = {PhaseInput{231.5, 12.25, 30}, PhaseInput{228.4, 3.5, -60},
+                 PhaseInput{229.9, 40, 200}};
   load.hz = 49.987;
   ASSERT_TRUE(meter.set_load(load).has_value());
   const auto readout = decode_rsp_ud(encode_rsp_ud(meter, 200));
@@ -238,8 +247,9 @@ TEST(MbusRecords, SplitsABlockIntoRecords) {
   //   2F 2F    04  03  15 CD 5B 07     09  7C  01  54  02     0F 01 02
   const auto records = parse_records(hex("2F 2F 04 03 15 CD 5B 07 09 7C 01 54 02 0F 01 02"));
   ASSERT_TRUE(records.has_value());
-  const std::vector<MbusRecord> expected{
-      {hex("04 03"), hex("15 CD 5B 07")}, {hex("09 7C 01 54"), hex("02")}, {hex("0F"), hex("01 02")}};
+  const std::vector<MbusRecord> expected{{hex("04 03"), hex("15 CD 5B 07")},
+                                         {hex("09 7C 01 54"), hex("02")},
+                                         {hex("0F"), hex("01 02")}};
   EXPECT_EQ(*records, expected);
 }
 
@@ -256,13 +266,15 @@ TEST(MbusRecords, ReportsTruncatedAndMalformedBlocks) {
   EXPECT_EQ(parse_records(hex("04 03 15 CD 5B 07 84")).error().kind, K::truncated);
   EXPECT_EQ(parse_records(hex("04")).error().kind, K::truncated);
   EXPECT_EQ(parse_records(hex("09 7C 02 54")).error().kind, K::truncated);
-  EXPECT_EQ(parse_records(hex("84 80 80 80 80 80 80 80 80 80 80 80 00 03")).error().kind, K::too_many_extensions);
+  EXPECT_EQ(parse_records(hex("84 80 80 80 80 80 80 80 80 80 80 80 00 03")).error().kind,
+            K::too_many_extensions);
   EXPECT_EQ(parse_records(hex("0D 03 F5 00")).error().kind, K::bad_length);
   EXPECT_EQ(decode_rsp_ud(hex("46 02 02 19")).error().kind, K::short_header);
 }
 
 TEST(MbusRecords, DecoderKeepsRecordsItDoesNotKnow) {
-  const auto readout = decode_rsp_ud(hex("01 00 00 00 CD 25 01 02 07 00 00 00 01 FD 1B 05 04 03 01 00 00 00"));
+  const auto readout =
+      decode_rsp_ud(hex("01 00 00 00 CD 25 01 02 07 00 00 00 01 FD 1B 05 04 03 01 00 00 00"));
   ASSERT_TRUE(readout.has_value());
   EXPECT_EQ(readout->header.id_bcd, 1U);
   EXPECT_EQ(readout->header.access_number, 7);

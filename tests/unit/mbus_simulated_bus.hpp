@@ -2,6 +2,7 @@
 // A simulated M-bus for the tests of the reader tools: several meters (the twin's Meter and
 // MbusSlave) on one line, served from a thread over a loopback TCP port or the master side
 // of a pseudo-terminal. Every telegram reaches every meter; several answers collide.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,8 +20,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "mbus_test_support.hpp"
 
@@ -59,7 +58,8 @@ class SimulatedBus {
     const std::scoped_lock lock(mutex_);
     framer_.push(bytes);
     Bytes out;
-    for (MbusEvent e = framer_.poll(); !std::holds_alternative<MbusNeedMore>(e); e = framer_.poll()) {
+    for (MbusEvent e = framer_.poll(); !std::holds_alternative<MbusNeedMore>(e);
+         e = framer_.poll()) {
       if (const auto* frame = std::get_if<MbusFrame>(&e)) {
         const Bytes reply = serve_frame(*frame);
         out.insert(out.end(), reply.begin(), reply.end());

@@ -59,7 +59,7 @@ TEST(MbusSlave, FcbRepeatQuirkRepeatsTheLastAnswerWhenTheFcbIsNotToggled) {
   LoadInput load;
   load.phases[0] = {230.0, 10.0, 0.0};
   ASSERT_TRUE(bus.meter.set_load(load).has_value());
-  EXPECT_EQ(bus.send("10 7B 01").reply, first);  // same FCB: the master lost the answer
+  EXPECT_EQ(bus.send("10 7B 01").reply, first);    // same FCB: the master lost the answer
   const Bytes fresh = bus.send("10 5B 01").reply;  // toggled: new data
   EXPECT_EQ(fresh[kAccessAt], 2);
   EXPECT_NE(fresh, first);
@@ -193,7 +193,8 @@ TEST(MbusSlave, SelectionAcceptsWildcards) {
   };
   for (const std::string_view mask : masks) {
     Bus bus = manual_bus();
-    EXPECT_EQ(bus.send(std::string("68 0B 0B 68 53 FD 52 ") + std::string(mask)).reply, kAck) << mask;
+    EXPECT_EQ(bus.send(std::string("68 0B 0B 68 53 FD 52 ") + std::string(mask)).reply, kAck)
+        << mask;
     EXPECT_TRUE(bus.slave.selected()) << mask;
   }
 }
@@ -209,7 +210,8 @@ TEST(MbusSlave, ANonMatchingSelectionDeselectsSilently) {
   for (const std::string_view other : others) {
     Bus bus = manual_bus();
     ASSERT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
-    EXPECT_TRUE(bus.send(std::string("68 0B 0B 68 53 FD 52 ") + std::string(other)).reply.empty()) << other;
+    EXPECT_TRUE(bus.send(std::string("68 0B 0B 68 53 FD 52 ") + std::string(other)).reply.empty())
+        << other;
     EXPECT_FALSE(bus.slave.selected()) << other;
   }
 }
@@ -217,7 +219,7 @@ TEST(MbusSlave, ANonMatchingSelectionDeselectsSilently) {
 TEST(MbusSlave, MalformedSelectionChangesNothing) {
   Bus bus = manual_bus();
   ASSERT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").reply, kAck);
-  EXPECT_TRUE(bus.send("68 0A 0A 68 53 FD 52 01 00 07 13 CD 25 01").reply.empty());  // 7 bytes
+  EXPECT_TRUE(bus.send("68 0A 0A 68 53 FD 52 01 00 07 13 CD 25 01").reply.empty());     // 7 bytes
   EXPECT_TRUE(bus.send("68 0B 0B 68 53 01 52 01 00 07 13 CD 25 01 02").reply.empty());  // not FD
   EXPECT_TRUE(bus.slave.selected());
 }
@@ -245,19 +247,19 @@ TEST(MbusSlave, BaudSwitchToTheRateInForceChangesNothing) {
 
 TEST(MbusSlave, IgnoresBaudRatesTheMeterDoesNotHave) {
   Bus bus = Bus::at(1);
-  EXPECT_TRUE(bus.send("68 03 03 68 53 01 BE").reply.empty());  // 19200
-  EXPECT_TRUE(bus.send("68 03 03 68 53 01 BF").reply.empty());  // 38400
+  EXPECT_TRUE(bus.send("68 03 03 68 53 01 BE").reply.empty());     // 19200
+  EXPECT_TRUE(bus.send("68 03 03 68 53 01 BF").reply.empty());     // 38400
   EXPECT_TRUE(bus.send("68 04 04 68 53 01 BD 00").reply.empty());  // not a control frame
   EXPECT_EQ(bus.meter.settings().mbus_baud, 2400U);
 }
 
 TEST(MbusSlave, IgnoresUnknownFunctionsAndFormats) {
   Bus bus = Bus::at(1);
-  EXPECT_TRUE(bus.send("10 4B 01").reply.empty());                 // REQ_UD2 without FCV
-  EXPECT_TRUE(bus.send("10 53 01").reply.empty());                 // SND_UD as a short frame
-  EXPECT_TRUE(bus.send("68 03 03 68 5B 01 72").reply.empty());     // REQ_UD2 as a control frame
-  EXPECT_TRUE(bus.send("68 03 03 68 53 01 55").reply.empty());     // unknown CI
-  EXPECT_TRUE(bus.send("68 03 03 68 08 01 72").reply.empty());     // a slave's RSP_UD
+  EXPECT_TRUE(bus.send("10 4B 01").reply.empty());              // REQ_UD2 without FCV
+  EXPECT_TRUE(bus.send("10 53 01").reply.empty());              // SND_UD as a short frame
+  EXPECT_TRUE(bus.send("68 03 03 68 5B 01 72").reply.empty());  // REQ_UD2 as a control frame
+  EXPECT_TRUE(bus.send("68 03 03 68 53 01 55").reply.empty());  // unknown CI
+  EXPECT_TRUE(bus.send("68 03 03 68 08 01 72").reply.empty());  // a slave's RSP_UD
   EXPECT_TRUE(bus.send(hex("E5")).reply.empty());
 }
 
@@ -284,8 +286,9 @@ TEST(MbusSlave, StoppedMeterStillAnswersReadsWithStatusError) {
 
 TEST(MbusSlave, ServesBackToBackTelegramsInOrder) {
   Bus bus = manual_bus();
-  const Bytes stream = cat(telegram("10 40 FF"), telegram("68 0B 0B 68 53 FD 52 01 00 07 13 FF FF FF FF"),
-                           telegram("68 08 08 68 53 FD 51 09 7C 01 54 04"), telegram("10 40 FD"));
+  const Bytes stream =
+      cat(telegram("10 40 FF"), telegram("68 0B 0B 68 53 FD 52 01 00 07 13 FF FF FF FF"),
+          telegram("68 08 08 68 53 FD 51 09 7C 01 54 04"), telegram("10 40 FD"));
   EXPECT_EQ(bus.send(stream).reply, hex("E5 E5 E5"));
   EXPECT_EQ(bus.meter.tariff(), 4);
   EXPECT_FALSE(bus.slave.selected());

@@ -87,7 +87,8 @@ struct Bus {
     framer.push(bytes);
     MbusExchange all;
     int frames = 0;
-    for (MbusEvent event = framer.poll(); !std::holds_alternative<MbusNeedMore>(event); event = framer.poll()) {
+    for (MbusEvent event = framer.poll(); !std::holds_alternative<MbusNeedMore>(event);
+         event = framer.poll()) {
       const auto* frame = std::get_if<MbusFrame>(&event);
       if (frame == nullptr) continue;
       ++frames;

@@ -35,7 +35,9 @@ TEST(MbusWriteExamples, MapsEveryBaudCiToItsRate) {
       {"B8", 300}, {"B9", 600}, {"BA", 1200}, {"BC", 4800}, {"BD", 9600}};
   for (const auto& [ci, baud] : cases) {
     Bus bus = Bus::at(1);
-    EXPECT_EQ(bus.send(std::string("68 03 03 68 53 01 ") + std::string(ci)), (MbusExchange{kAck, baud})) << ci;
+    EXPECT_EQ(bus.send(std::string("68 03 03 68 53 01 ") + std::string(ci)),
+              (MbusExchange{kAck, baud}))
+        << ci;
     EXPECT_EQ(bus.meter.settings().mbus_baud, baud);
   }
 }
@@ -134,9 +136,10 @@ TEST(MbusWriteExamples, RefusedValuesAreNotAnswered) {
   EXPECT_TRUE(bus.send("68 08 08 68 53 01 51 09 7C 01 54 05").reply.empty());        // tariff 5
   EXPECT_TRUE(bus.send("68 06 06 68 53 01 51 01 7A FB").reply.empty());              // address 251
   EXPECT_TRUE(bus.send("68 0A 0A 68 53 01 51 0C FD 3A 00 00 0A 00").reply.empty());  // not BCD
-  EXPECT_TRUE(bus.send("68 0A 0A 68 53 01 51 0C FD 3A 34 12 00 00").reply.empty());  // 12.34 imp/kWh
-  EXPECT_TRUE(bus.send("68 09 09 68 53 01 51 0C 79 1A 01 23 45").reply.empty());     // not BCD
-  EXPECT_TRUE(bus.send("68 07 07 68 53 01 51 09 FD 3A 06").reply.empty());           // C-06
+  EXPECT_TRUE(
+      bus.send("68 0A 0A 68 53 01 51 0C FD 3A 34 12 00 00").reply.empty());       // 12.34 imp/kWh
+  EXPECT_TRUE(bus.send("68 09 09 68 53 01 51 0C 79 1A 01 23 45").reply.empty());  // not BCD
+  EXPECT_TRUE(bus.send("68 07 07 68 53 01 51 09 FD 3A 06").reply.empty());        // C-06
   EXPECT_EQ(bus.meter.state(), before);
 }
 

@@ -12,7 +12,10 @@ namespace ci = counter_index;
 constexpr std::int64_t kHourMs = 3'600'000;
 const Origin kModbus{Source::modbus, {}};
 const Origin kButtons{Source::buttons, {}};
-Origin app(const char* password) { return Origin{Source::app, std::array<char, 4>{password[0], password[1], password[2], password[3]}}; }
+Origin app(const char* password) {
+  return Origin{Source::app,
+                std::array<char, 4>{password[0], password[1], password[2], password[3]}};
+}
 
 Meter powered_meter() {
   Meter m;
@@ -46,18 +49,30 @@ struct BadCommand {
 
 TEST(MeterSettings, EveryOutOfRangeValueIsRefusedAndChangesNothing) {
   const BadCommand cases[] = {
-      {SetModbusId{0}, "Modbus ID 0"},          {SetModbusId{248}, "Modbus ID 248"},
-      {SetModbusBaud{0}, "baud code 0"},        {SetModbusBaud{11}, "baud code 11"},
-      {SetParity{4}, "parity 4"},               {SetMbusId{251}, "M-bus ID 251"},
-      {SetMbusBaud{19200}, "M-bus 19200"},      {SetMbusSecondaryId{0x1234567A}, "non-BCD"},
-      {SetS0Rate{50'000}, "500 imp/kWh"},       {SetPulseType{3}, "pulse type 3"},
-      {SetPulseWidth{1}, "1 ms"},               {SetPulseWidth{100}, "100 ms"},
-      {SetCombination{6}, "C-06"},              {SetLcdCycle{0}, "0 s"},
-      {SetLcdCycle{31}, "31 s"},                {SetBacklight{3}, "backlight 3"},
-      {SetScreenDirection{2}, "direction 2"},   {SetDataType{3}, "data type 3"},
-      {SetTariff{0}, "tariff 0"},               {SetCtRatio{4, 5}, "4/5"},
-      {SetCtRatio{9996, 5}, "9996/5"},          {SetCtRatio{10000, 1}, "10000/1"},
-      {SetCtRatio{0, 1}, "0/1"},                {SetCtRatio{100, 2}, "100/2"},
+      {SetModbusId{0}, "Modbus ID 0"},
+      {SetModbusId{248}, "Modbus ID 248"},
+      {SetModbusBaud{0}, "baud code 0"},
+      {SetModbusBaud{11}, "baud code 11"},
+      {SetParity{4}, "parity 4"},
+      {SetMbusId{251}, "M-bus ID 251"},
+      {SetMbusBaud{19200}, "M-bus 19200"},
+      {SetMbusSecondaryId{0x1234567A}, "non-BCD"},
+      {SetS0Rate{50'000}, "500 imp/kWh"},
+      {SetPulseType{3}, "pulse type 3"},
+      {SetPulseWidth{1}, "1 ms"},
+      {SetPulseWidth{100}, "100 ms"},
+      {SetCombination{6}, "C-06"},
+      {SetLcdCycle{0}, "0 s"},
+      {SetLcdCycle{31}, "31 s"},
+      {SetBacklight{3}, "backlight 3"},
+      {SetScreenDirection{2}, "direction 2"},
+      {SetDataType{3}, "data type 3"},
+      {SetTariff{0}, "tariff 0"},
+      {SetCtRatio{4, 5}, "4/5"},
+      {SetCtRatio{9996, 5}, "9996/5"},
+      {SetCtRatio{10000, 1}, "10000/1"},
+      {SetCtRatio{0, 1}, "0/1"},
+      {SetCtRatio{100, 2}, "100/2"},
   };
   for (const BadCommand& bad : cases) {
     Meter m = powered_meter();
@@ -72,10 +87,19 @@ TEST(MeterSettings, EveryOutOfRangeValueIsRefusedAndChangesNothing) {
 
 TEST(MeterSettings, TheEdgesOfEveryRangeAreAccepted) {
   Meter m = powered_meter();
-  const Command good[] = {SetModbusId{247}, SetModbusBaud{10}, SetParity{3}, SetMbusId{250},
-                          SetMbusBaud{300}, SetS0Rate{1}, SetPulseWidth{99}, SetPulseWidth{2},
-                          SetLcdCycle{30}, SetCtRatio{9995, 5}, SetCtRatio{1, 1},
-                          SetCtRatio{9999, 1}, SetMbusSecondaryId{0x45230115}};
+  const Command good[] = {SetModbusId{247},
+                          SetModbusBaud{10},
+                          SetParity{3},
+                          SetMbusId{250},
+                          SetMbusBaud{300},
+                          SetS0Rate{1},
+                          SetPulseWidth{99},
+                          SetPulseWidth{2},
+                          SetLcdCycle{30},
+                          SetCtRatio{9995, 5},
+                          SetCtRatio{1, 1},
+                          SetCtRatio{9999, 1},
+                          SetMbusSecondaryId{0x45230115}};
   for (const Command& c : good) EXPECT_TRUE(m.apply(c, kModbus).has_value()) << command_name(c);
   EXPECT_EQ(m.settings().mbus_secondary_id, 0x45230115U);
   EXPECT_EQ(m.state().ct, (CtRatio{9999, 1}));
@@ -122,7 +146,8 @@ TEST(MeterSettings, ABatchIsAppliedWhollyOrNotAtAll) {
   const Command batch[] = {SetModbusId{20}, SetLcdCycle{12}, SetPulseWidth{150}};
   auto result = m.apply_all(batch, app("0000"));
   ASSERT_FALSE(result.has_value());
-  EXPECT_NE(result.error().message.find("pulse width"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("pulse width"), std::string::npos)
+      << result.error().message;
   EXPECT_EQ(m.settings().modbus_id, 1);
   EXPECT_EQ(m.settings().lcd_cycle_s, 5);
 }
@@ -192,7 +217,8 @@ TEST(MeterTrip, ResettingTheTripCounterLeavesTheLegalRegistersAlone) {
 
 TEST(MeterMeasurement, PowersFollowPhysicsAndLineVoltagesComeFromThePhasors) {
   Meter m = powered_meter();
-  ASSERT_TRUE(m.set_load(LoadInput{{{{230, 10, 25}, {231, 5, -40}, {229, 7, 180}}}, 50.02}).has_value());
+  ASSERT_TRUE(
+      m.set_load(LoadInput{{{{230, 10, 25}, {231, 5, -40}, {229, 7, 180}}}, 50.02}).has_value());
   const Measurement& x = m.measurement();
   const double deg = 3.14159265358979323846 / 180;
   EXPECT_EQ(x.phases[0].p_mw, std::llround(2300 * std::cos(25 * deg) * 1000));
@@ -208,7 +234,8 @@ TEST(MeterMeasurement, PowersFollowPhysicsAndLineVoltagesComeFromThePhasors) {
   EXPECT_DOUBLE_EQ(x.hz, 50.02);
   EXPECT_NEAR(x.line_volts[0], std::sqrt(230.0 * 230 + 231.0 * 231 + 230.0 * 231), 1e-9);
   Meter balanced = powered_meter();
-  ASSERT_TRUE(balanced.set_load(LoadInput{{{{230, 1, 0}, {230, 1, 0}, {230, 1, 0}}}, 50}).has_value());
+  ASSERT_TRUE(
+      balanced.set_load(LoadInput{{{{230, 1, 0}, {230, 1, 0}, {230, 1, 0}}}, 50}).has_value());
   EXPECT_NEAR(balanced.measurement().line_volts[2], 230 * std::sqrt(3.0), 1e-9);
 }
 

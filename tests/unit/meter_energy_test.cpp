@@ -12,7 +12,9 @@ namespace ci = counter_index;
 constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::int64_t kYearMs = 365LL * 24 * kHourMs;
 
-LoadInput load_of(std::array<PhaseInput, 3> phases) { return LoadInput{phases, 50.0}; }
+LoadInput load_of(std::array<PhaseInput, 3> phases) {
+  return LoadInput{phases, 50.0};
+}
 
 /// A powered factory meter with the given load.
 Meter meter_with(const LoadInput& load, const FactoryOptions& options = {}) {
@@ -23,7 +25,9 @@ Meter meter_with(const LoadInput& load, const FactoryOptions& options = {}) {
 }
 
 /// 1 kW on L1 at 230 V, φ 0; L2 and L3 without current.
-LoadInput one_kilowatt() { return load_of({{{230, 1000.0 / 230.0, 0}, {230, 0, 0}, {230, 0, 0}}}); }
+LoadInput one_kilowatt() {
+  return load_of({{{230, 1000.0 / 230.0, 0}, {230, 0, 0}, {230, 0, 0}}});
+}
 
 TEST(EnergyCounter, CarriesTheRemainderBelowOneMilliwattHour) {
   EnergyCounter c;
@@ -50,7 +54,8 @@ TEST(MeterEnergy, AYearInRandomStepsReadsTheSameAsOneStep) {
   std::mt19937_64 rng(7);
   std::int64_t left = kYearMs;
   while (left > 0) {
-    const std::int64_t step = std::min<std::int64_t>(left, 1 + static_cast<std::int64_t>(rng() % 5'000'000));
+    const std::int64_t step =
+        std::min<std::int64_t>(left, 1 + static_cast<std::int64_t>(rng() % 5'000'000));
     m.advance(step);
     left -= step;
   }
@@ -72,7 +77,8 @@ TEST(MeterEnergy, ASignedTotalIsTheShownForwardMinusTheShownReverse) {
   // 1 kW for 6717.69 s = 1866.025 Wh forward; 1 kW exported for 2 h = 2000 Wh reverse.
   Meter m = meter_with(one_kilowatt());
   m.advance(6'717'690);
-  ASSERT_TRUE(m.set_load(load_of({{{230, 1000.0 / 230.0, 180}, {230, 0, 0}, {230, 0, 0}}})).has_value());
+  ASSERT_TRUE(
+      m.set_load(load_of({{{230, 1000.0 / 230.0, 180}, {230, 0, 0}, {230, 0, 0}}})).has_value());
   m.advance(2 * kHourMs);
   ASSERT_EQ(m.registers().mwh(ci::total(Family::active, Dir::forward)), 1'866'025);
   EXPECT_EQ(m.counter(ci::total(Family::active, Dir::forward)), 1'866'000);
@@ -171,7 +177,8 @@ TEST(MeterSupply, WithoutSupplyEveryCommandIsRefusedAndNothingChanges) {
     ASSERT_FALSE(refused.has_value());
     EXPECT_EQ(refused.error().kind, Rejection::Kind::powered_off);
   }
-  EXPECT_FALSE(m.apply(SetModbusId{9}, Origin{Source::app, std::array{'0', '0', '0', '0'}}).has_value());
+  EXPECT_FALSE(
+      m.apply(SetModbusId{9}, Origin{Source::app, std::array{'0', '0', '0', '0'}}).has_value());
   EXPECT_EQ(m.state(), before);
 }
 
@@ -197,7 +204,8 @@ TEST(MeterSupply, APowerUpStartsTheRamFlagsAfreshAndNothingSetsThemWithoutSupply
   m.power_off();
   m.set_bluetooth_active(true);
   m.set_communication_active(true);
-  EXPECT_EQ(m.status_word() & (status_bit::bluetooth_active | status_bit::communication_active), 0U);
+  EXPECT_EQ(m.status_word() & (status_bit::bluetooth_active | status_bit::communication_active),
+            0U);
   m.power_on();
   EXPECT_EQ(m.power_ups(), ups + 1);
   EXPECT_EQ(m.status_word() & (status_bit::bluetooth_active | status_bit::communication_active), 0U)
@@ -269,7 +277,8 @@ TEST(MeterPower, NothingIsIntegratedWithoutSupplyAndEveryPowerUpCounts) {
 }
 
 TEST(MeterPower, AStoppedMeterIntegratesNothingAndRefusesCommands) {
-  Meter m(PersistentState{}, error_bit::both_copies_bad | error_bit::main_corrupt | error_bit::backup_corrupt);
+  Meter m(PersistentState{},
+          error_bit::both_copies_bad | error_bit::main_corrupt | error_bit::backup_corrupt);
   EXPECT_TRUE(m.stopped());
   EXPECT_EQ(m.error_code(), 0x61);
   m.power_on();

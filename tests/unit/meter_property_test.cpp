@@ -17,20 +17,34 @@ class Chaos {
 
   Command command() {
     switch (pick(0, 13)) {
-      case 0: return SetCombination{pick(0, 6)};
-      case 1: return SetTariff{pick(0, 5)};
-      case 2: return SetCtRatio{pick(0, 10'001), pick(0, 6)};
-      case 3: return ResetTripCounter{};
-      case 4: return ResetPowerDownCounter{};
-      case 5: return SetS0Rate{pick(0, 1'000'001)};
-      case 6: return SetPulseType{pick(0, 3)};
-      case 7: return SetPulseWidth{pick(0, 120)};
-      case 8: return SetModbusId{pick(-1, 300)};
-      case 9: return SetPassword{{static_cast<char>('0' + pick(0, 9)), '0', '0', '0'}};
-      case 10: return SetMbusBaud{pick(0, 20'000)};
-      case 11: return SetDataType{pick(0, 3)};
-      case 12: return SetCombination{5};
-      default: return SetTariff{pick(3, 4)};
+      case 0:
+        return SetCombination{pick(0, 6)};
+      case 1:
+        return SetTariff{pick(0, 5)};
+      case 2:
+        return SetCtRatio{pick(0, 10'001), pick(0, 6)};
+      case 3:
+        return ResetTripCounter{};
+      case 4:
+        return ResetPowerDownCounter{};
+      case 5:
+        return SetS0Rate{pick(0, 1'000'001)};
+      case 6:
+        return SetPulseType{pick(0, 3)};
+      case 7:
+        return SetPulseWidth{pick(0, 120)};
+      case 8:
+        return SetModbusId{pick(-1, 300)};
+      case 9:
+        return SetPassword{{static_cast<char>('0' + pick(0, 9)), '0', '0', '0'}};
+      case 10:
+        return SetMbusBaud{pick(0, 20'000)};
+      case 11:
+        return SetDataType{pick(0, 3)};
+      case 12:
+        return SetCombination{5};
+      default:
+        return SetTariff{pick(3, 4)};
     }
   }
 
@@ -57,7 +71,8 @@ class Chaos {
 void expect_invariants(const Meter& before, const Meter& after, int step) {
   for (std::size_t i = 0; i < kCounterCount; ++i) {
     if (!is_legal_counter(i)) continue;
-    ASSERT_GE(after.registers().mwh(i), before.registers().mwh(i)) << "counter " << i << " step " << step;
+    ASSERT_GE(after.registers().mwh(i), before.registers().mwh(i))
+        << "counter " << i << " step " << step;
   }
   if (before.c05_locked()) {
     ASSERT_TRUE(after.c05_locked()) << "step " << step;
@@ -79,11 +94,21 @@ TEST(MeterProperty, NoSequenceOfCommandsBreaksALegalRule) {
     for (int step = 0; step < 2000; ++step) {
       const Meter before = m;
       switch (chaos.pick(0, 9)) {
-        case 0: (void)m.set_load(chaos.load()); break;
-        case 1: m.set_tariff_input(chaos.pick(0, 1) == 1); break;
-        case 2: m.power_off(); break;
-        case 3: m.power_on(); break;
-        case 4: m.advance(chaos.pick(1, 10'000'000)); break;
+        case 0:
+          (void)m.set_load(chaos.load());
+          break;
+        case 1:
+          m.set_tariff_input(chaos.pick(0, 1) == 1);
+          break;
+        case 2:
+          m.power_off();
+          break;
+        case 3:
+          m.power_on();
+          break;
+        case 4:
+          m.advance(chaos.pick(1, 10'000'000));
+          break;
         default: {
           const Command c = chaos.command();
           const bool accepted = m.apply(c, chaos.origin()).has_value();

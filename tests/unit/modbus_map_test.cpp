@@ -93,7 +93,8 @@ TEST(ModbusMap, EveryEntryRoundTripsToItsValueSource) {
       if (sent_as_integer(def, type)) {
         const std::int64_t lsb = integer_lsb_nano(def.unit);
         EXPECT_EQ(*decoded, source / lsb * lsb);
-      } else if (def.encoding == Encoding::float_abcd && (def.unit == Unit::kwh || def.unit == Unit::kvarh)) {
+      } else if (def.encoding == Encoding::float_abcd &&
+                 (def.unit == Unit::kwh || def.unit == Unit::kvarh)) {
         // Counted: rounded toward zero, so within one ULP and never above what was counted.
         EXPECT_LE(std::abs(*decoded), std::abs(source));
         EXPECT_NEAR(static_cast<double>(*decoded), static_cast<double>(source),

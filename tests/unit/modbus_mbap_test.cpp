@@ -159,8 +159,10 @@ TEST(ServeMbap, AnswersOtherUnitsWithGatewayTargetFailed) {
 TEST(ServeMbap, AMeterWithoutSupplyAnswersNoUnitAtAll) {
   Meter m = powered_meter();
   m.power_off();
-  for (const std::uint8_t unit : {std::uint8_t{1}, std::uint8_t{0xFF}, std::uint8_t{0}, std::uint8_t{9}}) {
-    EXPECT_TRUE(serve_mbap(m, MbapFrame{7, unit, hex("06 6048 0002")}, {}).reply.empty()) << int{unit};
+  for (const std::uint8_t unit :
+       {std::uint8_t{1}, std::uint8_t{0xFF}, std::uint8_t{0}, std::uint8_t{9}}) {
+    EXPECT_TRUE(serve_mbap(m, MbapFrame{7, unit, hex("06 6048 0002")}, {}).reply.empty())
+        << int{unit};
   }
   m.power_on();
   EXPECT_EQ(m.tariff(), 1);
@@ -186,7 +188,9 @@ TEST(ServeMbapInto, AppendsEachReplyAfterTheOnesBefore) {
   static_cast<void>(serve_mbap_into(m, MbapView{7, 9, other}, {}, out));
   const Bytes unmapped = hex("03 3000 0001");
   static_cast<void>(serve_mbap_into(m, MbapView{8, 1, unmapped}, {}, out));
-  EXPECT_EQ(out, hex("AA BB  BEEF 0000 0005 01 03 02 1113  0007 0000 0003 09 86 0B  0008 0000 0003 01 83 02"));
+  EXPECT_EQ(
+      out,
+      hex("AA BB  BEEF 0000 0005 01 03 02 1113  0007 0000 0003 09 86 0B  0008 0000 0003 01 83 02"));
 }
 
 TEST(ServeMbapInto, AppendsNothingForAnEmptyPdu) {

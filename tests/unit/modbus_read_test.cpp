@@ -157,9 +157,9 @@ TEST(ModbusRead, WholeEnergyBlockReadsInTwoRequests) {
   m.advance(kHourMs);
   const Words first = read(m, 0x6000, 125);
   const Words second = read(m, 0x607D, 0x6091 - 0x607D);
-  EXPECT_EQ(first[0x48], 1);                              // 6048 tariff T1
+  EXPECT_EQ(first[0x48], 1);  // 6048 tariff T1
   // Whole Wh, rounded toward zero: 2419.5 Wh reads 2.419 (a float just below it).
-  EXPECT_EQ(float_at(first, 0x49), counted_float(2'419'000));             // 6049 trip = total
+  EXPECT_EQ(float_at(first, 0x49), counted_float(2'419'000));  // 6049 trip = total
   EXPECT_LE(static_cast<double>(float_at(first, 0x49)) * 1000, 2419.0);
   EXPECT_EQ(float_at(second, 0x608F - 0x607D), counted_float(-458'000));  // L3 trip: export
   EXPECT_GE(static_cast<double>(float_at(second, 0x608F - 0x607D)) * 1000, -458.0);
@@ -205,8 +205,12 @@ namespace {
 
 TEST(AppendRegisterBytes, CarriesTheWordsOfReadWordsBigEndianAfterWhatWasThere) {
   const Meter m = modbus_test::busy_meter();
-  for (const auto& [start, count] : {std::pair<std::uint16_t, std::uint16_t>{0x4000, 0x34}, {0x5000, 0x38},
-                                     {0x6000, 125}, {0x607D, 20}, {0x5003, 1}, {0x6001, 3}}) {
+  for (const auto& [start, count] : {std::pair<std::uint16_t, std::uint16_t>{0x4000, 0x34},
+                                     {0x5000, 0x38},
+                                     {0x6000, 125},
+                                     {0x607D, 20},
+                                     {0x5003, 1},
+                                     {0x6001, 3}}) {
     SCOPED_TRACE(start);
     const auto words = read_words(m, start, count);
     ASSERT_TRUE(words.has_value());

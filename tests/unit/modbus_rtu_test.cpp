@@ -134,7 +134,8 @@ TEST(RtuFramer, AGapBetweenFramesChangesNothing) {
   EXPECT_EQ(framer.on_gap(), RtuEvent{RtuNeedMore{}});
   framer.push(frame);
   EXPECT_EQ(framer.poll(), RtuEvent{frame_of("01 03 4000 0002")});
-  EXPECT_EQ(to_string(RtuDiscard::Reason::interrupted), "frame interrupted by a gap of more than 1.5 characters");
+  EXPECT_EQ(to_string(RtuDiscard::Reason::interrupted),
+            "frame interrupted by a gap of more than 1.5 characters");
 }
 
 TEST(RtuFramer, DropsANoiseByteAtTheSilence) {

@@ -83,7 +83,8 @@ inline Meter busy_meter() {
 /// 1e6 is exact in double (24 + 20 significant bits), so the comparison is too.
 inline float counted_float(std::int64_t mwh) {
   float f = static_cast<float>(static_cast<double>(mwh) / 1e6);
-  if (std::abs(static_cast<double>(f) * 1e6) > std::abs(static_cast<double>(mwh))) f = std::nextafter(f, 0.0F);
+  if (std::abs(static_cast<double>(f) * 1e6) > std::abs(static_cast<double>(mwh)))
+    f = std::nextafter(f, 0.0F);
   return f;
 }
 

@@ -160,13 +160,15 @@ TEST(ScenarioCsv, ErrorsNameTheLineAndTheProblem) {
       {"t,L1_i\n0,1\n-1,1\n", "line 3: time \"-1\" is not"},
       {"t,L1_i\n0,1\n,1\n", "line 3: every row needs a time t"},
       {"t,L1_i\n0,1,2\n", "line 2: 3 cells but the header has 2 columns"},
-      {"t,L1_i\n0,1\n7200,1\n# repeat: 3600\n", "line 4: repeat 3600 s must be after the last row (t = 7200 s)"},
+      {"t,L1_i\n0,1\n7200,1\n# repeat: 3600\n",
+       "line 4: repeat 3600 s must be after the last row (t = 7200 s)"},
       {"# repeat: soon\nt,L1_i\n0,1\n", "line 1: repeat: time \"soon\" is not"},
       {"t,L1_i\n", "no rows after the header"},
       {"# only a comment\n", "no header line"},
   };
   for (const auto& [text, expected] : cases) {
-    EXPECT_NE(csv_error(text).find(expected), std::string::npos) << text << " -> " << csv_error(text);
+    EXPECT_NE(csv_error(text).find(expected), std::string::npos)
+        << text << " -> " << csv_error(text);
   }
 }
 
@@ -209,15 +211,17 @@ TEST(ProfilePlayer, RepeatWrapsBackToTheFirstRow) {
   // 40 s at 1 kW = 4e10 mW·ms = 11111.1 mWh.
   EXPECT_EQ(m.registers().mwh(ci::phase(Family::active, 0, Dir::forward)), 11'111);
   EXPECT_EQ(m.counter(ci::phase(Family::active, 0, Dir::forward)), 11'000);  // shown: whole Wh
-  EXPECT_EQ(m.registers().at(ci::phase(Family::active, 0, Dir::forward)).remainder_mw_ms(), 400'000);
+  EXPECT_EQ(m.registers().at(ci::phase(Family::active, 0, Dir::forward)).remainder_mw_ms(),
+            400'000);
   EXPECT_EQ(m.measurement().p_mw, 0);
   player.advance(m, 5'000);  // row 0 applies again at 100 s
   EXPECT_EQ(m.measurement().p_mw, 1'000'000);
 }
 
 TEST(ProfilePlayer, RandomStepsGiveTheSameRegistersAsOneStep) {
-  auto profile = parse_scenario_csv("t,L1_i,L1_phi,L2_i,tariff_input\n0,3,10,1,0\n7.25,0.5,-40,,1\n"
-                                    "61,2,175,4,\n90,,,,0\n# repeat: 123.5\n");
+  auto profile = parse_scenario_csv(
+      "t,L1_i,L1_phi,L2_i,tariff_input\n0,3,10,1,0\n7.25,0.5,-40,,1\n"
+      "61,2,175,4,\n90,,,,0\n# repeat: 123.5\n");
   ASSERT_TRUE(profile) << profile.error();
   Meter whole = powered_meter();
   ProfilePlayer one(*profile, whole);
@@ -288,7 +292,10 @@ TEST(DemoScenario, OneDayMovesEveryRegisterFamily) {
       {"active reverse", ci::total(Family::active, Dir::reverse)},
       {"reactive forward", ci::total(Family::reactive, Dir::forward)},
       {"reactive reverse", ci::total(Family::reactive, Dir::reverse)},
-      {"Q1", ci::quadrant(1)}, {"Q2", ci::quadrant(2)}, {"Q3", ci::quadrant(3)}, {"Q4", ci::quadrant(4)},
+      {"Q1", ci::quadrant(1)},
+      {"Q2", ci::quadrant(2)},
+      {"Q3", ci::quadrant(3)},
+      {"Q4", ci::quadrant(4)},
       {"T1", ci::tariff(Family::active, 1, Dir::forward)},
       {"T2", ci::tariff(Family::active, 2, Dir::forward)},
   };

@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::uint32_t kRate10000 = 1'000'000;  // 10000 imp/kWh in hundredths
 constexpr std::uint32_t kRate1000 = 100'000;
-constexpr std::uint32_t kRate001 = 1;            // 0.01 imp/kWh
+constexpr std::uint32_t kRate001 = 1;  // 0.01 imp/kWh
 constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::int64_t kYearMs = 365 * 24 * kHourMs;
 
@@ -26,7 +26,9 @@ std::vector<Edge> edges(const std::vector<S0Pulse>& pulses) {
   for (const auto& p : pulses) out.emplace_back(p.start_ms, p.number);
   return out;
 }
-Edge edge(const S0Pulse& p) { return {p.start_ms, p.number}; }
+Edge edge(const S0Pulse& p) {
+  return {p.start_ms, p.number};
+}
 
 /// A pulse-by-pulse model of the same rules, for comparison on small cases.
 class ReferenceS0 {
@@ -179,7 +181,8 @@ TEST(S0Output, RandomSplitsGiveTheSameCountsAsOneStep) {
     S0Output split;
     split.rebase(kRate10000, 30, 0);
     for (std::int64_t t = 0; t < total_ms;) {
-      const auto dt = std::min<std::int64_t>(static_cast<std::int64_t>(rng() % 90'000), total_ms - t);
+      const auto dt =
+          std::min<std::int64_t>(static_cast<std::int64_t>(rng() % 90'000), total_ms - t);
       split.advance(power, t, dt);
       t += dt;
     }

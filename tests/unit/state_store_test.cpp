@@ -1,5 +1,6 @@
 #include "app/state_store.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "storage_test_state.hpp"
 
@@ -96,7 +95,8 @@ TEST(StateStore, OpenNamesThePathWhenTheDirectoryCannotBeCreated) {
   const fs::path dir = tmp.path() / "file" / "state";
   const auto store = StateStore::open(dir);
   ASSERT_FALSE(store);
-  EXPECT_EQ(store.error().rfind(fmt::format("cannot create state directory {}: ", dir.string()), 0), 0U)
+  EXPECT_EQ(store.error().rfind(fmt::format("cannot create state directory {}: ", dir.string()), 0),
+            0U)
       << store.error();
   EXPECT_NE(store.error().find("use --state"), std::string::npos);
 }
@@ -114,7 +114,9 @@ TEST(StateStore, ASecondOpenOfTheSameDirectoryIsRefused) {
 
 TEST(StateStore, TheLockIsReleasedWhenTheStoreIsDestroyed) {
   TempDir tmp;
-  { StateStore first = open_ok(tmp.path()); }
+  {
+    StateStore first = open_ok(tmp.path());
+  }
   EXPECT_TRUE(StateStore::open(tmp.path()));
 }
 
@@ -255,7 +257,8 @@ TEST(StateStore, ADirectoryInPlaceOfAFileIsCorruptAndCannotBeOperated) {
   auto store = StateStore::open(tmp.path());
   ASSERT_TRUE(store.has_value());
   static_cast<void>(store->load());
-  EXPECT_EQ(store->save(rich_state()), error_bit::main_unwritable) << "main cannot be written either";
+  EXPECT_EQ(store->save(rich_state()), error_bit::main_unwritable)
+      << "main cannot be written either";
 }
 
 }  // namespace

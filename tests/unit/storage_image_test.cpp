@@ -32,7 +32,8 @@ std::vector<std::byte> le(std::uint64_t value, std::size_t width) {
 /// Overwrites payload bytes at `offset` and recomputes the CRC, so only validation can refuse.
 std::vector<std::byte> patch_and_reseal(std::vector<std::byte> area, std::size_t offset,
                                         const std::vector<std::byte>& value) {
-  std::copy(value.begin(), value.end(), area.begin() + static_cast<std::ptrdiff_t>(kHeader + offset));
+  std::copy(value.begin(), value.end(),
+            area.begin() + static_cast<std::ptrdiff_t>(kHeader + offset));
   const auto crc = crc32(std::span(area).first(area.size() - 4));
   const auto crc_bytes = le(crc, 4);
   std::copy(crc_bytes.begin(), crc_bytes.end(), area.end() - 4);
@@ -57,9 +58,9 @@ TEST(StorageImage, AreasCarryMagicIdVersionSequenceLengthAndCrc) {
   ASSERT_EQ(image.mantissa.size(), kHeader + kMantissaPayload + 4);
   const std::vector<std::byte> head(image.main.begin(), image.main.begin() + kHeader);
   const std::vector<std::byte> expected{
-      std::byte{'A'}, std::byte{'M'}, std::byte{'B'}, std::byte{'1'}, std::byte{1}, std::byte{1},
-      std::byte{8},   std::byte{7},   std::byte{6},   std::byte{5},   std::byte{4}, std::byte{3},
-      std::byte{2},   std::byte{1},   std::byte{0x9D}, std::byte{2}, std::byte{0}, std::byte{0}};
+      std::byte{'A'}, std::byte{'M'}, std::byte{'B'},  std::byte{'1'}, std::byte{1}, std::byte{1},
+      std::byte{8},   std::byte{7},   std::byte{6},    std::byte{5},   std::byte{4}, std::byte{3},
+      std::byte{2},   std::byte{1},   std::byte{0x9D}, std::byte{2},   std::byte{0}, std::byte{0}};
   EXPECT_EQ(head, expected);
   EXPECT_EQ(image.backup[4], std::byte{2});
   EXPECT_EQ(image.mantissa[4], std::byte{3});
@@ -76,7 +77,8 @@ TEST(StorageImage, RoundTripOfARichStateIsExact) {
   EXPECT_EQ(loaded.error_code, 0);
   EXPECT_EQ(loaded.sequence, kSeq);
   EXPECT_EQ(loaded.state, state);
-  EXPECT_EQ(loaded.state.registers.at(61).remainder_mw_ms(), state.registers.at(61).remainder_mw_ms());
+  EXPECT_EQ(loaded.state.registers.at(61).remainder_mw_ms(),
+            state.registers.at(61).remainder_mw_ms());
 }
 
 TEST(StorageImage, RoundTripOfTheFactoryStateIsExact) {
@@ -158,7 +160,8 @@ TEST(StorageImage, EveryTruncationOrExtensionOfAnAreaIsCorrupt) {
   }
   auto longer = image.backup;
   longer.push_back(std::byte{0});
-  EXPECT_EQ(decode_storage(image.main, longer, image.mantissa).error_code, error_bit::backup_corrupt);
+  EXPECT_EQ(decode_storage(image.main, longer, image.mantissa).error_code,
+            error_bit::backup_corrupt);
 }
 
 TEST(StorageImage, AllAreasEmptyMeansBothCopiesAndMantissaBad) {
@@ -188,12 +191,12 @@ struct Patch {
 
 // Each patch puts one field out of its range; the CRC is recomputed so it matches.
 constexpr std::array<Patch, 30> kImpossibleFields{{
-    {0, 0, 1},         {0, 248, 1},      {1, 0, 1},        {1, 11, 1},     {2, 0, 1},
-    {2, 4, 1},         {3, 251, 1},      {4, 1234, 4},     {8, 5, 4},      {12, 3, 1},
-    {13, 1, 1},        {13, 100, 1},     {14, 0, 1},       {14, 6, 1},     {15, 31, 1},
-    {16, 3, 1},        {17, 2, 1},       {18, 2, 1},       {19, 0, 1},     {20, 'A', 1},
-    {24, 0xA, 4},      {28, 0, 1},       {28, 5, 1},       {29, 2, 1},     {30, 4, 2},
-    {32, 2, 1},        {33 + 19 * 6, 0, 2}, {36, ~0ULL, 8}, {166, 8, 1},   {173 + 8 * 61, ~0ULL, 8},
+    {0, 0, 1},    {0, 248, 1},         {1, 0, 1},      {1, 11, 1},  {2, 0, 1},
+    {2, 4, 1},    {3, 251, 1},         {4, 1234, 4},   {8, 5, 4},   {12, 3, 1},
+    {13, 1, 1},   {13, 100, 1},        {14, 0, 1},     {14, 6, 1},  {15, 31, 1},
+    {16, 3, 1},   {17, 2, 1},          {18, 2, 1},     {19, 0, 1},  {20, 'A', 1},
+    {24, 0xA, 4}, {28, 0, 1},          {28, 5, 1},     {29, 2, 1},  {30, 4, 2},
+    {32, 2, 1},   {33 + 19 * 6, 0, 2}, {36, ~0ULL, 8}, {166, 8, 1}, {173 + 8 * 61, ~0ULL, 8},
 }};
 
 TEST(StorageImage, AValidCrcOverAnImpossibleFieldIsCorrupt) {
@@ -223,7 +226,8 @@ TEST(StorageImage, AValidCrcOverABadHeaderOrRemainderIsCorrupt) {
   auto version = image.main;
   version[5] = std::byte{2};
   version = patch_and_reseal(version, 0, le(17, 1));
-  EXPECT_EQ(decode_storage(version, image.backup, image.mantissa).error_code, error_bit::main_corrupt);
+  EXPECT_EQ(decode_storage(version, image.backup, image.mantissa).error_code,
+            error_bit::main_corrupt);
   const auto remainder = patch_and_reseal(image.mantissa, 4, le(3'600'000, 4));
   EXPECT_EQ(decode_storage(image.main, image.backup, remainder).error_code,
             error_bit::mantissa_corrupt);
@@ -236,7 +240,8 @@ TEST(StorageImage, ABytePaddedBeforeAMatchingCrcIsCorrupt) {
   const auto crc = le(crc32(padded), 4);
   padded.push_back(std::byte{0});
   padded.insert(padded.end(), crc.begin(), crc.end());
-  EXPECT_EQ(decode_storage(padded, image.backup, image.mantissa).error_code, error_bit::main_corrupt);
+  EXPECT_EQ(decode_storage(padded, image.backup, image.mantissa).error_code,
+            error_bit::main_corrupt);
 }
 
 TEST(StorageImage, TheNewerOfTwoValidCopiesWins) {
@@ -246,11 +251,13 @@ TEST(StorageImage, TheNewerOfTwoValidCopiesWins) {
   newer.power_down_counter = 4322;
   const StorageImage old_image = encode_storage(older, 6);
   const StorageImage new_image = encode_storage(newer, 7);
-  const LoadedStorage stale_main = decode_storage(old_image.main, new_image.backup, new_image.mantissa);
+  const LoadedStorage stale_main =
+      decode_storage(old_image.main, new_image.backup, new_image.mantissa);
   EXPECT_EQ(stale_main.error_code, 0);
   EXPECT_EQ(stale_main.sequence, 7U);
   EXPECT_EQ(stale_main.state, newer);
-  const LoadedStorage stale_backup = decode_storage(new_image.main, old_image.backup, new_image.mantissa);
+  const LoadedStorage stale_backup =
+      decode_storage(new_image.main, old_image.backup, new_image.mantissa);
   EXPECT_EQ(stale_backup.sequence, 7U);
   EXPECT_EQ(stale_backup.state, newer);
 }

@@ -47,6 +47,8 @@ inline PersistentState rich_state() {
   return s;
 }
 
-inline std::span<const std::byte> bytes_of(const std::vector<std::byte>& v) { return v; }
+inline std::span<const std::byte> bytes_of(const std::vector<std::byte>& v) {
+  return v;
+}
 
 }  // namespace ambi::test

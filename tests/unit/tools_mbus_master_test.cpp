@@ -1,11 +1,10 @@
 // The M-bus master against the twin's own slave, in process: a simulated bus of one or more
 // meters served over a loopback TCP socket or a pseudo-terminal.
+#include <fmt/format.h>
 #include <termios.h>
 
 #include <algorithm>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "mbus_simulated_bus.hpp"
 #include "tools/byte_link.hpp"
@@ -15,8 +14,8 @@ namespace ambi {
 namespace {
 
 using namespace std::chrono_literals;
-using mbus_test::Bytes;
 using mbus_test::BusServer;
+using mbus_test::Bytes;
 using mbus_test::Heard;
 using mbus_test::Pty;
 using mbus_test::SimulatedBus;
@@ -31,7 +30,8 @@ std::unique_ptr<MbusMaster> open_master(const std::string& text) {
 
 /// The tariff record of the manual's Write table: 09 7C 01 54 "T", then the tariff in BCD.
 Bytes tariff_record(int tariff) {
-  const MbusWriteDef& def = *std::ranges::find_if(mbus_write_records(), [](const MbusWriteDef& d) { return d.name == "tariff"; });
+  const MbusWriteDef& def = *std::ranges::find_if(
+      mbus_write_records(), [](const MbusWriteDef& d) { return d.name == "tariff"; });
   Bytes out(def.header.view().begin(), def.header.view().end());
   const Bytes value = encode_value(def.header.dif(), tariff);
   out.insert(out.end(), value.begin(), value.end());
@@ -42,7 +42,8 @@ TEST(MbusMaster, ReadDecodesEveryRecordTheMeterSends) {
   SimulatedBus bus;
   bus.add(5, 0x12345678);
   LoadInput load;
-  load.phases = {PhaseInput{231.5, 12.25, 30}, PhaseInput{228.4, 3.5, -60}, PhaseInput{229.9, 40, 200}};
+  load.phases = {PhaseInput{231.5, 12.25, 30}, PhaseInput{228.4, 3.5, -60},
+                 PhaseInput{229.9, 40, 200}};
   load.hz = 49.987;
   ASSERT_TRUE(bus.with(0, [&](Meter& m) { return m.set_load(load); }).has_value());
   BusServer server(bus);
@@ -58,7 +59,8 @@ TEST(MbusMaster, ReadDecodesEveryRecordTheMeterSends) {
   ASSERT_EQ(readout->values.size(), defs.size());
   for (std::size_t i = 0; i < defs.size(); ++i) {
     ASSERT_EQ(readout->values[i].def, &defs[i]);
-    const auto expected = bus.with(0, [&](Meter& m) { return clamp_to_field(defs[i].header.dif(), defs[i].source(m)); });
+    const auto expected = bus.with(
+        0, [&](Meter& m) { return clamp_to_field(defs[i].header.dif(), defs[i].source(m)); });
     EXPECT_EQ(readout->values[i].value, expected) << defs[i].name;
   }
   const auto at = [&](std::string_view name) {
@@ -117,7 +119,11 @@ TEST(MbusMaster, WriteChangesTheMeter) {
   EXPECT_EQ(bus.with(0, [](Meter& m) { return m.tariff(); }), 3);
   const auto readout = master->read(5);
   ASSERT_TRUE(readout.has_value()) << readout.error().message;
-  EXPECT_EQ(readout->values[static_cast<std::size_t>(find_mbus_record("tariff") - mbus_read_records().data())].value, 3);
+  EXPECT_EQ(readout
+                ->values[static_cast<std::size_t>(find_mbus_record("tariff") -
+                                                  mbus_read_records().data())]
+                .value,
+            3);
   // SND_NKE, SND_UD with FCB 1, REQ_UD2 with FCB 0.
   EXPECT_EQ(bus.heard(), (std::vector<Heard>{{0x40, 5}, {0x73, 5}, {0x5B, 5}}));
 }
@@ -132,7 +138,8 @@ TEST(MbusMaster, RefusedWriteIsATimeoutSayingTheMeterDidNotAcknowledge) {
   const auto written = master->write(5, tariff_record(5));
   ASSERT_FALSE(written.has_value());
   EXPECT_EQ(written.error().kind, MbusMasterError::Kind::timeout);
-  EXPECT_NE(written.error().message.find("did not acknowledge the write"), std::string::npos) << written.error().message;
+  EXPECT_NE(written.error().message.find("did not acknowledge the write"), std::string::npos)
+      << written.error().message;
   EXPECT_EQ(bus.with(0, [](Meter& m) { return m.tariff(); }), 1);
 }
 
@@ -165,17 +172,21 @@ TEST(MbusMaster, SelectsBySecondaryAddressAndReadsAtFd) {
 
   EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x9FFFFFFF}), MbusProbe::none);
   EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x1234567F}), MbusProbe::collision);
-  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x12345679, .manufacturer = 0x25CD}), MbusProbe::single);
+  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x12345679, .manufacturer = 0x25CD}),
+            MbusProbe::single);
   const auto readout = master->read(mbus_address::selected);
   ASSERT_TRUE(readout.has_value()) << readout.error().message;
   EXPECT_EQ(readout->header.id_bcd, 0x12345679U);
   EXPECT_EQ(bus.heard().back(), (Heard{0x7B, 0xFD}));
-  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x12345679, .manufacturer = 0x1234}), MbusProbe::none);
+  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x12345679, .manufacturer = 0x1234}),
+            MbusProbe::none);
 }
 
 TEST(MbusMaster, SelectionMaskIsSentIdFirstLeastSignificantByteFirst) {
-  const MbusSelectionMask mask{.id = 0x1234567F, .manufacturer = 0x25CD, .version = 0x01, .medium = 0x02};
-  EXPECT_EQ(mask.bytes(), (std::array<std::uint8_t, 8>{0x7F, 0x56, 0x34, 0x12, 0xCD, 0x25, 0x01, 0x02}));
+  const MbusSelectionMask mask{
+      .id = 0x1234567F, .manufacturer = 0x25CD, .version = 0x01, .medium = 0x02};
+  EXPECT_EQ(mask.bytes(),
+            (std::array<std::uint8_t, 8>{0x7F, 0x56, 0x34, 0x12, 0xCD, 0x25, 0x01, 0x02}));
 }
 
 TEST(SecondarySearch, FindsEveryMeterOnTheBus) {
@@ -224,10 +235,12 @@ TEST(SecondarySearch, FindsNothingOnAnEmptyBus) {
   ASSERT_NE(master, nullptr);
 
   std::vector<std::pair<std::uint32_t, MbusProbe>> probes;
-  const auto found = secondary_search(*master, [&](std::uint32_t mask, MbusProbe p) { probes.emplace_back(mask, p); });
+  const auto found = secondary_search(
+      *master, [&](std::uint32_t mask, MbusProbe p) { probes.emplace_back(mask, p); });
   ASSERT_TRUE(found.has_value()) << found.error().message;
   EXPECT_TRUE(found->empty());
-  EXPECT_EQ(probes, (std::vector<std::pair<std::uint32_t, MbusProbe>>{{0xFFFFFFFF, MbusProbe::none}}));
+  EXPECT_EQ(probes,
+            (std::vector<std::pair<std::uint32_t, MbusProbe>>{{0xFFFFFFFF, MbusProbe::none}}));
 }
 
 TEST(MbusMaster, ConnectFailsWithAMessageNamingTheUri) {
@@ -239,7 +252,8 @@ TEST(MbusMaster, ConnectFailsWithAMessageNamingTheUri) {
   }
   const auto master = open_mbus(*parse_meter_uri(text));
   ASSERT_FALSE(master.has_value());
-  EXPECT_NE(master.error().find("cannot connect to 127.0.0.1"), std::string::npos) << master.error();
+  EXPECT_NE(master.error().find("cannot connect to 127.0.0.1"), std::string::npos)
+      << master.error();
 }
 
 TEST(MbusMasterSerial, ReadsAndWritesOneMeterOverAPseudoTerminal) {
@@ -247,7 +261,8 @@ TEST(MbusMasterSerial, ReadsAndWritesOneMeterOverAPseudoTerminal) {
   SimulatedBus bus;
   bus.add(7, 0x45230115);
   BusServer server(bus, pty.master);
-  const auto master = open_master(fmt::format("mbus+serial://{}?baud=9600&timeout=150ms", pty.name));
+  const auto master =
+      open_master(fmt::format("mbus+serial://{}?baud=9600&timeout=150ms", pty.name));
   ASSERT_NE(master, nullptr);
 
   const auto readout = master->read(7);
@@ -277,7 +292,8 @@ TEST(MbusMasterSerial, FallsBackToNoParityOnAPseudoTerminal) {
 TEST(MbusMasterSerial, MissingDeviceIsAConnectError) {
   const auto master = open_mbus(*parse_meter_uri("mbus+serial:///dev/ambi-no-such-tty"));
   ASSERT_FALSE(master.has_value());
-  EXPECT_NE(master.error().find("cannot open /dev/ambi-no-such-tty"), std::string::npos) << master.error();
+  EXPECT_NE(master.error().find("cannot open /dev/ambi-no-such-tty"), std::string::npos)
+      << master.error();
 }
 
 }  // namespace
