@@ -14,8 +14,8 @@
 #include <cstdlib>
 #include <random>
 
-#include "core/meter.hpp"
-#include "core/profile.hpp"
+#include "core/meter/meter.hpp"
+#include "core/profile/profile.hpp"
 
 namespace {
 

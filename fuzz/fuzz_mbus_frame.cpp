@@ -7,9 +7,9 @@
 #include <span>
 #include <variant>
 
-#include "core/mbus_frame.hpp"
-#include "core/mbus_records.hpp"
-#include "core/mbus_slave.hpp"
+#include "core/mbus/mbus_frame.hpp"
+#include "core/mbus/mbus_records.hpp"
+#include "core/mbus/mbus_slave.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
@@ -54,7 +54,7 @@ void drain(MbusFramer& framer, MbusSlave& slave, Meter& meter) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Meter kStart = fuzz::loaded_meter();
   Meter meter = kStart;
-  MbusSlave slave(MbusQuirks{.ignore_fcb = size > 0 && (data[0] & 0x80) != 0});
+  MbusSlave slave(MbusQuirks{.fcb_repeat = size > 0 && (data[0] & 0x80) != 0});
   MbusFramer framer;
   std::size_t pos = 0;
   while (pos < size) {

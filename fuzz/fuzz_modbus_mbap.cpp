@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/modbus_mbap.hpp"
+#include "core/modbus/modbus_mbap.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <span>
 
-#include "core/modbus_pdu.hpp"
+#include "core/modbus/modbus_pdu.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,7 +6,7 @@
 #include <span>
 #include <variant>
 
-#include "core/modbus_rtu.hpp"
+#include "core/modbus/modbus_rtu.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 // request which was answered with an exception (or not at all) changed nothing.
 #include <cstdlib>
 
-#include "core/meter.hpp"
+#include "core/meter/meter.hpp"
 
 namespace ambi::fuzz {
 

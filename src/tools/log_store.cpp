@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/app_export.hpp"
+#include "io/csv.hpp"
 #include "tools/output.hpp"
 
 namespace ambi {

@@ -14,13 +14,16 @@
 #include <variant>
 #include <vector>
 
-#include "core/mbus_frame.hpp"
-#include "tools/byte_link.hpp"
+#include "core/codec/hex.hpp"
+#include "core/mbus/mbus_frame.hpp"
+#include "io/byte_link.hpp"
 
 namespace ambi {
 namespace {
 
 using Error = MbusMasterError;
+/// Bytes of an unexpected answer shown in a message.
+constexpr std::size_t kShownBytes = 16;
 using Kind = MbusMasterError::Kind;
 using Clock = ByteLink::Clock;
 using std::chrono::microseconds;
@@ -49,15 +52,6 @@ struct Heard {
   std::optional<MbusDiscard::Reason> discard;  ///< the first framing problem
 };
 
-std::string hex_bytes(std::span<const std::uint8_t> bytes) {
-  constexpr std::size_t kShown = 16;
-  std::string out;
-  for (std::size_t i = 0; i < std::min(bytes.size(), kShown); ++i)
-    out += fmt::format("{}{:02X}", i ? " " : "", bytes[i]);
-  if (bytes.size() > kShown) out += fmt::format(" ... ({} bytes)", bytes.size());
-  return out;
-}
-
 std::string describe(std::uint8_t address) {
   if (address == mbus_address::selected) return "the selected meter (address FD)";
   if (address == mbus_address::test) return "address FE";
@@ -72,18 +66,18 @@ MbusProbe classify(const Heard& heard) {
 
 std::optional<std::string> not_ack(const Heard& heard) {
   if (classify(heard) == MbusProbe::single) return std::nullopt;
-  return fmt::format("expected E5, got {}", hex_bytes(heard.bytes));
+  return fmt::format("expected E5, got {}", hex_bytes(heard.bytes, kShownBytes));
 }
 
 std::optional<std::string> not_rsp_ud(const Heard& heard, std::uint8_t address) {
   if (!heard.frame) {
     return fmt::format("no whole telegram ({}) in {}",
                        heard.discard ? to_string(*heard.discard) : "incomplete",
-                       hex_bytes(heard.bytes));
+                       hex_bytes(heard.bytes, kShownBytes));
   }
   const MbusFrame& f = *heard.frame;
   if (f.kind != MbusFrameKind::long_frame || (f.c & kRspUdMask) != c_field::rsp_ud) {
-    return fmt::format("expected an RSP_UD, got {}", hex_bytes(heard.bytes));
+    return fmt::format("expected an RSP_UD, got {}", hex_bytes(heard.bytes, kShownBytes));
   }
   if (address <= mbus_address::max_primary && f.a != address) {
     return fmt::format("the RSP_UD came from address {}, not {}", f.a, address);

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/mbus_records.hpp"
+#include "core/mbus/mbus_records.hpp"
 #include "tools/meter_uri.hpp"
 
 namespace ambi {

@@ -2,7 +2,7 @@
 // the secondary address at a time, most significant first, descending where meters collide.
 #include <algorithm>
 
-#include "core/mbus_frame.hpp"
+#include "core/mbus/mbus_frame.hpp"
 #include "tools/mbus_master.hpp"
 
 namespace ambi {

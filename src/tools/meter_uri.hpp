@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/settings.hpp"
+#include "core/meter/settings.hpp"
 
 namespace ambi {
 

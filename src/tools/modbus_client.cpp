@@ -14,7 +14,7 @@
 #include <thread>
 #include <utility>
 
-#include "core/modbus_rtu.hpp"
+#include "core/modbus/modbus_rtu.hpp"
 #include "tools/modbus_client_detail.hpp"
 #include "tools/rtu_tcp_client.hpp"
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "app/app_export.hpp"
+#include "io/csv.hpp"
 
 namespace ambi {
 

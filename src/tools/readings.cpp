@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "core/codec/hex.hpp"
+
 namespace ambi {
 namespace {
 
@@ -134,12 +136,6 @@ std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
 
 namespace {
 
-std::string header_hex(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  for (const std::uint8_t b : bytes) out += fmt::format("{}{:02X}", out.empty() ? "" : " ", b);
-  return out;
-}
-
 std::string mbus_group(const MbusRecordDef& def) {
   if (def.unit == "Wh" || def.unit == "varh") return "energy";
   if (def.name == "tariff" || def.name == "ct_ratio") return "settings";
@@ -188,7 +184,7 @@ std::expected<std::vector<MeterValue>, std::string> mbus_readings(const MbusRead
     if (v.def == nullptr) continue;
     MeterValue r{.name = std::string{v.def->name},
                  .group = mbus_group(*v.def),
-                 .where = header_hex(v.record.header),
+                 .where = hex_bytes(v.record.header),
                  .number = std::nullopt,
                  .text = "?",
                  .unit = plain_unit(v.def->unit)};

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/mbus_records.hpp"
-#include "core/read_plan.hpp"
+#include "core/mbus/mbus_records.hpp"
+#include "reader/read_plan.hpp"
 #include "tools/mbus_master.hpp"
 #include "tools/modbus_client.hpp"
 

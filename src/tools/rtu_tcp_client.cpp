@@ -8,9 +8,9 @@
 #include <optional>
 #include <utility>
 
-#include "core/crc16.hpp"
-#include "core/modbus_rtu.hpp"
-#include "tools/byte_link.hpp"
+#include "core/codec/crc16.hpp"
+#include "core/modbus/modbus_rtu.hpp"
+#include "io/byte_link.hpp"
 #include "tools/modbus_client_detail.hpp"
 
 namespace ambi {

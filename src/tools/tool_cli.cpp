@@ -1,7 +1,7 @@
 // The tool subcommands on the command line.
 #include "tools/tool_cli.hpp"
 
-#include "core/setting_args.hpp"
+#include "reader/setting_args.hpp"
 
 namespace ambi {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "app/run_command.hpp"
+#include "io/exit_codes.hpp"
 #include "tools/log_store.hpp"
 #include "tools/output.hpp"
 #include "tools/tool_cli.hpp"

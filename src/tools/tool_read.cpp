@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "app/run_command.hpp"
+#include "io/exit_codes.hpp"
 #include "tools/output.hpp"
 #include "tools/tool_cli.hpp"
 #include "tools/tool_session.hpp"

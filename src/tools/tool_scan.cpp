@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "app/app_export.hpp"
-#include "app/run_command.hpp"
+#include "io/csv.hpp"
+#include "io/exit_codes.hpp"
 #include "tools/output.hpp"
 #include "tools/tool_cli.hpp"
 #include "tools/tool_session.hpp"

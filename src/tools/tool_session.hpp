@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/mbus_frame.hpp"
+#include "core/mbus/mbus_frame.hpp"
 #include "tools/mbus_master.hpp"
 #include "tools/meter_uri.hpp"
 #include "tools/modbus_client.hpp"

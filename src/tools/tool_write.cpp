@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <variant>
 
-#include "app/run_command.hpp"
-#include "core/setting_args.hpp"
+#include "io/exit_codes.hpp"
+#include "reader/setting_args.hpp"
 #include "tools/tool_cli.hpp"
 #include "tools/tool_session.hpp"
 

@@ -1,0 +1,212 @@
+// TCP and serial byte streams with poll()-bounded waits.
+#include "io/byte_link.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "io/serial_line.hpp"
+
+namespace ambi {
+namespace {
+
+using Clock = ByteLink::Clock;
+using Error = std::unexpected<std::string>;
+
+/// How long a send may wait for the stream to take bytes.
+constexpr std::chrono::seconds kSendLimit{10};
+
+std::string errno_string(int error) {
+  return std::strerror(error);
+}
+
+/// Milliseconds left until `deadline` for poll(), rounded up, never negative.
+int poll_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, 600'000));
+}
+
+/// poll() on one descriptor until `deadline`; the revents, 0 on timeout, nullopt on error.
+std::optional<short> wait_for(int fd, short events, Clock::time_point deadline) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    const int n = ::poll(&p, 1, poll_ms(deadline));
+    if (n >= 0) return n == 0 ? short{0} : p.revents;
+    if (errno != EINTR) return std::nullopt;
+  }
+}
+
+/// One connect attempt to `ai` until `deadline`: the socket, or -1 with errno set.
+int connect_one(const addrinfo& ai, Clock::time_point deadline) {
+  const int fd =
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol);
+  if (fd < 0) return -1;
+  if (::connect(fd, ai.ai_addr, ai.ai_addrlen) == 0) return fd;
+  int error = errno;
+  if (error == EINPROGRESS) {
+    const auto revents = wait_for(fd, POLLOUT, deadline);
+    socklen_t size = sizeof error;
+    if (!revents) {
+      error = errno;
+    } else if (*revents == 0) {
+      error = ETIMEDOUT;
+    } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+      error = errno;
+    }
+    if (error == 0) return fd;
+  }
+  ::close(fd);
+  errno = error;
+  return -1;
+}
+
+/// Applies raw 8N1/8E1/8O1 at `speed`: 0, or the errno of tcsetattr.
+int apply_termios(int fd, termios tio, speed_t speed, Parity parity) {
+  ::cfmakeraw(&tio);
+  tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS);
+  tio.c_cflag |= CS8 | CLOCAL | CREAD;
+  if (parity != Parity::none) tio.c_cflag |= PARENB;
+  if (parity == Parity::odd) tio.c_cflag |= PARODD;
+  tio.c_cc[VMIN] = 0;
+  tio.c_cc[VTIME] = 0;
+  ::cfsetispeed(&tio, speed);
+  ::cfsetospeed(&tio, speed);
+  return ::tcsetattr(fd, TCSANOW, &tio) == 0 ? 0 : errno;
+}
+
+/// True when the line reports PARENB as set.
+bool parity_stuck(int fd) {
+  termios now{};
+  return ::tcgetattr(fd, &now) == 0 && (now.c_cflag & PARENB) != 0;
+}
+
+}  // namespace
+
+std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& host,
+                                                           std::uint16_t port,
+                                                           std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    return Error{fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc))};
+  }
+  const auto deadline = Clock::now() + timeout;
+  int error = ECONNREFUSED;
+  int fd = -1;
+  for (const addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = connect_one(*ai, deadline);
+    if (fd < 0) error = errno;
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) {
+    return Error{fmt::format(
+        "cannot connect to {}:{}: {} (is the meter or gateway listening there?)", host, port,
+        error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count())
+                           : errno_string(error))};
+  }
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return ByteLink{fd, false, true};
+}
+
+std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& device,
+                                                           std::uint32_t baud, Parity parity) {
+  const auto speed = termios_speed(baud);
+  if (!speed)
+    return Error{fmt::format("{}: {} baud is not a rate this tool can set", device, baud)};
+  const int fd = ::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Error{fmt::format("cannot open {}: {}", device, errno_string(errno))};
+  ByteLink link{fd, true, true};
+  termios tio{};
+  if (::tcgetattr(fd, &tio) != 0) {
+    return Error{fmt::format("{} is not a serial line: {}", device, errno_string(errno))};
+  }
+  int error = apply_termios(fd, tio, *speed, parity);
+  const bool refused =
+      parity != Parity::none && (error == EINVAL || (error == 0 && !parity_stuck(fd)));
+  if (refused) {
+    link.parity_applied_ = false;
+    error = apply_termios(fd, tio, *speed, Parity::none);
+  }
+  if (error != 0) return Error{fmt::format("cannot configure {}: {}", device, errno_string(error))};
+  ::tcflush(fd, TCIOFLUSH);
+  return link;
+}
+
+ByteLink::ByteLink(ByteLink&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      serial_(other.serial_),
+      parity_applied_(other.parity_applied_) {}
+
+ByteLink& ByteLink::operator=(ByteLink&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    serial_ = other.serial_;
+    parity_applied_ = other.parity_applied_;
+  }
+  return *this;
+}
+
+ByteLink::~ByteLink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::expected<void, std::string> ByteLink::send(std::span<const std::uint8_t> bytes) {
+  const auto deadline = Clock::now() + kSendLimit;
+  while (!bytes.empty()) {
+    const ssize_t n = serial_ ? ::write(fd_, bytes.data(), bytes.size())
+                              : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      bytes = bytes.subspan(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      return Error{fmt::format("cannot send: {}", errno_string(errno))};
+    }
+    const auto revents = wait_for(fd_, POLLOUT, deadline);
+    if (!revents) return Error{fmt::format("cannot send: {}", errno_string(errno))};
+    if (*revents == 0) return Error{"cannot send: the line took no bytes for 10 s"};
+  }
+  return {};
+}
+
+std::expected<std::size_t, std::string> ByteLink::receive(std::span<std::uint8_t> buffer,
+                                                          Clock::time_point deadline) {
+  for (;;) {
+    const auto revents = wait_for(fd_, POLLIN, deadline);
+    if (!revents) return Error{fmt::format("cannot receive: {}", errno_string(errno))};
+    if (*revents == 0) return std::size_t{0};
+    const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+    if (n > 0) return static_cast<std::size_t>(n);
+    if (n == 0) return Error{"the connection was closed by the other side"};
+    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+    return Error{fmt::format("cannot receive: {}", errno_string(errno))};
+  }
+}
+
+void ByteLink::discard_input() {
+  if (serial_) ::tcflush(fd_, TCIFLUSH);
+  std::array<std::uint8_t, 256> sink{};
+  while (::read(fd_, sink.data(), sink.size()) > 0) {
+  }
+}
+
+}  // namespace ambi

@@ -1,0 +1,35 @@
+// ambimeter: a software twin of the Inepro Ambition 2PU CT energy meter.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "tools/tool_cli.hpp"
+#include "twin/run/run_command.hpp"
+
+#ifndef AMBI_VERSION
+#define AMBI_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter, and the "
+      "tools to read, write, scan, watch and log such meters"};
+  app.set_version_flag("--version", "ambimeter " AMBI_VERSION);
+  app.require_subcommand(1);
+  ambi::RunOptions run_options;
+  CLI::App* run = ambi::add_run_command(app, run_options);
+  ambi::ToolOptions tool_options;
+  const ambi::ToolCommands tools = ambi::add_tool_commands(app, tool_options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "ambimeter: {}; see ambimeter --help\n", e.what());
+    return ambi::kExitUsage;
+  }
+  if (run->parsed()) return ambi::run_meter(run_options);
+  if (const int rc = ambi::run_tool(tools, tool_options); rc >= 0) return rc;
+  return ambi::kExitUsage;
+}

@@ -1,0 +1,367 @@
+#include "twin/http/http_api.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include "core/profile/profile.hpp"
+#include "io/log.hpp"
+#include "twin/http/app_export.hpp"
+#include "twin/http/panel_json.hpp"
+#include "twin/http/twin_json.hpp"
+#include "twin/http/web_assets.hpp"
+
+namespace ambi {
+namespace {
+
+/// Longest single advance: 1e10 s (about 317 years) keeps simulated ms far from overflow.
+constexpr double kMaxAdvanceSeconds = 1e10;
+/// Fastest clock PUT /api/v1/clock sets: a bit more than a day per second.
+constexpr double kMaxApiSpeed = 100'000;
+constexpr std::string_view kAssetsPrefix = "/assets/";
+
+/// What a route may use besides the request.
+struct ApiContext {
+  Twin& twin;
+  EventStreams& events;
+};
+
+using JsonRouteFn = ApiResult<Json> (*)(Twin&, const Json&);
+using RouteFn = ApiResult<HttpResponse> (*)(ApiContext&, const HttpRequest&);
+
+struct Route {
+  ApiEndpoint endpoint;
+  RouteFn fn;
+};
+
+std::unexpected<ApiError> refused(const Rejection& r) {
+  return std::unexpected(ApiError{status_of(r), r.message});
+}
+
+ApiResult<Json> get_state(Twin& twin, const Json&) {
+  twin.sync();
+  return state_json(twin);
+}
+
+ApiResult<Json> get_index(Twin&, const Json&) {
+  return Json{{"endpoints", endpoints_json()}};
+}
+
+ApiResult<Json> put_load(Twin& twin, const Json& body) {
+  const auto load = load_from_json(body, twin.meter().load());
+  if (!load) return std::unexpected(load.error());
+  if (auto ok = twin.set_load(*load); !ok) return refused(ok.error());
+  return Json{{"load", load_to_json(twin.meter().load())},
+              {"measurement", measurement_to_json(twin.meter().measurement())},
+              {"scenario", nullptr}};
+}
+
+ApiResult<Json> put_scenario(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"name", "csv"}); !ok) return std::unexpected(ok.error());
+  const bool has_csv = body.contains("csv") && body.at("csv").is_string();
+  const std::string name = body.contains("name") && body.at("name").is_string()
+                               ? body.at("name").get<std::string>()
+                               : std::string();
+  if (!has_csv && name != "demo") {
+    return unprocessable(
+        "give {\"name\":\"demo\"} or {\"csv\":\"t,L1_v,L1_i\\n0,230,10\\n\"} (docs/scenarios.md)");
+  }
+  const std::string text =
+      has_csv ? body.at("csv").get<std::string>() : std::string(demo_scenario_csv());
+  auto profile = parse_scenario_csv(text, name.empty() ? std::string("api") : name);
+  if (!profile) return unprocessable(profile.error());
+  twin.start_scenario(std::move(*profile));
+  return Json{{"scenario", scenario_json(twin)}};
+}
+
+ApiResult<Json> post_advance(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"seconds"}); !ok) return std::unexpected(ok.error());
+  const auto seconds = number_member(body, "seconds", true);
+  if (!seconds) return std::unexpected(seconds.error());
+  const double s = **seconds;
+  if (!(s >= 0.001) || s > kMaxAdvanceSeconds) {
+    return unprocessable(
+        fmt::format("\"seconds\" must be between 0.001 and {:.0f}, got {}", kMaxAdvanceSeconds, s));
+  }
+  const std::int64_t ms = std::llround(s * 1000.0);
+  if (auto ok = twin.advance(ms); !ok) return std::unexpected(api_error(ok.error()));
+  Json j = time_json(twin);
+  j["advanced_ms"] = ms;
+  return j;
+}
+
+ApiResult<Json> put_tariff_input(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"energized"}); !ok) return std::unexpected(ok.error());
+  const auto energized = bool_member(body, "energized");
+  if (!energized) return std::unexpected(energized.error());
+  twin.set_tariff_input(*energized);
+  return Json{{"tariff_input", twin.meter().tariff_input_energized()},
+              {"tariff", twin.meter().tariff()}};
+}
+
+Json power_json(const Twin& twin) {
+  return Json{{"powered", twin.meter().powered()},
+              {"supply_on", twin.meter().supply_switched_on()},
+              {"power_down_counter", twin.meter().state().power_down_counter},
+              {"sim_ms", twin.meter().now_ms()}};
+}
+
+ApiResult<Json> post_power_cycle(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"off_seconds"}); !ok) return std::unexpected(ok.error());
+  const auto off = number_member(body, "off_seconds", false);
+  if (!off) return std::unexpected(off.error());
+  const double s = off->value_or(0.0);
+  if (s < 0 || s > kMaxAdvanceSeconds) {
+    return unprocessable(
+        fmt::format("\"off_seconds\" must be between 0 and {:.0f}", kMaxAdvanceSeconds));
+  }
+  if (auto ok = twin.power_cycle(std::llround(s * 1000.0)); !ok) {
+    return std::unexpected(api_error(ok.error()));
+  }
+  return power_json(twin);
+}
+
+ApiResult<Json> post_power(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"on"}); !ok) return std::unexpected(ok.error());
+  const auto on = bool_member(body, "on");
+  if (!on) return std::unexpected(on.error());
+  twin.set_power(*on);
+  return power_json(twin);
+}
+
+/// The password of a body as an app origin; missing → 403.
+ApiResult<Origin> app_origin(const Json& body) {
+  const auto password = password_of(body);
+  if (!password) return std::unexpected(password.error());
+  if (!*password) {
+    return std::unexpected(
+        ApiError{403, "missing \"password\": the meter's 4-digit password (default \"0000\")"});
+  }
+  return Origin{Source::app, **password};
+}
+
+ApiResult<Json> put_settings(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"password", "settings"}); !ok)
+    return std::unexpected(ok.error());
+  const auto origin = app_origin(body);
+  if (!origin) return std::unexpected(origin.error());
+  if (!body.contains("settings"))
+    return unprocessable("missing \"settings\": an object of setting name → value");
+  const auto commands = settings_commands(body.at("settings"));
+  if (!commands) return std::unexpected(commands.error());
+  if (auto ok = twin.apply(*commands, *origin); !ok) return refused(ok.error());
+  return Json{{"settings", settings_to_json(twin.meter())}};
+}
+
+ApiResult<Json> post_reset(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"password", "what"}); !ok) return std::unexpected(ok.error());
+  const auto origin = app_origin(body);
+  if (!origin) return std::unexpected(origin.error());
+  const auto command = reset_command(body);
+  if (!command) return std::unexpected(command.error());
+  if (auto ok = twin.apply(std::span(&*command, 1), *origin); !ok) return refused(ok.error());
+  return Json{{"power_down_counter", twin.meter().state().power_down_counter},
+              {"trip_kwh", to_kwh(twin.meter().trip_total())}};
+}
+
+/// The Meter Manager app reaches the meter only over an active Bluetooth link (manual A4).
+ApiResult<void> bluetooth_link(const Twin& twin) {
+  if (!twin.meter().powered()) {
+    return std::unexpected(ApiError{
+        409,
+        "the meter has no supply, so no Bluetooth either (manual 5.8): switch the supply on "
+        "(POST /api/v1/power {\"on\":true}) and give a phase voltage, then activate Bluetooth "
+        "(7.5)"});
+  }
+  if ((twin.meter().status_word() & status_bit::bluetooth_active) == 0) {
+    return std::unexpected(ApiError{
+        409, "Bluetooth is off: activate it in the meter's menu (7.5) or start with --bluetooth"});
+  }
+  return {};
+}
+
+/// The app's "save".
+ApiResult<Json> put_app_settings(Twin& twin, const Json& body) {
+  if (auto ok = bluetooth_link(twin); !ok) return std::unexpected(ok.error());
+  return put_settings(twin, body);
+}
+
+/// The app's "reset trip counter" and "reset power down counter".
+ApiResult<Json> post_app_reset(Twin& twin, const Json& body) {
+  if (auto ok = bluetooth_link(twin); !ok) return std::unexpected(ok.error());
+  return post_reset(twin, body);
+}
+
+ApiResult<Json> put_clock(Twin& twin, const Json& body) {
+  if (auto ok = only_members(body, {"speed"}); !ok) return std::unexpected(ok.error());
+  const auto speed = number_member(body, "speed", true);
+  if (!speed) return std::unexpected(speed.error());
+  const double v = **speed;
+  if (!(v > 0) || v > kMaxApiSpeed) {
+    return unprocessable(fmt::format(
+        "\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",
+        kMaxApiSpeed, v));
+  }
+  if (auto ok = twin.set_speed(v); !ok) return std::unexpected(api_error(ok.error()));
+  return Json{{"time", time_json(twin)}};
+}
+
+ApiResult<Json> get_panel(Twin& twin, const Json&) {
+  twin.sync();
+  return panel_json(twin);
+}
+
+ApiResult<Json> post_panel_press(Twin& twin, const Json& body) {
+  const auto press = panel_press_from_json(body);
+  if (!press) return std::unexpected(press.error());
+  if (const auto sent = twin.press(press->button, press->length)) {
+    log_line("front panel: {}{}", command_name(sent->command),
+             sent->outcome ? std::string() : ": refused: " + sent->outcome.error().message);
+  }
+  return panel_json(twin);
+}
+
+HttpResponse error_response(const ApiError& e, std::string allow = {}) {
+  HttpResponse response = make_response(e.status, Json{{"error", e.message}}.dump() + "\n");
+  response.allow = std::move(allow);
+  return response;
+}
+
+ApiResult<HttpResponse> get_export(ApiContext& c, const HttpRequest&) {
+  c.twin.sync();
+  HttpResponse response =
+      make_response(200, app_export_csv(c.twin.meter()), "text/csv; charset=utf-8");
+  response.headers.emplace_back(
+      "Content-Disposition",
+      fmt::format("attachment; filename=\"{}\"", app_export_filename(c.twin.meter())));
+  return response;
+}
+
+ApiResult<HttpResponse> get_events(ApiContext& c, const HttpRequest&) {
+  if (c.events.full()) {
+    return std::unexpected(
+        ApiError{503, fmt::format("too many event streams (at most {}); close a page and retry",
+                                  c.events.max_streams())});
+  }
+  HttpResponse response;
+  response.take_over = [&events = c.events](boost::asio::ip::tcp::socket socket) {
+    events.add(std::move(socket));
+  };
+  return response;
+}
+
+ApiResult<HttpResponse> asset_response(std::string_view name) {
+  const auto asset = find_web_asset(name);
+  if (!asset)
+    return std::unexpected(ApiError{404, fmt::format("no file {} in the web page", name)});
+  return make_response(200, std::string(asset->bytes), std::string(asset->content_type));
+}
+
+ApiResult<HttpResponse> get_page(ApiContext&, const HttpRequest&) {
+  return asset_response("index.html");
+}
+
+ApiResult<Json> parse_body(const HttpRequest& request) {
+  if (request.method == "GET" || request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Json::object();
+  }
+  Json body = Json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) return std::unexpected(ApiError{400, "the body is not valid JSON"});
+  if (!body.is_object()) return std::unexpected(ApiError{400, "the body must be a JSON object"});
+  return body;
+}
+
+/// A route whose answer is the JSON a JsonRouteFn returns for the request's body.
+template <JsonRouteFn F>
+ApiResult<HttpResponse> json_route(ApiContext& c, const HttpRequest& request) {
+  const auto body = parse_body(request);
+  if (!body) return std::unexpected(body.error());
+  auto result = F(c.twin, *body);
+  if (!result) return std::unexpected(result.error());
+  return make_response(200, result->dump() + "\n");
+}
+
+const std::array<Route, 18> kRoutes{{
+    {{"index", "GET", "/api/v1"}, json_route<get_index>},
+    {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
+    {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
+    {{"scenario", "PUT", "/api/v1/scenario"}, json_route<put_scenario>},
+    {{"advance", "POST", "/api/v1/clock/advance"}, json_route<post_advance>},
+    {{"clock", "PUT", "/api/v1/clock"}, json_route<put_clock>},
+    {{"tariff_input", "PUT", "/api/v1/tariff-input"}, json_route<put_tariff_input>},
+    {{"power_cycle", "POST", "/api/v1/power-cycle"}, json_route<post_power_cycle>},
+    {{"power", "POST", "/api/v1/power"}, json_route<post_power>},
+    {{"settings", "PUT", "/api/v1/settings"}, json_route<put_settings>},
+    {{"reset", "POST", "/api/v1/reset"}, json_route<post_reset>},
+    {{"page", "GET", "/"}, get_page},
+    {{"panel", "GET", "/api/v1/panel"}, json_route<get_panel>},
+    {{"panel_press", "POST", "/api/v1/panel/press"}, json_route<post_panel_press>},
+    {{"app_settings", "PUT", "/api/v1/app/settings"}, json_route<put_app_settings>},
+    {{"app_reset", "POST", "/api/v1/app/reset"}, json_route<post_app_reset>},
+    {{"app_export", "GET", "/api/v1/app/export.csv"}, get_export},
+    {{"events", "GET", "/api/v1/events"}, get_events},
+}};
+
+/// GET /assets/<name>: the embedded files of the page.
+HttpResponse asset(const HttpRequest& request) {
+  if (request.method != "GET")
+    return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
+  auto response = asset_response(std::string_view(request.path).substr(kAssetsPrefix.size()));
+  return response ? std::move(*response) : error_response(response.error());
+}
+
+HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
+  if (request.path.starts_with(kAssetsPrefix)) return asset(request);
+  std::string allow;
+  for (const Route& route : kRoutes) {
+    if (request.path != route.endpoint.path) continue;
+    if (request.method != route.endpoint.method) {
+      allow += fmt::format("{}{}", allow.empty() ? "" : ", ", route.endpoint.method);
+      continue;
+    }
+    auto result = route.fn(context, request);
+    return result ? std::move(*result) : error_response(result.error());
+  }
+  if (!allow.empty()) {
+    return error_response({405, fmt::format("{} needs {}", request.path, allow)}, allow);
+  }
+  return error_response({404, fmt::format("no endpoint {}; GET /api/v1 lists them", request.path)});
+}
+
+}  // namespace
+
+std::vector<ApiEndpoint> api_endpoints() {
+  std::vector<ApiEndpoint> endpoints;
+  for (const Route& route : kRoutes) endpoints.push_back(route.endpoint);
+  return endpoints;
+}
+
+Json endpoints_json() {
+  Json j = Json::object();
+  for (const ApiEndpoint& e : api_endpoints()) j[e.name] = fmt::format("{} {}", e.method, e.path);
+  return j;
+}
+
+HttpHandler make_api_handler(Twin& twin, EventStreams& events) {
+  return [context = ApiContext{twin, events}](const HttpRequest& request) mutable {
+    HttpResponse response = dispatch(context, request);
+    if (request.method != "GET") {
+      log_line("{} {} -> {}", request.method, request.path, response.status);
+      if (response.status < 300) context.events.changed();
+    }
+    return response;
+  };
+}
+
+std::string event_data(Twin& twin) {
+  twin.sync();
+  return Json{{"state", state_json(twin)},
+              {"panel", panel_json(twin)},
+              {"app", app_values_json(app_values(twin.meter()))}}
+      .dump();
+}
+
+}  // namespace ambi

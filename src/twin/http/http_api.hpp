@@ -1,0 +1,34 @@
+#pragma once
+// The JSON control API of `ambimeter run` (docs/control-api.md): routes HTTP requests to
+// the twin, serves the embedded web page and hands event-stream requests to EventStreams.
+// Errors are {"error":"message"} with 400/403/404/405/409/413/422/503.
+
+#include <string>
+#include <vector>
+
+#include "twin/http/event_stream.hpp"
+#include "twin/http/http_server.hpp"
+#include "twin/http/state_json.hpp"
+#include "twin/service/twin.hpp"
+
+namespace ambi {
+
+/// One endpoint: a short name (as in the ready line), the method and the path.
+struct ApiEndpoint {
+  const char* name;
+  const char* method;
+  const char* path;
+};
+
+/// Every endpoint, in documentation order.
+[[nodiscard]] std::vector<ApiEndpoint> api_endpoints();
+/// {"state":"GET /api/v1/state", ...}: the map printed in the ready line.
+[[nodiscard]] Json endpoints_json();
+/// The request handler for an HttpServer; `twin` and `events` must outlive the server. A
+/// successful request other than GET tells `events` that something changed.
+[[nodiscard]] HttpHandler make_api_handler(Twin& twin, EventStreams& events);
+/// The data of one event: {"state": GET /api/v1/state, "panel": GET /api/v1/panel} as one
+/// line of JSON, after bringing the twin to now.
+[[nodiscard]] std::string event_data(Twin& twin);
+
+}  // namespace ambi

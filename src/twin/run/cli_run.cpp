@@ -1,0 +1,79 @@
+// The command line of `ambimeter run` (CLI11).
+#include "twin/run/run_command.hpp"
+
+namespace ambi {
+
+CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
+  CLI::App* run = app.add_subcommand("run", "Run the meter twin with its JSON control API");
+  run->add_option("--http", o.http,
+                  "ADDR:PORT of the control API (port 0 picks a free one; non-loopback "
+                  "addresses must be given explicitly)")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--state", [&o](const std::string& v) { o.state_dir = v; },
+      "State directory (default $XDG_STATE_HOME/ambimeter or ~/.local/state/ambimeter)");
+  run->add_option("--clock", o.clock,
+                  "real (wall clock × --speed) or stepped (POST /api/v1/clock/advance)")
+      ->capture_default_str();
+  run->add_option_function<double>(
+      "--speed", [&o](const double& v) { o.speed = v; },
+      "Simulated seconds per wall second with --clock real (default 1)");
+  run->add_option_function<std::string>(
+      "--load", [&o](const std::string& v) { o.load_spec = v; },
+      "Constant load, e.g. \"L1=230V,10A,25deg;L2=230V,5A;L3=0A;f=50Hz\" or \"all=230V,16A\"");
+  run->add_option_function<std::string>(
+      "--scenario", [&o](const std::string& v) { o.scenario = v; },
+      "Load profile: a CSV file (docs/scenarios.md) or \"demo\"");
+  run->add_option("--persist-interval", o.persist_interval_s, "Wall seconds between saves")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--serial", [&o](const std::string& v) { o.serial = v; },
+      "8-digit serial number of a new meter (factory-new state only)");
+  run->add_flag("--ordered-c05", o.ordered_c05, "A new meter ordered as C-05 (manual 7.6.15)");
+  run->add_flag("--factory-reset", o.factory_reset,
+                "Wipe the stored meter in the state directory first (all energy is lost)");
+  run->add_flag("--bluetooth", o.bluetooth, "Bluetooth active from the start");
+  run->add_option("--modbus-tcp", o.modbus_tcp,
+                  "ADDR:PORT of the Modbus TCP server (port 0 picks a free one), or off")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--modbus-rtu", [&o](const std::string& v) { o.modbus_rtu = v; },
+      "Modbus RTU on a serial DEVICE, or pty:PATH to create a pseudo-terminal linked at PATH");
+  run->add_option_function<std::string>(
+      "--rtu-over-tcp", [&o](const std::string& v) { o.rtu_over_tcp = v; },
+      "ADDR:PORT of a server of Modbus RTU frames over TCP (port 0 picks a free one)");
+  run->add_flag("--rtu-pacing", o.rtu_pacing,
+                "Send RTU replies byte by byte at the meter's baud rate (--modbus-rtu)");
+  run->add_flag("--rtu-ignore-gaps", o.rtu_ignore_gaps,
+                "On a serial device, keep frames with more than 1.5 characters of silence between "
+                "two bytes (USB adapters that deliver bytes in bursts)");
+  run->add_option_function<std::string>(
+      "--trace", [&o](const std::string& v) { o.trace = v; },
+      "Append every Modbus frame in and out to FILE as JSON lines");
+  run->add_option("--quirk", o.quirks,
+                  "Field behaviour beyond the manual: fc04, unit0 (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--modbus-idle-timeout", o.modbus_idle_timeout_s,
+                  "Wall seconds after which a silent Modbus TCP connection is closed")
+      ->capture_default_str();
+  run->add_option("--mbus-tcp", o.mbus_tcp,
+                  "ADDR:PORT of the M-bus over TCP server (port 0 picks a free one), or off")
+      ->capture_default_str();
+  run->add_option_function<std::string>(
+      "--mbus-serial", [&o](const std::string& v) { o.mbus_serial = v; },
+      "M-bus on a serial DEVICE (8E1), or pty:PATH to create a pseudo-terminal linked at PATH");
+  run->add_flag("--mbus-pacing", o.mbus_pacing,
+                "Send M-bus answers byte by byte at the meter's M-bus baud rate (--mbus-serial)");
+  run->add_option("--mbus-quirk", o.mbus_quirks,
+                  "M-bus field behaviour beyond the manual: fcb-repeat (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--busy-poll", o.busy_poll_us,
+                  "Microseconds the event loop polls without sleeping after a request, so a "
+                  "client's next request is read without a wake-up (0: off; docs/performance.md)")
+      ->capture_default_str();
+  return run;
+}
+
+}  // namespace ambi

@@ -1,0 +1,294 @@
+#include "twin/run/run_config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace ambi {
+namespace {
+
+namespace fs = std::filesystem;
+using Error = std::unexpected<std::string>;
+
+/// Upper bound of --busy-poll (10 ms: longer spinning buys nothing).
+constexpr std::int64_t kMaxBusyPollUs = 10'000;
+/// Upper bound of --persist-interval and --speed (a day; a thousand years per second).
+constexpr double kMaxPersistIntervalS = 86'400;
+constexpr double kMaxSpeed = 3.2e10;
+
+std::expected<std::string, std::string> read_text_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Error(fmt::format(
+        "cannot read scenario file {}: no such file; give a CSV file or --scenario demo", path));
+  }
+  if (fs::is_directory(path, ec))
+    return Error(fmt::format("cannot read scenario file {}: it is a directory", path));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.is_open() || in.bad()) {
+    return Error(fmt::format("cannot read scenario file {}: permission denied or I/O error", path));
+  }
+  return text.str();
+}
+
+std::expected<void, std::string> resolve_load(const RunOptions& o, RunConfig& c) {
+  if (o.load_spec && o.scenario) {
+    return Error("--load and --scenario exclude each other; give one load source");
+  }
+  if (o.load_spec) {
+    auto load = parse_load_spec(*o.load_spec);
+    if (!load) {
+      if (load.error().starts_with("bad --load")) return Error(load.error());
+      return Error(fmt::format("bad --load \"{}\": {}", *o.load_spec, load.error()));
+    }
+    if (auto ok = check_load(*load); !ok) {
+      return Error(fmt::format("bad --load \"{}\": {}", *o.load_spec, ok.error().message));
+    }
+    c.load = *load;
+    return {};
+  }
+  if (!o.scenario) {
+    c.load = LoadInput{};
+    for (auto& phase : c.load.phases) phase = PhaseInput{230.0, 0.0, 0.0};
+    return {};
+  }
+  if (*o.scenario == "demo") {
+    auto profile = parse_scenario_csv(demo_scenario_csv(), "demo");
+    if (!profile)
+      return Error(fmt::format("the built-in demo scenario is broken: {}", profile.error()));
+    c.scenario = std::move(*profile);
+    return {};
+  }
+  auto text = read_text_file(*o.scenario);
+  if (!text) return Error(text.error());
+  auto profile = parse_scenario_csv(*text, fs::path(*o.scenario).filename().string());
+  if (!profile) return Error(fmt::format("bad scenario file {}: {}", *o.scenario, profile.error()));
+  c.scenario = std::move(*profile);
+  return {};
+}
+
+std::expected<void, std::string> resolve_clock(const RunOptions& o, RunConfig& c) {
+  if (o.clock == "real") {
+    c.clock = ClockMode::real;
+  } else if (o.clock == "stepped") {
+    c.clock = ClockMode::stepped;
+  } else {
+    return Error(fmt::format("bad --clock \"{}\": use real or stepped", o.clock));
+  }
+  if (o.speed && c.clock == ClockMode::stepped) {
+    return Error(
+        "--speed applies to --clock real only; a stepped clock moves by POST "
+        "/api/v1/clock/advance");
+  }
+  c.speed = o.speed.value_or(1.0);
+  if (!(c.speed > 0) || c.speed > kMaxSpeed) {
+    return Error(
+        fmt::format("bad --speed {}: give simulated seconds per wall second, > 0 and at most {:g}",
+                    c.speed, kMaxSpeed));
+  }
+  if (!(o.persist_interval_s > 0) || o.persist_interval_s > kMaxPersistIntervalS) {
+    return Error(fmt::format("bad --persist-interval {}: give wall seconds, > 0 and at most {:g}",
+                             o.persist_interval_s, kMaxPersistIntervalS));
+  }
+  c.persist_interval_s = o.persist_interval_s;
+  if (o.busy_poll_us < 0 || o.busy_poll_us > kMaxBusyPollUs) {
+    return Error(fmt::format("bad --busy-poll {}: give microseconds from 0 (off) to {}",
+                             o.busy_poll_us, kMaxBusyPollUs));
+  }
+  c.busy_poll = std::chrono::microseconds(o.busy_poll_us);
+  return {};
+}
+
+/// The quirk switches (`--quirk`, repeatable).
+struct QuirkName {
+  std::string_view name;
+  bool ModbusQuirks::* flag;
+};
+constexpr std::array<QuirkName, 2> kQuirks{
+    {{"fc04", &ModbusQuirks::fc04_as_fc03}, {"unit0", &ModbusQuirks::answer_unit_zero}}};
+
+std::expected<void, std::string> resolve_quirks(const RunOptions& o, RunConfig& c) {
+  for (const std::string& name : o.quirks) {
+    const auto it = std::find_if(kQuirks.begin(), kQuirks.end(),
+                                 [&](const QuirkName& q) { return q.name == name; });
+    if (it == kQuirks.end()) {
+      return Error(
+          fmt::format("bad --quirk \"{}\": use fc04 (answer FC 04 like FC 03) or unit0 (answer "
+                      "reads sent to unit 0 on RTU)",
+                      name));
+    }
+    c.quirks.*(it->flag) = true;
+  }
+  return {};
+}
+
+std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& c) {
+  if (o.modbus_tcp != "off") {
+    auto endpoint = parse_listen_address(o.modbus_tcp, "--modbus-tcp", "127.0.0.1:5020 or off");
+    if (!endpoint) return Error(endpoint.error());
+    c.modbus_tcp = *endpoint;
+  }
+  if (o.rtu_over_tcp) {
+    auto endpoint = parse_listen_address(*o.rtu_over_tcp, "--rtu-over-tcp", "127.0.0.1:5022");
+    if (!endpoint) return Error(endpoint.error());
+    c.rtu_over_tcp = *endpoint;
+  }
+  if (o.modbus_rtu) {
+    const bool pty = o.modbus_rtu->starts_with("pty:");
+    const std::string path = pty ? o.modbus_rtu->substr(4) : *o.modbus_rtu;
+    if (path.empty())
+      return Error(
+          "--modbus-rtu needs a serial device like /dev/ttyUSB0, or pty:PATH like "
+          "pty:/tmp/ttyAMBI");
+    c.modbus_rtu = RtuPortSpec{path, pty};
+  }
+  if (o.rtu_pacing && !c.modbus_rtu)
+    return Error("--rtu-pacing applies to --modbus-rtu only; add --modbus-rtu DEVICE or pty:PATH");
+  c.rtu_pacing = o.rtu_pacing;
+  if (o.rtu_ignore_gaps && (!c.modbus_rtu || c.modbus_rtu->pty)) {
+    return Error(
+        "--rtu-ignore-gaps applies to a serial device only (--modbus-rtu /dev/ttyUSB0); a pty has "
+        "no line timing");
+  }
+  c.rtu_ignore_gaps = o.rtu_ignore_gaps;
+  if (o.trace) {
+    if (o.trace->empty()) return Error("--trace needs a file name");
+    c.trace = fs::path(*o.trace);
+  }
+  if (!(o.modbus_idle_timeout_s > 0) || o.modbus_idle_timeout_s > kMaxPersistIntervalS) {
+    return Error(
+        fmt::format("bad --modbus-idle-timeout {}: give wall seconds, > 0 and at most {:g}",
+                    o.modbus_idle_timeout_s, kMaxPersistIntervalS));
+  }
+  c.modbus_idle_timeout = std::chrono::milliseconds(
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(o.modbus_idle_timeout_s * 1000.0)));
+  return resolve_quirks(o, c);
+}
+
+/// The M-bus quirk switches (`--mbus-quirk`, repeatable).
+struct MbusQuirkName {
+  std::string_view name;
+  bool MbusQuirks::* flag;
+};
+constexpr std::array<MbusQuirkName, 1> kMbusQuirks{{{"fcb-repeat", &MbusQuirks::fcb_repeat}}};
+
+std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c) {
+  if (o.mbus_tcp != "off") {
+    auto endpoint = parse_listen_address(o.mbus_tcp, "--mbus-tcp", "127.0.0.1:5021 or off");
+    if (!endpoint) return Error(endpoint.error());
+    c.mbus_tcp = *endpoint;
+  }
+  if (o.mbus_serial) {
+    const bool pty = o.mbus_serial->starts_with("pty:");
+    const std::string path = pty ? o.mbus_serial->substr(4) : *o.mbus_serial;
+    if (path.empty())
+      return Error(
+          "--mbus-serial needs a serial device like /dev/ttyUSB1, or pty:PATH like "
+          "pty:/tmp/ttyMBUS");
+    c.mbus_serial = RtuPortSpec{path, pty};
+  }
+  if (o.mbus_pacing && !c.mbus_serial) {
+    return Error(
+        "--mbus-pacing applies to --mbus-serial only; add --mbus-serial DEVICE or pty:PATH");
+  }
+  c.mbus_pacing = o.mbus_pacing;
+  for (const std::string& name : o.mbus_quirks) {
+    const auto it = std::find_if(kMbusQuirks.begin(), kMbusQuirks.end(),
+                                 [&](const MbusQuirkName& q) { return q.name == name; });
+    if (name == "ignore-fcb") {
+      return Error(
+          "--mbus-quirk ignore-fcb is gone: every REQ_UD2 gets fresh data by default now; "
+          "drop the flag (fcb-repeat asks for the old behaviour)");
+    }
+    if (it == kMbusQuirks.end()) {
+      return Error(
+          fmt::format("bad --mbus-quirk \"{}\": use fcb-repeat (repeat the last RSP_UD when the "
+                      "FCB did not toggle)",
+                      name));
+    }
+    c.mbus_quirks.*(it->flag) = true;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
+    const std::string& text) {
+  return parse_listen_address(text, "--http", "127.0.0.1:8080");
+}
+
+std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen_address(
+    const std::string& text, std::string_view flag, std::string_view example) {
+  const auto bad = [&](std::string_view why) {
+    return Error(fmt::format("bad {} \"{}\": {}; give ADDR:PORT like {} (port 0 picks a free one)",
+                             flag, text, why, example));
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad("missing address or port");
+  std::string host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    return bad("the port must be a number 0-65535");
+  }
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return bad("the address must be an IP address or localhost");
+  return boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(std::stoul(port)));
+}
+
+std::expected<fs::path, std::string> resolve_state_dir(const std::optional<std::string>& state) {
+  if (state) {
+    if (state->empty()) return Error("--state needs a directory");
+    return fs::path(*state);
+  }
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && xdg[0] == '/') {
+    return fs::path(xdg) / "ambimeter";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    return fs::path(home) / ".local" / "state" / "ambimeter";
+  }
+  return Error("no state directory: HOME and XDG_STATE_HOME are unset; give one with --state DIR");
+}
+
+std::expected<std::uint32_t, std::string> parse_serial(const std::string& text) {
+  if (text.size() != 8 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return Error(fmt::format("bad --serial \"{}\": give 8 decimal digits like 19020246", text));
+  }
+  return static_cast<std::uint32_t>(std::stoul(text, nullptr, 16));
+}
+
+std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
+  RunConfig c;
+  auto endpoint = parse_http_address(o.http);
+  if (!endpoint) return Error(endpoint.error());
+  c.endpoint = *endpoint;
+  auto dir = resolve_state_dir(o.state_dir);
+  if (!dir) return Error(dir.error());
+  c.state_dir = *dir;
+  if (auto ok = resolve_clock(o, c); !ok) return Error(ok.error());
+  if (o.serial) {
+    auto serial = parse_serial(*o.serial);
+    if (!serial) return Error(serial.error());
+    c.serial_bcd = *serial;
+  }
+  if (auto ok = resolve_load(o, c); !ok) return Error(ok.error());
+  c.ordered_c05 = o.ordered_c05;
+  c.factory_reset = o.factory_reset;
+  c.bluetooth = o.bluetooth;
+  if (auto ok = resolve_modbus(o, c); !ok) return Error(ok.error());
+  if (auto ok = resolve_mbus(o, c); !ok) return Error(ok.error());
+  return c;
+}
+
+}  // namespace ambi

@@ -1,0 +1,67 @@
+#pragma once
+// `ambimeter run` options checked and resolved: every user error becomes one line naming
+// the problem and the fix (exit code 2).
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/mbus/mbus_slave.hpp"
+#include "core/meter/load.hpp"
+#include "core/modbus/modbus_pdu.hpp"
+#include "core/profile/profile.hpp"
+#include "twin/run/run_command.hpp"
+#include "twin/service/clock.hpp"
+#include "twin/transport/modbus_rtu_port.hpp"
+
+namespace ambi {
+
+/// The validated configuration of a run.
+struct RunConfig {
+  boost::asio::ip::tcp::endpoint endpoint;
+  std::filesystem::path state_dir;
+  ClockMode clock = ClockMode::real;
+  double speed = 1.0;
+  LoadInput load{};  ///< the constant load when there is no scenario
+  std::optional<LoadProfile> scenario;
+  double persist_interval_s = 1.0;
+  std::optional<std::uint32_t> serial_bcd;
+  bool ordered_c05 = false;
+  bool factory_reset = false;
+  bool bluetooth = false;
+  std::optional<boost::asio::ip::tcp::endpoint> modbus_tcp;  ///< none with `--modbus-tcp off`
+  std::optional<boost::asio::ip::tcp::endpoint> rtu_over_tcp;
+  std::optional<RtuPortSpec> modbus_rtu;
+  bool rtu_pacing = false;
+  bool rtu_ignore_gaps = false;  ///< with a modbus_rtu device only
+  std::optional<std::filesystem::path> trace;
+  ModbusQuirks quirks{};
+  std::chrono::milliseconds modbus_idle_timeout{60'000};
+  std::optional<boost::asio::ip::tcp::endpoint> mbus_tcp;  ///< none with `--mbus-tcp off`
+  std::optional<RtuPortSpec> mbus_serial;                  ///< device or pty:PATH
+  bool mbus_pacing = false;                                ///< with mbus_serial only
+  MbusQuirks mbus_quirks{};
+  std::chrono::microseconds busy_poll{0};  ///< polling window after a request (0: off)
+};
+
+/// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".
+[[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
+    const std::string& text);
+/// The same syntax for another listening option; errors name `flag`.
+[[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen_address(
+    const std::string& text, std::string_view flag, std::string_view example);
+
+/// --state, else $XDG_STATE_HOME/ambimeter, else ~/.local/state/ambimeter.
+[[nodiscard]] std::expected<std::filesystem::path, std::string> resolve_state_dir(
+    const std::optional<std::string>& state);
+
+/// "19020246" → 0x19020246.
+[[nodiscard]] std::expected<std::uint32_t, std::string> parse_serial(const std::string& text);
+
+/// Checks every option and reads the scenario file, if any.
+[[nodiscard]] std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& options);
+
+}  // namespace ambi

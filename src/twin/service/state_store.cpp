@@ -1,0 +1,206 @@
+#include "twin/service/state_store.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <span>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace ambi {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct AreaFile {
+  const char* name;
+  std::uint8_t unwritable_bit;
+};
+// Write order: mantissa first, then main, then backup (docs/storage.md).
+constexpr AreaFile kMantissa{StateStore::kMantissaFile, error_bit::mantissa_unwritable};
+constexpr AreaFile kMain{StateStore::kMainFile, error_bit::main_unwritable};
+constexpr AreaFile kBackup{StateStore::kBackupFile, error_bit::backup_unwritable};
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+bool write_all(int fd, std::span<const std::byte> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool fsync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  return ::close(fd) == 0 && ok;
+}
+
+/// Replaces `dir/name` with `bytes` so that the file is, at every instant, either wholly
+/// the old content or wholly the new one.
+bool replace_file(const fs::path& dir, const char* name, std::span<const std::byte> bytes) {
+  const fs::path target = dir / name;
+  fs::path tmp = target;
+  tmp += ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = write_all(fd, bytes) && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  ok = ok && ::rename(tmp.c_str(), target.c_str()) == 0;
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return fsync_dir(dir);
+}
+
+struct ReadArea {
+  std::vector<std::byte> bytes;
+  bool exists = false;
+  bool readable = true;
+};
+
+/// Reads a whole area file. A file that exists but cannot be read (no permission, a
+/// directory in its place, an I/O error) is `readable = false`, never an exception (C23).
+ReadArea read_area(const fs::path& path) {
+  ReadArea area;
+  std::error_code ec;
+  area.exists = fs::exists(path, ec) || ec;
+  if (!area.exists) return area;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    area.readable = false;
+    return area;
+  }
+  std::array<std::byte, 4096> chunk{};
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) area.readable = false;
+    if (n <= 0) break;
+    area.bytes.insert(area.bytes.end(), chunk.begin(), chunk.begin() + n);
+  }
+  ::close(fd);
+  if (!area.readable) area.bytes.clear();
+  return area;
+}
+
+std::string lock_holder(int fd) {
+  std::array<char, 32> buf{};
+  const ssize_t n = ::pread(fd, buf.data(), buf.size() - 1, 0);
+  std::string pid = n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return pid.empty() ? std::string("unknown") : pid;
+}
+
+void write_pid(int fd) {
+  const std::string pid = fmt::format("{}\n", ::getpid());
+  if (::ftruncate(fd, 0) != 0) return;
+  [[maybe_unused]] const ssize_t n = ::pwrite(fd, pid.data(), pid.size(), 0);
+}
+
+}  // namespace
+
+std::expected<StateStore, std::string> StateStore::open(std::filesystem::path dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    return std::unexpected(fmt::format(
+        "cannot create state directory {}: {}; use --state to choose a writable directory",
+        dir.string(), ec ? ec.message() : std::string("not a directory")));
+  }
+  const fs::path lock_path = dir / kLockFile;
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return std::unexpected(
+        fmt::format("cannot open lock file {}: {}; use --state to choose a writable directory",
+                    lock_path.string(), errno_text(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    const std::string holder = lock_holder(fd);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return std::unexpected(fmt::format(
+          "state directory {} is in use by another ambimeter (pid {}); use --state to choose "
+          "another",
+          dir.string(), holder));
+    }
+    return std::unexpected(
+        fmt::format("cannot lock {}: {}; use --state to choose another directory",
+                    lock_path.string(), errno_text(err)));
+  }
+  write_pid(fd);
+  return StateStore(std::move(dir), fd);
+}
+
+StateStore::StateStore(StateStore&& other) noexcept
+    : dir_(std::move(other.dir_)),
+      lock_fd_(std::exchange(other.lock_fd_, -1)),
+      next_sequence_(other.next_sequence_),
+      loaded_(other.loaded_),
+      frozen_(other.frozen_) {}
+
+StateStore& StateStore::operator=(StateStore&& other) noexcept {
+  if (this != &other) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    dir_ = std::move(other.dir_);
+    lock_fd_ = std::exchange(other.lock_fd_, -1);
+    next_sequence_ = other.next_sequence_;
+    loaded_ = other.loaded_;
+    frozen_ = other.frozen_;
+  }
+  return *this;
+}
+
+StateStore::~StateStore() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+StoredState StateStore::load() {
+  const ReadArea main = read_area(dir_ / kMainFile);
+  const ReadArea backup = read_area(dir_ / kBackupFile);
+  const ReadArea mantissa = read_area(dir_ / kMantissaFile);
+  loaded_ = true;
+  StoredState result;
+  if (!main.exists && !backup.exists && !mantissa.exists) {
+    result.fresh = true;
+    next_sequence_ = 1;
+    frozen_ = false;
+    return result;
+  }
+  result.loaded = decode_storage(main.bytes, backup.bytes, mantissa.bytes);
+  if (!main.readable) result.loaded.error_code |= kMain.unwritable_bit;
+  if (!backup.readable) result.loaded.error_code |= kBackup.unwritable_bit;
+  if (!mantissa.readable) result.loaded.error_code |= kMantissa.unwritable_bit;
+  next_sequence_ = result.loaded.sequence + 1;
+  frozen_ = (result.loaded.error_code & error_bit::both_copies_bad) != 0;
+  return result;
+}
+
+std::uint8_t StateStore::save(const PersistentState& state) {
+  if (!loaded_) static_cast<void>(load());
+  if (frozen_) return 0;
+  const StorageImage image = encode_storage(state, next_sequence_++);
+  std::uint8_t unwritable = 0;
+  const std::array<std::pair<AreaFile, const std::vector<std::byte>*>, 3> order{
+      {{kMantissa, &image.mantissa}, {kMain, &image.main}, {kBackup, &image.backup}}};
+  for (const auto& [area, bytes] : order) {
+    if (!replace_file(dir_, area.name, *bytes)) unwritable |= area.unwritable_bit;
+  }
+  return unwritable;
+}
+
+}  // namespace ambi

@@ -1,0 +1,66 @@
+#pragma once
+// The storage image on disk (manual 8.1): three area files in a state directory, each
+// replaced atomically (write NAME.tmp, fsync, rename, fsync the directory), in the order
+// mantissa, main, backup, so that a crash at any instant leaves at least one valid copy.
+// See docs/storage.md.
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+
+#include "core/meter/storage_image.hpp"
+
+namespace ambi {
+
+/// What `StateStore::load` found.
+struct StoredState {
+  bool fresh = false;      ///< no area file exists: a factory-new meter
+  LoadedStorage loaded{};  ///< the decoded state and 8.1 bits; meaningful when !fresh
+};
+
+/// Owns one state directory for the life of a meter process (exclusive lock on `dir/lock`).
+class StateStore {
+ public:
+  static constexpr const char* kMainFile = "eeprom-main.bin";
+  static constexpr const char* kBackupFile = "eeprom-backup.bin";
+  static constexpr const char* kMantissaFile = "eeprom-mantissa.bin";
+  static constexpr const char* kLockFile = "lock";
+
+  /// Creates `dir` if needed and locks it. Fails with a one-line message naming the path
+  /// and the fix when it cannot be created or another process holds it.
+  [[nodiscard]] static std::expected<StateStore, std::string> open(std::filesystem::path dir);
+
+  StateStore(StateStore&& other) noexcept;
+  StateStore& operator=(StateStore&& other) noexcept;
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+  ~StateStore();
+
+  /// Reads the three area files (a missing or unreadable file counts as an empty area) and
+  /// decodes them. An area file that exists but cannot be read also sets its
+  /// *_unwritable bit ("cannot be operated"). Saves continue after the loaded sequence.
+  /// After a load with `error_bit::both_copies_bad`, `save` refuses to write.
+  [[nodiscard]] StoredState load();
+
+  /// Writes the image's areas (mantissa, main, backup), each atomically. Returns the
+  /// `error_bit::*_unwritable` bits of the areas that could not be written (0 when all
+  /// were). Does nothing and returns 0 when the last load found both copies bad: a stopped
+  /// meter never overwrites the evidence (recover with `ambimeter run --factory-reset`).
+  [[nodiscard]] std::uint8_t save(const PersistentState& state);
+
+  /// The sequence number the next save will carry.
+  [[nodiscard]] std::uint64_t next_sequence() const { return next_sequence_; }
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  StateStore(std::filesystem::path dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+
+  std::filesystem::path dir_;
+  int lock_fd_ = -1;
+  std::uint64_t next_sequence_ = 1;
+  bool loaded_ = false;
+  bool frozen_ = false;
+};
+
+}  // namespace ambi

@@ -1,0 +1,197 @@
+#include "twin/service/twin.hpp"
+
+#include <utility>
+
+#include "io/log.hpp"
+
+namespace ambi {
+
+WallMs steady_wall_ms() {
+  return [origin = SimClock::WallClock::now()] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(SimClock::WallClock::now() -
+                                                                 origin)
+        .count();
+  };
+}
+
+Twin::Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms)
+    : meter_(std::move(meter)),
+      store_(std::move(store)),
+      clock_(clock),
+      wall_ms_(std::move(wall_ms)) {
+  panel_.reset(wall_ms_());
+}
+
+void Twin::restart_clock() {
+  clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), SimClock::WallClock::now());
+}
+
+void Twin::sync() {
+  sync_to(SimClock::WallClock::now());
+}
+
+void Twin::sync_to(SimClock::WallClock::time_point now) {
+  if (communication_until_ && now >= *communication_until_) {
+    communication_until_.reset();
+    meter_.set_communication_active(false);
+  }
+  const std::int64_t dt = clock_.target_ms(now) - meter_.now_ms();
+  if (dt > 0) {
+    if (player_) {
+      player_->advance(meter_, dt);
+    } else {
+      meter_.advance(dt);
+    }
+  }
+  led_.update(led_energy_mwh(meter_), wall_ms_());
+  follow_power();
+}
+
+void Twin::follow_power() {
+  if (meter_.power_ups() == power_ups_seen_) return;
+  power_ups_seen_ = meter_.power_ups();
+  panel_.reset(wall_ms_());
+}
+
+void Twin::save() {
+  if (meter_.stopped()) return;
+  const std::uint8_t bits = store_.save(meter_.state());
+  meter_.set_storage_write_error(bits);
+  if (bits != write_bits_) {
+    if (bits != 0) {
+      log_line("cannot write the state in {} (error code bits 0x{:02X}); will retry",
+               store_.dir().string(), bits);
+    } else {
+      log_line("state written again in {}", store_.dir().string());
+    }
+  }
+  write_bits_ = bits;
+  saved_ = meter_.state();
+  ever_saved_ = true;
+}
+
+void Twin::save_if_changed() {
+  if (!ever_saved_ || write_bits_ != 0 || !(meter_.state() == saved_)) save();
+}
+
+TwinOutcome<> Twin::advance(std::int64_t dt_ms) {
+  if (clock_.mode() != ClockMode::stepped) return std::unexpected(TwinRefusal::clock_is_real);
+  sync();
+  clock_.advance(dt_ms);
+  sync();
+  return {};
+}
+
+Outcome<> Twin::set_load(const LoadInput& load) {
+  sync();
+  const bool was_powered = meter_.powered();
+  auto ok = meter_.set_load(load);
+  if (ok) player_.reset();
+  follow_power();
+  if (meter_.powered() != was_powered) save_if_changed();  // a power-up counts
+  return ok;
+}
+
+void Twin::start_scenario(LoadProfile profile) {
+  sync();
+  player_.emplace(std::move(profile), meter_);
+  save_if_changed();
+}
+
+void Twin::set_tariff_input(bool energized) {
+  sync();
+  meter_.set_tariff_input(energized);
+  save_if_changed();
+}
+
+void Twin::set_power(bool on) {
+  sync();
+  if (on) {
+    meter_.power_on();
+  } else {
+    meter_.power_off();
+  }
+  follow_power();
+  save_if_changed();
+}
+
+TwinOutcome<> Twin::power_cycle(std::int64_t off_ms) {
+  if (off_ms > 0 && clock_.mode() != ClockMode::stepped) {
+    return std::unexpected(TwinRefusal::off_time_needs_stepped_clock);
+  }
+  sync();
+  meter_.power_off();
+  save_if_changed();
+  if (off_ms > 0) {
+    clock_.advance(off_ms);
+    sync();
+  }
+  meter_.power_on();
+  follow_power();
+  save();
+  return {};
+}
+
+Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
+  sync();
+  const std::uint64_t revision = meter_.settings_revision();
+  auto ok = meter_.apply_all(commands, origin);
+  if (ok && (meter_.settings_revision() != revision || !(meter_.state() == saved_))) save();
+  return ok;
+}
+
+TwinOutcome<> Twin::set_speed(double speed) {
+  if (clock_.mode() != ClockMode::real) return std::unexpected(TwinRefusal::clock_is_stepped);
+  const auto now = SimClock::WallClock::now();
+  sync_to(now);
+  clock_ = SimClock(ClockMode::real, speed, meter_.now_ms(), now);
+  return {};
+}
+
+std::optional<PanelCommand> Twin::press(Button button, PressLength length) {
+  sync();
+  const std::uint64_t revision = meter_.settings_revision();
+  const PersistentState before = meter_.state();
+  std::optional<PanelCommand> sent = panel_.press(meter_, button, length, wall_ms_());
+  if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
+  return sent;
+}
+
+LcdScreen Twin::screen() const {
+  return panel_.screen(meter_, wall_ms_());
+}
+
+std::int64_t Twin::led_flashes() const {
+  return led_.flashes(wall_ms_());
+}
+
+void Twin::begin_modbus() {
+  sync();
+  last_request_ = SimClock::WallClock::now();
+  communication_until_ = last_request_ + kCommunicationHold;
+  meter_.set_communication_active(true);
+}
+
+// ---- M-bus (docs/mbus-transports.md) ----
+
+MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
+  sync();
+  last_request_ = SimClock::WallClock::now();
+  const bool selected_before = slave.selected();
+  const std::uint64_t revision = meter_.settings_revision();
+  const PersistentState before = meter_.state();
+  const std::uint8_t own = meter_.settings().mbus_id;
+  MbusExchange exchange = slave.serve(meter_, frame);
+  const bool addressed =
+      frame.kind != MbusFrameKind::single &&
+      (frame.a == own || frame.a == mbus_address::test || frame.a == mbus_address::broadcast ||
+       (frame.a == mbus_address::selected && (selected_before || slave.selected())));
+  if (addressed) {
+    communication_until_ = last_request_ + kCommunicationHold;
+    meter_.set_communication_active(true);
+  }
+  if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
+  return exchange;
+}
+
+}  // namespace ambi

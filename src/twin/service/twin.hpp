@@ -1,0 +1,151 @@
+#pragma once
+// The running twin: one meter, its clock, its load source and its state directory, with
+// the save policy of `ambimeter run` (docs/control-api.md), and its front panel (the LCD,
+// the three buttons and the red LED) on wall time. Single-threaded: every method is called
+// from the one io_context thread.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "core/mbus/mbus_slave.hpp"
+#include "core/meter/meter.hpp"
+#include "core/panel/front_panel.hpp"
+#include "core/panel/pulse_led.hpp"
+#include "core/profile/profile.hpp"
+#include "twin/service/clock.hpp"
+#include "twin/service/state_store.hpp"
+
+namespace ambi {
+
+/// Wall time in milliseconds from a fixed origin, never going back: the front panel's and
+/// the LED's time (a person presses the buttons, whatever the simulated clock does).
+using WallMs = std::function<std::int64_t()>;
+
+/// Milliseconds of the steady clock since the first call of the returned source.
+[[nodiscard]] WallMs steady_wall_ms();
+
+/// Why the twin refuses a request about its clock or its supply: each is a 409 to the HTTP
+/// layer, with a message of its own (twin/http).
+enum class TwinRefusal : std::uint8_t {
+  clock_is_real,                 ///< advancing needs a stepped clock
+  clock_is_stepped,              ///< a speed needs a real clock
+  off_time_needs_stepped_clock,  ///< a power cycle with time off needs a stepped clock
+};
+
+template <class T = void>
+using TwinOutcome = std::expected<T, TwinRefusal>;
+
+class Twin {
+ public:
+  /// Takes over a constructed meter (already powered on or not) and its open store.
+  Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms = steady_wall_ms());
+
+  /// Starts simulated time afresh from the meter's present time (at the end of start-up,
+  /// so that the start-up save holds exactly the loaded state).
+  void restart_clock();
+  /// Brings the meter to the clock's present simulated time, playing the scenario if any,
+  /// and feeds the pulse LED the energy counted so far.
+  void sync();
+  /// Writes the state now (unless the meter is stopped) and records write failures in the
+  /// meter's error code (manual 8.1 bits 1-3).
+  void save();
+  /// Saves when the persistent state differs from the last save (or the last save failed).
+  void save_if_changed();
+
+  /// Stepped clock only: moves simulated time on by `dt_ms` > 0 and integrates it.
+  [[nodiscard]] TwinOutcome<> advance(std::int64_t dt_ms);
+  /// Sets a manual load; stops any scenario.
+  [[nodiscard]] Outcome<> set_load(const LoadInput& load);
+  /// Plays a profile from now on (replacing a manual load or another scenario).
+  void start_scenario(LoadProfile profile);
+  /// Bluetooth link up or down (status word, LCD icon); stays down without supply.
+  void set_bluetooth(bool active) { meter_.set_bluetooth_active(active); }
+  /// Terminals 10/11.
+  void set_tariff_input(bool energized);
+  /// Switches the supply off or on again (a power-up counts and saves). The meter runs only
+  /// while the supply is on and a phase carries voltage (`Meter::kSupplyVolts`).
+  void set_power(bool on);
+  /// Supply off, `off_ms` of simulated time (stepped clock only), supply on; saves.
+  [[nodiscard]] TwinOutcome<> power_cycle(std::int64_t off_ms);
+  /// Applies commands all or nothing; saves when they changed the meter.
+  [[nodiscard]] Outcome<> apply(std::span<const Command> commands, const Origin& origin);
+  /// Real clock only: simulated seconds per wall second from now on (> 0); the simulated
+  /// time reached so far is kept.
+  [[nodiscard]] TwinOutcome<> set_speed(double speed);
+
+  /// A touch of a front-panel button (manual 7) at the present wall time. A command it
+  /// sends goes to the meter from Source::buttons; saves when it changed the meter.
+  std::optional<PanelCommand> press(Button button, PressLength length);
+  /// What the LCD shows now (wall time).
+  [[nodiscard]] LcdScreen screen() const;
+  /// Flashes of the red LED so far (10 000 imp/kWh, rate-limited: core/pulse_led.hpp).
+  [[nodiscard]] std::int64_t led_flashes() const;
+
+  /// Starts serving Modbus requests that arrived together (manual A3): brings the meter to
+  /// now and marks communication active (status word bit 0, the LCD's telephone hook) until
+  /// `kCommunicationHold` of wall time after this call. Call once per batch, before
+  /// `serve_modbus`.
+  void begin_modbus();
+  /// Serves one request addressed to the meter: runs `serve` on the meter and saves at once
+  /// when it changed a setting or the persistent state (a write). Every change a request
+  /// can make goes through `Meter::apply_all`, which bumps `settings_revision()`.
+  template <class Serve>
+  void serve_modbus(Serve&& serve) {
+    const std::uint64_t revision = meter_.settings_revision();
+    std::forward<Serve>(serve)(meter_);
+    if (meter_.settings_revision() != revision) save();
+  }
+  /// When the last Modbus request or M-bus telegram arrived (steady clock; the event loop's
+  /// busy-poll window runs from it).
+  [[nodiscard]] SimClock::WallClock::time_point last_request() const { return last_request_; }
+  /// How long the communication flag stays on after a request (wall time).
+  static constexpr std::chrono::seconds kCommunicationHold{5};
+
+  /// Serves one M-bus telegram through `slave` (manual A2) like `serve_modbus`: brings the
+  /// meter to now, marks communication active when the telegram is addressed to the meter
+  /// (its primary address, 0xFE, 0xFF, or 0xFD while or by being selected), saves at once
+  /// when it changed a setting or the persistent state. Returns the slave's answer.
+  [[nodiscard]] MbusExchange serve_mbus(MbusSlave& slave, const MbusFrame& frame);
+
+  /// The scenario being played, if any.
+  [[nodiscard]] const ProfilePlayer* scenario() const { return player_ ? &*player_ : nullptr; }
+  /// Flashes of the red LED and the S0 pulse counts now, with the screen: the panel's state.
+  [[nodiscard]] std::array<std::uint64_t, 2> s0_pulses() const {
+    return {meter_.s0(0).emitted(), meter_.s0(1).emitted()};
+  }
+
+  /// The meter, for reading (change it through the methods above, which save).
+  [[nodiscard]] const Meter& meter() const { return meter_; }
+  /// The simulated clock.
+  [[nodiscard]] const SimClock& clock() const { return clock_; }
+  /// The state directory.
+  [[nodiscard]] const StateStore& store() const { return store_; }
+
+ private:
+  Meter meter_;
+  StateStore store_;
+  SimClock clock_;
+  void sync_to(SimClock::WallClock::time_point now);
+  /// After a power-up of the meter (by the switch or by voltage returning) the front panel
+  /// starts afresh, as RAM does.
+  void follow_power();
+
+  std::optional<ProfilePlayer> player_;
+  WallMs wall_ms_;
+  FrontPanel panel_;
+  PulseLed led_;
+  PersistentState saved_{};
+  bool ever_saved_ = false;
+  std::uint64_t power_ups_seen_ = 0;
+  std::uint8_t write_bits_ = 0;
+  std::optional<SimClock::WallClock::time_point> communication_until_;
+  SimClock::WallClock::time_point last_request_{};
+};
+
+}  // namespace ambi

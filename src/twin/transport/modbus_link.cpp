@@ -1,0 +1,134 @@
+#include "twin/transport/modbus_link.hpp"
+
+#include <fmt/format.h>
+
+namespace ambi {
+
+void Connection::watch_idle(boost::asio::steady_timer& timer, std::chrono::milliseconds timeout,
+                            std::shared_ptr<Connection> self) {
+  if (timeout.count() <= 0) return;
+  timer.expires_at(self->last_activity_ + timeout);
+  timer.async_wait([&timer, timeout, self = std::move(self)](boost::system::error_code ec) mutable {
+    if (ec || self->closed_) return;
+    if (Clock::now() >= self->last_activity_ + timeout) return self->close();
+    watch_idle(timer, timeout, std::move(self));
+  });
+}
+
+std::chrono::microseconds rtu_character_time(std::uint32_t baud) {
+  if (baud == 0) return std::chrono::microseconds(0);
+  return std::chrono::microseconds((std::int64_t{11} * 1'000'000 + baud - 1) / baud);
+}
+
+RtuCore::RtuCore(ModbusContext& context, TraceSource source)
+    : context_(context), source_(std::move(source)) {}
+
+std::int64_t RtuCore::sim_ms() const {
+  return context_.twin.meter().now_ms();
+}
+
+std::uint32_t RtuCore::baud() const {
+  return modbus_baud_rate(context_.twin.meter().settings().modbus_baud_code);
+}
+
+void RtuCore::received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>& frames) {
+  if (context_.trace != nullptr) raw_.insert(raw_.end(), bytes.begin(), bytes.end());
+  framer_.push(bytes);
+  for (RtuEvent event = framer_.poll(); !std::holds_alternative<RtuNeedMore>(event);
+       event = framer_.poll()) {
+    handle(std::move(event), frames);
+  }
+}
+
+void RtuCore::silence(std::deque<RtuFrame>& frames) {
+  RtuEvent event = framer_.on_silence();
+  if (std::holds_alternative<RtuNeedMore>(event)) {
+    if (context_.trace != nullptr && !raw_.empty()) {
+      context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_, "skipped until silence");
+    }
+    raw_.clear();
+    return;
+  }
+  handle(std::move(event), frames);
+  raw_.clear();
+}
+
+void RtuCore::gap(std::deque<RtuFrame>& frames) {
+  RtuEvent event = framer_.on_gap();
+  if (!std::holds_alternative<RtuNeedMore>(event)) handle(std::move(event), frames);
+}
+
+void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
+  if (auto* frame = std::get_if<RtuFrame>(&event)) {
+    const std::size_t length = std::min(raw_.size(), frame->pdu.size() + 3);
+    raw_.erase(raw_.begin(), raw_.begin() + static_cast<std::ptrdiff_t>(length));
+    frames.push_back(std::move(*frame));
+    return;
+  }
+  if (const auto* discard = std::get_if<RtuDiscard>(&event);
+      discard != nullptr && context_.trace != nullptr) {
+    context_.trace->error(
+        source_, sim_ms(), TraceDirection::in, raw_,
+        fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes));
+  }
+  raw_.clear();
+}
+
+RtuExchange RtuCore::serve(const RtuFrame& frame) {
+  const Meter& meter = context_.twin.meter();
+  const std::uint8_t function = frame.pdu.empty() ? 0 : frame.pdu[0];
+  const UnitAction action =
+      rtu_unit_action(frame.unit, meter.settings().modbus_id, function, context_.quirks);
+  if (context_.trace != nullptr) {
+    Json decoded{{"unit", frame.unit}};
+    decoded.update(decode_request_pdu(frame.pdu));
+    if (action == UnitAction::ignore) decoded["ignored"] = true;
+    if (action == UnitAction::execute_silently) decoded["broadcast"] = true;
+    if (!meter.powered()) decoded["no_supply"] = true;
+    context_.trace->frame(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu),
+                          std::move(decoded));
+  }
+  if (action == UnitAction::ignore) return {};
+  RtuExchange exchange;
+  context_.twin.begin_modbus();
+  context_.twin.serve_modbus([&](Meter& m) { exchange = serve_rtu(m, frame, context_.quirks); });
+  if (context_.trace != nullptr && exchange.reply.size() >= 3) {
+    const auto reply = std::span<const std::uint8_t>(exchange.reply);
+    Json decoded{{"unit", reply[0]}};
+    decoded.update(decode_response_pdu(reply.subspan(1, reply.size() - 3)));
+    context_.trace->frame(source_, sim_ms(), TraceDirection::out, reply, std::move(decoded));
+  }
+  return exchange;
+}
+
+void RtuCore::refused(const RtuFrame& frame, std::string_view reason) {
+  if (context_.trace == nullptr) return;
+  context_.trace->error(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu),
+                        reason);
+}
+
+bool ConnectionPool::make_room(std::size_t max) {
+  connections_.remove_if([](const std::weak_ptr<Connection>& w) {
+    const auto c = w.lock();
+    return !c || c->closed();
+  });
+  if (connections_.size() < max) return true;
+  std::shared_ptr<Connection> oldest;
+  for (const auto& w : connections_) {
+    const auto c = w.lock();
+    if (c && !c->busy() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;
+  }
+  if (!oldest) return false;
+  oldest->close();
+  connections_.remove_if([&](const std::weak_ptr<Connection>& w) { return w.lock() == oldest; });
+  return true;
+}
+
+void ConnectionPool::close_all() {
+  for (const auto& w : connections_) {
+    if (const auto c = w.lock()) c->close();
+  }
+  connections_.clear();
+}
+
+}  // namespace ambi

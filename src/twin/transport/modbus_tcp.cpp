@@ -1,0 +1,240 @@
+#include "twin/transport/modbus_tcp.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <list>
+#include <utility>
+
+#include "core/modbus/modbus_mbap.hpp"
+
+namespace ambi {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+/// Replies waiting beyond this stop the reading until the client takes them.
+constexpr std::size_t kMaxQueuedReply = 64 * 1024;
+
+/// One Modbus TCP client: every read serves all the complete requests it brought, in order,
+/// and their replies leave in one send, written at once when the socket takes them; reading
+/// goes on while a reply waits for the socket. A header that cannot be Modbus ends the
+/// connection after the replies already due.
+class MbapSession : public Connection, public std::enable_shared_from_this<MbapSession> {
+ public:
+  MbapSession(tcp::socket socket, ModbusContext& context, TraceSource source,
+              std::chrono::milliseconds idle)
+      : socket_(std::move(socket)),
+        context_(context),
+        source_(std::move(source)),
+        idle_timer_(socket_.get_executor()),
+        idle_(idle) {}
+
+  void start() {
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+    watch_idle(idle_timer_, idle_, shared_from_this());
+    read();
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    idle_timer_.cancel();
+  }
+
+  [[nodiscard]] bool busy() const override { return writing_; }
+
+ private:
+  void read() {
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              self->reading_ = false;
+                              self->on_read(ec, n);
+                            });
+  }
+
+  void on_read(error_code ec, std::size_t n) {
+    if (closed_) return;
+    if (ec == asio::error::eof) {
+      ending_ = true;
+      return flush();
+    }
+    if (ec) return close();
+    touch();
+    const auto bytes = std::span<const std::uint8_t>(buffer_).first(n);
+    framer_.push(bytes);
+    serve_all(bytes);
+    flush();
+    // Reading again after the other ready connections are served gives this client time to
+    // send its next requests: asio's first (speculative) read then finds them.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->resume(); });
+  }
+
+  /// Reads again unless the connection is ending or too many replies wait.
+  void resume() {
+    if (!reading_ && !closed_ && !ending_ && out_.size() < kMaxQueuedReply) read();
+  }
+
+  void serve_all(std::span<const std::uint8_t> bytes) {
+    bool begun = false;
+    for (MbapViewEvent event = framer_.next(); !std::holds_alternative<MbapNeedMore>(event);
+         event = framer_.next()) {
+      if (const auto* error = std::get_if<MbapError>(&event)) {
+        trace_error(bytes, *error);
+        ending_ = true;
+        return;
+      }
+      if (!begun) context_.twin.begin_modbus();
+      begun = true;
+      serve(std::get<MbapView>(event));
+    }
+  }
+
+  /// Serves one request, its reply going straight to the end of `out_`.
+  void serve(const MbapView& request) {
+    if (context_.trace != nullptr) {
+      Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
+      decoded.update(decode_request_pdu(request.pdu));
+      if (!context_.twin.meter().powered()) decoded["no_supply"] = true;
+      context_.trace->frame(source_, sim_ms(), TraceDirection::in,
+                            encode_mbap(request.transaction, request.unit, request.pdu),
+                            std::move(decoded));
+    }
+    const std::size_t at = out_.size();
+    context_.twin.serve_modbus(
+        [&](Meter& m) { static_cast<void>(serve_mbap_into(m, request, context_.quirks, out_)); });
+    if (context_.trace != nullptr && out_.size() > at) {
+      const auto reply = std::span<const std::uint8_t>(out_).subspan(at);
+      Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
+      decoded.update(decode_response_pdu(reply.subspan(7)));
+      context_.trace->frame(source_, sim_ms(), TraceDirection::out, reply, std::move(decoded));
+    }
+  }
+
+  void trace_error(std::span<const std::uint8_t> bytes, const MbapError& error) {
+    if (context_.trace == nullptr) return;
+    context_.trace->error(
+        source_, sim_ms(), TraceDirection::in, bytes,
+        fmt::format("{} ({}): connection closed", to_string(error.reason), error.value));
+  }
+
+  /// Sends the queued replies: at once as far as the socket takes them, the rest when it
+  /// can. Closes an ending connection once everything due has left.
+  void flush() {
+    if (writing_ || closed_) return;
+    if (!out_.empty()) {
+      error_code ec;
+      const std::size_t sent = socket_.write_some(asio::buffer(out_), ec);
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+      out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent));
+    }
+    if (out_.empty()) {
+      if (ending_) close();
+      return;
+    }
+    writing_ = true;
+    sending_.swap(out_);
+    out_.clear();
+    asio::async_write(socket_, asio::buffer(sending_),
+                      [self = shared_from_this()](error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sending_.clear();
+                        if (ec) return self->close();
+                        self->flush();
+                        self->resume();
+                      });
+  }
+
+  [[nodiscard]] std::int64_t sim_ms() const { return context_.twin.meter().now_ms(); }
+
+  tcp::socket socket_;
+  ModbusContext& context_;
+  TraceSource source_;
+  asio::steady_timer idle_timer_;
+  std::chrono::milliseconds idle_;
+  MbapFramer framer_;
+  std::array<std::uint8_t, 8192> buffer_{};
+  std::vector<std::uint8_t> out_;      ///< replies not yet handed to the socket
+  std::vector<std::uint8_t> sending_;  ///< replies the pending async write is sending
+  bool reading_ = false;
+  bool writing_ = false;
+  bool ending_ = false;  ///< a bad header or the client's end arrived: close once flushed
+};
+
+std::string_view transport_name(TcpFraming framing) {
+  return framing == TcpFraming::mbap ? "tcp" : "rtu-over-tcp";
+}
+
+}  // namespace
+
+struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Impl> {
+  Impl(TcpFraming f, ModbusContext& c, ModbusTcpLimits l) : framing(f), context(c), limits(l) {}
+
+  void admit(tcp::socket socket) {
+    error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec || !connections.make_room(limits.max_connections)) {
+      socket.close(ec);
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
+    if (framing == TcpFraming::mbap) {
+      auto session = std::make_shared<MbapSession>(std::move(socket), context, std::move(source),
+                                                   limits.idle_timeout);
+      connections.add(session);
+      session->start();
+      return;
+    }
+    RtuLinkOptions options;
+    options.idle_timeout = limits.idle_timeout;
+    auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context,
+                                                             std::move(source), std::move(options));
+    connections.add(session);
+    session->start();
+  }
+
+  std::shared_ptr<TcpListener> listener;
+  TcpFraming framing;
+  ModbusContext& context;
+  ModbusTcpLimits limits;
+  ConnectionPool connections;
+};
+
+std::expected<std::unique_ptr<ModbusTcpServer>, std::string> ModbusTcpServer::listen(
+    asio::io_context& io, const tcp::endpoint& endpoint, TcpFraming framing, ModbusContext& context,
+    ModbusTcpLimits limits, std::string_view flag) {
+  auto impl = std::make_shared<Impl>(framing, context, limits);
+  auto listener = TcpListener::open(io, endpoint, choose_another_or_off(flag),
+                                    [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
+                                      if (auto self = weak.lock()) self->admit(std::move(socket));
+                                    });
+  if (!listener) return std::unexpected(listener.error());
+  impl->listener = std::move(*listener);
+  return std::unique_ptr<ModbusTcpServer>(new ModbusTcpServer(std::move(impl)));
+}
+
+ModbusTcpServer::ModbusTcpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ModbusTcpServer::~ModbusTcpServer() {
+  impl_->listener->close();
+  impl_->connections.close_all();
+}
+
+tcp::endpoint ModbusTcpServer::local_endpoint() const {
+  return impl_->listener->local_endpoint();
+}
+
+}  // namespace ambi

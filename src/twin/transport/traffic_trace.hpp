@@ -1,0 +1,62 @@
+#pragma once
+// --trace FILE: every Modbus frame the twin receives or sends, one JSON object per line
+// (docs/modbus-transports.md):
+//   {"t":"2024-05-01T12:00:00.123Z","sim_ms":3600000,"transport":"tcp","peer":"127.0.0.1:40512",
+//    "dir":"in","hex":"00 01 00 00 00 06 01 03 40 00 00 02",
+//    "decoded":{"transaction":1,"unit":1,"function":3,"address":16384,"count":2}}
+// Bytes that are not a frame carry "error" instead of "decoded".
+
+#include <cstdint>
+#include <cstdio>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "io/json.hpp"
+
+namespace ambi {
+
+/// Which way a frame went, seen from the meter.
+enum class TraceDirection : std::uint8_t { in, out };
+
+/// Who a trace line is about: the transport ("tcp", "rtu", "rtu-over-tcp") and the peer
+/// (a client's "ADDR:PORT" or the serial device).
+struct TraceSource {
+  std::string transport;
+  std::string peer;
+};
+
+/// An append-only JSON-lines file, flushed after every line.
+class TrafficTrace {
+ public:
+  /// Opens (creating or appending to) `path`; the error names the file, the reason and
+  /// the option to fix.
+  [[nodiscard]] static std::expected<std::unique_ptr<TrafficTrace>, std::string> open(
+      const std::filesystem::path& path);
+  ~TrafficTrace();
+  TrafficTrace(const TrafficTrace&) = delete;
+  TrafficTrace& operator=(const TrafficTrace&) = delete;
+
+  /// One frame with its decoding.
+  void frame(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
+             std::span<const std::uint8_t> bytes, Json decoded);
+  /// Bytes that were dropped or refused, with the reason.
+  void error(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
+             std::span<const std::uint8_t> bytes, std::string_view reason);
+
+ private:
+  explicit TrafficTrace(std::FILE* file) : file_(file) {}
+  void write(Json line);
+  std::FILE* file_;
+};
+
+/// {"function":3,"address":16384,"count":2} for a request PDU (FC 03/04/06/16 by field,
+/// anything else as "data" hex).
+[[nodiscard]] Json decode_request_pdu(std::span<const std::uint8_t> pdu);
+/// {"function":3,"values":[...]} or {"function":131,"exception":2} for a response PDU.
+[[nodiscard]] Json decode_response_pdu(std::span<const std::uint8_t> pdu);
+
+}  // namespace ambi

@@ -1,0 +1,377 @@
+// The reader tools' Modbus master against the twin's own slave stack, over loopback TCP
+// (Modbus TCP and RTU over TCP) and a pseudo-terminal (RTU on a serial line, libmodbus).
+#include "tools/modbus_client.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/modbus/modbus_map.hpp"
+#include "loopback_slave.hpp"
+#include "modbus_test_support.hpp"
+#include "tools/rtu_tcp_client.hpp"
+
+namespace ambi {
+namespace {
+
+using namespace modbus_test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Kind = ModbusClientError::Kind;
+
+constexpr std::chrono::milliseconds kTestTimeout{200};
+
+enum class Link : std::uint8_t { tcp, rtu_over_tcp, serial };
+constexpr std::array<const char*, 3> kLinkNames{"tcp", "rtu_over_tcp", "serial"};
+void PrintTo(Link link, std::ostream* out) {
+  *out << kLinkNames[static_cast<std::size_t>(link)];
+}
+
+MeterUri tcp_uri(UriScheme scheme, std::uint16_t port) {
+  MeterUri uri;
+  uri.scheme = scheme;
+  uri.host = "127.0.0.1";
+  uri.port = port;
+  uri.timeout = kTestTimeout;
+  uri.retries = 0;
+  return uri;
+}
+
+MeterUri serial_uri(const std::string& device, Parity parity = Parity::none) {
+  MeterUri uri;
+  uri.scheme = UriScheme::modbus_serial;
+  uri.device = device;
+  uri.baud = 9600;
+  uri.parity = parity;
+  uri.timeout = kTestTimeout;
+  uri.retries = 0;
+  return uri;
+}
+
+std::unique_ptr<LoopbackSlave> slave_on(Link link) {
+  switch (link) {
+    case Link::tcp:
+      return std::make_unique<LoopbackSlave>(Framing::mbap, busy_meter());
+    case Link::rtu_over_tcp:
+      return std::make_unique<LoopbackSlave>(Framing::rtu, busy_meter());
+    case Link::serial:
+      return std::make_unique<LoopbackSlave>(busy_meter());
+  }
+  return nullptr;
+}
+
+MeterUri uri_of(Link link, const LoopbackSlave& slave) {
+  switch (link) {
+    case Link::tcp:
+      return tcp_uri(UriScheme::modbus_tcp, slave.port());
+    case Link::rtu_over_tcp:
+      return tcp_uri(UriScheme::rtu_over_tcp, slave.port());
+    case Link::serial:
+      return serial_uri(slave.device());
+  }
+  return {};
+}
+
+/// A port on loopback with nothing listening.
+std::uint16_t closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), size);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/// Waits up to a second for `done(meter)`.
+template <class Done>
+bool eventually(LoopbackSlave& slave, Done done) {
+  const auto deadline = Clock::now() + 1s;
+  while (Clock::now() < deadline) {
+    if (slave.with_meter(done)) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+class ModbusClientOnEveryLink : public ::testing::TestWithParam<Link> {
+ protected:
+  void SetUp() override {
+    slave_ = slave_on(GetParam());
+    ASSERT_TRUE(slave_->ok());
+    uri_ = uri_of(GetParam(), *slave_);
+    auto client = open_modbus(uri_);
+    ASSERT_TRUE(client.has_value()) << client.error();
+    client_ = std::move(*client);
+  }
+  std::unique_ptr<LoopbackSlave> slave_;
+  MeterUri uri_;
+  std::unique_ptr<ModbusClient> client_;
+};
+
+TEST_P(ModbusClientOnEveryLink, ReadsTheWordsTheMeterHolds) {
+  const auto expected =
+      slave_->with_meter([](const Meter& m) { return read_words(m, 0x4000, 0x34); });
+  ASSERT_TRUE(expected.has_value());
+  const auto words = client_->read(1, 0x4000, 0x34);
+  ASSERT_TRUE(words.has_value()) << words.error().message;
+  EXPECT_EQ(*words, *expected);
+  EXPECT_EQ(slave_->last_function(), 0x03);
+}
+
+TEST_P(ModbusClientOnEveryLink, WritesOneWordWithFunction06) {
+  const std::array<std::uint16_t, 1> lcd_cycle{0x0025};  // BCD 25 s
+  const auto written = client_->write(1, 0x4010, lcd_cycle);
+  ASSERT_TRUE(written.has_value()) << written.error().message;
+  EXPECT_EQ(slave_->last_function(), 0x06);
+  EXPECT_EQ(slave_->with_meter([](const Meter& m) { return m.settings().lcd_cycle_s; }), 25);
+}
+
+TEST_P(ModbusClientOnEveryLink, WritesTwoWordsWithFunction16) {
+  const std::array<std::uint16_t, 2> s0_rate{0x4120, 0x0000};  // float 10.0
+  const auto written = client_->write(1, 0x400D, s0_rate);
+  ASSERT_TRUE(written.has_value()) << written.error().message;
+  EXPECT_EQ(slave_->last_function(), 0x10);
+  EXPECT_EQ(slave_->with_meter([](const Meter& m) { return m.settings().s0_rate_centi; }), 1'000U);
+}
+
+TEST_P(ModbusClientOnEveryLink, ReportsExceptionTwoWithItsMeaning) {
+  const auto words = client_->read(1, 0x0000, 2);
+  ASSERT_FALSE(words.has_value());
+  EXPECT_EQ(words.error().kind, Kind::exception);
+  EXPECT_EQ(words.error().exception_code, 0x02);
+  EXPECT_EQ(words.error().message,
+            "unit 1 answered exception 02 (illegal data address) to a read of 0x0000+2");
+}
+
+TEST_P(ModbusClientOnEveryLink, RefusesARequestOfMoreRegistersThanOneFrameCarries) {
+  const auto words = client_->read(1, 0x4000, 126);
+  ASSERT_FALSE(words.has_value());
+  EXPECT_EQ(words.error().message, "a read takes 1 to 125 registers, not 126");
+  EXPECT_EQ(slave_->requests(), 0);
+}
+
+std::string link_test_name(const ::testing::TestParamInfo<Link>& info) {
+  return kLinkNames[static_cast<std::size_t>(info.param)];
+}
+
+INSTANTIATE_TEST_SUITE_P(ModbusClientLinks, ModbusClientOnEveryLink,
+                         ::testing::Values(Link::tcp, Link::rtu_over_tcp, Link::serial),
+                         link_test_name);
+
+/// A client on `link` to `slave`, with `retries`.
+std::unique_ptr<ModbusClient> client_on(Link link, const LoopbackSlave& slave, int retries = 0) {
+  MeterUri uri = uri_of(link, slave);
+  uri.retries = retries;
+  auto client = open_modbus(uri);
+  EXPECT_TRUE(client.has_value()) << client.error();
+  return client ? std::move(*client) : nullptr;
+}
+
+std::string where(Link link, const LoopbackSlave& slave) {
+  if (link == Link::serial) return "serial://" + slave.device();
+  return (link == Link::tcp ? "tcp://127.0.0.1:" : "rtu+tcp://127.0.0.1:") +
+         std::to_string(slave.port());
+}
+
+TEST(ModbusClientTcp, TimesOutWhenTheServerStaysSilent) {
+  LoopbackSlave slave{Framing::mbap, powered_meter()};
+  slave.misbehave(Misbehaviour::silent);
+  const auto client = client_on(Link::tcp, slave);
+  ASSERT_NE(client, nullptr);
+  const auto start = Clock::now();
+  const auto words = client->read(5, 0x4000, 2);
+  const auto took = Clock::now() - start;
+  ASSERT_FALSE(words.has_value());
+  EXPECT_EQ(words.error().kind, Kind::timeout);
+  EXPECT_EQ(words.error().message,
+            "no answer from unit 5 at " + where(Link::tcp, slave) + " within 200 ms");
+  EXPECT_GE(took, 190ms);
+  EXPECT_LT(took, 1s);
+}
+
+TEST(ModbusClientTcp, ReportsExceptionElevenForAUnitTheMeterDoesNotAnswerTo) {
+  LoopbackSlave slave{Framing::mbap, powered_meter()};
+  const auto client = client_on(Link::tcp, slave);
+  ASSERT_NE(client, nullptr);
+  const auto words = client->read(7, 0x4000, 2);
+  ASSERT_FALSE(words.has_value());
+  EXPECT_EQ(words.error().kind, Kind::exception);
+  EXPECT_EQ(words.error().exception_code, 0x0B);
+  EXPECT_EQ(words.error().message,
+            "unit 7 answered exception 0B (gateway target device failed to respond) to a read of "
+            "0x4000+2");
+}
+
+TEST(ModbusClientTcp, ARefusedConnectionFailsAtOnce) {
+  for (const UriScheme scheme : {UriScheme::modbus_tcp, UriScheme::rtu_over_tcp}) {
+    const std::uint16_t port = closed_port();
+    const auto start = Clock::now();
+    const auto client = open_modbus(tcp_uri(scheme, port));
+    ASSERT_FALSE(client.has_value());
+    EXPECT_EQ(client.error(),
+              "cannot connect to 127.0.0.1:" + std::to_string(port) +
+                  ": Connection refused (is the meter or gateway listening there?)");
+    EXPECT_LT(Clock::now() - start, 100ms);
+  }
+}
+
+TEST(ModbusClientTcp, ALostServerIsAnIoFailureThenAConnectFailure) {
+  for (const Link link : {Link::tcp, Link::rtu_over_tcp}) {
+    auto slave = slave_on(link);
+    const auto client = client_on(link, *slave);
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->read(1, 0x4000, 2).has_value());
+    slave.reset();
+    const auto lost = client->read(1, 0x4000, 2);
+    ASSERT_FALSE(lost.has_value());
+    EXPECT_EQ(lost.error().kind, Kind::io) << lost.error().message;
+    const auto again = client->read(1, 0x4000, 2);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().kind, Kind::connect) << again.error().message;
+  }
+}
+
+/// The RTU links: our own framing over TCP, libmodbus on a pseudo-terminal.
+class ModbusClientRtu : public ::testing::TestWithParam<Link> {};
+
+TEST_P(ModbusClientRtu, TimesOutForAUnitTheLineDoesNotServe) {
+  const auto slave = slave_on(GetParam());
+  const auto client = client_on(GetParam(), *slave);
+  ASSERT_NE(client, nullptr);
+  const auto words = client->read(9, 0x4000, 2);
+  ASSERT_FALSE(words.has_value());
+  EXPECT_EQ(words.error().kind, Kind::timeout);
+  EXPECT_EQ(words.error().message,
+            "no answer from unit 9 at " + where(GetParam(), *slave) + " within 200 ms");
+  EXPECT_EQ(slave->requests(), 1);
+}
+
+TEST_P(ModbusClientRtu, RetriesATimeoutAsOftenAsTheUriSays) {
+  const auto slave = slave_on(GetParam());
+  const auto client = client_on(GetParam(), *slave, 1);
+  ASSERT_NE(client, nullptr);
+  const auto start = Clock::now();
+  const auto words = client->read(9, 0x4000, 2);
+  ASSERT_FALSE(words.has_value());
+  EXPECT_GE(Clock::now() - start, 380ms);
+  EXPECT_EQ(words.error().message,
+            "no answer from unit 9 at " + where(GetParam(), *slave) + " within 200 ms (2 tries)");
+  EXPECT_EQ(slave->requests(), 2);
+}
+
+TEST_P(ModbusClientRtu, ReportsABadCrcAsABadReply) {
+  const auto slave = slave_on(GetParam());
+  slave->misbehave(Misbehaviour::bad_crc);
+  const auto client = client_on(GetParam(), *slave);
+  ASSERT_NE(client, nullptr);
+  const auto words = client->read(1, 0x4000, 2);
+  ASSERT_FALSE(words.has_value());
+  EXPECT_EQ(words.error().kind, Kind::bad_reply);
+  EXPECT_EQ(words.error().message, "bad reply from unit 1 at " + where(GetParam(), *slave) +
+                                       " to a read of 0x4000+2: bad CRC");
+}
+
+TEST_P(ModbusClientRtu, DropsStaleBytesBeforeTheNextRequest) {
+  const auto slave = slave_on(GetParam());
+  slave->misbehave(Misbehaviour::junk_after_reply);
+  const auto client = client_on(GetParam(), *slave);
+  ASSERT_NE(client, nullptr);
+  const auto first = client->read(1, 0x4000, 2);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  std::this_thread::sleep_for(150ms);  // the junk comes 30 ms after the reply
+  const auto second = client->read(1, 0x4000, 2);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(*second, *first);
+}
+
+TEST_P(ModbusClientRtu, BroadcastsToUnitZeroWithoutAwaitingAReply) {
+  const auto slave = slave_on(GetParam());
+  MeterUri uri = uri_of(GetParam(), *slave);
+  uri.timeout = 2s;
+  auto client = open_modbus(uri);
+  ASSERT_TRUE(client.has_value()) << client.error();
+  const std::array<std::uint16_t, 1> lcd_cycle{0x0025};
+  const auto start = Clock::now();
+  const auto written = (*client)->write(0, 0x4010, lcd_cycle);
+  ASSERT_TRUE(written.has_value()) << written.error().message;
+  EXPECT_LT(Clock::now() - start, 500ms);
+  EXPECT_TRUE(eventually(*slave, [](const Meter& m) { return m.settings().lcd_cycle_s == 25; }));
+}
+
+INSTANTIATE_TEST_SUITE_P(ModbusClientLinks, ModbusClientRtu,
+                         ::testing::Values(Link::rtu_over_tcp, Link::serial), link_test_name);
+
+TEST(ModbusClientSerial, RefusesEvenParityOnAPseudoTerminal) {
+  LoopbackSlave slave{powered_meter()};
+  const auto client = open_modbus(serial_uri(slave.device(), Parity::even));
+  ASSERT_FALSE(client.has_value());
+  EXPECT_EQ(client.error(),
+            slave.device() +
+                " does not take even parity (a pseudo-terminal cannot carry parity bits): add "
+                "?parity=none");
+}
+
+TEST(ModbusClientSerial, AMissingDeviceCannotBeOpened) {
+  const auto client = open_modbus(serial_uri("/dev/ambi-no-such-tty"));
+  ASSERT_FALSE(client.has_value());
+  EXPECT_EQ(client.error(), "cannot open /dev/ambi-no-such-tty: No such file or directory");
+}
+
+TEST(ModbusClientExceptionMeaning, NamesTheCodesOfTheApplicationProtocol) {
+  EXPECT_EQ(exception_meaning(0x01), "illegal function");
+  EXPECT_EQ(exception_meaning(0x02), "illegal data address");
+  EXPECT_EQ(exception_meaning(0x03), "illegal data value");
+  EXPECT_EQ(exception_meaning(0x04), "server device failure");
+  EXPECT_EQ(exception_meaning(0x05), "acknowledge");
+  EXPECT_EQ(exception_meaning(0x06), "server device busy");
+  EXPECT_EQ(exception_meaning(0x0A), "gateway path unavailable");
+  EXPECT_EQ(exception_meaning(0x0B), "gateway target device failed to respond");
+  EXPECT_EQ(exception_meaning(0x0C), "exception 0x0C");
+}
+
+// | id | fc | address | count | CRC |
+//   01   03   40 00     00 02
+const Bytes kRead = with_crc(hex("01 03 4000 0002"));
+
+TEST(ModbusClientRtuReply, LengthFollowsFromTheFunctionCode) {
+  EXPECT_EQ(rtu_reply_length(kRead, hex("01")), 0U);
+  EXPECT_EQ(rtu_reply_length(kRead, hex("01 03")), 0U);
+  EXPECT_EQ(rtu_reply_length(kRead, hex("01 03 04")), 9U);
+  EXPECT_EQ(rtu_reply_length(kRead, hex("01 83")), 5U);
+  EXPECT_EQ(rtu_reply_length(with_crc(hex("01 10 400D 0002 04 41200000")), hex("01 10")), 8U);
+  EXPECT_EQ(rtu_reply_length(kRead, hex("02")).error(), "the answer came from unit 2");
+  EXPECT_EQ(rtu_reply_length(kRead, hex("01 04")).error(),
+            "function 04 in the answer to function 03");
+  EXPECT_EQ(rtu_reply_length(kRead, hex("01 03 06")).error(),
+            "6 data bytes where 4 were asked for");
+}
+
+TEST(ModbusClientRtuReply, ChecksTheCrcThenTheEcho) {
+  // | id | fc | bytes | data        | CRC |
+  //   01   03   04      12 34 56 78
+  EXPECT_EQ(check_rtu_reply(kRead, with_crc(hex("01 03 04 12345678"))).value(),
+            hex("03 04 12345678"));
+  Bytes garbled = with_crc(hex("01 03 04 12345678"));
+  garbled[4] ^= 0x01;
+  EXPECT_EQ(check_rtu_reply(kRead, garbled).error(), "bad CRC");
+  const Bytes write = with_crc(hex("01 06 4010 0025"));
+  EXPECT_EQ(check_rtu_reply(write, write).value(), hex("06 4010 0025"));
+  EXPECT_EQ(check_rtu_reply(write, with_crc(hex("01 06 4010 0026"))).error(),
+            "the echo differs from the request");
+  EXPECT_EQ(check_rtu_reply(write, with_crc(hex("01 86 02"))).value(), hex("86 02"));
+}
+
+}  // namespace
+}  // namespace ambi
