@@ -1,5 +1,5 @@
-"""Shared helpers of the end-to-end tests: start `ambimeter run`, talk to its control API,
-count checks. Python 3 standard library only. Every wait is bounded."""
+"""Shared helpers of the end-to-end tests: start `ambimeter run`, talk to its control API, run
+the binary's other commands. Python 3 standard library only. Every wait is bounded."""
 
 import json
 import os
@@ -46,15 +46,19 @@ class Twin:
             cmd += ["--mbus-tcp", "127.0.0.1:0"]  # not the default 5021: twins run side by side
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr)
-        line = read_line(self.proc.stdout, timeout)
-        if line is None:
-            code = self.proc.poll()
-            self.kill()
-            raise TwinError(f"no ready line within {timeout} s (exit {code}): {self.stderr()}")
-        self.ready = json.loads(line)
-        if self.ready.get("event") != "ready":
-            raise TwinError(f"first line is not the ready line: {line!r}")
-        self.url = self.ready["http"]
+        try:
+            line = read_line(self.proc.stdout, timeout)
+            if line is None:
+                code = self.proc.poll()
+                self.kill()
+                raise TwinError(f"no ready line within {timeout} s (exit {code}): {self.stderr()}")
+            self.ready = json.loads(line)
+            if self.ready.get("event") != "ready":
+                raise TwinError(f"first line is not the ready line: {line!r}")
+            self.url = self.ready["http"]
+        except BaseException:
+            self.kill()  # a twin that did not start is not left running
+            raise
         return self
 
     def request(self, method, path, body=None, raw=None):
@@ -128,8 +132,10 @@ class Twin:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         self.kill()
+        if exc_type is not None:  # pytest shows this under the failed test's captured output
+            print(f"--- stderr of the twin {self.url} ---\n{self.stderr()[-4000:]}", flush=True)
         return False
 
 
