@@ -3,7 +3,6 @@
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/test_api.py --binary=PATH_TO_ambimeter
 """
 
-import os
 import signal
 import time
 

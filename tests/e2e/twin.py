@@ -6,7 +6,6 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -165,44 +164,3 @@ def run_cli(binary, args, timeout=EXIT_TIMEOUT_S):
     except subprocess.TimeoutExpired as err:
         return None, (err.stdout or b"").decode(), (err.stderr or b"").decode()
     return done.returncode, done.stdout.decode(), done.stderr.decode()
-
-
-class Checks:
-    """Counts named checks and prints a summary line."""
-
-    def __init__(self, label):
-        self.label = label
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {detail}", flush=True)
-        return condition
-
-    def equal(self, name, actual, expected):
-        return self.check(name, actual == expected, f"expected {expected!r}, got {actual!r}")
-
-    def run(self, name, test, *args):
-        """Runs one test function; an exception counts as one failure."""
-        started = time.monotonic()
-        try:
-            test(self, *args)
-        except Exception as err:  # noqa: BLE001 - report and go on
-            self.failed += 1
-            print(f"FAIL {name}: {type(err).__name__}: {err}", flush=True)
-        print(f"  {name} ({time.monotonic() - started:.2f} s)", flush=True)
-
-    def finish(self):
-        print(f"{self.label}: {self.passed} passed, {self.failed} failed", flush=True)
-        return 0 if self.failed == 0 and self.passed > 0 else 1
-
-
-def binary_from_argv():
-    if len(sys.argv) != 2 or not os.access(sys.argv[1], os.X_OK):
-        print(f"usage: {sys.argv[0]} PATH_TO_ambimeter", file=sys.stderr)
-        sys.exit(2)
-    return os.path.abspath(sys.argv[1])
