@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libmodbus-dev libsqlite3-dev
-  python3
+  python3 python3-pytest
   clang-19 libclang-rt-19-dev
   # interop peers nobody here wrote (tests/interop)
   python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat

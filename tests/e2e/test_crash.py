@@ -2,16 +2,15 @@
 storage always loads cleanly and loses at most one save interval (PRODUCT.md "Nothing is
 lost"; manual 8.1).
 
-Usage: /usr/bin/python3 tests/e2e/test_crash.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/test_crash.py --binary=PATH_TO_ambimeter
 """
 
 import random
-import sys
-import tempfile
 import time
 
-sys.dont_write_bytecode = True
-from twin import Checks, Twin, binary_from_argv  # noqa: E402
+import pytest
+
+from twin import Twin
 
 CYCLES = 100
 SPEED = 3600.0              # simulated seconds per wall second
@@ -29,7 +28,8 @@ def allowed_loss_kwh():
     return POWER_KW * wall_s * SPEED / 3600.0
 
 
-def crash_cycles(c, binary, state_dir):
+def test_crash_cycles(binary, tmp_path):
+    state_dir = str(tmp_path / "state")
     rng = random.Random(20240611)
     args = ("--speed", str(SPEED), "--persist-interval", str(PERSIST_INTERVAL_S), "--load", LOAD)
     bound = allowed_loss_kwh()
@@ -40,19 +40,17 @@ def crash_cycles(c, binary, state_dir):
     cycles = 0
     for cycle in range(CYCLES):
         if time.monotonic() > deadline:
-            c.check("cycles finished in time", False, f"only {cycle} cycles in {MAX_SECONDS} s")
-            break
+            pytest.fail(f"cycles finished in time: only {cycle} cycles in {MAX_SECONDS} s")
         twin = Twin(binary, state_dir, *args)
         try:
             twin.start()
             start = twin.state()
             status = start["status"]
-            c.check(f"cycle {cycle}: loads cleanly",
-                    status["error_code"] == 0 and not status["stopped"], status)
+            assert status["error_code"] == 0 and not status["stopped"], f"cycle {cycle}: loads cleanly: {status}"
             if previous_start is not None:
-                c.equal(f"cycle {cycle}: power-down counter",
-                        status["power_down_counter"], previous_start["status"]["power_down_counter"] + 1)
-                max_loss = max(max_loss, compare(c, cycle, start, previous_start, previous_kill, bound))
+                assert status["power_down_counter"] == previous_start["status"]["power_down_counter"] + 1, \
+                    f"cycle {cycle}: power-down counter"
+                max_loss = max(max_loss, compare(cycle, start, previous_start, previous_kill, bound))
             time.sleep(rng.uniform(0.05, 0.6))
             before_kill = twin.state()
         finally:
@@ -62,8 +60,7 @@ def crash_cycles(c, binary, state_dir):
     print(f"  {cycles} crash cycles; max loss {max_loss:.3f} kWh "
           f"(bound {bound:.3f} kWh = {POWER_KW} kW x {PERSIST_INTERVAL_S + TICK_S + MARGIN_S:.2f} s "
           f"x speed {SPEED:g})", flush=True)
-    c.check("energy was counted", previous_kill is not None and
-            previous_kill["energy"]["total_active_kwh"] > 0, "no energy")
+    assert previous_kill is not None and previous_kill["energy"]["total_active_kwh"] > 0, "energy was counted"
 
 
 def loaded_floor_kwh(state, name):
@@ -72,27 +69,16 @@ def loaded_floor_kwh(state, name):
     return state["energy"][name] - POWER_KW * state["time"]["sim_ms"] / 3_600_000.0 - 0.001
 
 
-def compare(c, cycle, start, previous_start, previous_kill, bound):
+def compare(cycle, start, previous_start, previous_kill, bound):
     """Checks every register after a restart; returns the largest loss seen."""
     worst = 0.0
     for name, value in start["energy"].items():
         floor = loaded_floor_kwh(previous_start, name)
-        c.check(f"cycle {cycle}: {name} not below what the previous restart loaded",
-                value >= floor, f"{value} < {floor:.3f}")
+        assert value >= floor, \
+            f"cycle {cycle}: {name} not below what the previous restart loaded: {value} < {floor:.3f}"
         loss = previous_kill["energy"][name] - value
         worst = max(worst, loss)
-        c.check(f"cycle {cycle}: {name} lost at most {bound:.3f} kWh", loss <= bound + 1e-9,
-                f"read {previous_kill['energy'][name]} before the kill, {value} after (loss {loss:.3f})")
+        assert loss <= bound + 1e-9, (f"cycle {cycle}: {name} lost at most {bound:.3f} kWh: read "
+                                      f"{previous_kill['energy'][name]} before the kill, {value} after "
+                                      f"(loss {loss:.3f})")
     return worst
-
-
-def main():
-    binary = binary_from_argv()
-    c = Checks("e2e crash")
-    with tempfile.TemporaryDirectory(prefix="ambimeter-crash-") as tmp:
-        c.run("crash_cycles", crash_cycles, binary, tmp)
-    return c.finish()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,7 @@
 embedded files, the front panel, the Meter Manager app's settings and export, the clock
 speed, and the event stream.
 
-Usage: /usr/bin/python3 tests/e2e/test_web_api.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e/test_web_api.py --binary=PATH_TO_ambimeter
 """
 
 import csv
@@ -11,23 +11,18 @@ import io
 import json
 import os
 import socket
-import sys
-import tempfile
 import time
 import urllib.parse
 
-sys.dont_write_bytecode = True
-from twin import Checks, Twin, binary_from_argv  # noqa: E402
+import pytest
+
+from twin import Twin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEB = os.path.join(ROOT, "web")
 UPLOT = os.path.join(WEB, "node_modules", "uplot", "dist")
 STEPPED = ("--clock", "stepped")
 TIMEOUT_S = 10.0
-
-
-def new_dir(tmp):
-    return tempfile.mkdtemp(dir=tmp)
 
 
 def fetch(t, path, method="GET", body=None):
@@ -48,11 +43,12 @@ def read_file(path):
         return f.read()
 
 
-def same_bytes(c, name, served, path):
-    """Checks that a served file is the source file (a short message: the files are long)."""
+def assert_same_bytes(name, served, path):
+    """A served file is the source file (a short message: the files are long)."""
     source = read_file(path)
-    c.check(name, served == source, f"served {len(served)} bytes, {path} has {len(source)} "
-            "(a binary built before the file changed? rebuild)")
+    same = served == source
+    assert same, (f"{name}: served {len(served)} bytes, {path} has {len(source)} "
+                  "(a binary built before the file changed? rebuild)")
 
 
 def press(t, button, long=False):
@@ -131,142 +127,162 @@ class EventClient:
         self.sock.close()
 
 
-def test_page_and_assets(c, binary, tmp):
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        status, headers, body = fetch(t, "/")
-        c.equal("GET / status", status, 200)
-        c.equal("GET / type", headers.get("content-type"), "text/html; charset=utf-8")
-        c.check("GET / is an html page", b"<html" in body.lower(), body[:80])
-        same_bytes(c, "GET / is web/index.html", body, os.path.join(WEB, "index.html"))
-        for name, ctype in [("app.js", "text/javascript; charset=utf-8"),
-                            ("style.css", "text/css; charset=utf-8")]:
-            status, headers, body = fetch(t, "/assets/" + name)
-            c.equal(f"{name} status and type", (status, headers.get("content-type")), (200, ctype))
-            same_bytes(c, f"{name} is web/{name}", body, os.path.join(WEB, name))
-        for served, source, ctype in [
-                ("vendor/uplot.iife.min.js", "uPlot.iife.min.js", "text/javascript; charset=utf-8"),
-                ("vendor/uPlot.iife.min.js", "uPlot.iife.min.js", "text/javascript; charset=utf-8"),
-                ("vendor/uplot.min.css", "uPlot.min.css", "text/css; charset=utf-8"),
-                ("vendor/uPlot.min.css", "uPlot.min.css", "text/css; charset=utf-8")]:
-            status, headers, body = fetch(t, "/assets/" + served)
-            c.equal(f"{served} status and type", (status, headers.get("content-type")), (200, ctype))
-            same_bytes(c, f"{served} is the npm package's {source}", body, os.path.join(UPLOT, source))
-        status, headers, body = fetch(t, "/assets/nothing.js")
-        c.equal("unknown asset", (status, headers.get("content-type")), (404, "application/json"))
-        c.check("404 names the file", "nothing.js" in json.loads(body)["error"], body)
-        c.equal("no directory escape", fetch(t, "/assets/../CMakeLists.txt")[0], 404)
-        status, headers, _ = fetch(t, "/assets/app.js", "PUT", {})
-        c.equal("PUT on an asset", (status, headers.get("allow")), (405, "GET"))
-        c.equal("POST /", fetch(t, "/", "POST", {})[0], 405)
-        c.equal("ready line lists the page", t.ready["endpoints"]["page"], "GET /")
+@pytest.fixture(scope="module")
+def page_twin(binary, tmp_path_factory):
+    """One stepped twin for the tests that only GET what it serves."""
+    with Twin(binary, str(tmp_path_factory.mktemp("page") / "state"), *STEPPED) as t:
+        yield t
 
 
-def test_panel_presses(c, binary, tmp):
-    state_dir = new_dir(tmp)
+def test_page(page_twin):
+    t = page_twin
+    status, headers, body = fetch(t, "/")
+    assert status == 200, "GET / status"
+    assert headers.get("content-type") == "text/html; charset=utf-8", "GET / type"
+    assert b"<html" in body.lower(), f"GET / is an html page: {body[:80]!r}"
+    assert_same_bytes("GET / is web/index.html", body, os.path.join(WEB, "index.html"))
+    assert fetch(t, "/", "POST", {})[0] == 405, "POST /"
+    assert t.ready["endpoints"]["page"] == "GET /", "ready line lists the page"
+
+
+@pytest.mark.parametrize("served, source, ctype", [
+    ("app.js", os.path.join(WEB, "app.js"), "text/javascript; charset=utf-8"),
+    ("style.css", os.path.join(WEB, "style.css"), "text/css; charset=utf-8"),
+    ("vendor/uplot.iife.min.js", os.path.join(UPLOT, "uPlot.iife.min.js"), "text/javascript; charset=utf-8"),
+    ("vendor/uPlot.iife.min.js", os.path.join(UPLOT, "uPlot.iife.min.js"), "text/javascript; charset=utf-8"),
+    ("vendor/uplot.min.css", os.path.join(UPLOT, "uPlot.min.css"), "text/css; charset=utf-8"),
+    ("vendor/uPlot.min.css", os.path.join(UPLOT, "uPlot.min.css"), "text/css; charset=utf-8"),
+])
+def test_asset(page_twin, served, source, ctype):
+    """Each asset is served with its type, byte for byte the file in web/ or the npm package."""
+    status, headers, body = fetch(page_twin, "/assets/" + served)
+    assert (status, headers.get("content-type")) == (200, ctype), f"{served} status and type"
+    assert_same_bytes(f"{served} is {source}", body, source)
+
+
+def test_asset_errors(page_twin):
+    t = page_twin
+    status, headers, body = fetch(t, "/assets/nothing.js")
+    assert (status, headers.get("content-type")) == (404, "application/json"), "unknown asset"
+    assert "nothing.js" in json.loads(body)["error"], "404 names the file"
+    assert fetch(t, "/assets/../CMakeLists.txt")[0] == 404, "no directory escape"
+    status, headers, _ = fetch(t, "/assets/app.js", "PUT", {})
+    assert (status, headers.get("allow")) == (405, "GET"), "PUT on an asset"
+
+
+def test_panel_presses(binary, new_dir):
+    state_dir = new_dir()
     with Twin(binary, state_dir, *STEPPED) as t:
         p = t.ok("GET", "/api/v1/panel")
-        c.equal("panel keys", list(p.keys()),
-                ["mode", "backlight", "turned", "software_version", "icons", "part1", "part2",
-                 "part3", "menu", "led", "s0"])
-        c.equal("normal display", (p["mode"], p["software_version"], p["part1"]["caption"],
-                                   p["part1"]["value"]), ("normal", "1.02", "SN", "19020246"))
-        c.equal("icons", p["icons"], {"tariff": 1, "bluetooth": False, "communication": False,
-                                      "ct_ratio": "0005/5", "import_arrow": False,
-                                      "export_arrow": False})
-        c.equal("led and s0", (p["led"], p["s0"]), ({"flashes": 0}, [{"pulses": 0}, {"pulses": 0}]))
-        c.equal("a short * does nothing", press(t, "star")["mode"], "normal")
+        assert list(p.keys()) == ["mode", "backlight", "turned", "software_version", "icons", "part1", "part2",
+                                  "part3", "menu", "led", "s0"], "panel keys"
+        assert (p["mode"], p["software_version"], p["part1"]["caption"], p["part1"]["value"]) == \
+            ("normal", "1.02", "SN", "19020246"), "normal display"
+        assert p["icons"] == {"tariff": 1, "bluetooth": False, "communication": False, "ct_ratio": "0005/5",
+                              "import_arrow": False, "export_arrow": False}, "icons"
+        assert (p["led"], p["s0"]) == ({"flashes": 0}, [{"pulses": 0}, {"pulses": 0}]), "led and s0"
+        assert press(t, "star")["mode"] == "normal", "a short * does nothing"
         p = press(t, "star", long=True)
-        c.equal("long * opens the selection", (p["mode"], p["menu"]),
-                ("menu", menu("7.4", "Select", "Bluetooth", editing=True)))
-        c.equal("menu mode: parts 2 and 3 empty", p["part2"]["value"] + p["part3"]["value"], "")
-        c.equal(">> Settings", press(t, "right")["menu"], menu("7.4", "Select", "Settings", editing=True))
-        c.equal("* asks the password", press(t, "star")["menu"],
-                menu("7.6", "Password", "0000", cursor=0, editing=True))
+        assert (p["mode"], p["menu"]) == ("menu", menu("7.4", "Select", "Bluetooth", editing=True)), \
+            "long * opens the selection"
+        assert p["part2"]["value"] + p["part3"]["value"] == "", "menu mode: parts 2 and 3 empty"
+        assert press(t, "right")["menu"] == menu("7.4", "Select", "Settings", editing=True), ">> Settings"
+        assert press(t, "star")["menu"] == menu("7.6", "Password", "0000", cursor=0, editing=True), \
+            "* asks the password"
         for digit in range(1, 4):
-            c.equal(f"password digit {digit}", press(t, "star")["menu"]["cursor"], digit)
-        c.equal("right password", press(t, "star")["menu"], menu("7.6.1", "Password", "0000"))
+            assert press(t, "star")["menu"]["cursor"] == digit, f"password digit {digit}"
+        assert press(t, "star")["menu"] == menu("7.6.1", "Password", "0000"), "right password"
         for _ in range(5):
             p = press(t, "right")
-        c.equal("7.6.6", p["menu"], menu("7.6.6", "Modbus ID", "001"))
+        assert p["menu"] == menu("7.6.6", "Modbus ID", "001"), "7.6.6"
         press(t, "star")
         press(t, "star")
-        c.equal("third digit", press(t, "star")["menu"], menu("7.6.6", "Modbus ID", "001", cursor=2, editing=True))
+        assert press(t, "star")["menu"] == menu("7.6.6", "Modbus ID", "001", cursor=2, editing=True), "third digit"
         for _ in range(4):
             p = press(t, "right")
-        c.equal("typed 005", p["menu"]["value"], "005")
-        c.equal("confirmed", press(t, "star")["menu"], menu("7.6.6", "Modbus ID", "005"))
-        c.equal("the meter took it", t.state()["settings"]["modbus_id"], 5)
-        c.equal("another long * closes the menu", press(t, "star", long=True)["mode"], "normal")
-        for body in [{}, {"button": "up"}, {"button": "star", "long": "yes"}, {"button": "star", "x": 1},
-                     {"button": 1}]:
-            c.equal(f"bad press {body}", t.post("/api/v1/panel/press", body)[0], 400)
-        c.equal("GET on press", t.get("/api/v1/panel/press")[0], 405)
-        c.equal("clean exit", t.terminate(), 0)
+        assert p["menu"]["value"] == "005", "typed 005"
+        assert press(t, "star")["menu"] == menu("7.6.6", "Modbus ID", "005"), "confirmed"
+        assert t.state()["settings"]["modbus_id"] == 5, "the meter took it"
+        assert press(t, "star", long=True)["mode"] == "normal", "another long * closes the menu"
+        assert t.terminate() == 0, "clean exit"
     with Twin(binary, state_dir, *STEPPED) as t:
-        c.equal("the panel's change was saved", t.state()["settings"]["modbus_id"], 5)
-        c.equal("power-up resets the panel", t.ok("GET", "/api/v1/panel")["mode"], "normal")
+        assert t.state()["settings"]["modbus_id"] == 5, "the panel's change was saved"
+        assert t.ok("GET", "/api/v1/panel")["mode"] == "normal", "power-up resets the panel"
 
 
-def test_panel_power(c, binary, tmp):
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        press(t, "star", long=True)
-        t.ok("POST", "/api/v1/power", {"on": False})
-        c.equal("no supply: dark", t.ok("GET", "/api/v1/panel")["mode"], "off")
-        c.equal("a press without supply", press(t, "star", long=True)["mode"], "off")
-        t.ok("POST", "/api/v1/power", {"on": True})
-        c.equal("power-up: normal display", t.ok("GET", "/api/v1/panel")["mode"], "normal")
-        press(t, "star", long=True)
-        t.ok("POST", "/api/v1/power-cycle", {})
-        c.equal("power-cycle resets the panel", t.ok("GET", "/api/v1/panel")["mode"], "normal")
-        t.set_load({"L1": {"v": 230, "i": 10, "phi": 0}, "L2": {"i": 0}, "L3": {"i": 0}})
-        t.advance(3600)
-        time.sleep(1.2)  # the LED shows at most 10 flashes a second, 10 at most owed
-        p = t.ok("GET", "/api/v1/panel")
-        c.check("the LED flashed", 1 <= p["led"]["flashes"] <= 10, p["led"])
-        s0 = t.state()["s0"]
-        c.equal("S0 pulses as emitted", [o["pulses"] for o in p["s0"]], [o["emitted"] for o in s0])
-        c.check("import arrow", p["icons"]["import_arrow"], p["icons"])
+@pytest.mark.parametrize("body", [{}, {"button": "up"}, {"button": "star", "long": "yes"},
+                                  {"button": "star", "x": 1}, {"button": 1}], ids=json.dumps)
+def test_bad_press(stepped_twin, body):
+    assert stepped_twin.post("/api/v1/panel/press", body)[0] == 400, f"bad press {body}"
+
+
+def test_press_is_post_only(stepped_twin):
+    assert stepped_twin.get("/api/v1/panel/press")[0] == 405, "GET on press"
+
+
+def test_panel_power(stepped_twin):
+    t = stepped_twin
+    press(t, "star", long=True)
+    t.ok("POST", "/api/v1/power", {"on": False})
+    assert t.ok("GET", "/api/v1/panel")["mode"] == "off", "no supply: dark"
+    assert press(t, "star", long=True)["mode"] == "off", "a press without supply"
+    t.ok("POST", "/api/v1/power", {"on": True})
+    assert t.ok("GET", "/api/v1/panel")["mode"] == "normal", "power-up: normal display"
+    press(t, "star", long=True)
+    t.ok("POST", "/api/v1/power-cycle", {})
+    assert t.ok("GET", "/api/v1/panel")["mode"] == "normal", "power-cycle resets the panel"
+    t.set_load({"L1": {"v": 230, "i": 10, "phi": 0}, "L2": {"i": 0}, "L3": {"i": 0}})
+    t.advance(3600)
+    time.sleep(1.2)  # the LED shows at most 10 flashes a second, 10 at most owed
+    p = t.ok("GET", "/api/v1/panel")
+    assert 1 <= p["led"]["flashes"] <= 10, f"the LED flashed: {p['led']}"
+    s0 = t.state()["s0"]
+    assert [o["pulses"] for o in p["s0"]] == [o["emitted"] for o in s0], "S0 pulses as emitted"
+    assert p["icons"]["import_arrow"], f"import arrow: {p['icons']}"
 
 
 APP_SETTINGS = "/api/v1/app/settings"
 APP_RESET = "/api/v1/app/reset"
 
 
-def test_app_settings(c, binary, tmp):
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        status, body = t.put(APP_SETTINGS, {"password": "0000", "settings": {"modbus_id": 7}})
-        c.equal("Bluetooth off", (status, body.get("error")), (409, "Bluetooth is off: activate it in the "
-                "meter's menu (7.5) or start with --bluetooth"))
-        c.equal("nothing changed", t.state()["settings"]["modbus_id"], 1)
-        pdc = t.state()["status"]["power_down_counter"]
-        status, body = t.post(APP_RESET, {"password": "0000", "what": "power_down_counter"})
-        c.equal("app reset with Bluetooth off", (status, body.get("error", "")[:17]), (409, "Bluetooth is off:"))
-        c.equal("counter kept", t.state()["status"]["power_down_counter"], pdc)
-        press(t, "star", long=True)
-        p = press(t, "star")
-        c.equal("Bluetooth page", (p["menu"]["section"], p["icons"]["bluetooth"]), ("7.5", True))
-        c.check("Bluetooth in the status word", "bluetooth_active" in t.state()["status"]["status_bits"],
-                t.state()["status"])
-        status, body = t.put(APP_SETTINGS, {"password": "0000", "settings": {"modbus_id": 7}})
-        c.equal("accepted once Bluetooth is on", (status, body.get("settings", {}).get("modbus_id")), (200, 7))
-        status, body = t.post(APP_RESET, {"password": "0000", "what": "power_down_counter"})
-        c.equal("app reset once Bluetooth is on", (status, body.get("power_down_counter")), (200, 0))
-        c.equal("wrong password", t.post(APP_RESET, {"password": "1234", "what": "trip_counter"})[0], 403)
-    with Twin(binary, new_dir(tmp), *STEPPED, "--bluetooth") as t:
-        put = lambda password, settings: t.put(APP_SETTINGS, {"password": password, "settings": settings})
-        c.equal("wrong password", put("1234", {"modbus_id": 9})[0], 403)
-        c.equal("missing password", t.put(APP_SETTINGS, {"settings": {"modbus_id": 9}})[0], 403)
+def test_app_needs_bluetooth(stepped_twin):
+    t = stepped_twin
+    status, body = t.put(APP_SETTINGS, {"password": "0000", "settings": {"modbus_id": 7}})
+    assert (status, body.get("error")) == (409, "Bluetooth is off: activate it in the meter's menu (7.5) or "
+                                                "start with --bluetooth"), "Bluetooth off"
+    assert t.state()["settings"]["modbus_id"] == 1, "nothing changed"
+    pdc = t.state()["status"]["power_down_counter"]
+    status, body = t.post(APP_RESET, {"password": "0000", "what": "power_down_counter"})
+    assert (status, body.get("error", "")[:17]) == (409, "Bluetooth is off:"), "app reset with Bluetooth off"
+    assert t.state()["status"]["power_down_counter"] == pdc, "counter kept"
+    press(t, "star", long=True)
+    p = press(t, "star")
+    assert (p["menu"]["section"], p["icons"]["bluetooth"]) == ("7.5", True), "Bluetooth page"
+    assert "bluetooth_active" in t.state()["status"]["status_bits"], "Bluetooth in the status word"
+    status, body = t.put(APP_SETTINGS, {"password": "0000", "settings": {"modbus_id": 7}})
+    assert (status, body.get("settings", {}).get("modbus_id")) == (200, 7), "accepted once Bluetooth is on"
+    status, body = t.post(APP_RESET, {"password": "0000", "what": "power_down_counter"})
+    assert (status, body.get("power_down_counter")) == (200, 0), "app reset once Bluetooth is on"
+    assert t.post(APP_RESET, {"password": "1234", "what": "trip_counter"})[0] == 403, "wrong password"
+
+
+def test_app_settings_with_bluetooth(binary, tmp_path):
+    with Twin(binary, str(tmp_path / "state"), *STEPPED, "--bluetooth") as t:
+        def put(password, settings):
+            return t.put(APP_SETTINGS, {"password": password, "settings": settings})
+
+        assert put("1234", {"modbus_id": 9})[0] == 403, "wrong password"
+        assert t.put(APP_SETTINGS, {"settings": {"modbus_id": 9}})[0] == 403, "missing password"
         status, body = put("0000", {"modbus_id": 300})
-        c.equal("out of range", (status, body.get("error")),
-                (422, "set Modbus ID: Modbus ID 300 out of range 1-247"))
+        assert (status, body.get("error")) == (422, "set Modbus ID: Modbus ID 300 out of range 1-247"), \
+            "out of range"
         status, body = put("0000", {"modbus_id": 9, "ct_ratio": "500/5", "backlight": "on"})
-        c.equal("saved", status, 200)
-        c.equal("answer as PUT /api/v1/settings", body["settings"], t.state()["settings"])
-        c.equal("C-05", put("0000", {"combination": "C-05"})[0], 200)
-        c.equal("C-05 is final", put("0000", {"combination": "C-04"})[0], 409)
-        c.equal("app settings in the ready line", t.ready["endpoints"]["app_settings"],
-                "PUT /api/v1/app/settings")
-        c.equal("app reset in the ready line", t.ready["endpoints"]["app_reset"], "POST /api/v1/app/reset")
+        assert status == 200, f"saved: {body}"
+        assert body["settings"] == t.state()["settings"], "answer as PUT /api/v1/settings"
+        assert put("0000", {"combination": "C-05"})[0] == 200, "C-05"
+        assert put("0000", {"combination": "C-04"})[0] == 409, "C-05 is final"
+        assert t.ready["endpoints"]["app_settings"] == "PUT /api/v1/app/settings", "app settings in the ready line"
+        assert t.ready["endpoints"]["app_reset"] == "POST /api/v1/app/reset", "app reset in the ready line"
 
 
 # GET /api/v1/state path of each instantaneous row of the export.
@@ -286,40 +302,61 @@ for _phase in ("L1", "L2", "L3"):
 DECIMALS = {"V": 2, "Hz": 2, "A": 3, "kW": 3, "kvar": 3, "kVA": 3, "": 3, "kWh": 3, "kvarh": 3}
 
 
-def test_export(c, binary, tmp):
-    with Twin(binary, new_dir(tmp), *STEPPED, "--serial", "12345678") as t:
+@pytest.fixture(scope="module")
+def export(binary, tmp_path_factory):
+    """The app's CSV export of a twin with an uneven load after 5000 s: (state, status,
+    headers, rows), read once for the export tests."""
+    with Twin(binary, str(tmp_path_factory.mktemp("export") / "state"), *STEPPED, "--serial", "12345678") as t:
         t.set_load({"L1": {"v": 231.27, "i": 10.3333, "phi": 25}, "L2": {"v": 229.9, "i": 4.5, "phi": 180},
                     "L3": {"v": 230.5, "i": 1.25, "phi": -60}, "f": 49.98})
         t.advance(5000)
         state = t.state()
         status, headers, body = fetch(t, "/api/v1/app/export.csv")
-        c.equal("status and type", (status, headers.get("content-type")), (200, "text/csv; charset=utf-8"))
-        c.equal("file name", headers.get("content-disposition"), 'attachment; filename="ambition-12345678.csv"')
-        rows = list(csv.reader(io.StringIO(body.decode(), newline="")))
-        c.equal("header", rows[0], ["description", "value", "unit"])
-        energy, instant = rows[1:73], rows[73:]
-        c.equal("row count: 72 energy + 28 instantaneous", (len(energy), len(instant)), (72, 28))
-        c.equal("first energy rows as the app lists them", [r[0] for r in energy[:7]],
-                ["Total active energy", "T1 Total active energy", "T2 Total active energy",
-                 "L1 Total active energy", "L2 Total active energy", "L3 Total active energy",
-                 "Forward active energy"])
-        names = list(state["energy"].keys())
-        for (description, value, unit), name in zip(energy, names):
-            c.equal(f"{description} = {name}", float(value), state["energy"][name])
-            c.equal(f"{description} unit", unit, "kvarh" if name.endswith("kvarh") else "kWh")
-            c.equal(f"{description} has 3 decimals", len(value.split(".")[1]), 3)
-        c.check("energy was counted", state["energy"]["forward_active_kwh"] > 3, state["energy"])
-        c.equal("trip row", energy[names.index("trip_kwh")][0], "Resettable day counter")
-        c.equal("Q2 row", energy[names.index("q2_t1_kvarh")][0], "Exp. capacitive reactive energy in Q2 (T1)")
-        c.equal("instantaneous rows", sorted(r[0] for r in instant), sorted(INSTANT_ROWS))
+    return state, status, headers, list(csv.reader(io.StringIO(body.decode(), newline="")))
+
+
+def test_export_file(export):
+    state, status, headers, rows = export
+    assert (status, headers.get("content-type")) == (200, "text/csv; charset=utf-8"), "status and type"
+    assert headers.get("content-disposition") == 'attachment; filename="ambition-12345678.csv"', "file name"
+    assert rows[0] == ["description", "value", "unit"], "header"
+    energy, instant = rows[1:73], rows[73:]
+    assert (len(energy), len(instant)) == (72, 28), "row count: 72 energy + 28 instantaneous"
+    assert [r[0] for r in energy[:7]] == ["Total active energy", "T1 Total active energy", "T2 Total active energy",
+                                          "L1 Total active energy", "L2 Total active energy",
+                                          "L3 Total active energy", "Forward active energy"], \
+        "first energy rows as the app lists them"
+    names = list(state["energy"].keys())
+    assert state["energy"]["forward_active_kwh"] > 3, "energy was counted"
+    assert energy[names.index("trip_kwh")][0] == "Resettable day counter", "trip row"
+    assert energy[names.index("q2_t1_kvarh")][0] == "Exp. capacitive reactive energy in Q2 (T1)", "Q2 row"
+    assert sorted(r[0] for r in instant) == sorted(INSTANT_ROWS), "instantaneous rows"
+
+
+def test_export_energy_rows(export):
+    """The 72 energy rows in the order of GET /api/v1/state's energy, in kWh or kvarh, 3 decimals."""
+    state, _, _, rows = export
+    names = list(state["energy"].keys())
+    for (description, value, unit), name in zip(rows[1:73], names):
+        assert float(value) == state["energy"][name], f"{description} = {name}"
+        assert unit == ("kvarh" if name.endswith("kvarh") else "kWh"), f"{description} unit"
+        assert len(value.split(".")[1]) == 3, f"{description} has 3 decimals"
+
+
+@pytest.mark.parametrize("description", sorted(INSTANT_ROWS))
+def test_export_instant_row(export, description):
+    """An instantaneous row has its unit's decimals and agrees with the state."""
+    state, _, _, rows = export
+    found = [r for r in rows[73:] if r[0] == description]
+    assert found, f"no row {description}"
+    for _, value, unit in found:
+        path = INSTANT_ROWS[description]
         m = state["measurement"]
-        for description, value, unit in instant:
-            path = INSTANT_ROWS.get(description)
-            expected = 0.0 if path is None else m[path[0]] if len(path) == 1 else m[path[0]][path[1]]
-            places = DECIMALS[unit]
-            c.equal(f"{description} decimals", len(value.split(".")[1]), places)
-            c.check(f"{description} agrees with the state", abs(float(value) - expected) <= 0.5 * 10 ** -places
-                    + 1e-9, (value, expected))
+        expected = 0.0 if path is None else m[path[0]] if len(path) == 1 else m[path[0]][path[1]]
+        places = DECIMALS[unit]
+        assert len(value.split(".")[1]) == places, f"{description} decimals"
+        assert abs(float(value) - expected) <= 0.5 * 10 ** -places + 1e-9, \
+            f"{description} agrees with the state: {value} vs {expected}"
 
 
 def part3_page(t, caption, label):
@@ -337,119 +374,131 @@ def csv_rows(t):
     return {row[0]: row[1] for row in csv.reader(io.StringIO(body, newline=""))}
 
 
-def test_every_face_agrees_on_whole_wh(c, binary, tmp):
+def test_every_face_agrees_on_whole_wh(stepped_twin):
     """1866.025 Wh forward, 2000 Wh reverse: the LCD, the API and the app's CSV all show
     1.866, 2.000 and a total of 1.866 − 2.000 = −0.134 (7.6.15), never the −0.133 cut
     from the unrounded difference."""
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        t.set_load({"L1": {"v": 250, "i": 4, "phi": 0}, "L2": {"i": 0}, "L3": {"i": 0}})
-        t.advance(6717.69)
-        t.set_load({"L1": {"v": 250, "i": 4, "phi": 180}})
-        t.advance(7200)
-        e = t.state()["energy"]
-        c.equal("API", (e["forward_active_kwh"], e["reverse_active_kwh"], e["total_active_kwh"],
-                        e["l1_total_active_kwh"], e["trip_kwh"]), (1.866, 2.0, -0.134, -0.134, -0.134))
-        rows = csv_rows(t)
-        c.equal("CSV", (rows["Forward active energy"], rows["Reverse active energy"], rows["Total active energy"],
-                        rows["L1 Total active energy"], rows["Resettable day counter"]),
-                ("1.866", "2.000", "-0.134", "-0.134", "-0.134"))
-        c.equal("LCD part 2: 1.8.1", (t.ok("GET", "/api/v1/panel")["part2"]["obis"],
-                                      t.ok("GET", "/api/v1/panel")["part2"]["value"]), ("1.8.1", "000001.866"))
-        c.equal("LCD part 3: C-04 total", part3_page(t, "C-04", "Total")["value"], "-000000.134")
-        c.equal("LCD part 3: C-04 L1", part3_page(t, "C-04", "L1")["value"], "-000000.134")
-        c.equal("LCD part 3: trip", part3_page(t, "Trip", "Total")["value"], "-000000.134")
-        for code, want in (("C-01", "000001.866"), ("C-02", "-000002.000"), ("C-03", "000003.866")):
-            t.ok("PUT", "/api/v1/settings", {"password": "0000", "settings": {"combination": code}})
-            c.equal(f"LCD part 3: {code} total", part3_page(t, code, "Total")["value"], want)
-            c.equal(f"API: {code} total", t.state()["energy"]["total_active_kwh"], float(want))
+    t = stepped_twin
+    t.set_load({"L1": {"v": 250, "i": 4, "phi": 0}, "L2": {"i": 0}, "L3": {"i": 0}})
+    t.advance(6717.69)
+    t.set_load({"L1": {"v": 250, "i": 4, "phi": 180}})
+    t.advance(7200)
+    e = t.state()["energy"]
+    assert (e["forward_active_kwh"], e["reverse_active_kwh"], e["total_active_kwh"], e["l1_total_active_kwh"],
+            e["trip_kwh"]) == (1.866, 2.0, -0.134, -0.134, -0.134), "API"
+    rows = csv_rows(t)
+    assert (rows["Forward active energy"], rows["Reverse active energy"], rows["Total active energy"],
+            rows["L1 Total active energy"], rows["Resettable day counter"]) == \
+        ("1.866", "2.000", "-0.134", "-0.134", "-0.134"), "CSV"
+    assert (t.ok("GET", "/api/v1/panel")["part2"]["obis"], t.ok("GET", "/api/v1/panel")["part2"]["value"]) == \
+        ("1.8.1", "000001.866"), "LCD part 2: 1.8.1"
+    assert part3_page(t, "C-04", "Total")["value"] == "-000000.134", "LCD part 3: C-04 total"
+    assert part3_page(t, "C-04", "L1")["value"] == "-000000.134", "LCD part 3: C-04 L1"
+    assert part3_page(t, "Trip", "Total")["value"] == "-000000.134", "LCD part 3: trip"
+    for code, want in (("C-01", "000001.866"), ("C-02", "-000002.000"), ("C-03", "000003.866")):
+        t.ok("PUT", "/api/v1/settings", {"password": "0000", "settings": {"combination": code}})
+        assert part3_page(t, code, "Total")["value"] == want, f"LCD part 3: {code} total"
+        assert t.state()["energy"]["total_active_kwh"] == float(want), f"API: {code} total"
 
 
-def test_quadrant_registers_say_what_they_hold(c, binary, tmp):
+def test_quadrant_registers_say_what_they_hold(stepped_twin):
     """IEC numbering (4017-401A): Q2 is P < 0, Q > 0 (export, capacitive), Q4 is P > 0, Q < 0
     (import, capacitive); the app's rows name them so (the manual's 606D/6081 labels are
     swapped, docs/spec-decisions.md)."""
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        for phi, quadrant, row, key in ((-30, 4, "Imp. capacitive reactive energy in Q4 (total)", "q4_total_kvarh"),
-                                        (150, 2, "Exp. capacitive reactive energy in Q2 (total)", "q2_total_kvarh")):
-            t.set_load({"L1": {"v": 230, "i": 10, "phi": phi}, "L2": {"i": 0}, "L3": {"i": 0}})
-            t.advance(3600)
-            s = t.state()
-            c.equal(f"phi {phi}: API quadrant", s["measurement"]["total"]["quadrant"], quadrant)
-            c.equal(f"phi {phi}: LCD quadrant", part3_page(t, "Quad", "Total")["value"], str(quadrant))
-            c.equal(f"phi {phi}: 1.15 kvarh in {key} (API)", s["energy"][key], 1.15)
-            c.equal(f"phi {phi}: the CSV row {row}", csv_rows(t)[row], "1.150")
-        rows = csv_rows(t)
-        c.equal("nothing in Q1 and Q3", (rows["Imp. inductive reactive energy in Q1 (total)"],
-                                         rows["Exp. inductive reactive energy in Q3 (total)"]), ("0.000", "0.000"))
+    t = stepped_twin
+    for phi, quadrant, row, key in ((-30, 4, "Imp. capacitive reactive energy in Q4 (total)", "q4_total_kvarh"),
+                                    (150, 2, "Exp. capacitive reactive energy in Q2 (total)", "q2_total_kvarh")):
+        t.set_load({"L1": {"v": 230, "i": 10, "phi": phi}, "L2": {"i": 0}, "L3": {"i": 0}})
+        t.advance(3600)
+        s = t.state()
+        assert s["measurement"]["total"]["quadrant"] == quadrant, f"phi {phi}: API quadrant"
+        assert part3_page(t, "Quad", "Total")["value"] == str(quadrant), f"phi {phi}: LCD quadrant"
+        assert s["energy"][key] == 1.15, f"phi {phi}: 1.15 kvarh in {key} (API)"
+        assert csv_rows(t)[row] == "1.150", f"phi {phi}: the CSV row {row}"
+    rows = csv_rows(t)
+    assert (rows["Imp. inductive reactive energy in Q1 (total)"],
+            rows["Exp. inductive reactive energy in Q3 (total)"]) == ("0.000", "0.000"), "nothing in Q1 and Q3"
 
 
-def test_clock_speed(c, binary, tmp):
-    with Twin(binary, new_dir(tmp)) as t:
+def test_clock_speed(binary, tmp_path):
+    with Twin(binary, str(tmp_path / "state")) as t:
         answer = t.ok("PUT", "/api/v1/clock", {"speed": 600})
-        c.equal("answer", (list(answer.keys()), answer["time"]["clock"], answer["time"]["speed"]),
-                (["time"], "real", 600.0))
+        assert (list(answer.keys()), answer["time"]["clock"], answer["time"]["speed"]) == \
+            (["time"], "real", 600.0), "answer"
         before = answer["time"]["sim_ms"]
         time.sleep(0.5)
         elapsed = t.state()["time"]["sim_ms"] - before
-        c.check("600 s per second", 250_000 <= elapsed <= 2_000_000, elapsed)
-        c.equal("state shows the speed", t.state()["time"]["speed"], 600.0)
+        assert 250_000 <= elapsed <= 2_000_000, "600 s per second"
+        assert t.state()["time"]["speed"] == 600.0, "state shows the speed"
         t.ok("PUT", "/api/v1/clock", {"speed": 1})
         at = t.state()["time"]["sim_ms"]
-        c.check("time kept when slowing down", at >= before + elapsed, (at, before, elapsed))
-        for bad in [0, -1, 100001, "fast"]:
-            c.equal(f"speed {bad!r}", t.put("/api/v1/clock", {"speed": bad})[0], 422)
-        c.equal("missing speed", t.put("/api/v1/clock", {})[0], 422)
-        c.equal("most speed", t.put("/api/v1/clock", {"speed": 100000})[0], 200)
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        status, body = t.put("/api/v1/clock", {"speed": 10})
-        c.check("stepped clock: 409", status == 409 and "stepped" in body.get("error", ""), body)
+        assert at >= before + elapsed, "time kept when slowing down"
+        assert t.put("/api/v1/clock", {"speed": 100000})[0] == 200, "most speed"
+
+
+@pytest.mark.parametrize("body", [{"speed": 0}, {"speed": -1}, {"speed": 100001}, {"speed": "fast"}, {}],
+                         ids=json.dumps)
+def test_clock_speed_refused(binary, tmp_path, body):
+    """Speeds out of 1-100000, not a number, or missing: 422."""
+    with Twin(binary, str(tmp_path / "state")) as t:
+        assert t.put("/api/v1/clock", body)[0] == 422, f"speed {body}"
+
+
+def test_clock_speed_with_a_stepped_clock(stepped_twin):
+    status, body = stepped_twin.put("/api/v1/clock", {"speed": 10})
+    assert status == 409 and "stepped" in body.get("error", ""), f"stepped clock: 409: {body}"
 
 
 def load_is(amps):
     return lambda data: data["state"]["load"]["L1"]["i"] == amps
 
 
-def test_events(c, binary, tmp):
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        started = time.monotonic()
-        a = EventClient(t)
-        c.equal("stream head", (a.status, a.headers.get("content-type"), a.headers.get("cache-control")),
-                (200, "text/event-stream", "no-cache"))
+def test_events(stepped_twin):
+    t = stepped_twin
+    started = time.monotonic()
+    a = EventClient(t)
+    b = None
+    try:
+        assert (a.status, a.headers.get("content-type"), a.headers.get("cache-control")) == \
+            (200, "text/event-stream", "no-cache"), "stream head"
         first = a.next_event(1.0)
-        c.check("first event at once", first is not None and time.monotonic() - started < 1.0, first)
+        assert first is not None and time.monotonic() - started < 1.0, f"first event at once: {first}"
         name, data = first
-        c.equal("event name and members", (name, list(data.keys())), ("state", ["state", "panel", "app"]))
+        assert (name, list(data.keys())) == ("state", ["state", "panel", "app"]), "event name and members"
         csv_rows = list(csv.reader(io.StringIO(fetch(t, "/api/v1/app/export.csv")[2].decode(), newline="")))[1:]
         app_rows = [[r["description"], r["value"], r["unit"]] for r in data["app"]["energy"] + data["app"]["instant"]]
-        c.equal("the event's app rows are the CSV's (same descriptions, order and units)",
-                [r[0] for r in app_rows], [r[0] for r in csv_rows])
-        c.equal("state as GET /api/v1/state", list(data["state"].keys()), list(t.state().keys()))
-        c.equal("panel as GET /api/v1/panel", data["panel"], t.ok("GET", "/api/v1/panel"))
+        assert [r[0] for r in app_rows] == [r[0] for r in csv_rows], \
+            "the event's app rows are the CSV's (same descriptions, order and units)"
+        assert list(data["state"].keys()) == list(t.state().keys()), "state as GET /api/v1/state"
+        assert data["panel"] == t.ok("GET", "/api/v1/panel"), "panel as GET /api/v1/panel"
         b = EventClient(t)
-        c.check("second stream's first event", b.next_event(1.0) is not None)
+        assert b.next_event(1.0) is not None, "second stream's first event"
         sent = time.monotonic()
         t.set_load({"L1": {"i": 12.5}})
         got_a = a.wait_for(load_is(12.5), 1.0)
-        c.check("stream A sees the new load within 1 s", got_a is not None and time.monotonic() - sent < 1.0)
-        c.check("stream B sees the new load", b.wait_for(load_is(12.5), 1.0) is not None)
+        assert got_a is not None and time.monotonic() - sent < 1.0, "stream A sees the new load within 1 s"
+        assert b.wait_for(load_is(12.5), 1.0) is not None, "stream B sees the new load"
         press(t, "star", long=True)
-        c.check("a press is seen at once",
-                a.wait_for(lambda d: d["panel"]["mode"] == "menu", 1.0) is not None)
+        assert a.wait_for(lambda d: d["panel"]["mode"] == "menu", 1.0) is not None, "a press is seen at once"
         count, deadline = 0, time.monotonic() + 1.0
         while time.monotonic() < deadline and a.next_event(deadline - time.monotonic()) is not None:
             count += 1
-        c.check("about 4 events a second while idle", 3 <= count <= 6, count)
+        assert 3 <= count <= 6, f"about 4 events a second while idle: {count}"
+    finally:
         a.close()
-        b.close()
+        if b is not None:
+            b.close()
 
 
-def test_event_stream_limits(c, binary, tmp):
-    with Twin(binary, new_dir(tmp), *STEPPED) as t:
-        streams = [EventClient(t) for _ in range(16)]
-        c.check("16 streams", all(s.status == 200 and s.next_event(2.0) for s in streams))
+def test_event_stream_limits(stepped_twin):
+    t = stepped_twin
+    streams = []
+    try:
+        streams += [EventClient(t) for _ in range(16)]
+        assert all(s.status == 200 and s.next_event(2.0) for s in streams), "16 streams"
         extra = EventClient(t)
-        c.equal("17th stream", extra.status, 503)
         extra.close()
+        assert extra.status == 503, "17th stream"
         streams.pop().close()
         replacement = None
         for _ in range(20):  # the server forgets a closed stream as soon as it sees the close
@@ -458,26 +507,14 @@ def test_event_stream_limits(c, binary, tmp):
                 break
             replacement.close()
             time.sleep(0.05)
-        c.equal("room again after a close", replacement.status, 200)
         streams.append(replacement)
-        c.equal("the API still answers", t.get("/api/v1/state")[0], 200)
+        assert replacement.status == 200, "room again after a close"
+        assert t.get("/api/v1/state")[0] == 200, "the API still answers"
         started = time.monotonic()
         code = t.terminate()
         took = time.monotonic() - started
-        c.check("SIGTERM with 16 open streams exits within 2 s", code == 0 and took < 2.0, (code, took))
-        c.check("streams closed", all(s.closed_by_server(1.0) for s in streams))
+        assert code == 0 and took < 2.0, f"SIGTERM with 16 open streams exits within 2 s: exit {code}, {took:.2f} s"
+        assert all(s.closed_by_server(1.0) for s in streams), "streams closed"
+    finally:
         for s in streams:
             s.close()
-
-
-def main():
-    binary = binary_from_argv()
-    c = Checks("e2e web api")
-    with tempfile.TemporaryDirectory(prefix="ambimeter-e2e-web-") as tmp:
-        for name, test in [(n, f) for n, f in globals().items() if n.startswith("test_")]:
-            c.run(name, test, binary, tmp)
-    return c.finish()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

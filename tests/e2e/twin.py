@@ -1,12 +1,11 @@
-"""Shared helpers of the end-to-end tests: start `ambimeter run`, talk to its control API,
-count checks. Python 3 standard library only. Every wait is bounded."""
+"""Shared helpers of the end-to-end tests: start `ambimeter run`, talk to its control API, run
+the binary's other commands. Python 3 standard library only. Every wait is bounded."""
 
 import json
 import os
 import select
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -46,15 +45,19 @@ class Twin:
             cmd += ["--mbus-tcp", "127.0.0.1:0"]  # not the default 5021: twins run side by side
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr)
-        line = read_line(self.proc.stdout, timeout)
-        if line is None:
-            code = self.proc.poll()
-            self.kill()
-            raise TwinError(f"no ready line within {timeout} s (exit {code}): {self.stderr()}")
-        self.ready = json.loads(line)
-        if self.ready.get("event") != "ready":
-            raise TwinError(f"first line is not the ready line: {line!r}")
-        self.url = self.ready["http"]
+        try:
+            line = read_line(self.proc.stdout, timeout)
+            if line is None:
+                code = self.proc.poll()
+                self.kill()
+                raise TwinError(f"no ready line within {timeout} s (exit {code}): {self.stderr()}")
+            self.ready = json.loads(line)
+            if self.ready.get("event") != "ready":
+                raise TwinError(f"first line is not the ready line: {line!r}")
+            self.url = self.ready["http"]
+        except BaseException:
+            self.kill()  # a twin that did not start is not left running
+            raise
         return self
 
     def request(self, method, path, body=None, raw=None):
@@ -128,8 +131,10 @@ class Twin:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         self.kill()
+        if exc_type is not None:  # pytest shows this under the failed test's captured output
+            print(f"--- stderr of the twin {self.url} ---\n{self.stderr()[-4000:]}", flush=True)
         return False
 
 
@@ -159,44 +164,3 @@ def run_cli(binary, args, timeout=EXIT_TIMEOUT_S):
     except subprocess.TimeoutExpired as err:
         return None, (err.stdout or b"").decode(), (err.stderr or b"").decode()
     return done.returncode, done.stdout.decode(), done.stderr.decode()
-
-
-class Checks:
-    """Counts named checks and prints a summary line."""
-
-    def __init__(self, label):
-        self.label = label
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {detail}", flush=True)
-        return condition
-
-    def equal(self, name, actual, expected):
-        return self.check(name, actual == expected, f"expected {expected!r}, got {actual!r}")
-
-    def run(self, name, test, *args):
-        """Runs one test function; an exception counts as one failure."""
-        started = time.monotonic()
-        try:
-            test(self, *args)
-        except Exception as err:  # noqa: BLE001 - report and go on
-            self.failed += 1
-            print(f"FAIL {name}: {type(err).__name__}: {err}", flush=True)
-        print(f"  {name} ({time.monotonic() - started:.2f} s)", flush=True)
-
-    def finish(self):
-        print(f"{self.label}: {self.passed} passed, {self.failed} failed", flush=True)
-        return 0 if self.failed == 0 and self.passed > 0 else 1
-
-
-def binary_from_argv():
-    if len(sys.argv) != 2 or not os.access(sys.argv[1], os.X_OK):
-        print(f"usage: {sys.argv[0]} PATH_TO_ambimeter", file=sys.stderr)
-        sys.exit(2)
-    return os.path.abspath(sys.argv[1])

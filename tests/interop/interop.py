@@ -15,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 
-from twin import Checks, Twin, TwinError, binary_from_argv, read_line, run_cli  # noqa: E402,F401
+from twin import Twin, TwinError, run_cli  # noqa: E402,F401 (the tests import them from here)
 
 TOOL_TIMEOUT_S = 30.0
 
@@ -180,11 +180,3 @@ def rtu(*data):
 def mbap(transaction, unit, *pdu):
     return struct.pack(">HHHB", transaction, 0, len(pdu) + 1, unit) + bytes(pdu)
 
-
-def main(label, tests):
-    """Runs [(name, fn)] against the binary from argv; exits non-zero on any failure."""
-    binary = binary_from_argv()
-    checks = Checks(label)
-    for name, fn in tests:
-        checks.run(name, fn, binary)
-    sys.exit(checks.finish())

@@ -5,7 +5,7 @@ silent client does not stop the others; idle connections time out; the connectio
 makes room by closing the connection idle the longest; pipelined requests are answered
 in order.
 
-    /usr/bin/python3 test_bad_input.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_bad_input.py --binary=PATH_TO_ambimeter
 """
 
 import random
@@ -13,9 +13,10 @@ import socket
 import struct
 import time
 
+import pytest
 import serial
 
-from interop import ModbusTwin, main, mbap, raw_exchange, recv_until, rtu
+from interop import ModbusTwin, mbap, raw_exchange, recv_until, rtu
 
 
 def read_4003(port, transaction=7):
@@ -37,114 +38,107 @@ def closed_by_server(sock, timeout=2.0):
         return False
 
 
-def test_mbap_headers_that_close(checks, binary):
+@pytest.mark.parametrize("header", [
+    pytest.param(struct.pack(">HHHB", 1, 0, 0, 1), id="length 0"),
+    pytest.param(struct.pack(">HHHB", 1, 0, 300, 1) + bytes(299), id="length 300"),
+    pytest.param(struct.pack(">HHHB", 1, 1, 6, 1) + bytes([3, 0x40, 0, 0, 1]), id="protocol 1"),
+])
+def test_mbap_header_that_closes(binary, header):
+    """An MBAP header that cannot be Modbus closes its connection; others are still served."""
     with ModbusTwin(binary, pty=False) as twin:
-        for label, header in (("length 0", struct.pack(">HHHB", 1, 0, 0, 1)),
-                              ("length 300", struct.pack(">HHHB", 1, 0, 300, 1) + bytes(299)),
-                              ("protocol 1", struct.pack(">HHHB", 1, 1, 6, 1) + bytes([3, 0x40, 0, 0, 1]))):
-            with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as s:
-                s.sendall(header)
-                checks.check(f"MBAP {label}: connection closed", closed_by_server(s))
-        checks.check("others still served", read_4003(twin.tcp_port))
+        with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as s:
+            s.sendall(header)
+            assert closed_by_server(s), "connection closed"
+        assert read_4003(twin.tcp_port), "others still served"
 
 
-def test_mbap_exceptions_and_pipelining(checks, binary):
+def test_mbap_exceptions_and_pipelining(binary):
     with ModbusTwin(binary, pty=False) as twin:
-        checks.equal("unknown function 0x2B -> 01", raw_exchange(twin.tcp_port, mbap(1, 1, 0x2B, 0x0E, 1, 0), 9),
-                     mbap(1, 1, 0xAB, 0x01))
-        checks.equal("unit 7 -> 0B", raw_exchange(twin.tcp_port, mbap(2, 7, 0x03, 0x40, 0, 0, 1), 9),
-                     mbap(2, 7, 0x83, 0x0B))
+        assert raw_exchange(twin.tcp_port, mbap(1, 1, 0x2B, 0x0E, 1, 0), 9) == mbap(1, 1, 0xAB, 0x01), \
+            "unknown function 0x2B -> 01"
+        assert raw_exchange(twin.tcp_port, mbap(2, 7, 0x03, 0x40, 0, 0, 1), 9) == mbap(2, 7, 0x83, 0x0B), \
+            "unit 7 -> 0B"
         requests = b"".join(mbap(t, 1, 0x03, 0x40, 0x03, 0, 1) for t in (10, 11, 12))
         replies = raw_exchange(twin.tcp_port, requests, expect=33)
-        checks.equal("three pipelined requests answered in order", replies,
-                     b"".join(mbap(t, 1, 0x03, 2, 0, 1) for t in (10, 11, 12)))
+        assert replies == b"".join(mbap(t, 1, 0x03, 2, 0, 1) for t in (10, 11, 12)), \
+            "three pipelined requests answered in order"
         split = mbap(13, 1, 0x03, 0x40, 0x03, 0, 1)
         with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as s:
             for b in split:
                 s.sendall(bytes([b]))
                 time.sleep(0.01)
-            checks.equal("a request sent byte by byte", recv_until(s, 11, 2.0), mbap(13, 1, 0x03, 2, 0, 1))
+            assert recv_until(s, 11, 2.0) == mbap(13, 1, 0x03, 2, 0, 1), "a request sent byte by byte"
 
 
-def test_rtu_over_tcp_resynchronises(checks, binary):
+def test_rtu_over_tcp_resynchronises(binary):
     with ModbusTwin(binary, pty=False) as twin:
         good = rtu(1, 0x03, 0x40, 0x03, 0, 1)
         answer = rtu(1, 0x03, 2, 0, 1)
         with socket.create_connection(("127.0.0.1", twin.rtu_tcp_port), timeout=5) as s:
             s.sendall(good[:5])
-            checks.equal("truncated frame: silence", recv_until(s, None, 0.3), b"")
-            checks.equal("then a good frame", (s.sendall(good), recv_until(s, 7, 2.0))[1], answer)
+            assert recv_until(s, None, 0.3) == b"", "truncated frame: silence"
+            s.sendall(good)
+            assert recv_until(s, 7, 2.0) == answer, "then a good frame"
             bad = bytearray(good)
             bad[-1] ^= 0xFF
             s.sendall(bytes(bad))
-            checks.equal("wrong CRC: silence", recv_until(s, None, 0.3), b"")
-            checks.equal("then a good frame", (s.sendall(good), recv_until(s, 7, 2.0))[1], answer)
+            assert recv_until(s, None, 0.3) == b"", "wrong CRC: silence"
+            s.sendall(good)
+            assert recv_until(s, 7, 2.0) == answer, "then a good frame"
             s.sendall(rtu(1, 0x2B, 0x0E, 0x01, 0x00))
-            checks.equal("unknown function 0x2B ended by silence -> 01", recv_until(s, 5, 2.0), rtu(1, 0xAB, 0x01))
+            assert recv_until(s, 5, 2.0) == rtu(1, 0xAB, 0x01), "unknown function 0x2B ended by silence -> 01"
 
 
-def test_garbage_flood(checks, binary):
+def test_garbage_flood(modbus_twin):
+    """64 KiB of noise on every transport changes nothing, and each is served again after it."""
+    twin = modbus_twin
     noise = random.Random(20240501).randbytes(64 * 1024)
-    with ModbusTwin(binary) as twin:
-        before = twin.state()["settings"]
-        with socket.create_connection(("127.0.0.1", twin.rtu_tcp_port), timeout=5) as s:
+    before = twin.state()["settings"]
+    with socket.create_connection(("127.0.0.1", twin.rtu_tcp_port), timeout=5) as s:
+        s.sendall(noise)
+        time.sleep(0.3)
+        s.sendall(rtu(1, 0x03, 0x40, 0x03, 0, 1))
+        assert recv_until(s, 7, 2.0) == rtu(1, 0x03, 2, 0, 1), "rtu-over-tcp: answered after the flood"
+    with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as s:
+        try:
             s.sendall(noise)
-            time.sleep(0.3)
-            checks.equal("rtu-over-tcp: answered after the flood", (s.sendall(rtu(1, 0x03, 0x40, 0x03, 0, 1)),
-                                                                     recv_until(s, 7, 2.0))[1], rtu(1, 0x03, 2, 0, 1))
-        with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as s:
-            try:
-                s.sendall(noise)
-            except OSError:
-                pass
-            checks.check("tcp: flood closes the connection", closed_by_server(s))
-        with serial.Serial(twin.pty, 9600, timeout=2) as tty:
-            tty.write(noise)
-            tty.flush()
-            time.sleep(0.5)
-            tty.reset_input_buffer()
-            tty.write(rtu(1, 0x03, 0x40, 0x03, 0, 1))
-            checks.equal("pty: answered after the flood", tty.read(7), rtu(1, 0x03, 2, 0, 1))
-        checks.equal("the flood changed no setting", twin.state()["settings"], before)
-        checks.check("tcp still served", read_4003(twin.tcp_port))
+        except OSError:
+            pass
+        assert closed_by_server(s), "tcp: flood closes the connection"
+    with serial.Serial(twin.pty, 9600, timeout=2) as tty:
+        tty.write(noise)
+        tty.flush()
+        time.sleep(0.5)
+        tty.reset_input_buffer()
+        tty.write(rtu(1, 0x03, 0x40, 0x03, 0, 1))
+        assert tty.read(7) == rtu(1, 0x03, 2, 0, 1), "pty: answered after the flood"
+    assert twin.state()["settings"] == before, "the flood changed no setting"
+    assert read_4003(twin.tcp_port), "tcp still served"
 
 
-def test_silent_and_idle_clients(checks, binary):
+def test_silent_and_idle_clients(binary):
     with ModbusTwin(binary, "--modbus-idle-timeout", "1", pty=False) as twin:
-        silent = socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5)
-        half = socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5)
-        half.sendall(bytes([0, 1, 0]))
-        checks.check("others served while a client says nothing", read_4003(twin.tcp_port))
-        checks.check("silent client closed after the idle timeout", closed_by_server(silent, 3.0))
-        checks.check("half a header closed after the idle timeout", closed_by_server(half, 3.0))
-        silent.close()
-        half.close()
+        with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as silent, \
+                socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5) as half:
+            half.sendall(bytes([0, 1, 0]))
+            assert read_4003(twin.tcp_port), "others served while a client says nothing"
+            assert closed_by_server(silent, 3.0), "silent client closed after the idle timeout"
+            assert closed_by_server(half, 3.0), "half a header closed after the idle timeout"
 
 
-def test_connection_cap_drops_the_oldest_idle(checks, binary):
+def test_connection_cap_drops_the_oldest_idle(binary):
     with ModbusTwin(binary, pty=False, rtu_over_tcp=False) as twin:
         socks = []
         try:
             for k in range(64):
                 s = socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=5)
-                s.sendall(mbap(k, 1, 0x03, 0x40, 0x03, 0, 1))
-                checks.check(f"connection {k} served", recv_until(s, 11, 2.0) == mbap(k, 1, 0x03, 2, 0, 1))
                 socks.append(s)
-            checks.check("the 65th is served", read_4003(twin.tcp_port, 99))
-            checks.check("the oldest idle was closed", closed_by_server(socks[0], 2.0))
+                s.sendall(mbap(k, 1, 0x03, 0x40, 0x03, 0, 1))
+                assert recv_until(s, 11, 2.0) == mbap(k, 1, 0x03, 2, 0, 1), f"connection {k} served"
+            assert read_4003(twin.tcp_port, 99), "the 65th is served"
+            assert closed_by_server(socks[0], 2.0), "the oldest idle was closed"
             socks[1].sendall(mbap(100, 1, 0x03, 0x40, 0x03, 0, 1))
-            checks.equal("the second still open", recv_until(socks[1], 11, 2.0), mbap(100, 1, 0x03, 2, 0, 1))
+            assert recv_until(socks[1], 11, 2.0) == mbap(100, 1, 0x03, 2, 0, 1), "the second still open"
         finally:
             for s in socks:
                 s.close()
-
-
-if __name__ == "__main__":
-    main("interop bad input", [
-        ("MBAP length 0, 300 and protocol 1 close the connection", test_mbap_headers_that_close),
-        ("MBAP exceptions 01 and 0B; pipelined and split requests", test_mbap_exceptions_and_pipelining),
-        ("RTU over TCP: truncated, bad CRC and unknown function", test_rtu_over_tcp_resynchronises),
-        ("a garbage flood on every transport", test_garbage_flood),
-        ("silent and idle clients", test_silent_and_idle_clients),
-        ("the connection cap closes the oldest idle connection", test_connection_cap_drops_the_oldest_idle),
-    ])

@@ -4,7 +4,7 @@ Connections are opened without blocking in batches, most closed with a reset (li
 so no TIME_WAIT exhausts the ephemeral ports), some closed gracefully, some after a
 request. Bounded: the whole test stays well under a minute.
 
-    /usr/bin/python3 test_fd_leak.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_fd_leak.py --binary=PATH_TO_ambimeter
 """
 
 import errno
@@ -13,7 +13,7 @@ import socket
 import struct
 import time
 
-from interop import ModbusTwin, fd_count, main, mbap, raw_exchange
+from interop import ModbusTwin, fd_count, mbap, raw_exchange
 
 CYCLES = 100_000
 BATCH = 250
@@ -63,10 +63,11 @@ def settle(pid, target, timeout=20.0):
     return count
 
 
-def test_no_descriptor_leaks(checks, binary):
+def test_no_descriptor_leaks(binary):
+    """100,000 connect/disconnect cycles leak no descriptor."""
     with ModbusTwin(binary, pty=False) as twin:
         pid = twin.proc.pid
-        checks.check("answers before", raw_exchange(twin.tcp_port, REQUEST, 11) == mbap(1, 1, 0x03, 2, 0, 1))
+        assert raw_exchange(twin.tcp_port, REQUEST, 11) == mbap(1, 1, 0x03, 2, 0, 1), "answers before"
         before = settle(pid, -1, 0.5)
         started = time.monotonic()
         connected = 0
@@ -77,13 +78,9 @@ def test_no_descriptor_leaks(checks, binary):
             cycles += BATCH
         elapsed = time.monotonic() - started
         print(f"    {cycles} cycles ({connected} connected) in {elapsed:.1f} s", flush=True)
-        checks.check("100,000 cycles within 50 s", cycles >= CYCLES, f"{cycles} cycles")
-        checks.check("nearly every connect succeeded", connected >= cycles * 0.99, f"{connected}/{cycles}")
+        assert cycles >= CYCLES, f"100,000 cycles within 50 s: {cycles} cycles"
+        assert connected >= cycles * 0.99, f"nearly every connect succeeded: {connected}/{cycles}"
         after = settle(pid, before)
-        checks.equal("descriptors before and after", after, before)
-        checks.check("answers after", raw_exchange(twin.tcp_port, REQUEST, 11) == mbap(1, 1, 0x03, 2, 0, 1))
-        checks.equal("the twin is still running", twin.proc.poll(), None)
-
-
-if __name__ == "__main__":
-    main("interop fd leak", [("100,000 connect/disconnect cycles leak no descriptor", test_no_descriptor_leaks)])
+        assert after == before, "descriptors before and after"
+        assert raw_exchange(twin.tcp_port, REQUEST, 11) == mbap(1, 1, 0x03, 2, 0, 1), "answers after"
+        assert twin.proc.poll() is None, "the twin is still running"

@@ -3,25 +3,22 @@ over TCP and over the pty, every writable register written with the manual's exa
 values (A3.2 "Command:" lines) and its effect checked through GET /api/v1/state, the
 writes saved at once (they survive a kill -9), and a broadcast write on RTU.
 
-    /usr/bin/python3 test_libmodbus.py PATH_TO_ambimeter   (AMBI_MODBUS_CLIENT=path/to/modbus_client)
+    AMBI_MODBUS_CLIENT=path/to/modbus_client \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_libmodbus.py --binary=PATH_TO_ambimeter
 """
 
-import os
-import shutil
-import tempfile
 
-from interop import BLOCKS, ModbusTwin, chunks, client, f32, main
+from interop import BLOCKS, ModbusTwin, chunks, client, f32
 
 
 def tcp(twin, *commands, unit=1):
     return client(twin.binary, "tcp", "127.0.0.1", twin.tcp_port, unit, *commands)
 
 
-def one(checks, name, result):
+def one(name, result):
     """The single JSON line of a one-command run."""
     code, lines, err = result
-    if not checks.check(f"{name}: client ran", code == 0 and len(lines) >= 1, f"exit {code}, {lines}, {err}"):
-        return {}
+    assert code == 0 and len(lines) >= 1, f"{name}: client ran: exit {code}, {lines}, {err}"
     return lines[-1]
 
 
@@ -49,99 +46,86 @@ WRITES = [
 ]
 
 
-def read_blocks(checks, label, run):
+def read_blocks(label, run):
     """Reads every block through `run(*commands)`; returns {start: words}."""
     commands = []
     for start, count in BLOCKS:
         for address, n in chunks(start, count):
             commands += ["read", address, n]
     code, lines, err = run(*commands)
-    checks.check(f"{label}: client ran", code == 0, f"exit {code}: {err}")
+    assert code == 0, f"{label}: client ran: exit {code}: {err}"
     blocks = {}
     for line in lines:
-        if not checks.check(f"{label} read {line.get('address')}", "values" in line, str(line)):
-            continue
+        assert "values" in line, f"{label} read {line.get('address')}: {line}"
         start = max(s for s, _ in BLOCKS if s <= line["address"])
         blocks.setdefault(start, []).extend(line["values"])
     return blocks
 
 
-def test_reads_every_block_over_tcp_and_rtu(checks, binary):
-    with ModbusTwin(binary) as twin:
-        state = twin.reference()
-        over_tcp = read_blocks(checks, "tcp", lambda *c: tcp(twin, *c))
-        with ModbusTwin(binary, "--busy-poll", "0", pty=False, rtu_over_tcp=False) as sleeping:
-            checks.equal("busy-poll off", sleeping.ready["busy_poll_us"], 0)
-            sleeping.reference()
-            checks.equal("the same instantaneous block with busy-poll off",
-                         read_blocks(checks, "tcp, busy-poll off", lambda *c: tcp(sleeping, *c))[0x5000][:0x10],
-                         over_tcp[0x5000][:0x10])
-        over_rtu = read_blocks(checks, "rtu", lambda *c: client(binary, "rtu", twin.pty, 9600, "N", 1, *c))
-        for start, count in BLOCKS:
-            checks.equal(f"block {start:#x} length", len(over_tcp.get(start, [])), count)
-        checks.equal("RTU reads what TCP reads", over_rtu, over_tcp)
-        checks.check("L1 P 2.3 kW", abs(f32(over_tcp[0x5000], 0x5014, 0x5000) - 2.3) < 1e-5)
-        total = f32(over_tcp[0x6000], 0x6000, 0x6000)
-        checks.check("total kWh = API", abs(total - state["energy"]["total_active_kwh"]) < 1.1e-3, str(total))
-        checks.check("status word: communication active",
-                     "communication_active" in twin.state()["status"]["status_bits"])
+def test_reads_every_block_over_tcp_and_rtu(modbus_twin, binary):
+    twin = modbus_twin
+    state = twin.reference()
+    over_tcp = read_blocks("tcp", lambda *c: tcp(twin, *c))
+    with ModbusTwin(binary, "--busy-poll", "0", pty=False, rtu_over_tcp=False) as sleeping:
+        assert sleeping.ready["busy_poll_us"] == 0, "busy-poll off"
+        sleeping.reference()
+        assert read_blocks("tcp, busy-poll off", lambda *c: tcp(sleeping, *c))[0x5000][:0x10] == \
+            over_tcp[0x5000][:0x10], "the same instantaneous block with busy-poll off"
+    over_rtu = read_blocks("rtu", lambda *c: client(binary, "rtu", twin.pty, 9600, "N", 1, *c))
+    for start, count in BLOCKS:
+        assert len(over_tcp.get(start, [])) == count, f"block {start:#x} length"
+    assert over_rtu == over_tcp, "RTU reads what TCP reads"
+    assert abs(f32(over_tcp[0x5000], 0x5014, 0x5000) - 2.3) < 1e-5, "L1 P 2.3 kW"
+    total = f32(over_tcp[0x6000], 0x6000, 0x6000)
+    assert abs(total - state["energy"]["total_active_kwh"]) < 1.1e-3, "total kWh = API"
+    assert "communication_active" in twin.state()["status"]["status_bits"], "status word: communication active"
 
 
-def test_manual_write_examples(checks, binary):
-    state_dir = tempfile.mkdtemp(prefix="ambi-libmodbus-state-")
-    with ModbusTwin(binary, "--persist-interval", "3600", state=os.path.join(state_dir, "s")) as twin:
+def test_manual_write_examples(binary, tmp_path):
+    """The manual's write examples take effect and are saved at once (they survive a kill -9)."""
+    state = str(tmp_path / "state")
+    with ModbusTwin(binary, "--persist-interval", "3600", state=state) as twin:
         twin.reference()
         for what, commands, (group, member), expected in WRITES:
-            line = one(checks, what, tcp(twin, *commands))
-            checks.equal(f"{what}: echo", line.get("ok"), True)
-            checks.equal(f"{what}: effect", twin.state()[group][member], expected)
+            line = one(what, tcp(twin, *commands))
+            assert line.get("ok") is True, f"{what}: echo"
+            assert twin.state()[group][member] == expected, f"{what}: effect"
         trip_before = twin.state()["energy"]
-        line = one(checks, "6049 trip reset (example)", tcp(twin, "writem", 0x6049, 2, 0, 0))
-        checks.equal("6049 echo", line.get("ok"), True)
+        line = one("6049 trip reset (example)", tcp(twin, "writem", 0x6049, 2, 0, 0))
+        assert line.get("ok") is True, "6049 echo"
         after = twin.state()["energy"]
-        checks.equal("6049 trip 0", after["trip_kwh"], 0.0)
-        checks.equal("6049 total kept", after["total_active_kwh"], trip_before["total_active_kwh"])
-        check_modbus_id_round_trip(checks, twin)
+        assert after["trip_kwh"] == 0.0, "6049 trip 0"
+        assert after["total_active_kwh"] == trip_before["total_active_kwh"], "6049 total kept"
+        check_modbus_id_round_trip(twin)
         twin.proc.kill()  # kill -9: only what was saved at once survives
         twin.proc.wait(15)
-    try:
-        with ModbusTwin(binary, state=os.path.join(state_dir, "s")) as again:
-            settings = again.state()["settings"]
-            final = {member: expected for _, _, (group, member), expected in WRITES if group == "settings"}
-            for member, expected in final.items():
-                checks.equal(f"saved at once: {member}", settings[member], expected)
-            checks.equal("saved at once: tariff", again.state()["status"]["tariff"], 2)
-    finally:
-        shutil.rmtree(state_dir, ignore_errors=True)
+    with ModbusTwin(binary, state=state) as again:
+        settings = again.state()["settings"]
+        final = {member: expected for _, _, (group, member), expected in WRITES if group == "settings"}
+        for member, expected in final.items():
+            assert settings[member] == expected, f"saved at once: {member}"
+        assert again.state()["status"]["tariff"] == 2, "saved at once: tariff"
 
 
-def check_modbus_id_round_trip(checks, twin):
+def check_modbus_id_round_trip(twin):
     """4003 ID 10 (the example), then the meter answers as 10 only, then back to 1."""
-    line = one(checks, "4003 id 10 (example)", tcp(twin, "write", 0x4003, 10))
-    checks.equal("4003 echo from the old id", line.get("ok"), True)
-    checks.equal("4003 effect", twin.state()["settings"]["modbus_id"], 10)
-    line = one(checks, "read as unit 10", tcp(twin, "read", 0x4003, 1, unit=10))
-    checks.equal("unit 10 answers", line.get("values"), [10])
-    line = one(checks, "read as unit 1", tcp(twin, "read", 0x4003, 1, unit=1))
-    checks.equal("unit 1 no longer served (0B)", line.get("exception"), 0x0B)
-    line = one(checks, "4003 back to 1", tcp(twin, "write", 0x4003, 1, unit=10))
-    checks.equal("4003 back to 1", twin.state()["settings"]["modbus_id"], 1)
+    line = one("4003 id 10 (example)", tcp(twin, "write", 0x4003, 10))
+    assert line.get("ok") is True, "4003 echo from the old id"
+    assert twin.state()["settings"]["modbus_id"] == 10, "4003 effect"
+    line = one("read as unit 10", tcp(twin, "read", 0x4003, 1, unit=10))
+    assert line.get("values") == [10], "unit 10 answers"
+    line = one("read as unit 1", tcp(twin, "read", 0x4003, 1, unit=1))
+    assert line.get("exception") == 0x0B, "unit 1 no longer served (0B)"
+    line = one("4003 back to 1", tcp(twin, "write", 0x4003, 1, unit=10))
+    assert twin.state()["settings"]["modbus_id"] == 1, "4003 back to 1"
 
 
-def test_broadcast_write_on_rtu(checks, binary):
-    with ModbusTwin(binary) as twin:
-        code, lines, err = client(binary, "rtu", twin.pty, 9600, "N", 0, "timeout", 500, "write", 0x4032, 1,
-                                  "unit", 1, "read", 0x4032, 1)
-        checks.equal("client ran", code, 0)
-        # This libmodbus waits for an answer to a broadcast too: its timeout shows that none came.
-        checks.equal("no reply to the broadcast", lines[0].get("error") if lines else None, "Connection timed out")
-        checks.equal("broadcast executed", twin.state()["settings"]["screen_direction"], 1)
-        checks.equal("the next request is answered normally", lines[-1].get("values") if lines else None, [1])
-
-
-if __name__ == "__main__":
-    main("interop libmodbus", [
-        ("libmodbus reads every block over TCP and RTU", test_reads_every_block_over_tcp_and_rtu),
-        ("the manual's write examples take effect and are saved", test_manual_write_examples),
-        ("a broadcast write on RTU is executed", test_broadcast_write_on_rtu),
-    ])
+def test_broadcast_write_on_rtu(modbus_twin, binary):
+    twin = modbus_twin
+    code, lines, err = client(binary, "rtu", twin.pty, 9600, "N", 0, "timeout", 500, "write", 0x4032, 1,
+                              "unit", 1, "read", 0x4032, 1)
+    assert code == 0, f"client ran: {err}"
+    # This libmodbus waits for an answer to a broadcast too: its timeout shows that none came.
+    assert (lines[0].get("error") if lines else None) == "Connection timed out", "no reply to the broadcast"
+    assert twin.state()["settings"]["screen_direction"] == 1, "broadcast executed"
+    assert (lines[-1].get("values") if lines else None) == [1], "the next request is answered normally"

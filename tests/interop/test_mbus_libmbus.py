@@ -9,19 +9,14 @@ meter is read (A2.2), so every such read gets a fresh telegram; `--mbus-quirk fc
 repeats the previous answer instead, as EN 13757-2 allows. Both are tested, and that a power
 cycle or a loss of supply clears the link's RAM (selection, FCB memory, access number).
 
-    /usr/bin/python3 test_mbus_libmbus.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_mbus_libmbus.py --binary=PATH_TO_ambimeter
 """
 
 import math
-import os
-import sys
+import socket
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from interop import LOAD, Checks, binary_from_argv, phase_physics  # noqa: E402
-from mbus_interop import MbusTwin, libmbus_bin, parse_xml, short, tool, tool_until  # noqa: E402
-
-import socket  # noqa: E402
+from interop import LOAD, phase_physics
+from mbus_interop import MbusTwin, parse_xml, short, tool, tool_until
 
 
 def wh(kwh):
@@ -49,75 +44,74 @@ def expected_records(state):
     return values, checks_from_api
 
 
-def request(bindir, twin, address=0):
-    code, out, err = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, address)
+def request(libmbus, twin, address=0):
+    code, out, err = tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.port, address)
     if code != 0:
         raise AssertionError(f"request-data {address}: exit {code}: {err}")
     return parse_xml(out)
 
 
-def test_every_record_matches_the_physics(checks, binary, bindir):
+def test_every_record_matches_the_physics(binary, libmbus):
     with MbusTwin(binary, pty=False) as twin:
         state = twin.reference()
-        info, records = request(bindir, twin)
-        checks.equal("id", info["Id"], "19020246")
-        checks.equal("manufacturer", info["Manufacturer"], "INM")
-        checks.equal("medium", info["Medium"], "Electricity")
-        checks.equal("access number", info["AccessNumber"], "1")
-        checks.equal("status", info["Status"], "00")
+        info, records = request(libmbus, twin)
+        assert info["Id"] == "19020246", "id"
+        assert info["Manufacturer"] == "INM", "manufacturer"
+        assert info["Medium"] == "Electricity", "medium"
+        assert info["AccessNumber"] == "1", "access number"
+        assert info["Status"] == "00", "status"
         expected, api = expected_records(state)
-        checks.equal("32 records", len(records), 32)
+        assert len(records) == 32, "32 records"
         for i, (unit, value) in enumerate(records):
-            checks.equal(f"record {i} ({unit})", int(value), expected[i])
-        checks.equal("forward Wh by physics", expected[0], 3300)
-        checks.equal("total W agrees with the API", int(records[19][1]), math.trunc(api["p"] * 1000))
-        checks.equal("mHz agrees with the API", int(records[29][1]), round(api["f"] * 1000))
-        checks.equal("units as libmbus names them", [records[i][0] for i in (0, 13, 16, 19)],
-                     ["Energy (Wh)", "1e-2  V", "m A", "Power (W)"])
-        checks.check("communication flag", "communication_active" in twin.state()["status"]["status_bits"])
+            assert int(value) == expected[i], f"record {i} ({unit})"
+        assert expected[0] == 3300, "forward Wh by physics"
+        assert int(records[19][1]) == math.trunc(api["p"] * 1000), "total W agrees with the API"
+        assert int(records[29][1]) == round(api["f"] * 1000), "mHz agrees with the API"
+        assert [records[i][0] for i in (0, 13, 16, 19)] == ["Energy (Wh)", "1e-2  V", "m A", "Power (W)"], \
+            "units as libmbus names them"
+        assert "communication_active" in twin.state()["status"]["status_bits"], "communication flag"
 
 
-def test_every_read_is_fresh(checks, binary, bindir):
+def test_every_read_is_fresh(binary, libmbus):
     """The issue's steps: request-data three times with load on. libmbus sends `10 7B 00`
     every time; each read is a new reading (A2.2: the access number goes up by 1)."""
     with MbusTwin(binary, pty=False) as twin:
         twin.reference()
         reads = []
         for _ in range(3):
-            info, records = request(bindir, twin)
+            info, records = request(libmbus, twin)
             reads.append((info["AccessNumber"], int(records[0][1])))
             twin.advance(3600)
-        checks.equal("access numbers 1, 2, 3 and the energy counting on", reads,
-                     [("1", 3300), ("2", 6600), ("3", 9900)])
-        checks.equal("the API agrees (4 h at 3300.26 W)", wh(twin.state()["energy"]["forward_active_kwh"]), 13201)
+        assert reads == [("1", 3300), ("2", 6600), ("3", 9900)], "access numbers 1, 2, 3 and the energy counting on"
+        assert wh(twin.state()["energy"]["forward_active_kwh"]) == 13201, "the API agrees (4 h at 3300.26 W)"
     with MbusTwin(binary, "--mbus-quirk", "fcb-repeat", pty=False) as twin:
-        checks.equal("ready lists the quirk", twin.ready["mbus_quirks"], ["fcb-repeat"])
+        assert twin.ready["mbus_quirks"] == ["fcb-repeat"], "ready lists the quirk"
         twin.reference()
-        first, r1 = request(bindir, twin)
+        first, r1 = request(libmbus, twin)
         twin.advance(3600)
-        again, r2 = request(bindir, twin)
-        checks.equal("fcb-repeat: same FCB, the previous answer again",
-                     (again["AccessNumber"], r2[0][1]), (first["AccessNumber"], r1[0][1]))
+        again, r2 = request(libmbus, twin)
+        assert (again["AccessNumber"], r2[0][1]) == (first["AccessNumber"], r1[0][1]), \
+            "fcb-repeat: same FCB, the previous answer again"
         with socket.create_connection(("127.0.0.1", twin.port), timeout=5) as s:
             s.sendall(short(0x40, 0))
-            checks.equal("SND_NKE acknowledged", s.recv(16), b"\xe5")
-        fresh, r3 = request(bindir, twin)
-        checks.equal("fcb-repeat: fresh after SND_NKE", (fresh["AccessNumber"], int(r3[0][1])), ("2", 6600))
+            assert s.recv(16) == b"\xe5", "SND_NKE acknowledged"
+        fresh, r3 = request(libmbus, twin)
+        assert (fresh["AccessNumber"], int(r3[0][1])) == ("2", 6600), "fcb-repeat: fresh after SND_NKE"
 
 
-def test_a_power_cycle_clears_the_link_memory(checks, binary, bindir):
+def test_a_power_cycle_clears_the_link_memory(binary, libmbus):
     """Selection, FCB memory and the access number are RAM: a power-up starts them afresh."""
     with MbusTwin(binary, "--mbus-quirk", "fcb-repeat", pty=False) as twin:
         twin.reference()
-        code, out, err = tool(bindir, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "19020246FFFFFFFF")
-        checks.check("selected by secondary address", "found [19020246CD250102]" in out, out + err)
-        before, r_before = request(bindir, twin)
-        checks.equal("access number 1 before the outage", before["AccessNumber"], "1")
+        code, out, err = tool(libmbus, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "19020246FFFFFFFF")
+        assert "found [19020246CD250102]" in out, f"selected by secondary address: {out + err}"
+        before, r_before = request(libmbus, twin)
+        assert before["AccessNumber"] == "1", "access number 1 before the outage"
         twin.advance(3600)
         twin.ok("POST", "/api/v1/power-cycle", {"off_seconds": 60})
-        after, r_after = request(bindir, twin)
-        checks.equal("access number starts again, fresh energy (no FCB memory)",
-                     (after["AccessNumber"], int(r_after[0][1])), ("1", 6600))
+        after, r_after = request(libmbus, twin)
+        assert (after["AccessNumber"], int(r_after[0][1])) == ("1", 6600), \
+            "access number starts again, fresh energy (no FCB memory)"
         with socket.create_connection(("127.0.0.1", twin.port), timeout=5) as s:
             s.settimeout(0.5)
             s.sendall(short(0x5B, 0xFD))
@@ -125,84 +119,67 @@ def test_a_power_cycle_clears_the_link_memory(checks, binary, bindir):
                 answer = s.recv(300)
             except socket.timeout:
                 answer = b""
-        checks.equal("nothing selected after the power-up: FD is silent", answer, b"")
-        checks.equal("the power-down counter counted", twin.state()["status"]["power_down_counter"], 2)
-        checks.equal("first read before the outage kept its values", int(r_before[0][1]), 3300)
+        assert answer == b"", "nothing selected after the power-up: FD is silent"
+        assert twin.state()["status"]["power_down_counter"] == 2, "the power-down counter counted"
+        assert int(r_before[0][1]) == 3300, "first read before the outage kept its values"
 
 
-def test_no_supply_no_answer(checks, binary, bindir):
+def test_no_supply_no_answer(binary, libmbus):
     """Without supply (switched off, or 0 V on every phase) the meter draws no current: libmbus
     times out; the power-down counter counts when the voltage returns."""
     with MbusTwin(binary, pty=False) as twin:
         twin.reference()
         twin.ok("POST", "/api/v1/power", {"on": False})
-        code, out, err = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
-        checks.check("switched off: no answer", code != 0 and "<Id>" not in out, out + err)
+        code, out, err = tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
+        assert code != 0 and "<Id>" not in out, f"switched off: no answer: {out + err}"
         twin.ok("POST", "/api/v1/power", {"on": True})
-        info, _ = request(bindir, twin)
-        checks.equal("back: answers with status 00", info["Status"], "00")
+        info, _ = request(libmbus, twin)
+        assert info["Status"] == "00", "back: answers with status 00"
         twin.set_load({"L1": {"v": 0, "i": 0}, "L2": {"v": 0, "i": 0}, "L3": {"v": 0, "i": 0}})
-        checks.equal("0 V on all phases: not powered", twin.state()["power"]["powered"], False)
-        code, out, err = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
-        checks.check("0 V: no answer", code != 0 and "<Id>" not in out, out + err)
+        assert twin.state()["power"]["powered"] == False, "0 V on all phases: not powered"
+        code, out, err = tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
+        assert code != 0 and "<Id>" not in out, f"0 V: no answer: {out + err}"
         pdc = twin.state()["status"]["power_down_counter"]
         twin.set_load(LOAD)
-        checks.equal("the voltage returns: one more power-up", twin.state()["status"]["power_down_counter"], pdc + 1)
-        info, _ = request(bindir, twin)
-        checks.equal("reads again, access number from 1", info["AccessNumber"], "1")
+        assert twin.state()["status"]["power_down_counter"] == pdc + 1, "the voltage returns: one more power-up"
+        info, _ = request(libmbus, twin)
+        assert info["AccessNumber"] == "1", "reads again, access number from 1"
 
 
-def test_scans_selection_and_a_new_address(checks, binary, bindir):
+def test_scans_selection_and_a_new_address(binary, libmbus):
     with MbusTwin(binary) as twin:
         twin.reference()
-        lines = tool_until(bindir, "mbus-tcp-scan", ["127.0.0.1", twin.port], "Found")
-        checks.equal("primary scan finds 0", lines[-1:], ["Found a M-Bus device at address 0"])
-        code, out, err = tool(bindir, "mbus-tcp-scan-secondary", "127.0.0.1", twin.port)
-        checks.check("secondary scan with wildcards finds the meter",
-                     code == 0 and "Found a device on secondary address 19020246CD250102" in out, out + err)
-        code, out, err = tool(bindir, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "19020246FFFFFFFF")
-        checks.check("select-secondary", "found [19020246CD250102]" in out, out + err)
-        code, out, err = tool(bindir, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "12345678FFFFFFFF")
-        checks.check("no match for another id", "found [" not in out, out + err)
-        code, out, err = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, "19020246CD250102")
-        checks.check("read by secondary address", code == 0 and "<Id>19020246</Id>" in out, out + err)
-        code, out, err = tool(bindir, "mbus-serial-set-address", "-b", 2400, twin.pty, 0, 5)
-        checks.equal("set-address on the pty", code, 0)
-        checks.equal("the API shows address 5", twin.state()["settings"]["mbus_id"], 5)
-        lines = tool_until(bindir, "mbus-tcp-scan", ["127.0.0.1", twin.port], "Found")
-        checks.equal("primary scan finds 5", lines[-1:], ["Found a M-Bus device at address 5"])
-        info, _ = request(bindir, twin, 5)
-        checks.equal("read at 5", info["Id"], "19020246")
-        code, _, _ = tool(bindir, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
-        checks.check("no answer at 0 any more", code != 0)
+        lines = tool_until(libmbus, "mbus-tcp-scan", ["127.0.0.1", twin.port], "Found")
+        assert lines[-1:] == ["Found a M-Bus device at address 0"], "primary scan finds 0"
+        code, out, err = tool(libmbus, "mbus-tcp-scan-secondary", "127.0.0.1", twin.port)
+        assert code == 0 and "Found a device on secondary address 19020246CD250102" in out, \
+            f"secondary scan with wildcards finds the meter: {out + err}"
+        code, out, err = tool(libmbus, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "19020246FFFFFFFF")
+        assert "found [19020246CD250102]" in out, f"select-secondary: {out + err}"
+        code, out, err = tool(libmbus, "mbus-tcp-select-secondary", "127.0.0.1", twin.port, "12345678FFFFFFFF")
+        assert "found [" not in out, f"no match for another id: {out + err}"
+        code, out, err = tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.port, "19020246CD250102")
+        assert code == 0 and "<Id>19020246</Id>" in out, f"read by secondary address: {out + err}"
+        code, out, err = tool(libmbus, "mbus-serial-set-address", "-b", 2400, twin.pty, 0, 5)
+        assert code == 0, "set-address on the pty"
+        assert twin.state()["settings"]["mbus_id"] == 5, "the API shows address 5"
+        lines = tool_until(libmbus, "mbus-tcp-scan", ["127.0.0.1", twin.port], "Found")
+        assert lines[-1:] == ["Found a M-Bus device at address 5"], "primary scan finds 5"
+        info, _ = request(libmbus, twin, 5)
+        assert info["Id"] == "19020246", "read at 5"
+        code, _, _ = tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.port, 0)
+        assert code != 0, "no answer at 0 any more"
 
 
-def test_serial_baud_switch(checks, binary, bindir):
+def test_serial_baud_switch(binary, libmbus):
     with MbusTwin(binary) as twin:
         twin.reference()
-        code, out, err = tool(bindir, "mbus-serial-request-data", "-b", 2400, twin.pty, 0)
-        checks.check("read on the pty at 2400", code == 0 and "<Id>19020246</Id>" in out, out + err)
-        code, out, err = tool(bindir, "mbus-serial-switch-baudrate", "-b", 2400, twin.pty, 0, 9600)
-        checks.check("switch to 9600", code == 0 and "Switched baud rate" in out, out + err)
-        checks.equal("the setting follows", twin.state()["settings"]["mbus_baud"], 9600)
-        code, out, err = tool(bindir, "mbus-serial-request-data", "-b", 9600, twin.pty, 0)
-        checks.check("read at 9600", code == 0 and out.count("<DataRecord") == 32, out + err)
-        checks.check("the switch is logged", "now 9600 baud, 8E1" in twin.stderr(), twin.stderr())
+        code, out, err = tool(libmbus, "mbus-serial-request-data", "-b", 2400, twin.pty, 0)
+        assert code == 0 and "<Id>19020246</Id>" in out, f"read on the pty at 2400: {out + err}"
+        code, out, err = tool(libmbus, "mbus-serial-switch-baudrate", "-b", 2400, twin.pty, 0, 9600)
+        assert code == 0 and "Switched baud rate" in out, f"switch to 9600: {out + err}"
+        assert twin.state()["settings"]["mbus_baud"] == 9600, "the setting follows"
+        code, out, err = tool(libmbus, "mbus-serial-request-data", "-b", 9600, twin.pty, 0)
+        assert code == 0 and out.count("<DataRecord") == 32, f"read at 9600: {out + err}"
+        assert "now 9600 baud, 8E1" in twin.stderr(), f"the switch is logged: {twin.stderr()}"
 
-
-def main():
-    binary = binary_from_argv()
-    checks = Checks("mbus libmbus")
-    bindir = libmbus_bin(binary)
-    for name, fn in [("every record matches the physics", test_every_record_matches_the_physics),
-                     ("every read is fresh (the fcb-repeat quirk repeats)", test_every_read_is_fresh),
-                     ("a power cycle clears the link memory", test_a_power_cycle_clears_the_link_memory),
-                     ("no supply, no answer", test_no_supply_no_answer),
-                     ("scans, selection and a new address", test_scans_selection_and_a_new_address),
-                     ("serial baud switch", test_serial_baud_switch)]:
-        checks.run(name, fn, binary, bindir)
-    sys.exit(checks.finish())
-
-
-if __name__ == "__main__":
-    main()

@@ -7,21 +7,16 @@ Measured on the client side of the pty with a raw descriptor and time.monotonic.
 starts before the request is written, so the lower bounds hold however the client is
 scheduled; the upper bounds leave room for a loaded machine.
 
-    /usr/bin/python3 test_mbus_timing.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_mbus_timing.py --binary=PATH_TO_ambimeter
 """
 
 import os
 import select
-import shutil
-import sys
-import tempfile
 import time
 import tty
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from interop import main, run_cli  # noqa: E402
-from mbus_interop import MbusTwin, short  # noqa: E402
+from interop import run_cli
+from mbus_interop import MbusTwin, short
 
 BAUD = 2400
 BIT_S = 1.0 / BAUD
@@ -64,52 +59,39 @@ def timed_rsp_ud(path):
         os.close(fd)
 
 
-def check_turnaround(checks, label, first):
-    checks.check(f"{label}: first byte no earlier than 11 bit times", first is not None and first >= TURNAROUND_MIN_S,
-                 f"{first}")
-    checks.check(f"{label}: first byte within 330 bit times + 50 ms", first is not None and first < TURNAROUND_MAX_S,
-                 f"{first}")
+def check_turnaround(label, first):
+    assert first is not None and first >= TURNAROUND_MIN_S, \
+        f"{label}: first byte no earlier than 11 bit times: {first}"
+    assert first is not None and first < TURNAROUND_MAX_S, \
+        f"{label}: first byte within 330 bit times + 50 ms: {first}"
 
 
-def test_unpaced_answer_waits_the_turnaround(checks, binary):
+def test_unpaced_answer_waits_the_turnaround(binary):
     with MbusTwin(binary, tcp=False) as twin:
         first, last, telegram = timed_rsp_ud(twin.pty)
-        checks.check("an RSP_UD came back", len(telegram) > 20 and telegram[-1] == 0x16, telegram.hex())
-        check_turnaround(checks, "unpaced", first)
+        assert len(telegram) > 20 and telegram[-1] == 0x16, f"an RSP_UD came back: {telegram.hex()}"
+        check_turnaround("unpaced", first)
         line_time = len(telegram) * 11 * BIT_S
-        checks.check("unpaced: the telegram arrives at once", last - first < line_time / 4,
-                     f"{last - first:.4f} s for {len(telegram)} bytes")
+        assert last - first < line_time / 4, \
+            f"unpaced: the telegram arrives at once: {last - first:.4f} s for {len(telegram)} bytes"
 
 
-def test_paced_answer_takes_its_line_time(checks, binary):
+def test_paced_answer_takes_its_line_time(binary):
     with MbusTwin(binary, "--mbus-pacing", tcp=False) as twin:
         first, last, telegram = timed_rsp_ud(twin.pty)
-        checks.check("paced: an RSP_UD came back", len(telegram) > 20 and telegram[-1] == 0x16, telegram.hex())
-        check_turnaround(checks, "paced", first)
+        assert len(telegram) > 20 and telegram[-1] == 0x16, f"paced: an RSP_UD came back: {telegram.hex()}"
+        check_turnaround("paced", first)
         line_time = len(telegram) * 11 * BIT_S
-        checks.check(f"paced: {len(telegram)} bytes take at least {line_time:.3f} s", last >= line_time,
-                     f"{last:.4f} s")
-        checks.check("paced: and not much longer", last < line_time * 3, f"{last:.4f} s")
+        assert last >= line_time, f"paced: {len(telegram)} bytes take at least {line_time:.3f} s: {last:.4f} s"
+        assert last < line_time * 3, f"paced: and not much longer: {last:.4f} s"
 
 
-def test_pacing_needs_the_serial_port(checks, binary):
-    tmp = tempfile.mkdtemp(prefix="ambi-mbus-")
-    try:
-        code, out, err = run_cli(binary, ["run", "--state", os.path.join(tmp, "s"), "--http", "127.0.0.1:0",
-                                          "--clock", "stepped", "--modbus-tcp", "off", "--mbus-tcp", "127.0.0.1:0",
-                                          "--mbus-pacing"])
-        lines = err.strip().splitlines()
-        checks.equal("exit 2", code, 2)
-        checks.check("one line naming the fix",
-                     len(lines) == 1 and "--mbus-pacing applies to --mbus-serial only" in lines[0], err)
-        checks.equal("no ready line", out, "")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    main("interop mbus timing", [
-        ("the answer waits 11 bit times, then leaves at once", test_unpaced_answer_waits_the_turnaround),
-        ("--mbus-pacing sends at 2400 baud", test_paced_answer_takes_its_line_time),
-        ("--mbus-pacing without --mbus-serial is a usage error", test_pacing_needs_the_serial_port),
-    ])
+def test_pacing_needs_the_serial_port(binary, tmp_path):
+    code, out, err = run_cli(binary, ["run", "--state", str(tmp_path / "state"), "--http", "127.0.0.1:0",
+                                      "--clock", "stepped", "--modbus-tcp", "off", "--mbus-tcp", "127.0.0.1:0",
+                                      "--mbus-pacing"])
+    lines = err.strip().splitlines()
+    assert code == 2, f"exit 2: {err}"
+    assert len(lines) == 1 and "--mbus-pacing applies to --mbus-serial only" in lines[0], \
+        f"one line naming the fix: {err}"
+    assert out == "", "no ready line"

@@ -3,15 +3,17 @@ every register block read in chunks of at most 125, floats decoded ABCD and chec
 against the physics of the reference load and against GET /api/v1/state; the exception
 codes of the manual's rules.
 
-    /usr/bin/python3 test_pymodbus.py PATH_TO_ambimeter
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_pymodbus.py --binary=PATH_TO_ambimeter
 """
 
+import contextlib
 import logging
 
+import pytest
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.transaction import ModbusRtuFramer
 
-from interop import BLOCKS, LOAD, ModbusTwin, chunks, close, f32, main, phase_physics
+from interop import BLOCKS, LOAD, ModbusTwin, chunks, close, f32, phase_physics
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -39,89 +41,78 @@ def read_all(c, slave=1):
     return out
 
 
-def check_blocks(checks, label, blocks, state):
+# Each transport's client, with its answer timeout in seconds.
+TIMEOUT_S = {"tcp": 5, "pty": 2, "rtu-over-tcp": 5}
+
+
+@contextlib.contextmanager
+def connected(twin, transport, timeout=None, **extra):
+    """A connected pymodbus client of `transport`, closed at the end."""
+    timeout = TIMEOUT_S[transport] if timeout is None else timeout
+    if transport == "tcp":
+        c = ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=timeout, **extra)
+    elif transport == "pty":
+        c = ModbusSerialClient(twin.pty, baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=timeout, **extra)
+    else:
+        c = ModbusTcpClient("127.0.0.1", port=twin.rtu_tcp_port, framer=ModbusRtuFramer, timeout=timeout, **extra)
+    try:
+        assert c.connect(), f"{transport} connect"
+        yield c
+    finally:
+        c.close()
+
+
+def check_blocks(label, blocks, state):
     m = blocks[0x5000]
     for k, name in enumerate(PHASES):
         v, i, p, q, s = phase_physics(name)
         got = [f32(m, a + 2 * k, 0x5000) for a in (0x5002, 0x500C, 0x5014, 0x501C, 0x5024)]
         for what, value, want in zip(("V", "I", "P", "Q", "S"), got, (v, i, p, q, s)):
-            checks.check(f"{label} {name} {what}", close(value, want), f"{value} != {want}")
+            assert close(value, want), f"{label} {name} {what}: {value} != {want}"
         api = state["measurement"][name]
-        checks.check(f"{label} {name} P = API", close(got[2], api["p_kw"]), f"{got[2]} != {api['p_kw']}")
+        assert close(got[2], api["p_kw"]), f"{label} {name} P = API: {got[2]} != {api['p_kw']}"
     totals = [sum(phase_physics(n)[j] for n in PHASES) for j in (2, 3)]
-    checks.check(f"{label} total P", close(f32(m, 0x5012, 0x5000), totals[0]), str(f32(m, 0x5012, 0x5000)))
-    checks.check(f"{label} total Q", close(f32(m, 0x501A, 0x5000), totals[1]), str(f32(m, 0x501A, 0x5000)))
-    checks.check(f"{label} frequency", close(f32(m, 0x5008, 0x5000), 50.0), str(f32(m, 0x5008, 0x5000)))
+    assert close(f32(m, 0x5012, 0x5000), totals[0]), f"{label} total P: {f32(m, 0x5012, 0x5000)}"
+    assert close(f32(m, 0x501A, 0x5000), totals[1]), f"{label} total Q: {f32(m, 0x501A, 0x5000)}"
+    assert close(f32(m, 0x5008, 0x5000), 50.0), f"{label} frequency: {f32(m, 0x5008, 0x5000)}"
     e = blocks[0x6000]
     for name, want in ENERGY_KWH.items():
         got = f32(e, int(state["energy_addresses"][name], 16), 0x6000)
-        checks.check(f"{label} {name} physics", close(got, want, abs_=0.0011), f"{got} != {want}")
+        assert close(got, want, abs_=0.0011), f"{label} {name} physics: {got} != {want}"
     for name, address in state["energy_addresses"].items():
         got = f32(e, int(address, 16), 0x6000)
-        checks.check(f"{label} {name} = API", close(got, state["energy"][name]), f"{got} != {state['energy'][name]}")
+        assert close(got, state["energy"][name]), f"{label} {name} = API: {got} != {state['energy'][name]}"
     ident = blocks[0x4000]
-    checks.equal(f"{label} serial 4000", ident[0:2], [0x1902, 0x0246])
-    checks.equal(f"{label} modbus id 4003", ident[3], 1)
-    checks.equal(f"{label} directions 4012-4014", ident[0x12:0x15], [ord("F"), ord("F"), ord("R")])
+    assert ident[0:2] == [0x1902, 0x0246], f"{label} serial 4000"
+    assert ident[3] == 1, f"{label} modbus id 4003"
+    assert ident[0x12:0x15] == [ord("F"), ord("F"), ord("R")], f"{label} directions 4012-4014"
 
 
-def test_tcp_reads_every_block(checks, binary):
-    with ModbusTwin(binary) as twin:
-        state = twin.reference()
-        c = ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=5)
-        try:
-            checks.check("tcp connect", c.connect())
-            check_blocks(checks, "tcp", read_all(c), state)
-        finally:
-            c.close()
-
-
-def test_serial_pty_reads_every_block(checks, binary):
-    with ModbusTwin(binary) as twin:
-        state = twin.reference()
-        c = ModbusSerialClient(twin.pty, baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=2)
-        try:
-            checks.check("pty connect", c.connect())
-            check_blocks(checks, "pty", read_all(c), state)
-        finally:
-            c.close()
-
-
-def test_rtu_over_tcp_reads_every_block(checks, binary):
-    with ModbusTwin(binary) as twin:
-        state = twin.reference()
-        c = ModbusTcpClient("127.0.0.1", port=twin.rtu_tcp_port, framer=ModbusRtuFramer, timeout=5)
-        try:
-            checks.check("rtu-over-tcp connect", c.connect())
-            check_blocks(checks, "rtu-over-tcp", read_all(c), state)
-        finally:
-            c.close()
+@pytest.mark.parametrize("transport", ["tcp", "pty", "rtu-over-tcp"])
+def test_reads_every_block(modbus_twin, transport):
+    """Every block with the physics of the reference load and the API's values."""
+    state = modbus_twin.reference()
+    with connected(modbus_twin, transport) as c:
+        check_blocks(transport, read_all(c), state)
 
 
 def exception_of(response):
     return getattr(response, "exception_code", None)
 
 
-def test_exception_codes(checks, binary):
-    with ModbusTwin(binary) as twin:
-        twin.reference()
-        tcp = ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=5)
-        pty = ModbusSerialClient(twin.pty, baudrate=9600, parity="N", timeout=2)
-        try:
-            tcp.connect()
-            pty.connect()
-            for label, c in (("tcp", tcp), ("pty", pty)):
-                checks.equal(f"{label} FC04 -> 01", exception_of(c.read_input_registers(0x5000, 2, slave=1)), 1)
-                checks.equal(f"{label} unmapped -> 02", exception_of(c.read_holding_registers(0x7000, 2, slave=1)), 2)
-                checks.equal(f"{label} 4034 past the block -> 02",
-                             exception_of(c.read_holding_registers(0x4030, 8, slave=1)), 2)
-                checks.equal(f"{label} count 126 -> 03", exception_of(c.read_holding_registers(0x6000, 126, slave=1)), 3)
-                checks.equal(f"{label} baud code 11 -> 03", exception_of(c.write_register(0x4004, 11, slave=1)), 3)
-                checks.equal(f"{label} read-only 5002 -> 02", exception_of(c.write_register(0x5002, 1, slave=1)), 2)
-            checks.equal("nothing changed", twin.state()["settings"]["modbus_baud"], 9600)
-        finally:
-            tcp.close()
-            pty.close()
+@pytest.mark.parametrize("transport", ["tcp", "pty"])
+def test_exception_codes(modbus_twin, transport):
+    """Exception codes 01, 02 and 03 by the manual's rules; the refused writes change nothing."""
+    twin = modbus_twin
+    twin.reference()
+    with connected(twin, transport) as c:
+        assert exception_of(c.read_input_registers(0x5000, 2, slave=1)) == 1, "FC04 -> 01"
+        assert exception_of(c.read_holding_registers(0x7000, 2, slave=1)) == 2, "unmapped -> 02"
+        assert exception_of(c.read_holding_registers(0x4030, 8, slave=1)) == 2, "4034 past the block -> 02"
+        assert exception_of(c.read_holding_registers(0x6000, 126, slave=1)) == 3, "count 126 -> 03"
+        assert exception_of(c.write_register(0x4004, 11, slave=1)) == 3, "baud code 11 -> 03"
+        assert exception_of(c.write_register(0x5002, 1, slave=1)) == 2, "read-only 5002 -> 02"
+    assert twin.state()["settings"]["modbus_baud"] == 9600, "nothing changed"
 
 
 def float_at(c, address):
@@ -131,48 +122,38 @@ def float_at(c, address):
     return f32(r.registers, address, address)
 
 
-def test_energies_never_show_more_than_was_counted(checks, binary):
+@pytest.mark.parametrize("transport", ["tcp", "pty"])
+def test_energies_never_show_more_than_was_counted(modbus_twin, transport):
     """Every face shows whole Wh cut toward zero; a Float ABCD energy is that value rounded
     toward zero, and a signed total is the shown forward minus the shown reverse."""
-    with ModbusTwin(binary) as twin:
-        twin.set_load({"L1": {"v": 250, "i": 4, "phi": 0}, "L2": {"v": 230, "i": 0}, "L3": {"v": 230, "i": 0}})
-        twin.advance(6717.69)  # 1 kW: 1866.025 Wh forward
-        twin.set_load({"L1": {"v": 250, "i": 4, "phi": 180}})
-        twin.advance(7200)     # 1 kW exported: 2000 Wh reverse
-        e = twin.state()["energy"]
-        checks.equal("API: forward, reverse, total (C-04)",
-                     (e["forward_active_kwh"], e["reverse_active_kwh"], e["total_active_kwh"]), (1.866, 2.0, -0.134))
-        tcp = ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=5)
-        pty = ModbusSerialClient(twin.pty, baudrate=9600, parity="N", timeout=2)
-        try:
-            tcp.connect()
-            pty.connect()
-            for label, c in (("tcp", tcp), ("pty", pty)):
-                forward, reverse, total = (float_at(c, a) for a in (0x600C, 0x6018, 0x6000))
-                checks.check(f"{label} 600C ≤ 1.866 and reads 1.866", forward * 1000 <= 1866 and round(forward, 3) == 1.866,
-                             repr(forward))
-                checks.check(f"{label} 6018 = 2.000", reverse == 2.0, repr(reverse))
-                checks.check(f"{label} 6000 reads -0.134, no more than counted",
-                             total * 1000 >= -134 and round(total, 3) == -0.134, repr(total))
-                checks.equal(f"{label} the total is the shown forward minus the shown reverse",
-                             round(total, 3), round(round(forward, 3) - round(reverse, 3), 3))
-        finally:
-            tcp.close()
-            pty.close()
+    twin = modbus_twin
+    twin.set_load({"L1": {"v": 250, "i": 4, "phi": 0}, "L2": {"v": 230, "i": 0}, "L3": {"v": 230, "i": 0}})
+    twin.advance(6717.69)  # 1 kW: 1866.025 Wh forward
+    twin.set_load({"L1": {"v": 250, "i": 4, "phi": 180}})
+    twin.advance(7200)     # 1 kW exported: 2000 Wh reverse
+    e = twin.state()["energy"]
+    assert (e["forward_active_kwh"], e["reverse_active_kwh"], e["total_active_kwh"]) == (1.866, 2.0, -0.134), \
+        "API: forward, reverse, total (C-04)"
+    with connected(twin, transport) as c:
+        forward, reverse, total = (float_at(c, a) for a in (0x600C, 0x6018, 0x6000))
+    assert forward * 1000 <= 1866 and round(forward, 3) == 1.866, f"600C ≤ 1.866 and reads 1.866: {forward!r}"
+    assert reverse == 2.0, f"6018 = 2.000: {reverse!r}"
+    assert total * 1000 >= -134 and round(total, 3) == -0.134, f"6000 reads -0.134, no more than counted: {total!r}"
+    assert round(total, 3) == round(round(forward, 3) - round(reverse, 3), 3), \
+        "the total is the shown forward minus the shown reverse"
+
+
+def test_energy_float_near_the_rollover(binary):
     with ModbusTwin(binary, pty=False) as twin:
         twin.set_load({"L1": {"v": 1000, "i": 100000, "phi": 0}, "L2": {"v": 230, "i": 0}, "L3": {"v": 230, "i": 0}})
         twin.advance(35999.999)  # 1e8 W: 999999972.2 Wh
         twin.set_load({"L1": {"v": 250, "i": 4, "phi": 0}})
         twin.advance(93)         # + 25.8 Wh: 999999998.06 Wh
-        checks.equal("API: 999999.998 kWh", twin.state()["energy"]["forward_active_kwh"], 999999.998)
-        c = ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=5)
-        try:
-            c.connect()
+        assert twin.state()["energy"]["forward_active_kwh"] == 999999.998, "API: 999999.998 kWh"
+        with connected(twin, "tcp") as c:
             value = float_at(c, 0x600C)
-            checks.check("near the rollover the float stays below 1000000 and what was counted",
-                         value < 1_000_000.0 and value <= 999999.998, repr(value))
-        finally:
-            c.close()
+        assert value < 1_000_000.0 and value <= 999999.998, \
+            f"near the rollover the float stays below 1000000 and what was counted: {value!r}"
 
 
 def silent(response):
@@ -181,46 +162,33 @@ def silent(response):
     return response.isError() and getattr(response, "exception_code", None) is None
 
 
-def test_a_meter_without_supply_is_silent(checks, binary):
+# Ways the supply goes and comes back: (take it away, give it back).
+OUTAGES = {
+    "switched off": (lambda twin: twin.ok("POST", "/api/v1/power", {"on": False}),
+                     lambda twin: twin.ok("POST", "/api/v1/power", {"on": True})),
+    "0 V on every phase": (lambda twin: twin.set_load({p: {"v": 0, "i": 0} for p in PHASES}),
+                           lambda twin: twin.set_load(LOAD)),
+}
+
+
+@pytest.mark.parametrize("cause", list(OUTAGES))
+def test_a_meter_without_supply_is_silent(modbus_twin, cause):
     """The 2PU CT has no auxiliary supply (5.8): switched off, or with 0 V on every phase, it
     answers nothing on TCP, RTU or RTU over TCP, and accepts no write."""
-    with ModbusTwin(binary) as twin:
-        twin.reference()
-        clients = {"tcp": ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=1, retries=0),
-                   "pty": ModbusSerialClient(twin.pty, baudrate=9600, parity="N", timeout=1, retries=0),
-                   "rtu-over-tcp": ModbusTcpClient("127.0.0.1", port=twin.rtu_tcp_port, framer=ModbusRtuFramer,
-                                                   timeout=1, retries=0)}
-        try:
-            for c in clients.values():
-                c.connect()
-            for cause, off, on in (("switched off", lambda: twin.ok("POST", "/api/v1/power", {"on": False}),
-                                    lambda: twin.ok("POST", "/api/v1/power", {"on": True})),
-                                   ("0 V on every phase",
-                                    lambda: twin.set_load({p: {"v": 0, "i": 0} for p in PHASES}),
-                                    lambda: twin.set_load(LOAD))):
-                pdc = twin.state()["status"]["power_down_counter"]
-                off()
-                for label, c in clients.items():
-                    checks.check(f"{cause}: {label} read times out", silent(c.read_holding_registers(0x4000, 2, slave=1)))
-                    checks.check(f"{cause}: {label} write times out", silent(c.write_register(0x6048, 2, slave=1)))
-                on()
-                checks.equal(f"{cause}: nothing was written", twin.state()["status"]["tariff"], 1)
-                checks.equal(f"{cause}: the power-up counted", twin.state()["status"]["power_down_counter"], pdc + 1)
-                for label, c in clients.items():
-                    r = c.read_holding_registers(0x4000, 2, slave=1)
-                    checks.check(f"{cause}: {label} answers again", not r.isError() and r.registers == [0x1902, 0x0246],
-                                 str(r))
-        finally:
-            for c in clients.values():
-                c.close()
-
-
-if __name__ == "__main__":
-    main("interop pymodbus", [
-        ("Modbus TCP reads every block with the physics of the load", test_tcp_reads_every_block),
-        ("RTU on the pty reads every block", test_serial_pty_reads_every_block),
-        ("RTU over TCP reads every block", test_rtu_over_tcp_reads_every_block),
-        ("exception codes 01, 02 and 03", test_exception_codes),
-        ("energies never show more than was counted", test_energies_never_show_more_than_was_counted),
-        ("a meter without supply is silent", test_a_meter_without_supply_is_silent),
-    ])
+    twin = modbus_twin
+    off, on = OUTAGES[cause]
+    twin.reference()
+    with contextlib.ExitStack() as stack:
+        clients = {t: stack.enter_context(connected(twin, t, timeout=1, retries=0))
+                   for t in ("tcp", "pty", "rtu-over-tcp")}
+        pdc = twin.state()["status"]["power_down_counter"]
+        off(twin)
+        for label, c in clients.items():
+            assert silent(c.read_holding_registers(0x4000, 2, slave=1)), f"{label} read times out"
+            assert silent(c.write_register(0x6048, 2, slave=1)), f"{label} write times out"
+        on(twin)
+        assert twin.state()["status"]["tariff"] == 1, "nothing was written"
+        assert twin.state()["status"]["power_down_counter"] == pdc + 1, "the power-up counted"
+        for label, c in clients.items():
+            r = c.read_holding_registers(0x4000, 2, slave=1)
+            assert not r.isError() and r.registers == [0x1902, 0x0246], f"{label} answers again: {r}"

@@ -66,11 +66,10 @@ def ambimeter(binary, *args, timeout=TOOL_TIMEOUT_S):
     return run_cli(binary, [str(a) for a in args], timeout=timeout)
 
 
-def read_json(checks, label, binary, uri, *args):
-    """`ambimeter read URI --format json ARGS` -> the "values" object, or {}."""
+def read_json(label, binary, uri, *args):
+    """`ambimeter read URI --format json ARGS` -> the "values" object (the read must exit 0)."""
     code, out, err = ambimeter(binary, "read", uri, "--format", "json", *args)
-    if not checks.check(f"{label}: read exit 0", code == 0, err):
-        return {}
+    assert code == 0, f"{label}: read exit 0: {err}"
     return json.loads(out)["values"]
 
 
