@@ -122,6 +122,8 @@ export function renderCharts(state) {
   const data = chartData(series);
   charts.power.setData(data.power);
   charts.energy.setData(data.energy);
+  // The simulated second of the last sample drawn (for the browser test; nothing shows it).
+  $('chart-energy').dataset.lastSimS = String(series.t.at(-1));
 }
 
 /// Builds the phase inputs and wires every control to its endpoint; starts the charts.
