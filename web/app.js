@@ -2,6 +2,10 @@
 // LED, the S0 counts), the simulation bench and the Meter Manager app (manual appendix 4).
 // Live state comes from one EventSource (GET /api/v1/events, event "state" with
 // {state, panel, app}); no polling. Requests go to /api/v1 (docs/control-api.md).
+// The page's entry module: its one statement with an effect is the `start()` at the end.
+// The other modules do nothing when imported; those without DOM (format.js, lcd_model.js,
+// qr.js, bench_model.js, chart_data.js, meter_app_model.js, settings_form.js) are tested
+// by node (tests/web/unit/).
 import { renderBench, renderCharts, initBench } from './bench.js';
 import { $, API, clearError, setText } from './common.js';
 import { initButtons, renderLcd, renderPulses } from './lcd.js';
@@ -40,8 +44,12 @@ function connect() {
     }
   });
 }
-$('alert-close').addEventListener('click', clearError);
-initButtons();
-initBench();
-initMeterApp();
-connect();
+/// Wires the page and opens the event stream.
+function start() {
+  $('alert-close').addEventListener('click', clearError);
+  initButtons();
+  initBench();
+  initMeterApp();
+  connect();
+}
+start();

@@ -1,7 +1,7 @@
-// Shared by the page's modules: element lookup, the message area and JSON requests.
+// Shared by the page's DOM modules: element lookup, the message area and JSON requests.
+// Nothing runs at import: every function touches the page only when called.
 
 export const API = '/api/v1';
-export const PHASES = ['L1', 'L2', 'L3'];
 export const $ = (id) => document.getElementById(id);
 
 /// Shows `message` in the page's message area (role="alert").
@@ -43,8 +43,6 @@ export async function api(method, path, body) {
 /// Drops a rejection already shown by `api`.
 export const quiet = (promise) => promise.catch(() => {});
 
-/// `v` with `d` decimals, '–' when it is not a number.
-export const fixed = (v, d) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
 /// Sets an element's text only when it changed (no needless layout work at 4 events/s).
 export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;

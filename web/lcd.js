@@ -1,101 +1,61 @@
 // The meter's front (manual 7): the LCD drawn from the panel JSON, the three touch buttons
 // with their hold time measured (a long press of * is ≥ 3 s, 7.4), the red LED and S0 counts.
+// What the LCD shows is worked out by lcd_model.js; this module draws it.
 import { $, api, setText } from './common.js';
-
-const HOLD_MS = 3000;
-const lcd = $('lcd');
-
-function line(part) {
-  return [part.caption, part.label].filter(Boolean).join(' ');
-}
+import { HOLD_MS, holdProgress, lcdSummary, lcdView, menuValueCells } from './lcd_model.js';
+import { qrSvg } from './qr.js';
 
 /// The menu value with the character under the cursor marked (blinking while editing).
 function renderMenuValue(el, menu) {
-  const key = JSON.stringify([menu.value, menu.cursor, menu.editing]);
-  if (el.dataset.key === key) return;
-  el.dataset.key = key;
+  const view = menuValueCells(menu);
+  if (el.dataset.key === view.key) return;
+  el.dataset.key = view.key;
   el.replaceChildren();
-  el.classList.toggle('blink', menu.editing && menu.cursor < 0);
-  [...menu.value].forEach((ch, i) => {
+  el.classList.toggle('blink', view.blink);
+  for (const cell of view.cells) {
     const span = document.createElement('span');
-    span.textContent = ch;
-    if (i === menu.cursor) {
-      span.className = menu.editing ? 'cursor blink' : 'cursor';
+    span.textContent = cell.ch;
+    if (cell.cursor) {
+      span.className = cell.blink ? 'cursor blink' : 'cursor';
       span.dataset.testid = 'lcd-cursor';
     }
     el.append(span);
-  });
-}
-
-function lcdSummary(p) {
-  if (p.mode === 'off') return 'LCD off';
-  const head = `${line(p.part1)} ${p.part1.value}, T${p.icons.tariff}, CT ${p.icons.ct_ratio}`;
-  if (p.mode === 'menu') {
-    const m = p.menu;
-    return `${head}. ${m.title}: ${m.value} ${m.unit}${m.message ? ` (${m.message})` : ''}`.trim();
   }
-  const part = (q) => [line(q), q.obis, q.value, q.unit, q.detail].filter(Boolean).join(' ');
-  return `${head}. ${part(p.part2)}. ${part(p.part3)}`;
 }
 
 /// Draws the panel JSON of GET /api/v1/panel or the event stream.
 export function renderLcd(p) {
-  lcd.dataset.mode = p.mode;
-  lcd.classList.toggle('backlight', !!p.backlight);
-  lcd.classList.toggle('turned', !!p.turned);
-  const on = p.mode !== 'off';
-  const icons = p.icons || {};
-  setText($('lcd-sw'), on ? p.software_version : '');
-  setText($('lcd-p1'), on ? `${p.part1.caption} ${p.part1.value}` : '');
-  setText($('lcd-tariff'), on ? `T${icons.tariff}` : '');
-  $('lcd-bt').classList.toggle('on', on && !!icons.bluetooth);
-  $('lcd-hook').classList.toggle('on', on && !!icons.communication);
-  setText($('lcd-arrow'), !on ? '' : icons.import_arrow ? '▶ imp' : icons.export_arrow ? '◀ exp' : '');
-  setText($('lcd-ct'), on ? icons.ct_ratio : '');
-  const menu = p.mode === 'menu';
-  $('lcd-normal').hidden = menu;
-  $('lcd-menu').hidden = !menu;
-  if (p.mode === 'normal') {
-    for (const [n, part] of [['2', p.part2], ['3', p.part3]]) {
-      setText($(`lcd-p${n}-cap`), line(part));
-      setText($(`lcd-p${n}-obis`), part.obis);
-      setText($(`lcd-p${n}-val`), part.value);
-      setText($(`lcd-p${n}-unit`), part.unit);
-    }
-    setText($('lcd-p3-detail'), p.part3.detail || '');
-  } else if (!on) {
-    for (const id of ['lcd-p2-cap', 'lcd-p2-obis', 'lcd-p2-val', 'lcd-p2-unit', 'lcd-p3-cap',
-      'lcd-p3-obis', 'lcd-p3-val', 'lcd-p3-unit', 'lcd-p3-detail']) setText($(id), '');
+  const lcd = $('lcd');
+  const view = lcdView(p);
+  lcd.dataset.mode = view.mode;
+  lcd.classList.toggle('backlight', view.backlight);
+  lcd.classList.toggle('turned', view.turned);
+  $('lcd-bt').classList.toggle('on', view.bluetooth);
+  $('lcd-hook').classList.toggle('on', view.communication);
+  $('lcd-normal').hidden = view.menu;
+  $('lcd-menu').hidden = !view.menu;
+  for (const [id, text] of Object.entries(view.text)) setText($(id), text);
+  if (view.parts) for (const [id, text] of Object.entries(view.parts)) setText($(id), text);
+  if (view.menu) {
+    renderMenuValue($('lcd-m-value'), p.menu);
+    renderQr($('lcd-m-qr'), view.qr);
+    $('lcd-menu').classList.toggle('err', view.error);
   }
-  if (menu) {
-    const m = p.menu;
-    setText($('lcd-m-section'), m.section);
-    setText($('lcd-m-title'), m.title);
-    renderMenuValue($('lcd-m-value'), m);
-    setText($('lcd-m-unit'), m.unit);
-    setText($('lcd-m-message'), m.message);
-    renderQr($('lcd-m-qr'), m.qr || '');
-    $('lcd-menu').classList.toggle('err', m.value === 'Err');
-  }
-  const summary = lcdSummary(p);
-  if (lcd.getAttribute('aria-label') !== `LCD: ${summary}`) lcd.setAttribute('aria-label', `LCD: ${summary}`);
+  const label = `LCD: ${lcdSummary(p)}`;
+  if (lcd.getAttribute('aria-label') !== label) lcd.setAttribute('aria-label', label);
 }
 
-/// The Bluetooth page's QR code (7.5; the app scans it to find this meter), drawn by the
-/// qrcode-generator library as an SVG, with its payload beside it as text. Redrawn only when
-/// the payload changes (the panel is rendered several times a second).
+/// The Bluetooth page's QR code (7.5) as an SVG, with its payload beside it as text. Redrawn
+/// only when the payload changes (the panel is rendered several times a second).
 function renderQr(el, payload) {
   if (el.dataset.payload === payload) return;
   el.dataset.payload = payload;
   el.replaceChildren();
   if (!payload) return;
-  const code = globalThis.qrcode(0, 'M');
-  code.addData(payload);
-  code.make();
   const figure = document.createElement('span');
   figure.className = 'qr-code';
   figure.dataset.testid = 'lcd-qr-code';
-  figure.innerHTML = code.createSvgTag({ cellSize: 3, margin: 6, alt: `QR code: ${payload}` });
+  figure.innerHTML = qrSvg(payload);
   const caption = document.createElement('span');
   caption.textContent = `QR: ${payload}`;
   el.append(figure, caption);
@@ -136,10 +96,10 @@ function press(button, long) {
 
 let hold = null; // {button, start, fired, timer, raf}
 function setHoldProgress(ms) {
-  const frac = Math.min(1, ms / HOLD_MS);
-  $('hold-ring').style.strokeDashoffset = String(120 * (1 - frac));
-  $('hold-bar').value = Math.min(HOLD_MS, ms);
-  $('btn-star').classList.toggle('holding', ms > 0);
+  const progress = holdProgress(ms);
+  $('hold-ring').style.strokeDashoffset = progress.ringOffset;
+  $('hold-bar').value = progress.bar;
+  $('btn-star').classList.toggle('holding', progress.holding);
 }
 function animateHold() {
   if (!hold || hold.fired) return;

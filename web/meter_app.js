@@ -2,10 +2,13 @@
 // values with a Save that downloads the CSV, and the Settings (modified ones marked, range
 // checked, a password pop-up, saved with PUT /api/v1/app/settings; the counters reset with
 // POST /api/v1/app/reset). Both need Bluetooth active, as the app talks to the meter over it.
-import { $, API, api, clearError, fixed, setText, showError } from './common.js';
+// The settings' list is settings_form.js's; the checks are meter_app_model.js's.
+import { $, API, api, clearError, setText, showError } from './common.js';
+import { RESETS, bluetoothStatus, collectSettings, deviceView, isModified, keyedRows, passwordError,
+  resetDoneText, shownValue, storeQuestion } from './meter_app_model.js';
+import { settingFields } from './settings_form.js';
 
-const tabs = [...document.querySelectorAll('[role="tab"]')];
-function selectTab(tab) {
+function selectTab(tabs, tab) {
   for (const t of tabs) {
     const on = t === tab;
     t.setAttribute('aria-selected', String(on));
@@ -44,46 +47,30 @@ function downloadCsv() {
 /// The app's pages from the state, and its Energy and Instantaneous rows as the server
 /// words them (the same rows as the CSV export: `app` of the event).
 export function renderApp(state, app) {
-  const id = state.identity;
-  setText($('dev-serial'), id.serial);
-  setText($('dev-sw'), fixed(id.software_version, 2));
-  setText($('dev-cs1'), id.checksum1);
-  setText($('dev-cs2'), id.checksum2);
-  const bt = (state.status.status_bits || []).includes('bluetooth_active');
+  const device = deviceView(state.identity);
+  setText($('dev-serial'), device.serial);
+  setText($('dev-sw'), device.software);
+  setText($('dev-cs1'), device.checksum1);
+  setText($('dev-cs2'), device.checksum2);
+  const bt = bluetoothStatus(state);
   const status = $('bt-status');
-  status.classList.toggle('on', bt);
-  setText(status, bt ? `Connected over Bluetooth to meter ${id.serial}`
-    : 'Bluetooth is off: activate it in the meter\'s menu (7.5); saving settings is refused until then');
-  const keyed = (rows) => rows.map((r) => ({ key: r.description, ...r }));
-  renderTable($('energy-body'), keyed(app.energy));
-  renderTable($('inst-body'), keyed(app.instant));
+  status.classList.toggle('on', bt.on);
+  setText(status, bt.text);
+  renderTable($('energy-body'), keyedRows(app.energy));
+  renderTable($('inst-body'), keyedRows(app.instant));
   renderSettings(state.settings);
 }
 
 // ---- settings: the A4 list, modified ones marked, range-checked before saving
-const opt = (values, label = String) => values.map((v) => ({ value: String(v), text: label(v) }));
-const COMBINATIONS = { 'C-01': 'Forward only', 'C-02': 'Reverse only', 'C-03': 'Forward + Reverse',
-  'C-04': 'Forward - Reverse', 'C-05': 'Forward - Reverse (10), final' };
-const SETTINGS = [
-  { name: 'modbus_id', label: 'Modbus ID (1 - 247)', kind: 'int', min: 1, max: 247, what: 'Modbus ID' },
-  { name: 'modbus_baud', label: 'Baudrate', unit: 'bps', options: opt([115200, 57600, 38400, 19200, 9600, 4800, 2400, 1200, 600, 300]) },
-  { name: 'mbus_id', label: 'M-Bus ID (0 - 250)', kind: 'int', min: 0, max: 250, what: 'M-bus ID' },
-  { name: 'mbus_baud', label: 'M-bus Baud rate', unit: 'bps', options: opt([300, 600, 1200, 2400, 4800, 9600]) },
-  { name: 's0_rate', label: 'S0 output rate', unit: 'imp/kWh', options: opt([10000, 2000, 1000, 100, 10, 1, 0.1, 0.01]) },
-  { name: 'combination', label: 'Combination code', options: opt(Object.keys(COMBINATIONS), (c) => `${c} ${COMBINATIONS[c]}`) },
-  { name: 'parity', label: 'Parity setting', options: opt(['even', 'none', 'odd'], (p) => p[0].toUpperCase() + p.slice(1)) },
-  { name: 'tariff', label: 'Tariff', options: opt([1, 2, 3, 4], (t) => `T${t}`) },
-  { name: 'pulse_width_ms', label: 'Pulse width (2 - 99)', unit: 'ms', kind: 'int', min: 2, max: 99, what: 'pulse width' },
-  { name: 'pulse_type', label: 'Pulse type', options: [{ value: 'active&reactive', text: 'Active & reactive' }, { value: 'forward&reverse', text: 'Forward & reverse' }] },
-  { name: 'data_type', label: 'Data type setting', options: opt(['standard', 'integer'], (d) => d[0].toUpperCase() + d.slice(1)) },
-  { name: 'screen_direction', label: 'Screen direction', options: [{ value: '0', text: 'Standard' }, { value: '1', text: 'Turn 180 degrees' }] },
-  { name: 'obis', label: 'OBIS code (LCD part 3)', kind: 'bool', options: [{ value: 'true', text: 'ON' }, { value: 'false', text: 'OFF' }] },
-];
-let meterSettings = null;
+let fields = [];          // the form's fields (settings_form.js), once built
+let meterSettings = null; // the meter's settings of the last state
 
-function buildSettings() {
+const textOf = (name) => $(`set-${name}`).value;
+
+function buildSettings(list) {
+  fields = list;
   const root = $('settings-fields');
-  for (const s of SETTINGS) {
+  for (const s of fields) {
     const row = document.createElement('div');
     row.className = 'setting';
     row.id = `set-row-${s.name}`;
@@ -115,12 +102,8 @@ function buildSettings() {
     root.append(row);
   }
 }
-const shown = (value) => String(value);
-function isModified(s) {
-  return meterSettings !== null && $(`set-${s.name}`).value.trim() !== shown(meterSettings[s.name]);
-}
 function markModified(s) {
-  const modified = isModified(s);
+  const modified = isModified(meterSettings, s.name, textOf(s.name));
   const row = $(`set-row-${s.name}`);
   row.classList.toggle('modified', modified);
   row.dataset.modified = String(modified);
@@ -128,33 +111,12 @@ function markModified(s) {
 function renderSettings(settings) {
   const before = meterSettings;
   meterSettings = settings;
-  for (const s of SETTINGS) {
+  for (const s of fields) {
     const input = $(`set-${s.name}`);
-    const wasModified = before !== null && input.value.trim() !== shown(before[s.name]);
-    if (!wasModified && document.activeElement !== input) input.value = shown(settings[s.name]);
+    const wasModified = isModified(before, s.name, input.value);
+    if (!wasModified && document.activeElement !== input) input.value = shownValue(settings[s.name]);
     markModified(s);
   }
-}
-/// The modified settings in the form PUT /api/v1/app/settings takes, or the first range error.
-function collectSettings() {
-  const out = {};
-  for (const s of SETTINGS) {
-    if (!isModified(s)) continue;
-    const text = $(`set-${s.name}`).value.trim();
-    if (s.kind === 'int') {
-      if (!/^-?\d+$/.test(text)) return { error: `${s.what} "${text}" is not a whole number` };
-      const n = Number(text);
-      if (n < s.min || n > s.max) return { error: `${s.what} ${n} out of range ${s.min}-${s.max}` };
-      out[s.name] = n;
-    } else if (s.kind === 'bool') {
-      out[s.name] = text === 'true';
-    } else if (s.name === 'parity' || s.name === 'combination' || s.name.endsWith('_type')) {
-      out[s.name] = text;
-    } else {
-      out[s.name] = Number(text);
-    }
-  }
-  return { settings: out };
 }
 function settingsStatus(text, error) {
   const el = $('settings-status');
@@ -179,8 +141,9 @@ function askPassword(what) {
     const onSubmit = (e) => {
       e.preventDefault();
       const pw = $('pw-input').value;
-      if (!/^\d{4}$/.test(pw)) {
-        $('pw-error').textContent = 'The password is 4 digits (0-9).';
+      const error = passwordError(pw);
+      if (error) {
+        $('pw-error').textContent = error;
         return;
       }
       done(pw);
@@ -195,7 +158,7 @@ function askPassword(what) {
 }
 
 async function saveSettings() {
-  const { settings, error } = collectSettings();
+  const { settings, error } = collectSettings(fields, textOf, meterSettings);
   if (error) {
     settingsStatus(`save error: ${error}`, true);
     showError(`save error: ${error}`);
@@ -205,12 +168,7 @@ async function saveSettings() {
     settingsStatus('Nothing modified.', false);
     return;
   }
-  const warnings = [
-    settings.combination === 'C-05' ? 'C-05 is final: no other combination code can be set afterwards (7.6.15).' : '',
-    settings.tariff >= 3 ? 'T3/T4 stay activated for good once used (7.6.2).' : '',
-  ].filter(Boolean);
-  const count = Object.keys(settings).length;
-  const password = await askPassword([`Store ${count} modified setting${count > 1 ? 's' : ''} in the meter.`, ...warnings].join(' '));
+  const password = await askPassword(storeQuestion(settings));
   if (password === null) {
     settingsStatus('Not saved.', false);
     return;
@@ -218,19 +176,19 @@ async function saveSettings() {
   try {
     const answer = await api('PUT', '/app/settings', { password, settings });
     clearError();
-    for (const s of SETTINGS) $(`set-${s.name}`).value = shown(answer.settings[s.name]);
+    for (const s of fields) $(`set-${s.name}`).value = shownValue(answer.settings[s.name]);
     renderSettings(answer.settings);
     settingsStatus('Settings saved.', false);
   } catch (e) {
     settingsStatus(`save error: ${e.message}`, true);
   }
 }
-async function resetCounter(what, question) {
+async function resetCounter({ what, question }) {
   const password = await askPassword(`${question} Enter the password to confirm.`);
   if (password === null) return;
   try {
     await api('POST', '/app/reset', { password, what });
-    settingsStatus(`${question.replace('Are you sure you want to reset', 'Reset').replace(' to 0?', ' to 0.')}`, false);
+    settingsStatus(resetDoneText(question), false);
   } catch (e) {
     settingsStatus(`save error: ${e.message}`, true);
   }
@@ -238,25 +196,25 @@ async function resetCounter(what, question) {
 
 /// Wires the tabs, the Save buttons, the settings form and the reset buttons.
 export function initMeterApp() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
   tabs.forEach((t, i) => {
-    t.addEventListener('click', () => selectTab(t));
+    t.addEventListener('click', () => selectTab(tabs, t));
     t.addEventListener('keydown', (e) => {
       const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
       if (!step) return;
       e.preventDefault();
       const next = tabs[(i + step + tabs.length) % tabs.length];
-      selectTab(next);
+      selectTab(tabs, next);
       next.focus();
     });
   });
   for (const b of document.querySelectorAll('.save-csv')) b.addEventListener('click', downloadCsv);
   $('settings-form').addEventListener('submit', (e) => { e.preventDefault(); saveSettings(); });
   $('settings-revert').addEventListener('click', () => {
-    for (const s of SETTINGS) $(`set-${s.name}`).value = shown(meterSettings[s.name]);
+    for (const s of fields) $(`set-${s.name}`).value = shownValue(meterSettings[s.name]);
     renderSettings(meterSettings);
     settingsStatus('', false);
   });
-  $('reset-pdc').addEventListener('click', () => resetCounter('power_down_counter', 'Are you sure you want to reset the power down counter to 0?'));
-  $('reset-trip').addEventListener('click', () => resetCounter('trip_counter', 'Are you sure you want to reset the trip counter to 0?'));
-  buildSettings();
+  for (const [id, reset] of Object.entries(RESETS)) $(id).addEventListener('click', () => resetCounter(reset));
+  buildSettings(settingFields());
 }

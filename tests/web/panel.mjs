@@ -1,13 +1,9 @@
 // Driving the page's three touch buttons and reading its LCD menu page (manual 7.4-7.6).
-import { sleep } from './support.mjs';
+import assert from 'node:assert/strict';
+
+import { check, sleep } from './support.mjs';
 
 const PRESS_PATH = '/api/v1/panel/press';
-let checks = null;
-
-/// The check counter expectMenu reports to.
-export function useChecks(c) {
-  checks = c;
-}
 
 /// A short click on a button; resolves when the meter has answered the press.
 export async function tap(page, button) {
@@ -17,8 +13,10 @@ export async function tap(page, button) {
   if (res.status() !== 200) throw new Error(`press ${button}: HTTP ${res.status()}`);
 }
 
-/// Holds * with the mouse for 3.3 s (a long press, 7.4); checks the progress ring fills.
-export async function holdStar(page) {
+/// Holds * with the mouse for 3.3 s of the page's own (fake) clock: a long press (7.4); checks
+/// the progress ring fills half-way. The page's clock is Playwright's (page.clock.install() in
+/// newPage), so the 3 s pass at once.
+export async function holdStar(t, page) {
   const star = page.locator('[data-testid="btn-star"]');
   await star.scrollIntoViewIfNeeded();
   const box = await star.boundingBox();
@@ -26,10 +24,11 @@ export async function holdStar(page) {
     JSON.parse(r.request().postData() || '{}').long === true, { timeout: 8000 });
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
-  await sleep(1500);
+  await page.clock.runFor(1500);
   const progress = await page.evaluate(() => document.getElementById('hold-bar').value);
-  checks.ok(progress > 1000 && progress < 3000, `the hold progress fills while * is held (${Math.round(progress)} of 3000 ms)`);
-  await sleep(1800);
+  await check(t, `the hold progress fills while * is held (${Math.round(progress)} of 3000 ms)`,
+    () => assert.ok(progress > 1000 && progress < 3000, `progress ${progress}`));
+  await page.clock.runFor(1800);
   await page.mouse.up();
   const res = await answered;
   if (res.status() !== 200) throw new Error(`long press: HTTP ${res.status()}`);
@@ -48,15 +47,18 @@ export function readMenu(page) {
   });
 }
 
-/// Waits (≤ 3 s) until the menu page shows every field of `want`; one check.
-export async function expectMenu(page, want, what) {
-  const deadline = Date.now() + 3000;
-  let got = null;
-  for (;;) {
-    got = await readMenu(page);
-    const match = got.mode === 'menu' && Object.entries(want).every(([k, v]) => got[k] === v);
-    if (match) return checks.ok(true, what);
-    if (Date.now() > deadline) return checks.ok(false, what, `want ${JSON.stringify(want)}, LCD shows ${JSON.stringify(got)}`);
-    await sleep(50);
-  }
+/// Waits (≤ 3 s of wall time: the LCD follows the meter's answers and events) until the menu
+/// page shows every field of `want`; one check.
+export async function expectMenu(t, page, want, what) {
+  await check(t, what, async () => {
+    const deadline = Date.now() + 3000;
+    let got = null;
+    for (;;) {
+      got = await readMenu(page);
+      const match = got.mode === 'menu' && Object.entries(want).every(([k, v]) => got[k] === v);
+      if (match) return;
+      if (Date.now() > deadline) assert.fail(`want ${JSON.stringify(want)}, LCD shows ${JSON.stringify(got)}`);
+      await sleep(50);
+    }
+  });
 }

@@ -1,47 +1,38 @@
-// Helpers of the browser test: a check counter, the twin process, a tiny Modbus TCP client,
-// bounded waits. Node 20 standard library only.
+// Helpers of the browser test: named checks as node:test subtests, the twin process, a tiny
+// Modbus TCP client, bounded waits. Node 20 standard library only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/// Counts checks; `summary()` prints "N passed, N failed" and returns the exit code.
-export class Checks {
-  constructor() {
-    this.passed = 0;
-    this.failed = 0;
-  }
-  ok(cond, what, detail = '') {
-    if (cond) {
-      this.passed += 1;
-      console.log(`ok   ${what}`);
-    } else {
-      this.failed += 1;
-      console.log(`FAIL ${what}${detail ? `: ${detail}` : ''}`);
-    }
-    return !!cond;
-  }
-  eq(actual, expected, what) {
-    const a = JSON.stringify(actual);
-    const e = JSON.stringify(expected);
-    return this.ok(a === e, what, `got ${a}, expected ${e}`);
-  }
-  /// Runs `fn`; an exception counts as one failed check (the test goes on).
-  async step(name, fn) {
-    console.log(`--- ${name}`);
-    const t0 = Date.now();
+let failures = 0;
+/// Whether a check or a test of this run failed (the twin's log is printed then).
+export const anyFailed = () => failures > 0;
+
+/// One named check of a node:test test: a subtest, so a failed check is reported and the test
+/// goes on to its next check; an exception out of the test itself ends it.
+export async function check(t, what, fn) {
+  await t.test(what, async () => {
     try {
       await fn();
     } catch (e) {
-      this.ok(false, `${name} ran to its end`, e && e.stack ? e.stack : String(e));
+      failures += 1;
+      throw e;
     }
-    console.log(`    (${Date.now() - t0} ms)`);
-  }
-  summary() {
-    console.log(`${this.passed} passed, ${this.failed} failed`);
-    return this.failed === 0 && this.passed > 0 ? 0 : 1;
-  }
+  });
+}
+
+/// A node:test test body that counts its failure for `anyFailed`.
+export function counted(fn) {
+  return async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      failures += 1;
+      throw e;
+    }
+  };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

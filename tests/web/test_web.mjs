@@ -1,15 +1,24 @@
 // Browser test of the web page of `ambimeter run` (issue 6): a real Chromium (Debian's
-// /usr/bin/chromium driven by playwright-core) against the real binary.
-//   node tests/web/test_web.mjs PATH_TO_ambimeter
+// /usr/bin/chromium driven by playwright-core) against the real binary, as node:test tests
+// (one per part of the page, each check a subtest).
+//   AMBI_BINARY=PATH_TO_ambimeter node --test tests/web/test_web.mjs
+//   node tests/web/test_web.mjs PATH_TO_ambimeter        (the same, without the runner)
 // Needs playwright-core (web/node_modules, `npm ci` in web/; or NODE_PATH) and Chromium
 // (AMBI_CHROMIUM overrides /usr/bin/chromium). Missing either is a failure, not a skip.
 // Screenshots of the LCD go to ./web-artifacts/ (the ctest working directory).
+//
+// Time: the page's own timers (the 3 s hold of *) run on Playwright's fake clock
+// (page.clock), so holding * takes no wall time. What the twin times itself (its simulated
+// clock, its event stream, its answers) cannot be faked from the browser: those waits stay on
+// the wall clock, each bounded.
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { Checks, Twin, readHoldingRegisters, sleep, within } from './support.mjs';
+import { Twin, anyFailed, check, counted, readHoldingRegisters, sleep, within } from './support.mjs';
 import { csvRows, expectedCsv } from './csv.mjs';
 import * as panel from './panel.mjs';
 
@@ -35,36 +44,38 @@ function jsqrPath() {
   return null;
 }
 
-const binary = process.argv[2];
-if (!binary || !existsSync(binary)) {
-  console.error(`usage: node ${path.basename(process.argv[1])} PATH_TO_ambimeter (got ${binary})`);
-  process.exit(2);
-}
-const playwright = loadPlaywright();
-if (!playwright) {
-  console.error('FAIL: playwright-core not found: run `npm ci` in web/ (or set NODE_PATH to web/node_modules)');
-  process.exit(1);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set AMBI_CHROMIUM`);
-  process.exit(1);
-}
-
-const checks = new Checks();
-panel.useChecks(checks);
-const twin = new Twin(binary);
+const binary = process.env.AMBI_BINARY || process.argv[2];
+let twin = null;
 let browser = null;
+let page = null;
 const pageErrors = [];
 
+/// What a page logged and loaded: console errors, failed requests, HTTP errors, every response.
+function watch(p) {
+  const log = { console: [], failed: [], httpErrors: [], responses: [] };
+  p.on('console', (m) => { if (m.type() === 'error') log.console.push(`${m.text()} (${m.location().url})`); });
+  p.on('requestfailed', (r) => log.failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+  p.on('response', (r) => {
+    log.responses.push({ url: r.url(), status: r.status() });
+    if (r.status() >= 400) log.httpErrors.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
+  });
+  return log;
+}
+const logs = new Map();
+
+/// A new browser context on the page, its clock Playwright's (installed before the page
+/// loads, running at the wall clock's pace until a test moves it on).
 async function newPage(viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.goto(twin.url + '/', { timeout: WAIT_MS });
-  await page.waitForSelector('[data-testid="conn-status"][data-state="live"]', { timeout: WAIT_MS });
-  await page.waitForSelector('[data-testid="lcd"][data-mode="normal"]', { timeout: WAIT_MS });
-  return page;
+  await context.clock.install();
+  const p = await context.newPage();
+  logs.set(p, watch(p));
+  p.setDefaultTimeout(WAIT_MS);
+  p.on('pageerror', (e) => pageErrors.push(String(e)));
+  await p.goto(twin.url + '/', { timeout: WAIT_MS });
+  await p.waitForSelector('[data-testid="conn-status"][data-state="live"]', { timeout: WAIT_MS });
+  await p.waitForSelector('[data-testid="lcd"][data-mode="normal"]', { timeout: WAIT_MS });
+  return p;
 }
 
 async function shot(locator, name) {
@@ -75,48 +86,86 @@ async function shot(locator, name) {
   return file;
 }
 
+/// The page as loaded: no console error, no failed request, no HTTP error; its icon is there.
+async function cleanLoad(t, p) {
+  const log = logs.get(p);
+  // The icon is fetched after the load event: wait for its answer (bounded).
+  const deadline = Date.now() + WAIT_MS;
+  while (!log.responses.some((r) => r.url.endsWith('/assets/favicon.svg')) && Date.now() < deadline) await sleep(50);
+  await check(t, 'no console errors while the page loads', () => assert.deepEqual(log.console, []));
+  await check(t, 'no failed requests while the page loads', () => assert.deepEqual(log.failed, []));
+  await check(t, 'no HTTP errors while the page loads', () => assert.deepEqual(log.httpErrors, []));
+  await check(t, 'the page\'s icon (favicon.svg) loads', () => {
+    const icon = log.responses.filter((r) => r.url.endsWith('/assets/favicon.svg'));
+    assert.deepEqual(icon.map((r) => r.status), [200]);
+  });
+  await check(t, 'the libraries load as ES modules', () => {
+    for (const lib of ['/assets/vendor/uplot.esm.js', '/assets/vendor/qrcode.mjs']) {
+      assert.deepEqual(log.responses.filter((r) => r.url.endsWith(lib)).map((r) => r.status), [200], lib);
+    }
+  });
+}
+
 /// 1. Live values, then a load set through the API shows up on the page within 2 s.
-async function liveValues(page) {
+async function liveValues(t, page) {
   const s0 = await twin.state();
-  checks.eq(await page.textContent('[data-testid="dev-serial"]'), s0.identity.serial, 'Device page shows the serial number');
-  checks.eq(await page.textContent('[data-testid="lcd-tariff"]'), 'T1', 'LCD part 1 shows the tariff');
-  checks.eq(await page.textContent('[data-testid="lcd-ct"]'), '0005/5', 'LCD part 1 shows the CT ratio');
-  checks.ok(/^(SN|CRC) [0-9A-F]{8}$/.test(await page.textContent('[data-testid="lcd-p1"]')), 'LCD part 1 shows the serial number or CRC');
-  checks.ok(/^\d{6}\.\d{3}$/.test(await page.textContent('[data-testid="lcd-p2-val"]')), 'LCD part 2 shows a 6+3 digit register');
-  checks.ok(/^[12]\.8\.[1-4]$/.test(await page.textContent('[data-testid="lcd-p2-obis"]')), 'LCD part 2 shows its OBIS code');
+  await check(t, 'Device page shows the serial number',
+    async () => assert.equal(await page.textContent('[data-testid="dev-serial"]'), s0.identity.serial));
+  await check(t, 'LCD part 1 shows the tariff', async () => assert.equal(await page.textContent('[data-testid="lcd-tariff"]'), 'T1'));
+  await check(t, 'LCD part 1 shows the CT ratio', async () => assert.equal(await page.textContent('[data-testid="lcd-ct"]'), '0005/5'));
+  await check(t, 'LCD part 1 shows the serial number or CRC',
+    async () => assert.match(await page.textContent('[data-testid="lcd-p1"]'), /^(SN|CRC) [0-9A-F]{8}$/));
+  await check(t, 'LCD part 2 shows a 6+3 digit register',
+    async () => assert.match(await page.textContent('[data-testid="lcd-p2-val"]'), /^\d{6}\.\d{3}$/));
+  await check(t, 'LCD part 2 shows its OBIS code',
+    async () => assert.match(await page.textContent('[data-testid="lcd-p2-obis"]'), /^[12]\.8\.[1-4]$/));
+  // The twin's own clock (real, ×1) moves the simulated time: a wait on the wall clock.
   const simBefore = await page.textContent('[data-testid="sim-time"]');
-  await sleep(1300);
-  checks.ok(await page.textContent('[data-testid="sim-time"]') !== simBefore, 'the simulated time moves on the page (live stream)');
+  const moved = await page.waitForFunction((before) => document.querySelector('[data-testid="sim-time"]').textContent !== before,
+    simBefore, { timeout: 3000 }).then(() => true, () => false);
+  await check(t, 'the simulated time moves on the page (live stream)', () => assert.ok(moved, `still ${simBefore} after 3 s`));
 
   await page.click('[data-testid="tab-inst"]');
   const put = await twin.request('PUT', '/api/v1/load',
     { L1: { v: 231, i: 10, phi: 0 }, L2: { v: 229, i: 5, phi: 60 }, L3: { v: 230, i: 0, phi: 0 }, f: 50 });
-  checks.eq(put.status, 200, 'PUT /api/v1/load answers 200');
+  await check(t, 'PUT /api/v1/load answers 200', () => assert.equal(put.status, 200));
   const t0 = Date.now();
   const seen = await page.waitForFunction(() => {
     const row = (k) => document.querySelector(`#inst-body tr[data-key="${k}"] td.num`)?.textContent;
     return row('L1 Current') === '10.000' && row('L1 Voltage') === '231.00' &&
       row('L1 Active power') === '2.310' && /L2 0\.573 kW/.test(document.querySelector('[data-testid="chart-latest"]').textContent);
   }, null, { timeout: 2000 }).then(() => true, () => false);
-  checks.ok(seen, `the instantaneous table and the chart read-out show the new load within 2 s (${Date.now() - t0} ms)`);
+  await check(t, `the instantaneous table and the chart read-out show the new load within 2 s (${Date.now() - t0} ms)`,
+    () => assert.ok(seen));
   const uplotDrawn = await page.waitForFunction(() => document.querySelectorAll('#chart-power canvas').length > 0 &&
       document.querySelectorAll('#chart-energy canvas').length > 0, null, { timeout: 3000 }).then(() => true, () => false);
-  checks.ok(uplotDrawn, 'uPlot draws the power and energy charts');
+  await check(t, 'uPlot draws the power and energy charts', () => assert.ok(uplotDrawn));
+  // The charts' x axis is the twin's simulated time (seconds since its start), not the wall clock.
+  await check(t, 'the charts draw on the simulated time (their last sample is the twin\'s sim_ms)', async () => {
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-energy"]').dataset.lastSimS !== undefined,
+      null, { timeout: 3000 });
+    const drawn = Number(await page.getAttribute('[data-testid="chart-energy"]', 'data-last-sim-s'));
+    const simS = (await twin.state()).time.sim_ms / 1000;
+    assert.ok(drawn <= simS && drawn > simS - 5, `last sample at ${drawn} s, the twin's simulated time ${simS} s`);
+  });
   const flashes0 = Number(await page.textContent('[data-testid="led-count"]'));
   const flashed = await page.waitForFunction((n) => Number(document.querySelector('[data-testid="led-count"]').textContent) > n,
     flashes0, { timeout: 5000 }).then(() => true, () => false);
-  checks.ok(flashed, 'the LED flash count grows under load');
+  await check(t, 'the LED flash count grows under load', () => assert.ok(flashed));
   const blinked = await page.waitForSelector('[data-testid="led"].flash', { timeout: 3000 }).then(() => true, () => false);
-  checks.ok(blinked, 'the red LED blinks (CSS animation) when the count grows');
+  await check(t, 'the red LED blinks (CSS animation) when the count grows', () => assert.ok(blinked));
 }
 
 /// The bench's controls reach the meter; a refused value shows the server's message.
-async function benchControls(page) {
+async function benchControls(t, page) {
+  // Polls the twin's state (≤ 3 s of wall time: the twin applies what the page sent).
   const waitState = async (pred, what) => {
-    const deadline = Date.now() + 3000;
-    let s = await twin.state();
-    while (!pred(s) && Date.now() < deadline) { await sleep(100); s = await twin.state(); }
-    return checks.ok(pred(s), what);
+    await check(t, what, async () => {
+      const deadline = Date.now() + 3000;
+      let s = await twin.state();
+      while (!pred(s) && Date.now() < deadline) { await sleep(100); s = await twin.state(); }
+      assert.ok(pred(s), `state: ${JSON.stringify({ load: s.load, scenario: s.scenario, status: s.status, time: s.time })}`);
+    });
   };
   await page.fill('[data-testid="L3-i"]', '2.5');
   await page.press('[data-testid="L3-i"]', 'Enter');
@@ -124,37 +173,39 @@ async function benchControls(page) {
   const slider = page.locator('#L2-phi-range');
   await slider.focus();
   await page.keyboard.press('ArrowRight');
+  // The slider's change is sent 150 ms later by a page timer: run the page's clock on.
+  await page.clock.runFor(200);
   await waitState((s) => s.load.L2.phi === 61, 'the φ slider of L2 (→ one step) sets 61°');
   await page.fill('[data-testid="L1-v"]', '2000');
   await page.press('[data-testid="L1-v"]', 'Enter');
   await page.waitForSelector('[data-testid="alert"]:not([hidden])');
   const alert = await page.textContent('[data-testid="alert-text"]');
-  checks.ok(/1000|range|voltage/i.test(alert), 'a refused load shows the server\'s error', alert);
-  checks.eq((await twin.state()).load.L1.v, 231, 'the refused load changed nothing');
+  await check(t, 'a refused load shows the server\'s error', () => assert.match(alert, /1000|range|voltage/i));
+  await check(t, 'the refused load changed nothing', async () => assert.equal((await twin.state()).load.L1.v, 231));
   await page.click('#alert-close');
   await page.fill('[data-testid="L1-v"]', '231');
   await page.press('[data-testid="L1-v"]', 'Enter');
 
   await page.selectOption('[data-testid="scenario"]', 'demo');
   await waitState((s) => s.scenario && s.scenario.name === 'demo', 'the scenario pick starts the demo');
-  await page.waitForFunction(() => /^at /.test(document.querySelector('[data-testid="scenario-pos"]').textContent));
-  checks.ok(true, 'the page shows the scenario position');
+  await check(t, 'the page shows the scenario position',
+    () => page.waitForFunction(() => /^at /.test(document.querySelector('[data-testid="scenario-pos"]').textContent)));
   await page.selectOption('[data-testid="scenario"]', 'none');
   await waitState((s) => s.scenario === null, 'picking none stops it');
   await twin.request('PUT', '/api/v1/load', { L1: { v: 231, i: 10, phi: 0 }, L2: { v: 229, i: 5, phi: 60 }, L3: { v: 230, i: 0, phi: 0 }, f: 50 });
 
   await page.check('[data-testid="tariff-input"]');
   await waitState((s) => s.status.tariff_input === true && s.status.tariff === 2, 'the tariff input toggle energizes T2');
-  await page.waitForFunction(() => document.querySelector('[data-testid="lcd-tariff"]').textContent === 'T2');
-  checks.ok(true, 'the LCD shows T2');
+  await check(t, 'the LCD shows T2',
+    () => page.waitForFunction(() => document.querySelector('[data-testid="lcd-tariff"]').textContent === 'T2'));
   await page.uncheck('[data-testid="tariff-input"]');
   await waitState((s) => s.status.tariff_input === false && s.status.tariff === 1, 'de-energized: back to T1');
 
   const pdc = (await twin.state()).status.power_down_counter;
   await page.click('[data-testid="power-cycle"]');
   await waitState((s) => s.status.power_down_counter === pdc + 1, `power-cycle counts a power-down (${pdc} → ${pdc + 1})`);
-  await page.waitForFunction((n) => document.querySelector('[data-testid="power-downs"]').textContent === String(n), pdc + 1);
-  checks.ok(true, 'the page shows the new power-down count');
+  await check(t, 'the page shows the new power-down count',
+    () => page.waitForFunction((n) => document.querySelector('[data-testid="power-downs"]').textContent === String(n), pdc + 1));
 
   await page.fill('[data-testid="speed"]', '10');
   await page.click('[data-testid="speed-set"]');
@@ -162,8 +213,8 @@ async function benchControls(page) {
   await page.fill('[data-testid="speed"]', '0');
   await page.click('[data-testid="speed-set"]');
   await page.waitForSelector('[data-testid="alert"]:not([hidden])');
-  checks.ok((await page.textContent('[data-testid="alert-text"]')).length > 0, 'speed 0 is refused visibly',
-    await page.textContent('[data-testid="alert-text"]'));
+  const refused = await page.textContent('[data-testid="alert-text"]');
+  await check(t, 'speed 0 is refused visibly', () => assert.ok(refused.length > 0, refused));
   await page.click('#alert-close');
   await page.fill('[data-testid="speed"]', '1');
   await page.click('[data-testid="speed-set"]');
@@ -171,65 +222,66 @@ async function benchControls(page) {
 }
 
 /// 2. Into the settings with the buttons, Modbus ID 1 → 5, read back over Modbus TCP.
-async function modbusIdByButtons(page) {
-  await panel.holdStar(page);
-  await panel.expectMenu(page, { title: 'Select', value: 'Bluetooth' }, 'a long press of * opens the selection page');
+async function modbusIdByButtons(t, page) {
+  await panel.holdStar(t, page);
+  await panel.expectMenu(t, page, { title: 'Select', value: 'Bluetooth' }, 'a long press of * opens the selection page');
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-menu-select');
   await panel.tap(page, 'right');
-  await panel.expectMenu(page, { title: 'Select', value: 'Settings' }, '>> chooses Settings');
+  await panel.expectMenu(t, page, { title: 'Select', value: 'Settings' }, '>> chooses Settings');
   await panel.tap(page, 'star');
-  await panel.expectMenu(page, { title: 'Password', value: '0000', cursor: 0 }, '* asks for the password');
+  await panel.expectMenu(t, page, { title: 'Password', value: '0000', cursor: 0 }, '* asks for the password');
   for (let digit = 0; digit < 4; digit += 1) {
     await panel.tap(page, 'right');
-    await panel.expectMenu(page, { value: '0000'.slice(0, digit) + '1' + '0000'.slice(digit + 1), cursor: digit }, `>> cycles digit ${digit + 1} to 1`);
+    await panel.expectMenu(t, page, { value: '0000'.slice(0, digit) + '1' + '0000'.slice(digit + 1), cursor: digit }, `>> cycles digit ${digit + 1} to 1`);
     await panel.tap(page, 'left');
     await panel.tap(page, 'star');
   }
-  await panel.expectMenu(page, { section: '7.6.1', title: 'Password', value: '0000' }, 'password 0000 opens the menu');
+  await panel.expectMenu(t, page, { section: '7.6.1', title: 'Password', value: '0000' }, 'password 0000 opens the menu');
   for (let i = 0; i < 5; i += 1) await panel.tap(page, 'right');
-  await panel.expectMenu(page, { section: '7.6.6', title: 'Modbus ID', value: '001' }, 'five >> reach Modbus ID');
+  await panel.expectMenu(t, page, { section: '7.6.6', title: 'Modbus ID', value: '001' }, 'five >> reach Modbus ID');
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-menu-modbus-id');
   await panel.tap(page, 'star');
   await panel.tap(page, 'star');
   await panel.tap(page, 'star');
-  await panel.expectMenu(page, { title: 'Modbus ID', value: '001', cursor: 2, editing: true }, '* * move the cursor to the last digit');
+  await panel.expectMenu(t, page, { title: 'Modbus ID', value: '001', cursor: 2, editing: true }, '* * move the cursor to the last digit');
   for (let i = 0; i < 4; i += 1) await panel.tap(page, 'right');
-  await panel.expectMenu(page, { value: '005', cursor: 2, editing: true }, '>> ×4 make it 005');
+  await panel.expectMenu(t, page, { value: '005', cursor: 2, editing: true }, '>> ×4 make it 005');
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-menu-editing');
-  checks.ok(await page.locator('[data-testid="lcd-cursor"].blink').count() === 1, 'the digit being edited blinks');
+  await check(t, 'the digit being edited blinks',
+    async () => assert.equal(await page.locator('[data-testid="lcd-cursor"].blink').count(), 1));
   await panel.tap(page, 'star');
-  await panel.expectMenu(page, { title: 'Modbus ID', value: '005', editing: false }, '* confirms 005');
+  await panel.expectMenu(t, page, { title: 'Modbus ID', value: '005', editing: false }, '* confirms 005');
   const s = await twin.state();
-  checks.eq(s.settings.modbus_id, 5, 'GET /api/v1/state: modbus_id 5');
+  await check(t, 'GET /api/v1/state: modbus_id 5', () => assert.equal(s.settings.modbus_id, 5));
   const regs = await readHoldingRegisters(twin.modbus, 5, 0x4003, 1);
-  checks.eq(regs, [5], 'Modbus TCP FC03 0x4003 at unit 5 reads 5');
+  await check(t, 'Modbus TCP FC03 0x4003 at unit 5 reads 5', () => assert.deepEqual(regs, [5]));
 
   // An out-of-range ID: the meter refuses it and the LCD shows "Err" with the reason.
   await panel.tap(page, 'star');
   for (let i = 0; i < 2; i += 1) await panel.tap(page, 'star');
   for (let i = 0; i < 5; i += 1) await panel.tap(page, 'right');
-  await panel.expectMenu(page, { value: '000', cursor: 2 }, 'editing the ID to 000');
+  await panel.expectMenu(t, page, { value: '000', cursor: 2 }, 'editing the ID to 000');
   await panel.tap(page, 'star');
-  await panel.expectMenu(page, { value: 'Err' }, 'ID 000 is refused with an Err page');
+  await panel.expectMenu(t, page, { value: 'Err' }, 'ID 000 is refused with an Err page');
   const message = await page.textContent('[data-testid="lcd-m-message"]');
-  checks.ok(/Modbus ID 0 out of range 1-247/.test(message), 'the Err page shows the meter\'s reason', message);
+  await check(t, 'the Err page shows the meter\'s reason', () => assert.match(message, /Modbus ID 0 out of range 1-247/));
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-err');
-  checks.eq((await twin.state()).settings.modbus_id, 5, 'the refused ID changed nothing');
-  await panel.holdStar(page);
-  await page.waitForSelector('[data-testid="lcd"][data-mode="normal"]');
-  checks.ok(true, 'another long press of * returns to the normal display');
+  await check(t, 'the refused ID changed nothing', async () => assert.equal((await twin.state()).settings.modbus_id, 5));
+  await panel.holdStar(t, page);
+  await check(t, 'another long press of * returns to the normal display',
+    () => page.waitForSelector('[data-testid="lcd"][data-mode="normal"]'));
 }
 
 /// Bluetooth through the LCD (7.5): the QR page, then the app is connected.
-async function bluetoothByButtons(page) {
-  await panel.holdStar(page);
-  await panel.expectMenu(page, { title: 'Select', value: 'Bluetooth' }, 'the selection page again');
+async function bluetoothByButtons(t, page) {
+  await panel.holdStar(t, page);
+  await panel.expectMenu(t, page, { title: 'Select', value: 'Bluetooth' }, 'the selection page again');
   await panel.tap(page, 'star');
-  await panel.expectMenu(page, { section: '7.5', title: 'Bluetooth' }, '* on Bluetooth shows the QR page');
+  await panel.expectMenu(t, page, { section: '7.5', title: 'Bluetooth' }, '* on Bluetooth shows the QR page');
   const qr = await page.textContent('[data-testid="lcd-m-qr"]');
-  checks.ok(qr.includes(twin.ready.serial), 'the QR page shows its payload', qr);
+  await check(t, 'the QR page shows its payload', () => assert.ok(qr.includes(twin.ready.serial), qr));
   const decoder = jsqrPath();
-  checks.ok(decoder !== null, 'jsQR is installed (npm ci in web/)');
+  await check(t, 'jsQR is installed (npm ci in web/)', () => assert.notEqual(decoder, null));
   if (decoder) {
     await page.addScriptTag({ path: decoder });
     // Draws the page's SVG on a canvas, as a phone's camera would see it, and decodes it.
@@ -249,66 +301,74 @@ async function bluetoothByButtons(page) {
       const found = window.jsQR(pixels.data, pixels.width, pixels.height);
       return found ? found.data : null;
     });
-    checks.eq(decoded, twin.ready.serial, 'the QR code on the LCD decodes to the serial number');
+    await check(t, 'the QR code on the LCD decodes to the serial number', () => assert.equal(decoded, twin.ready.serial));
   }
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-bluetooth-qr');
   await panel.tap(page, 'star');
   await page.waitForSelector('[data-testid="lcd"][data-mode="normal"]');
-  await page.waitForSelector('[data-testid="lcd-bt"].on');
-  checks.ok(true, 'the LCD shows the Bluetooth icon');
-  await page.waitForSelector('[data-testid="bt-status"].on');
-  checks.ok(true, 'the app shows it is connected');
+  await check(t, 'the LCD shows the Bluetooth icon', () => page.waitForSelector('[data-testid="lcd-bt"].on'));
+  await check(t, 'the app shows it is connected', () => page.waitForSelector('[data-testid="bt-status"].on'));
 }
 
 /// 3. The app's Save downloads the CSV; every row agrees with GET /api/v1/state.
-async function csvDownload(page) {
+async function csvDownload(t, page) {
   const s0 = Number(await page.textContent('[data-testid="s0-1"]'));
   const panelNow = (await twin.request('GET', '/api/v1/panel')).body;
-  checks.ok(s0 > 0 && Math.abs(panelNow.s0[0].pulses - s0) <= 2, `the page shows the S0 1 pulse count (${s0}, meter ${panelNow.s0[0].pulses})`);
-  // No current: nothing counts, so the CSV and the state are of the same instant.
+  await check(t, `the page shows the S0 1 pulse count (${s0}, meter ${panelNow.s0[0].pulses})`,
+    () => assert.ok(s0 > 0 && Math.abs(panelNow.s0[0].pulses - s0) <= 2));
+  // No current: nothing counts, so the CSV and the state are of the same instant. The page has
+  // the state after the change once its table shows no current (the twin's event, ≤ 3 s).
   await twin.request('PUT', '/api/v1/load', { L1: { i: 0 }, L2: { i: 0 }, L3: { i: 0 } });
-  await sleep(600);
+  await page.waitForFunction(() => ['L1', 'L2', 'L3'].every((ph) =>
+    document.querySelector(`#inst-body tr[data-key="${ph} Current"] td.num`)?.textContent === '0.000'), null, { timeout: 3000 });
   await page.click('[data-testid="tab-energy"]');
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: WAIT_MS }),
     page.click('[data-testid="save-energy"]'),
   ]);
-  checks.eq(download.suggestedFilename(), `ambition-${twin.ready.serial}.csv`, 'the download is named after the serial number');
+  await check(t, 'the download is named after the serial number',
+    () => assert.equal(download.suggestedFilename(), `ambition-${twin.ready.serial}.csv`));
   const text = readFileSync(await download.path(), 'utf8');
   const state = await twin.state();
   const rows = csvRows(text);
-  checks.eq(rows[0], ['description', 'value', 'unit'], 'the CSV header');
+  await check(t, 'the CSV header', () => assert.deepEqual(rows[0], ['description', 'value', 'unit']));
   const body = rows.slice(1);
   const expected = expectedCsv(state);
-  checks.eq(body.length, expected.length, `the CSV has one row per energy register and instantaneous value (${body.length})`);
+  await check(t, `the CSV has one row per energy register and instantaneous value (${body.length})`,
+    () => assert.equal(body.length, expected.length));
   const wrong = [];
   expected.forEach((want, i) => {
     if (JSON.stringify(body[i]) !== JSON.stringify(want)) wrong.push(`row ${i + 2}: ${JSON.stringify(body[i])}, state says ${JSON.stringify(want)}`);
   });
-  checks.ok(wrong.length === 0, `every CSV row agrees with GET /api/v1/state (${expected.length} rows)`, wrong.slice(0, 8).join('; '));
+  await check(t, `every CSV row agrees with GET /api/v1/state (${expected.length} rows)`,
+    () => assert.ok(wrong.length === 0, wrong.slice(0, 8).join('; ')));
   // The app's tables show the same rows as the export (values of the same instant: no current).
   const csvByName = new Map(body.map((r) => [r[0], JSON.stringify(r)]));
   for (const [tab, tbody, what] of [['tab-energy', 'energy-body', 'Energy'], ['tab-inst', 'inst-body', 'Instantaneous']]) {
     await page.click(`[data-testid="${tab}"]`);
     const shown = await page.$$eval(`#${tbody} tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
     const differ = shown.filter((r) => csvByName.get(r[0]) !== JSON.stringify(r));
-    checks.ok(shown.length > 0 && differ.length === 0, `the ${what} table shows the CSV's rows (${shown.length})`, JSON.stringify(differ.slice(0, 4)));
+    await check(t, `the ${what} table shows the CSV's rows (${shown.length})`,
+      () => assert.ok(shown.length > 0 && differ.length === 0, JSON.stringify(differ.slice(0, 4))));
   }
-  checks.eq(await page.$$eval('#energy-body tr, #inst-body tr', (trs) => trs.length), body.length, 'the two tables together hold every CSV row');
+  await check(t, 'the two tables together hold every CSV row',
+    async () => assert.equal(await page.$$eval('#energy-body tr, #inst-body tr', (trs) => trs.length), body.length));
 }
 
 /// 4. The app's Settings: refused saves show why and change nothing; a right one is stored.
-async function appSettings(page) {
+async function appSettings(t, page) {
   await page.click('[data-testid="tab-settings"]');
   const before = (await twin.state()).settings;
   await page.fill('[data-testid="set-modbus_id"]', '300');
-  checks.eq(await page.getAttribute('[data-testid="set-row-modbus_id"]', 'data-modified'), 'true', 'a changed setting is marked modified');
+  await check(t, 'a changed setting is marked modified',
+    async () => assert.equal(await page.getAttribute('[data-testid="set-row-modbus_id"]', 'data-modified'), 'true'));
   await page.click('[data-testid="settings-save"]');
   await page.waitForSelector('[data-testid="alert"]:not([hidden])');
-  checks.ok(/save error: Modbus ID 300 out of range 1-247/.test(await page.textContent('[data-testid="settings-status"]')),
-    'an out-of-range value shows "save error" with the range', await page.textContent('[data-testid="settings-status"]'));
-  checks.ok(!(await page.locator('[data-testid="pw-dialog"]').evaluate((d) => d.open)), 'no password is asked for an out-of-range value');
-  checks.eq((await twin.state()).settings, before, 'nothing changed after the out-of-range value');
+  await check(t, 'an out-of-range value shows "save error" with the range',
+    async () => assert.match(await page.textContent('[data-testid="settings-status"]'), /save error: Modbus ID 300 out of range 1-247/));
+  await check(t, 'no password is asked for an out-of-range value',
+    async () => assert.ok(!(await page.locator('[data-testid="pw-dialog"]').evaluate((d) => d.open))));
+  await check(t, 'nothing changed after the out-of-range value', async () => assert.deepEqual((await twin.state()).settings, before));
 
   await page.fill('[data-testid="set-modbus_id"]', '7');
   await page.selectOption('[data-testid="set-parity"]', 'odd');
@@ -316,11 +376,13 @@ async function appSettings(page) {
   await page.waitForSelector('[data-testid="pw-dialog"][open]');
   await page.fill('[data-testid="pw-input"]', '1234');
   await page.click('[data-testid="pw-ok"]');
-  await page.waitForFunction(() => /wrong password/.test(document.querySelector('[data-testid="alert-text"]').textContent));
-  checks.ok(true, 'a wrong password shows the meter\'s "wrong password" in the alert area');
-  checks.ok(/save error: wrong password/.test(await page.textContent('[data-testid="settings-status"]')), 'and "save error" beside the settings');
-  checks.eq((await twin.state()).settings, before, 'nothing changed after the wrong password');
-  checks.eq(await page.getAttribute('[data-testid="set-row-parity"]', 'data-modified'), 'true', 'the modified settings stay marked');
+  await check(t, 'a wrong password shows the meter\'s "wrong password" in the alert area',
+    () => page.waitForFunction(() => /wrong password/.test(document.querySelector('[data-testid="alert-text"]').textContent)));
+  await check(t, 'and "save error" beside the settings',
+    async () => assert.match(await page.textContent('[data-testid="settings-status"]'), /save error: wrong password/));
+  await check(t, 'nothing changed after the wrong password', async () => assert.deepEqual((await twin.state()).settings, before));
+  await check(t, 'the modified settings stay marked',
+    async () => assert.equal(await page.getAttribute('[data-testid="set-row-parity"]', 'data-modified'), 'true'));
 
   await page.click('[data-testid="settings-save"]');
   await page.waitForSelector('[data-testid="pw-dialog"][open]');
@@ -328,9 +390,11 @@ async function appSettings(page) {
   await page.click('[data-testid="pw-ok"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]').textContent === 'Settings saved.');
   const after = (await twin.state()).settings;
-  checks.eq([after.modbus_id, after.parity], [7, 'odd'], 'the right password stores Modbus ID 7 and odd parity');
-  checks.eq(await page.getAttribute('[data-testid="set-row-parity"]', 'data-modified'), 'false', 'saved settings are no longer marked');
-  checks.eq(await readHoldingRegisters(twin.modbus, 7, 0x4003, 1), [7], 'Modbus TCP reads the new ID 7 at unit 7');
+  await check(t, 'the right password stores Modbus ID 7 and odd parity', () => assert.deepEqual([after.modbus_id, after.parity], [7, 'odd']));
+  await check(t, 'saved settings are no longer marked',
+    async () => assert.equal(await page.getAttribute('[data-testid="set-row-parity"]', 'data-modified'), 'false'));
+  await check(t, 'Modbus TCP reads the new ID 7 at unit 7',
+    async () => assert.deepEqual(await readHoldingRegisters(twin.modbus, 7, 0x4003, 1), [7]));
 
   // OBIS code ON/OFF (7.6.14, A3.2 4033): the app switches the codes of LCD part 3 off.
   const activePowerPage = async () => {
@@ -341,38 +405,40 @@ async function appSettings(page) {
     }
     throw new Error('no part-3 page P Total');
   };
-  checks.eq((await activePowerPage()).part3.obis, '16.7.0', 'with OBIS on, part 3 shows 16.7.0 for P');
-  checks.eq(await page.inputValue('[data-testid="set-obis"]'), 'true', 'the OBIS control shows ON');
+  await check(t, 'with OBIS on, part 3 shows 16.7.0 for P', async () => assert.equal((await activePowerPage()).part3.obis, '16.7.0'));
+  await check(t, 'the OBIS control shows ON', async () => assert.equal(await page.inputValue('[data-testid="set-obis"]'), 'true'));
   await page.selectOption('[data-testid="set-obis"]', 'false');
   await page.click('[data-testid="settings-save"]');
   await page.waitForSelector('[data-testid="pw-dialog"][open]');
   await page.fill('[data-testid="pw-input"]', '0000');
   await page.click('[data-testid="pw-ok"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]').textContent === 'Settings saved.');
-  checks.eq((await twin.state()).settings.obis, false, 'the app stores OBIS OFF');
-  checks.eq(await readHoldingRegisters(twin.modbus, 7, 0x4033, 1), [0], 'register 4033 reads 0 (OFF)');
-  const panel = await activePowerPage();
-  checks.eq([panel.part3.obis, panel.part2.obis !== ''], ['', true], 'LCD part 3 shows no OBIS code for P; part 2 keeps its own');
+  await check(t, 'the app stores OBIS OFF', async () => assert.equal((await twin.state()).settings.obis, false));
+  await check(t, 'register 4033 reads 0 (OFF)', async () => assert.deepEqual(await readHoldingRegisters(twin.modbus, 7, 0x4033, 1), [0]));
+  const lcdPanel = await activePowerPage();
+  await check(t, 'LCD part 3 shows no OBIS code for P; part 2 keeps its own',
+    () => assert.deepEqual([lcdPanel.part3.obis, lcdPanel.part2.obis !== ''], ['', true]));
 
   await page.click('[data-testid="reset-pdc"]');
   await page.waitForSelector('[data-testid="pw-dialog"][open]');
   await page.fill('[data-testid="pw-input"]', '0000');
   await page.click('[data-testid="pw-ok"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="settings-status"]').textContent === 'Reset the power down counter to 0.');
-  checks.eq((await twin.state()).status.power_down_counter, 0, 'the app\'s reset sets the power down counter to 0');
+  await check(t, 'the app\'s reset sets the power down counter to 0',
+    async () => assert.equal((await twin.state()).status.power_down_counter, 0));
 }
 
 /// The app's save while Bluetooth is off: the server's 409 message is shown.
-async function appSettingsWithoutBluetooth(page) {
+async function appSettingsWithoutBluetooth(t, page) {
   await page.click('[data-testid="tab-settings"]');
   await page.fill('[data-testid="set-mbus_id"]', '9');
   await page.click('[data-testid="settings-save"]');
   await page.waitForSelector('[data-testid="pw-dialog"][open]');
   await page.fill('[data-testid="pw-input"]', '0000');
   await page.click('[data-testid="pw-ok"]');
-  await page.waitForFunction(() => /Bluetooth is off/.test(document.querySelector('[data-testid="alert-text"]').textContent));
-  checks.ok(true, 'saving with Bluetooth off shows the meter\'s 409 message');
-  checks.eq((await twin.state()).settings.mbus_id, 0, 'nothing changed');
+  await check(t, 'saving with Bluetooth off shows the meter\'s 409 message',
+    () => page.waitForFunction(() => /Bluetooth is off/.test(document.querySelector('[data-testid="alert-text"]').textContent)));
+  await check(t, 'nothing changed', async () => assert.equal((await twin.state()).settings.mbus_id, 0));
   await page.click('[data-testid="settings-revert"]');
   await page.click('#alert-close');
 
@@ -382,24 +448,26 @@ async function appSettingsWithoutBluetooth(page) {
   await page.fill('[data-testid="pw-input"]', '0000');
   await page.click('[data-testid="pw-ok"]');
   await page.waitForFunction(() => /save error: Bluetooth is off/.test(document.querySelector('[data-testid="settings-status"]').textContent));
-  checks.eq((await twin.state()).status.power_down_counter, pdc, 'the app\'s reset with Bluetooth off changes nothing');
+  await check(t, 'the app\'s reset with Bluetooth off changes nothing',
+    async () => assert.equal((await twin.state()).status.power_down_counter, pdc));
   await page.click('#alert-close');
 }
 
 /// 5. A phone: no horizontal scroll; Tab reaches the buttons; ArrowRight presses >>;
-///    holding Enter on * for 3 s is a long press.
-async function phoneAndKeyboard() {
+///    holding Enter on * for 3 s (of the page's fake clock) is a long press.
+async function phoneAndKeyboard(t) {
   const page = await newPage({ width: 390, height: 844 });
+  await cleanLoad(t, page);
   const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  checks.ok(widths.scroll <= widths.client, `390×844: no horizontal scroll (${widths.scroll} ≤ ${widths.client})`);
+  await check(t, `390×844: no horizontal scroll (${widths.scroll} ≤ ${widths.client})`, () => assert.ok(widths.scroll <= widths.client));
   const lcdBox = await page.locator('[data-testid="lcd"]').boundingBox();
-  checks.ok(lcdBox && lcdBox.x >= 0 && lcdBox.x + lcdBox.width <= 390, 'the LCD fits the phone width');
+  await check(t, 'the LCD fits the phone width', () => assert.ok(lcdBox && lcdBox.x >= 0 && lcdBox.x + lcdBox.width <= 390, JSON.stringify(lcdBox)));
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone-390x844.png'), fullPage: false });
   console.log(`     screenshot ${path.join(ARTIFACTS, 'phone-390x844.png')}`);
   for (const tab of ['tab-settings', 'tab-inst', 'tab-energy', 'tab-device']) {
     await page.click(`[data-testid="${tab}"]`);
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    checks.ok(w <= 390, `390×844 with the app's ${tab.slice(4)} page: no horizontal scroll (${w})`);
+    await check(t, `390×844 with the app's ${tab.slice(4)} page: no horizontal scroll (${w})`, () => assert.ok(w <= 390));
     if (tab === 'tab-settings') {
       await page.screenshot({ path: path.join(ARTIFACTS, 'phone-390x844-full.png'), fullPage: true });
       console.log(`     screenshot ${path.join(ARTIFACTS, 'phone-390x844-full.png')}`);
@@ -414,30 +482,32 @@ async function phoneAndKeyboard() {
     const id = await page.evaluate(() => document.activeElement && document.activeElement.id);
     if (id === 'btn-left') reached = i + 1;
   }
-  checks.ok(reached !== null, `Tab reaches the << button (${reached} presses)`);
+  await check(t, `Tab reaches the << button (${reached} presses)`, () => assert.notEqual(reached, null));
   const rightPress = page.waitForRequest((r) => r.url().endsWith('/api/v1/panel/press') &&
     JSON.parse(r.postData() || '{}').button === 'right', { timeout: 3000 }).then((r) => JSON.parse(r.postData()), () => null);
   await page.keyboard.press('ArrowRight');
-  checks.eq(await rightPress, { button: 'right', long: false }, 'ArrowRight on the buttons presses >>');
+  const pressed = await rightPress;
+  await check(t, 'ArrowRight on the buttons presses >>', () => assert.deepEqual(pressed, { button: 'right', long: false }));
   await page.keyboard.press('Tab');
-  checks.eq(await page.evaluate(() => document.activeElement.id), 'btn-star', 'Tab moves on to *');
+  await check(t, 'Tab moves on to *', async () => assert.equal(await page.evaluate(() => document.activeElement.id), 'btn-star'));
   await page.keyboard.down('Enter');
-  await sleep(1500);
+  await page.clock.runFor(1500);
   const progress = await page.evaluate(() => document.getElementById('hold-bar').value);
-  checks.ok(progress > 1000 && progress < 3000, `the hold progress bar fills while Enter is held (${Math.round(progress)} of 3000 ms)`);
-  await sleep(1800);
+  await check(t, `the hold progress bar fills while Enter is held (${Math.round(progress)} of 3000 ms)`,
+    () => assert.ok(progress > 1000 && progress < 3000, `progress ${progress}`));
+  await page.clock.runFor(1800);
   await page.keyboard.up('Enter');
-  await panel.expectMenu(page, { title: 'Select' }, 'holding Enter on * for 3 s opens the selection page');
+  await panel.expectMenu(t, page, { title: 'Select' }, 'holding Enter on * for 3 s opens the selection page');
   await page.keyboard.down('Enter');
-  await sleep(3200);
+  await page.clock.runFor(3200);
   await page.keyboard.up('Enter');
-  await page.waitForSelector('[data-testid="lcd"][data-mode="normal"]');
-  checks.ok(true, 'holding Enter again returns to the normal display');
+  await check(t, 'holding Enter again returns to the normal display',
+    () => page.waitForSelector('[data-testid="lcd"][data-mode="normal"]'));
   await page.context().close();
 }
 
 /// 6. The normal display's parts, and the reconnect indicator when the stream drops.
-async function normalDisplayShots(page) {
+async function normalDisplayShots(t, page) {
   await page.waitForSelector('[data-testid="lcd"][data-mode="normal"]');
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-normal');
   await shot(page.locator('[data-testid="lcd-part1"]'), 'lcd-part1');
@@ -446,24 +516,35 @@ async function normalDisplayShots(page) {
   await page.screenshot({ path: path.join(ARTIFACTS, 'page-desktop.png'), fullPage: true });
   console.log(`     screenshot ${path.join(ARTIFACTS, 'page-desktop.png')}`);
   await panel.tap(page, 'right');
-  await page.waitForSelector('[data-testid="lcd"].backlight', { timeout: 3000 });
-  checks.ok(true, 'a press lights the backlight (backlight mode "button")');
+  await check(t, 'a press lights the backlight (backlight mode "button")',
+    () => page.waitForSelector('[data-testid="lcd"].backlight', { timeout: 3000 }));
   const set = (settings) => twin.request('PUT', '/api/v1/settings', { password: '0000', settings });
-  checks.eq((await set({ screen_direction: 1, backlight: 'off' })).status, 200, 'screen turned 180°, backlight off (test-bench path)');
-  await page.waitForSelector('[data-testid="lcd"].turned:not(.backlight)', { timeout: 3000 });
-  checks.ok(true, 'the LCD is drawn turned and unlit');
+  const turned = await set({ screen_direction: 1, backlight: 'off' });
+  await check(t, 'screen turned 180°, backlight off (test-bench path)', () => assert.equal(turned.status, 200));
+  await check(t, 'the LCD is drawn turned and unlit',
+    () => page.waitForSelector('[data-testid="lcd"].turned:not(.backlight)', { timeout: 3000 }));
   await shot(page.locator('[data-testid="lcd"]'), 'lcd-turned');
   await set({ screen_direction: 0, backlight: 'button' });
   await page.waitForSelector('[data-testid="lcd"]:not(.turned)', { timeout: 3000 });
 }
 
-async function reconnectIndicator(page) {
+async function reconnectIndicator(t, page) {
   await twin.stop();
-  await page.waitForSelector('[data-testid="conn-status"][data-state="reconnecting"]', { timeout: 8000 });
-  checks.ok(true, 'the page shows the stream dropped when the twin stops');
+  await check(t, 'the page shows the stream dropped when the twin stops',
+    () => page.waitForSelector('[data-testid="conn-status"][data-state="reconnecting"]', { timeout: 8000 }));
 }
 
-async function main() {
+/// The HTTP errors the tests provoke on purpose: refusals of the control API.
+const PROVOKED = /^(PUT|POST) http:\/\/[^/]+\/api\/v1\/(load|clock|app\/settings|app\/reset): (400|403|409|422)$/;
+
+before(async () => {
+  if (!binary || !existsSync(binary)) {
+    throw new Error(`no ambimeter binary: set AMBI_BINARY or pass it (node ${path.basename(process.argv[1])} PATH_TO_ambimeter; got ${binary})`);
+  }
+  const playwright = loadPlaywright();
+  if (!playwright) throw new Error('playwright-core not found: run `npm ci` in web/ (or set NODE_PATH to web/node_modules)');
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set AMBI_CHROMIUM`);
+  twin = new Twin(binary);
   await twin.start();
   console.log(`twin at ${twin.url}, Modbus TCP ${twin.modbus.host}:${twin.modbus.port}, state ${twin.dir}`);
   browser = await playwright.chromium.launch({
@@ -473,40 +554,44 @@ async function main() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
     timeout: 60000,
   });
-  const page = await newPage();
-  await checks.step('1. live values', () => liveValues(page));
-  await checks.step('6a. normal display screenshots', () => normalDisplayShots(page));
-  await checks.step('bench controls', () => benchControls(page));
-  await checks.step('2. Modbus ID by the buttons', () => modbusIdByButtons(page));
-  await checks.step('4a. app save without Bluetooth', () => appSettingsWithoutBluetooth(page));
-  await checks.step('Bluetooth by the buttons', () => bluetoothByButtons(page));
-  await checks.step('3. CSV download', () => csvDownload(page));
-  await checks.step('4. app settings refused and saved', () => appSettings(page));
-  await checks.step('5. phone viewport and keyboard', () => phoneAndKeyboard());
-  checks.eq(pageErrors, [], 'no JavaScript errors on the page');
-  await checks.step('reconnect indicator', () => reconnectIndicator(page));
-}
+  page = await newPage();
+});
+
+after(async () => {
+  if (browser) await within(15000, 'the browser to close', browser.close()).catch(() => {});
+  if (twin) {
+    await twin.stop().catch(() => {});
+    if (anyFailed() && twin.stderr) console.log(`twin stderr (tail):\n${twin.stderr.slice(-3000)}`);
+  }
+});
 
 // An interrupted run still ends its twin (the browser is playwright's child and goes with it).
 process.on('exit', () => {
+  if (!twin) return;
   if (twin.proc && twin.proc.exitCode === null) twin.proc.kill('SIGKILL');
   rmSync(twin.dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(1));
-process.stdout.on('error', () => process.exit(1));
 
-let code = 1;
-try {
-  await main();
-  code = checks.summary();
-} catch (e) {
-  console.error(`FAIL: ${e && e.stack ? e.stack : e}`);
-  checks.ok(false, 'the test ran to its end');
-  checks.summary();
-  code = 1;
-} finally {
-  if (browser) await within(15000, 'the browser to close', browser.close()).catch(() => {});
-  await twin.stop().catch(() => {});
-  if (code !== 0 && twin.stderr) console.log(`twin stderr (tail):\n${twin.stderr.slice(-3000)}`);
-}
-process.exit(code);
+test('the page loads with no console errors and no failed requests', counted((t) => cleanLoad(t, page)));
+test('1. live values', counted((t) => liveValues(t, page)));
+test('6a. normal display screenshots', counted((t) => normalDisplayShots(t, page)));
+test('bench controls', counted((t) => benchControls(t, page)));
+test('2. Modbus ID by the buttons', counted((t) => modbusIdByButtons(t, page)));
+test('4a. app save without Bluetooth', counted((t) => appSettingsWithoutBluetooth(t, page)));
+test('Bluetooth by the buttons', counted((t) => bluetoothByButtons(t, page)));
+test('3. CSV download', counted((t) => csvDownload(t, page)));
+test('4. app settings refused and saved', counted((t) => appSettings(t, page)));
+test('5. phone viewport and keyboard', counted((t) => phoneAndKeyboard(t)));
+test('no JavaScript errors on the page', counted(() => assert.deepEqual(pageErrors, [])));
+test('no console errors or failed requests but the refusals the tests provoked', counted(async (t) => {
+  const log = logs.get(page);
+  const httpErrors = log.httpErrors.filter((e) => !PROVOKED.test(e));
+  await check(t, 'every HTTP error is a control API refusal a test provoked', () => assert.deepEqual(httpErrors, []));
+  await check(t, 'the provoked refusals were seen', () => assert.ok(log.httpErrors.length > 0));
+  // Chromium logs each refused request as "Failed to load resource: … status of 4xx"; nothing else.
+  const other = log.console.filter((m) => !/^Failed to load resource: the server responded with a status of (400|403|409|422) /.test(m));
+  await check(t, 'no console errors but those of the refusals', () => assert.deepEqual(other, []));
+  await check(t, 'no failed requests', () => assert.deepEqual(log.failed, []));
+}));
+test('reconnect indicator', counted((t) => reconnectIndicator(t, page)));

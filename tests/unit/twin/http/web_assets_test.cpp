@@ -11,7 +11,8 @@ namespace {
 TEST(WebAssets, EmbedsThePageAndTheChartLibrary) {
   const auto names = web_asset_names();
   for (const char* name :
-       {"index.html", "app.js", "style.css", "vendor/uplot.iife.min.js", "vendor/uPlot.iife.min.js",
+       {"index.html", "app.js", "style.css", "favicon.svg", "vendor/uplot.esm.js", "vendor/uPlot.esm.js",
+        "vendor/qrcode.mjs", "vendor/uplot.iife.min.js", "vendor/uPlot.iife.min.js",
         "vendor/uplot.min.css", "vendor/uPlot.min.css"}) {
     EXPECT_NE(std::ranges::find(names, name), names.end()) << name;
   }
@@ -28,6 +29,16 @@ TEST(WebAssets, ServesEachFileWithItsContentType) {
   EXPECT_NE(chart->bytes.find("uPlot"), std::string_view::npos);
   EXPECT_EQ(find_web_asset("vendor/uPlot.iife.min.js")->bytes.data(), chart->bytes.data());
   EXPECT_EQ(find_web_asset("style.css")->content_type, "text/css; charset=utf-8");
+  // The page imports the libraries as ES modules (its import map names these two).
+  const auto esm = find_web_asset("vendor/uplot.esm.js");
+  ASSERT_TRUE(esm.has_value());
+  EXPECT_EQ(esm->content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(esm->bytes.find("export { uPlot as default }"), std::string_view::npos);
+  const auto qr = find_web_asset("vendor/qrcode.mjs");
+  ASSERT_TRUE(qr.has_value());
+  EXPECT_EQ(qr->content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(qr->bytes.find("export default qrcode"), std::string_view::npos);
+  EXPECT_EQ(find_web_asset("favicon.svg")->content_type, "image/svg+xml");
 }
 
 TEST(WebAssets, KnowsNothingElse) {
