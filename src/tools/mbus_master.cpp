@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/codec/hex.hpp"
+#include "core/codec/line_timing.hpp"
 #include "core/mbus/mbus_frame.hpp"
 #include "io/byte_link.hpp"
 
@@ -29,15 +30,8 @@ using Clock = ByteLink::Clock;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
-constexpr long kBitsPerCharacter = 11;        // 8E1: start, 8 data, parity, stop
-constexpr long kSilenceBits = 330;            // EN 13757-2: the answer ends after this much silence
-constexpr milliseconds kSilenceMargin{50};    // ... plus this
 constexpr std::uint32_t kNominalBaud = 2400;  // the line behind a TCP stream, for its timing
 constexpr std::uint8_t kRspUdMask = 0xCF;     // RSP_UD with any ACD/DFC bits
-
-microseconds line_time(long bits, std::uint32_t baud) {
-  return microseconds{bits * 1'000'000L / baud};
-}
 
 /// How long to listen after the first byte of an answer.
 enum class Listen : std::uint8_t {
@@ -267,17 +261,17 @@ class LineMaster final : public MbusMaster {
     link_.discard_input();
     if (auto sent = link_.send(request); !sent)
       return std::unexpected(Error{Kind::io, where_ + ": " + sent.error()});
-    const auto sending =
-        link_.serial() ? line_time(static_cast<long>(request.size()) * kBitsPerCharacter, baud_)
-                       : microseconds{0};
-    const auto gap =
-        std::min<microseconds>(line_time(kSilenceBits, baud_) + kSilenceMargin, timeout_);
+    const auto sending = link_.serial() ? line_timing::character_time(
+                                              baud_, static_cast<std::int64_t>(request.size()))
+                                        : microseconds{0};
+    const auto gap = std::min<microseconds>(line_timing::mbus_reply_window(baud_), timeout_);
     Heard heard;
     MbusFramer framer;
     std::array<std::uint8_t, kMbusMaxFrame> buffer{};
     auto got = link_.receive(buffer, Clock::now() + sending + timeout_);
     const auto telegram_end =
-        Clock::now() + line_time(static_cast<long>(kMbusMaxFrame) * kBitsPerCharacter, baud_) + gap;
+        Clock::now() +
+        line_timing::character_time(baud_, static_cast<std::int64_t>(kMbusMaxFrame)) + gap;
     while (got && *got > 0) {
       const auto chunk = std::span(buffer).first(*got);
       heard.bytes.insert(heard.bytes.end(), chunk.begin(), chunk.end());

@@ -8,6 +8,9 @@
 #include <charconv>
 #include <utility>
 
+#include "core/codec/line_timing.hpp"
+#include "core/mbus/mbus_frame.hpp"
+
 namespace ambi {
 namespace {
 
@@ -229,10 +232,10 @@ std::chrono::milliseconds effective_timeout(const MeterUri& uri) {
   if (uri.timeout.count() > 0) return uri.timeout;
   if (!uri.is_mbus()) return milliseconds{1000};
   if (uri.scheme == UriScheme::mbus_tcp) return milliseconds{2000};
-  // A full long telegram (261 characters of 11 bits) on the line, plus 2 s to start.
-  const long line_ms =
-      261L * 11L * 1000L / static_cast<long>(std::max<std::uint32_t>(uri.baud, 300));
-  return milliseconds{2000 + line_ms};
+  // A full long telegram on the line, plus 2 s to start.
+  const auto line = line_timing::character_time(std::max<std::uint32_t>(uri.baud, 300),
+                                                static_cast<std::int64_t>(kMbusMaxFrame));
+  return milliseconds{2000} + std::chrono::floor<milliseconds>(line);
 }
 
 int effective_retries(const MeterUri& uri) {

@@ -14,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/codec/line_timing.hpp"
 #include "core/modbus/modbus_rtu.hpp"
 #include "tools/modbus_client_detail.hpp"
 #include "tools/rtu_tcp_client.hpp"
@@ -312,7 +313,7 @@ class LibmodbusClient final : public ModbusClient {
       return std::unexpected(failure(errno, request));
     }
     ::tcdrain(modbus_get_socket(ctx_.get()));
-    std::this_thread::sleep_for(std::chrono::microseconds{rtu_silence_us(uri_.baud)});
+    std::this_thread::sleep_for(line_timing::rtu_t35(uri_.baud));
     return {};
   }
 

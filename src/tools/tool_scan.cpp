@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/codec/line_timing.hpp"
 #include "io/csv.hpp"
 #include "io/exit_codes.hpp"
 #include "tools/output.hpp"
@@ -253,8 +254,11 @@ int tool_scan(const ToolOptions& o) {
   }
   if (uri->retries < 0) uri->retries = 0;  // a silent id is the common answer: do not ask twice
   if (uri->timeout.count() == 0) {
-    const long line = uri->is_serial() ? 40L * 11L * 1000L / static_cast<long>(uri->baud) : 0;
-    uri->timeout = std::chrono::milliseconds{(uri->is_serial() ? 150 : 300) + line};
+    // On a line, 40 characters of answer on top of the wait.
+    const auto line = uri->is_serial() ? std::chrono::floor<std::chrono::milliseconds>(
+                                             line_timing::character_time(uri->baud, 40))
+                                       : std::chrono::milliseconds{0};
+    uri->timeout = std::chrono::milliseconds{uri->is_serial() ? 150 : 300} + line;
   }
   auto session = MeterSession::open(*uri);
   if (!session) {

@@ -91,18 +91,4 @@ struct RtuExchange {
 [[nodiscard]] RtuExchange serve_rtu(Meter& meter, const RtuFrame& frame,
                                     const ModbusQuirks& quirks);
 
-/// The 3.5-character silence that ends a frame, in microseconds (V1.02 2.5.1.1): 11 bits
-/// per character; fixed 1750 µs above 19200 baud.
-[[nodiscard]] constexpr std::int64_t rtu_silence_us(std::uint32_t baud) {
-  if (baud == 0 || baud > 19200) return 1750;
-  return (std::int64_t{35} * 11 * 1'000'000 / baud + 9) / 10;
-}
-
-/// The 1.5-character gap inside a frame that makes it incomplete, in microseconds (V1.02
-/// 2.5.1.1): 11 bits per character; fixed 750 µs above 19200 baud.
-[[nodiscard]] constexpr std::int64_t rtu_gap_us(std::uint32_t baud) {
-  if (baud == 0 || baud > 19200) return 750;
-  return (std::int64_t{15} * 11 * 1'000'000 / baud + 9) / 10;
-}
-
 }  // namespace ambi

@@ -12,10 +12,6 @@
 namespace ambi {
 namespace {
 
-constexpr std::chrono::milliseconds kMinGap{100};
-constexpr std::int64_t kGapCharacters = 10;
-constexpr std::int64_t kBitsPerCharacter = 11;  // start, 8 data, even parity, stop
-
 /// The function of a C-field, with the FCB masked (EN 13757-2 5.4).
 struct FunctionName {
   std::uint8_t c;
@@ -59,12 +55,6 @@ bool is_master(std::uint8_t c) {
 }
 
 }  // namespace
-
-std::chrono::milliseconds mbus_gap(std::uint32_t baud) {
-  if (baud == 0) return kMinGap;
-  const std::int64_t ms = (kGapCharacters * kBitsPerCharacter * 1000 + baud - 1) / baud;
-  return std::max(kMinGap, std::chrono::milliseconds(ms));
-}
 
 Json decode_mbus_frame(const MbusFrame& frame) {
   Json j{{"format", kFormatNames[static_cast<std::size_t>(frame.kind)]}};

@@ -18,6 +18,7 @@
 #include <span>
 #include <vector>
 
+#include "core/codec/line_timing.hpp"
 #include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "twin/service/twin.hpp"
@@ -41,10 +42,6 @@ struct MbusReplies {
   std::optional<std::uint32_t> baud;  ///< switch to this rate once `bytes` are sent
 };
 
-/// The silence after which an incomplete telegram is dropped: 10 characters (11 bits)
-/// at `baud`, at least 100 ms.
-[[nodiscard]] std::chrono::milliseconds mbus_gap(std::uint32_t baud);
-
 /// The M-bus rules over a byte stream, without the stream.
 class MbusLinkCore {
  public:
@@ -53,7 +50,7 @@ class MbusLinkCore {
   /// traced). After a telegram that changes the baud rate the bytes still held are
   /// dropped: they were sent at the old rate.
   [[nodiscard]] MbusReplies received(std::span<const std::uint8_t> bytes);
-  /// The line has been silent for `mbus_gap`: drops an incomplete telegram.
+  /// The line has been silent for `line_timing::mbus_gap`: drops an incomplete telegram.
   void silence();
   /// True while part of a telegram is held.
   [[nodiscard]] bool partial() const { return framer_.buffered() > 0; }
@@ -135,7 +132,7 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
   }
 
   void watch_gap() {
-    gap_.expires_after(mbus_gap(core_.baud()));
+    gap_.expires_after(line_timing::mbus_gap(core_.baud()));
     gap_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec && !self->closed_) self->core_.silence();
     });
@@ -147,7 +144,7 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
     out_ = std::move(replies.bytes);
     baud_ = replies.baud;
     if (!options_.turnaround) return send();
-    pace_.expires_after(rtu_character_time(line_baud_));
+    pace_.expires_after(line_timing::character_time(line_baud_));
     pace_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec && !self->closed_) self->send();
     });
@@ -170,7 +167,7 @@ class MbusSession : public Connection, public std::enable_shared_from_this<MbusS
         [self = this->shared_from_this(), index](boost::system::error_code ec, std::size_t) {
           if (ec) return self->fail(ec);
           if (index + 1 == self->out_.size()) return self->sent();
-          self->pace_.expires_after(rtu_character_time(self->line_baud_));
+          self->pace_.expires_after(line_timing::character_time(self->line_baud_));
           self->pace_.async_wait([self, index](boost::system::error_code tec) {
             if (!tec && !self->closed_) self->send_byte(index + 1);
           });

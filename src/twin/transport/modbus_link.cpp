@@ -15,11 +15,6 @@ void Connection::watch_idle(boost::asio::steady_timer& timer, std::chrono::milli
   });
 }
 
-std::chrono::microseconds rtu_character_time(std::uint32_t baud) {
-  if (baud == 0) return std::chrono::microseconds(0);
-  return std::chrono::microseconds((std::int64_t{11} * 1'000'000 + baud - 1) / baud);
-}
-
 RtuCore::RtuCore(ModbusContext& context, TraceSource source)
     : context_(context), source_(std::move(source)) {}
 

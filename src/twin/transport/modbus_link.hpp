@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "core/codec/line_timing.hpp"
 #include "core/modbus/modbus_rtu.hpp"
 #include "twin/service/twin.hpp"
 #include "twin/transport/traffic_trace.hpp"
@@ -98,10 +99,6 @@ class RtuCore {
   std::vector<std::uint8_t> raw_;  ///< bytes since the last frame or discard, for the trace
 };
 
-/// The time one character takes on the line: 11 bits (start, 8 data, parity or a second
-/// stop, stop) at `baud`.
-[[nodiscard]] std::chrono::microseconds rtu_character_time(std::uint32_t baud);
-
 /// Options of an RTU link.
 struct RtuLinkOptions {
   bool pacing = false;                        ///< one byte per character time
@@ -171,19 +168,18 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
     read();
   }
 
-  std::chrono::microseconds rtu_silence() const {
-    return std::chrono::microseconds(rtu_silence_us(core_.baud()));
-  }
+  std::chrono::microseconds rtu_silence() const { return line_timing::rtu_t35(core_.baud()); }
 
   /// The line was quiet from the previous read until the first of the `n` bytes just read
   /// began, as far as the arrival times tell: the bytes took n character times on the line.
   /// A quiet of more than 1.5 characters inside a frame drops it; one of 3.5 characters is
   /// a silence even when its timer has not run yet.
   void check_gap(std::chrono::steady_clock::time_point now, std::size_t n) {
-    const auto quiet = now - last_rx_ - rtu_character_time(core_.baud()) * static_cast<long>(n);
+    const auto quiet =
+        now - last_rx_ - line_timing::character_time(core_.baud()) * static_cast<long>(n);
     if (quiet >= rtu_silence()) {
       core_.silence(frames_);
-    } else if (quiet > std::chrono::microseconds(rtu_gap_us(core_.baud()))) {
+    } else if (quiet > line_timing::rtu_t15(core_.baud())) {
       core_.gap(frames_);
     }
   }
@@ -255,8 +251,9 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
           if (index + 1 == self->out_.size()) return self->sent(1);
           // Byte k leaves k character times after the first: a late wake-up delays one
           // byte, not every byte after it.
-          self->pace_.expires_at(self->first_byte_at_ + rtu_character_time(self->core_.baud()) *
-                                                            static_cast<long>(index + 1));
+          self->pace_.expires_at(self->first_byte_at_ +
+                                 line_timing::character_time(self->core_.baud()) *
+                                     static_cast<long>(index + 1));
           self->pace_.async_wait([self, index](boost::system::error_code tec) {
             if (!tec && !self->closed_) self->send_byte(index + 1);
           });
@@ -266,7 +263,7 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
   /// The reply is written; `on_line` bytes may still be leaving the UART.
   void sent(std::size_t on_line) {
     if (!link_.any() || !options_.reconfigure) return done();
-    pace_.expires_after(rtu_character_time(core_.baud()) * static_cast<long>(on_line));
+    pace_.expires_after(line_timing::character_time(core_.baud()) * static_cast<long>(on_line));
     pace_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
       self->options_.reconfigure();

@@ -216,15 +216,5 @@ TEST(ServeRtu, ReportsTheNewIdForAfterTheReply) {
   EXPECT_EQ(serve_rtu(m, frame_of("F7 03 4003 0001"), {}).reply, with_crc(hex("F7 03 02 00F7")));
 }
 
-TEST(RtuSilence, IsThreeAndAHalfCharactersOrFixedAboveNineteenKilobaud) {
-  EXPECT_EQ(rtu_silence_us(9600), 4011);
-  EXPECT_EQ(rtu_silence_us(19200), 2006);
-  EXPECT_EQ(rtu_silence_us(38400), 1750);
-  EXPECT_EQ(rtu_gap_us(9600), 1719);  // 1.5 × 11 bits
-  EXPECT_EQ(rtu_gap_us(19200), 860);
-  EXPECT_EQ(rtu_gap_us(38400), 750);
-  EXPECT_EQ(rtu_silence_us(115200), 1750);
-}
-
 }  // namespace
 }  // namespace ambi

@@ -11,9 +11,9 @@ namespace {
 TEST(WebAssets, EmbedsThePageAndTheChartLibrary) {
   const auto names = web_asset_names();
   for (const char* name :
-       {"index.html", "app.js", "style.css", "favicon.svg", "vendor/uplot.esm.js", "vendor/uPlot.esm.js",
-        "vendor/qrcode.mjs", "vendor/uplot.iife.min.js", "vendor/uPlot.iife.min.js",
-        "vendor/uplot.min.css", "vendor/uPlot.min.css"}) {
+       {"index.html", "app.js", "style.css", "favicon.svg", "vendor/uplot.esm.js",
+        "vendor/uPlot.esm.js", "vendor/qrcode.mjs", "vendor/uplot.iife.min.js",
+        "vendor/uPlot.iife.min.js", "vendor/uplot.min.css", "vendor/uPlot.min.css"}) {
     EXPECT_NE(std::ranges::find(names, name), names.end()) << name;
   }
 }

@@ -39,13 +39,6 @@ TEST(MbusTraceDecoding, NamesAControlFrame) {
       R"({"format":"control","function":"SND_UD","c":83,"a":0,"fcb":0,"fcv":1,"ci":189,"data":""})");
 }
 
-TEST(MbusGap, IsTenCharactersAtTheBaudRateButAtLeast100Ms) {
-  EXPECT_EQ(mbus_gap(300).count(), 367);
-  EXPECT_EQ(mbus_gap(2400).count(), 100);
-  EXPECT_EQ(mbus_gap(9600).count(), 100);
-  EXPECT_EQ(mbus_gap(0).count(), 100);
-}
-
 RunOptions options() {
   RunOptions o;
   o.state_dir = "/tmp/ambi-unit-not-opened";

@@ -42,12 +42,6 @@ TEST(TraceDecoding, ListsTheWordsOfAReadResponse) {
             R"({"function":3,"values":[17254,0]})");
 }
 
-TEST(RtuCharacterTime, IsElevenBitsAtTheBaudRate) {
-  EXPECT_EQ(rtu_character_time(9600).count(), 1146);
-  EXPECT_EQ(rtu_character_time(115200).count(), 96);
-  EXPECT_EQ(rtu_character_time(300).count(), 36667);
-}
-
 RunOptions options() {
   RunOptions o;
   o.state_dir = "/tmp/ambi-unit-not-opened";
