@@ -6,7 +6,7 @@
 import { $, API, api, clearError, setText, showError } from './common.js';
 import { RESETS, bluetoothStatus, collectSettings, deviceView, isModified, keyedRows, passwordError,
   resetDoneText, shownValue, storeQuestion } from './meter_app_model.js';
-import { settingFields } from './settings_form.js';
+import { fieldsFromSchema } from './settings_form.js';
 
 function selectTab(tabs, tab) {
   for (const t of tabs) {
@@ -216,5 +216,10 @@ export function initMeterApp() {
     settingsStatus('', false);
   });
   for (const [id, reset] of Object.entries(RESETS)) $(id).addEventListener('click', () => resetCounter(reset));
-  buildSettings(settingFields());
+  api('GET', '/settings/schema')
+    .then((schema) => {
+      buildSettings(fieldsFromSchema(schema));
+      if (meterSettings !== null) renderSettings(meterSettings);
+    })
+    .catch((e) => showError(`cannot load the settings schema: ${e.message}`));
 }

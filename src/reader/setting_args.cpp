@@ -12,19 +12,19 @@
 #include <optional>
 
 #include "core/mbus/mbus_records.hpp"
+#include "core/meter/setting_table.hpp"
 #include "core/modbus/modbus_map.hpp"
 
 namespace ambi {
 namespace {
 
 using Parsed = std::expected<Command, std::string>;
-using Parser = Parsed (*)(std::string_view value, const SettingArgDef& def);
 
-std::unexpected<std::string> fail(const SettingArgDef& def, std::string_view message) {
-  return std::unexpected(fmt::format("{}: {}", def.name, message));
+std::unexpected<std::string> fail(std::string_view name, std::string_view message) {
+  return std::unexpected(fmt::format("{}: {}", name, message));
 }
-std::unexpected<std::string> not_allowed(const SettingArgDef& def, std::string_view value) {
-  return fail(def, fmt::format("'{}' is not one of {}", value, def.values));
+std::unexpected<std::string> not_allowed(const SettingArgDef& arg, std::string_view value) {
+  return fail(arg.name, fmt::format("'{}' is not one of {}", value, arg.values));
 }
 
 /// A whole decimal number (optional '-'), nothing else.
@@ -35,126 +35,63 @@ std::optional<long long> whole(std::string_view text) {
   return v;
 }
 
-/// A whole number that fits an int, else the one-line reason.
-std::expected<int, std::string> whole_int(std::string_view value, const SettingArgDef& def) {
+/// The command a value asks for once the meter's own rule for the setting allows it.
+Parsed checked(const SettingDef& def, const SettingArgDef& arg, std::int64_t value) {
+  if (auto ok = check_setting(def, value); !ok) return fail(arg.name, ok.error().message);
+  return def.command(value);
+}
+
+Parsed parse_integer(const SettingDef& def, const SettingArgDef& arg, std::string_view value) {
   const auto v = whole(value);
-  if (!v) {
-    return fail(def, fmt::format("'{}' is not a whole number; allowed {}", value, def.values));
-  }
+  if (!v)
+    return fail(arg.name, fmt::format("'{}' is not a whole number; allowed {}", value, arg.values));
   if (*v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max()) {
-    return fail(def, fmt::format("{} out of range {}", value, def.values));
+    return fail(arg.name, fmt::format("{} out of range {}", value, arg.values));
   }
-  return static_cast<int>(*v);
+  return checked(def, arg, *v);
 }
 
-/// A whole number checked by the meter's own validator, made into command `C`.
-template <class C, auto Check>
-Parsed checked(std::string_view value, const SettingArgDef& def) {
-  const auto v = whole_int(value, def);
-  if (!v) return std::unexpected(v.error());
-  if (auto ok = Check(*v); !ok) return fail(def, ok.error().message);
-  return C{*v};
-}
-
-Parsed parse_modbus_baud(std::string_view value, const SettingArgDef& def) {
-  const auto v = whole(value);
-  const auto code = v ? modbus_baud_code_of(static_cast<long>(*v)) : std::nullopt;
-  if (!code) return not_allowed(def, value);
-  return SetModbusBaud{*code};
-}
-
-/// A named choice (ASCII case-insensitive) and the code it stands for.
-struct Choice {
-  std::string_view text;
-  int code;
-};
-bool same_text(std::string_view a, std::string_view b) {
-  const auto lower = [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  };
-  return std::ranges::equal(a, b, {}, lower, lower);
-}
-template <class C, const auto& kChoices>
-Parsed choice(std::string_view value, const SettingArgDef& def) {
-  for (const Choice& c : kChoices) {
-    if (same_text(value, c.text)) return C{c.code};
+/// A value written as a number ("9600", "0.01"): the choice that is that number; for a
+/// setting whose code is the value, any other number in its unit goes to the meter's rule.
+Parsed parse_number_choice(const SettingDef& def, const SettingArgDef& arg,
+                           std::string_view value) {
+  const auto millionths = decimal_millionths(value);
+  std::int64_t per_code = 1'000'000;
+  for (int i = 0; i < def.decimals; ++i) per_code /= 10;
+  if (millionths) {
+    for (const SettingChoice& c : def.choices) {
+      if (decimal_millionths(c.text) == *millionths) return def.command(c.code);
+    }
   }
-  return not_allowed(def, value);
-}
-constexpr std::array<Choice, 3> kParities{{{"even", 1}, {"none", 2}, {"odd", 3}}};
-constexpr std::array<Choice, 4> kPulseTypes{{{"active-reactive", 1},
-                                             {"forward-reverse", 2},
-                                             {"active&reactive", 1},
-                                             {"forward&reverse", 2}}};
-constexpr std::array<Choice, 10> kCombinations{{{"C-01", 1},
-                                                {"C-02", 2},
-                                                {"C-03", 3},
-                                                {"C-04", 4},
-                                                {"C-05", 5},
-                                                {"1", 1},
-                                                {"2", 2},
-                                                {"3", 3},
-                                                {"4", 4},
-                                                {"5", 5}}};
-constexpr std::array<Choice, 3> kBacklights{{{"on", 0}, {"off", 1}, {"button", 2}}};
-constexpr std::array<Choice, 2> kScreens{{{"standard", 0}, {"turned", 1}}};
-constexpr std::array<Choice, 2> kDataTypes{{{"standard", 1}, {"integer", 2}}};
-constexpr std::array<Choice, 8> kTariffs{
-    {{"T1", 1}, {"T2", 2}, {"T3", 3}, {"T4", 4}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}}};
-
-Parsed parse_obis(std::string_view value, const SettingArgDef& def) {
-  if (same_text(value, "on")) return SetObis{true};
-  if (same_text(value, "off")) return SetObis{false};
-  return not_allowed(def, value);
+  if (!def.by_value) return not_allowed(arg, value);
+  if (!millionths || *millionths % per_code != 0) {
+    const std::string what =
+        def.decimals == 0 ? std::string("a whole number") : fmt::format("a number of {}", def.unit);
+    return fail(arg.name, fmt::format("'{}' is not {}; allowed {}", value, what, arg.values));
+  }
+  return checked(def, arg, *millionths / per_code);
 }
 
-Parsed parse_reset(std::string_view value, const SettingArgDef& def) {
-  if (same_text(value, "trip-counter")) return ResetTripCounter{};
-  if (same_text(value, "power-down-counter")) return ResetPowerDownCounter{};
-  return not_allowed(def, value);
+Parsed parse_choice(const SettingDef& def, const SettingArgDef& arg, std::string_view value) {
+  if (def.json == JsonForm::number) return parse_number_choice(def, arg, value);
+  if (const SettingChoice* c = choice_of_text(def, value, true)) return def.command(c->code);
+  if (def.cli_codes) {
+    const auto code = whole(value);
+    if (code && choice_of_code(def, *code) != nullptr) return def.command(*code);
+  }
+  return not_allowed(arg, value);
 }
 
-Parsed parse_secondary(std::string_view value, const SettingArgDef& def) {
+Parsed parse_bcd8(const SettingDef& def, const SettingArgDef& arg, std::string_view value) {
   const bool ok =
       value.size() == 8 && std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; });
-  if (!ok) return fail(def, fmt::format("'{}' is not {}", value, def.values));
-  std::uint32_t bcd = 0;
-  for (const char c : value) bcd = bcd << 4 | static_cast<std::uint32_t>(c - '0');
-  return SetMbusSecondaryId{bcd};
+  if (!ok) return fail(arg.name, fmt::format("'{}' is not {}", value, arg.values));
+  std::int64_t bcd = 0;
+  for (const char c : value) bcd = bcd << 4 | (c - '0');
+  return def.command(bcd);
 }
 
-/// "1000", "0.1", "0.01" → hundredths; nullopt for anything that is not a multiple of 0.01.
-std::optional<long long> hundredths(std::string_view text) {
-  const auto dot = text.find('.');
-  const std::string_view int_part = text.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  const bool digits_only = std::ranges::all_of(frac, [](char c) { return c >= '0' && c <= '9'; });
-  if (int_part.empty() || int_part.front() == '-' || !digits_only ||
-      (dot != std::string_view::npos && frac.empty())) {
-    return std::nullopt;
-  }
-  const std::string_view cents = frac.substr(0, std::min<std::size_t>(frac.size(), 2));
-  if (frac.size() > 2 && frac.substr(2).find_first_not_of('0') != std::string_view::npos) {
-    return std::nullopt;
-  }
-  const auto units = whole(int_part);
-  const auto centi = cents.empty() ? std::optional<long long>{0} : whole(cents);
-  if (!units || !centi || *units > 1'000'000'000) return std::nullopt;
-  return *units * 100 + *centi * (cents.size() == 1 ? 10 : 1);
-}
-
-Parsed parse_s0_rate(std::string_view value, const SettingArgDef& def) {
-  const auto centi = hundredths(value);
-  if (!centi) {
-    return fail(def, fmt::format("'{}' is not a number of imp/kWh; allowed {}", value, def.values));
-  }
-  if (auto ok = check_s0_rate_centi(static_cast<long>(*centi)); !ok) {
-    return fail(def, ok.error().message);
-  }
-  return SetS0Rate{static_cast<long>(*centi)};
-}
-
-Parsed parse_ct_ratio(std::string_view value, const SettingArgDef& def) {
+Parsed parse_ct_ratio(const SettingDef& def, const SettingArgDef& arg, std::string_view value) {
   const auto slash = value.find('/');
   const auto primary = whole(value.substr(0, slash));
   const auto secondary =
@@ -162,51 +99,76 @@ Parsed parse_ct_ratio(std::string_view value, const SettingArgDef& def) {
   const bool ok = primary && secondary && *primary >= 0 && *secondary >= 0 && *primary < 100'000 &&
                   *secondary < 100'000;
   if (!ok) {
-    return fail(def, fmt::format("'{}' is not PRIMARY/SECONDARY like 500/5; allowed {}", value,
-                                 def.values));
+    return fail(arg.name, fmt::format("'{}' is not PRIMARY/SECONDARY like 500/5; allowed {}", value,
+                                      arg.values));
   }
-  if (auto checked = check_ct_ratio(static_cast<long>(*primary), static_cast<long>(*secondary));
-      !checked) {
-    return fail(def, checked.error().message);
+  if (auto checked_ct = check_ct_ratio(*primary, *secondary); !checked_ct) {
+    return fail(arg.name, checked_ct.error().message);
   }
-  return SetCtRatio{static_cast<long>(*primary), static_cast<long>(*secondary)};
+  return def.command(pack_ct(*primary, *secondary));
 }
 
-struct SettingSpec {
-  SettingArgDef def;
-  Parser parse;
-};
-constexpr std::array<SettingSpec, 18> kSpecs{{
-    {{"modbus-id", "1-247", "modbus-id=10"}, checked<SetModbusId, check_modbus_id>},
-    {{"baud", "300|600|1200|2400|4800|9600|19200|38400|57600|115200", "baud=19200"},
-     parse_modbus_baud},
-    {{"parity", "even|none|odd", "parity=none"}, choice<SetParity, kParities>},
-    {{"mbus-id", "0-250", "mbus-id=5"}, checked<SetMbusId, check_mbus_id>},
-    {{"mbus-baud", "300|600|1200|2400|4800|9600", "mbus-baud=9600"},
-     checked<SetMbusBaud, check_mbus_baud>},
-    {{"secondary-address", "8 decimal digits", "secondary-address=45230115"}, parse_secondary},
-    {{"s0-rate", "10000|2000|1000|100|10|1|0.1|0.01", "s0-rate=100"}, parse_s0_rate},
-    {{"pulse-type", "active-reactive|forward-reverse", "pulse-type=forward-reverse"},
-     choice<SetPulseType, kPulseTypes>},
-    {{"pulse-width", "2-99 (ms)", "pulse-width=30"}, checked<SetPulseWidth, check_pulse_width>},
-    {{"combination", "C-01|C-02|C-03|C-04|C-05 or 1-5", "combination=C-03"},
-     choice<SetCombination, kCombinations>},
-    {{"lcd-cycle", "1-30 (s)", "lcd-cycle=10"}, checked<SetLcdCycle, check_lcd_cycle>},
-    {{"backlight", "on|off|button", "backlight=off"}, choice<SetBacklight, kBacklights>},
-    {{"screen-direction", "standard|turned", "screen-direction=turned"},
-     choice<SetScreenDirection, kScreens>},
-    {{"obis", "on|off", "obis=off"}, parse_obis},
-    {{"data-type", "standard|integer", "data-type=integer"}, choice<SetDataType, kDataTypes>},
-    {{"tariff", "T1|T2|T3|T4 or 1-4", "tariff=T2"}, choice<SetTariff, kTariffs>},
-    {{"ct-ratio", "P/1 with P 1-9999, P/5 with P 5-9995", "ct-ratio=500/5"}, parse_ct_ratio},
-    {{"reset", "trip-counter|power-down-counter", "reset=trip-counter"}, parse_reset},
-}};
+Parsed parse_setting(const SettingDef& def, const SettingArgDef& arg, std::string_view value) {
+  switch (def.kind) {
+    case SettingKind::integer:
+      return parse_integer(def, arg, value);
+    case SettingKind::choice:
+      return parse_choice(def, arg, value);
+    case SettingKind::bcd8:
+      return parse_bcd8(def, arg, value);
+    case SettingKind::ct_ratio:
+      return parse_ct_ratio(def, arg, value);
+    case SettingKind::digits4:
+      break;
+  }
+  return not_allowed(arg, value);
+}
 
-constexpr std::array<SettingArgDef, kSpecs.size()> kDefs = [] {
-  std::array<SettingArgDef, kSpecs.size()> defs{};
-  for (std::size_t i = 0; i < kSpecs.size(); ++i) defs[i] = kSpecs[i].def;
-  return defs;
-}();
+/// `reset`: not a setting but the two counters the user may set to zero.
+constexpr std::string_view kResetName = "reset";
+constexpr std::string_view kResetValues = "trip-counter|power-down-counter";
+
+Parsed parse_reset(const SettingArgDef& arg, std::string_view value) {
+  const auto same = [&](std::string_view word) {
+    return std::ranges::equal(value, word, [](char a, char b) {
+      return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+    });
+  };
+  if (same("trip-counter")) return ResetTripCounter{};
+  if (same("power-down-counter")) return ResetPowerDownCounter{};
+  return not_allowed(arg, value);
+}
+
+/// One NAME=VALUE name: its help, and the setting it writes (null for `reset`).
+struct ArgSpec {
+  std::string name;
+  std::string values;
+  std::string example;
+  const SettingDef* setting = nullptr;
+};
+
+const std::vector<ArgSpec>& arg_specs() {
+  static const std::vector<ArgSpec> kSpecs = [] {
+    std::vector<ArgSpec> out;
+    for (const SettingDef& def : setting_table()) {
+      if (def.cli.empty()) continue;
+      out.push_back({std::string(def.cli), allowed_text(def),
+                     fmt::format("{}={}", def.cli, def.example), &def});
+    }
+    out.push_back({std::string(kResetName), std::string(kResetValues), "reset=trip-counter"});
+    return out;
+  }();
+  return kSpecs;
+}
+
+const std::vector<SettingArgDef>& arg_defs() {
+  static const std::vector<SettingArgDef> kDefs = [] {
+    std::vector<SettingArgDef> out;
+    for (const ArgSpec& spec : arg_specs()) out.push_back({spec.name, spec.values, spec.example});
+    return out;
+  }();
+  return kDefs;
+}
 
 constexpr std::string_view kPasswordMessage =
     "the password can only be changed with the meter's buttons (manual 7.6.1)";
@@ -355,7 +317,7 @@ bool carried(const RegisterDef& def, RegisterValue value, std::optional<Register
 
 std::string names_list() {
   std::string out;
-  for (const SettingArgDef& def : kDefs) {
+  for (const SettingArgDef& def : arg_defs()) {
     out += fmt::format("{}{}", out.empty() ? "" : ", ", def.name);
   }
   return out;
@@ -364,29 +326,31 @@ std::string names_list() {
 }  // namespace
 
 std::span<const SettingArgDef> setting_arg_defs() {
-  return kDefs;
+  return arg_defs();
 }
 
 std::expected<Command, std::string> parse_setting_arg(std::string_view arg) {
   const auto eq = arg.find('=');
   const std::string_view name = arg.substr(0, eq);
-  const auto spec =
-      std::ranges::find(kSpecs, name, [](const SettingSpec& s) { return s.def.name; });
+  const auto& specs = arg_specs();
+  const auto spec = std::ranges::find(specs, name, &ArgSpec::name);
   if (eq == std::string_view::npos) {
-    const std::string_view example = spec != kSpecs.end() ? spec->def.example : "ct-ratio=500/5";
+    const std::string example = spec != specs.end() ? spec->example : "ct-ratio=500/5";
     return std::unexpected(fmt::format("'{}' is not NAME=VALUE; write e.g. {}", arg, example));
   }
   if (name == "password") return std::unexpected(fmt::format("password: {}", kPasswordMessage));
-  if (spec == kSpecs.end()) {
+  if (spec == specs.end()) {
     return std::unexpected(
         fmt::format("unknown setting '{}'; valid names: {}", name, names_list()));
   }
+  const SettingArgDef help{spec->name, spec->values, spec->example};
   const std::string_view value = arg.substr(eq + 1);
   if (value.empty()) {
-    return fail(spec->def,
-                fmt::format("no value; allowed {} (e.g. {})", spec->def.values, spec->def.example));
+    return fail(spec->name,
+                fmt::format("no value; allowed {} (e.g. {})", spec->values, spec->example));
   }
-  return spec->parse(value, spec->def);
+  if (spec->setting == nullptr) return parse_reset(help, value);
+  return parse_setting(*spec->setting, help, value);
 }
 
 std::expected<ModbusWrite, std::string> modbus_write_for(const Command& command, DataType type) {

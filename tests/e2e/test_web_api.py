@@ -266,6 +266,21 @@ def test_app_needs_bluetooth(stepped_twin):
     assert t.post(APP_RESET, {"password": "1234", "what": "trip_counter"})[0] == 403, "wrong password"
 
 
+def test_settings_schema(binary, tmp_path):
+    """GET /api/v1/settings/schema: the form of the app's settings, as docs/settings-schema.json
+    documents it; every choice's value is one PUT /api/v1/settings takes and shows again."""
+    with Twin(binary, str(tmp_path / "state"), *STEPPED) as t:
+        schema = t.ok("GET", "/api/v1/settings/schema")
+        assert schema == json.loads(read_file(os.path.join(ROOT, "docs", "settings-schema.json"))), "the docs copy"
+        assert t.ready["endpoints"]["settings_schema"] == "GET /api/v1/settings/schema"
+        keys = [row["key"] for row in schema]
+        assert keys == list(t.state()["settings"].keys()), "one row per setting of the state, in its order"
+        parity = next(row for row in schema if row["key"] == "parity")
+        for choice in parity["choices"]:
+            answer = t.ok("PUT", "/api/v1/settings", {"password": "0000", "settings": {"parity": choice["value"]}})
+            assert answer["settings"]["parity"] == choice["value"]
+
+
 def test_app_settings_with_bluetooth(binary, tmp_path):
     with Twin(binary, str(tmp_path / "state"), *STEPPED, "--bluetooth") as t:
         def put(password, settings):

@@ -1,7 +1,10 @@
 // Meter commands: one handler per command, each validating before it changes anything.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/meter/meter.hpp"
+#include "core/meter/setting_table.hpp"
 
 namespace ambi {
 namespace {
@@ -10,17 +13,11 @@ std::unexpected<Rejection> refuse(Rejection::Kind kind, std::string message) {
   return std::unexpected(Rejection{kind, std::move(message)});
 }
 
-Outcome<> check_code(int code, int lo, int hi, std::string_view what) {
-  if (code < lo || code > hi) {
-    return refuse(Rejection::Kind::out_of_range,
-                  fmt::format("{} {} out of range {}-{}", what, code, lo, hi));
-  }
-  return {};
-}
-
-/// Runs `apply` when `ok` holds; passes a refusal through.
+/// Runs `apply` when `value` is allowed for setting `id` (the settings table's check);
+/// passes the refusal through.
 template <class F>
-Outcome<> then(Outcome<> ok, F&& apply) {
+Outcome<> then(SettingId id, std::int64_t value, F&& apply) {
+  auto ok = check_setting(id, value);
   if (ok) apply();
   return ok;
 }
@@ -59,39 +56,40 @@ struct Meter::Handlers {
   Settings& s() { return m.state_.settings; }
 
   Outcome<> operator()(const SetModbusId& c) {
-    return then(check_modbus_id(c.id), [&] { s().modbus_id = static_cast<std::uint8_t>(c.id); });
+    return then(SettingId::modbus_id, c.id,
+                [&] { s().modbus_id = static_cast<std::uint8_t>(c.id); });
   }
   Outcome<> operator()(const SetModbusBaud& c) {
-    return then(check_modbus_baud_code(c.code),
+    return then(SettingId::modbus_baud, c.code,
                 [&] { s().modbus_baud_code = static_cast<std::uint8_t>(c.code); });
   }
   Outcome<> operator()(const SetParity& c) {
-    return then(check_parity(c.code), [&] { s().parity = static_cast<Parity>(c.code); });
+    return then(SettingId::parity, c.code, [&] { s().parity = static_cast<Parity>(c.code); });
   }
   Outcome<> operator()(const SetMbusId& c) {
-    return then(check_mbus_id(c.id), [&] { s().mbus_id = static_cast<std::uint8_t>(c.id); });
+    return then(SettingId::mbus_id, c.id, [&] { s().mbus_id = static_cast<std::uint8_t>(c.id); });
   }
   Outcome<> operator()(const SetMbusBaud& c) {
-    return then(check_mbus_baud(c.baud),
+    return then(SettingId::mbus_baud, c.baud,
                 [&] { s().mbus_baud = static_cast<std::uint32_t>(c.baud); });
   }
   Outcome<> operator()(const SetMbusSecondaryId& c) {
-    return then(check_bcd8(c.bcd), [&] { s().mbus_secondary_id = c.bcd; });
+    return then(SettingId::mbus_secondary_id, c.bcd, [&] { s().mbus_secondary_id = c.bcd; });
   }
   Outcome<> operator()(const SetS0Rate& c) {
-    return then(check_s0_rate_centi(c.rate_centi), [&] {
+    return then(SettingId::s0_rate, c.rate_centi, [&] {
       s().s0_rate_centi = static_cast<std::uint32_t>(c.rate_centi);
       m.rebase_s0();
     });
   }
   Outcome<> operator()(const SetPulseType& c) {
-    return then(check_code(c.code, 1, 2, "pulse type"), [&] {
+    return then(SettingId::pulse_type, c.code, [&] {
       s().pulse_type = static_cast<PulseType>(c.code);
       m.rebase_s0();
     });
   }
   Outcome<> operator()(const SetPulseWidth& c) {
-    return then(check_pulse_width(c.ms), [&] {
+    return then(SettingId::pulse_width, c.ms, [&] {
       s().pulse_width_ms = static_cast<std::uint8_t>(c.ms);
       m.rebase_s0();
     });
@@ -102,7 +100,7 @@ struct Meter::Handlers {
           Rejection::Kind::not_allowed,
           "the combination code can be set only by Modbus, M-bus or Bluetooth (manual 7.6.15)");
     }
-    if (auto ok = check_code(c.code, 1, 5, "combination code"); !ok) return ok;
+    if (auto ok = check_setting(SettingId::combination, c.code); !ok) return ok;
     if (m.c05_locked() && c.code != 5) {
       return refuse(Rejection::Kind::locked,
                     "combination code C-05 is final: a C-05 meter cannot be set to another code "
@@ -112,15 +110,15 @@ struct Meter::Handlers {
     return {};
   }
   Outcome<> operator()(const SetLcdCycle& c) {
-    return then(check_lcd_cycle(c.seconds),
+    return then(SettingId::lcd_cycle, c.seconds,
                 [&] { s().lcd_cycle_s = static_cast<std::uint8_t>(c.seconds); });
   }
   Outcome<> operator()(const SetBacklight& c) {
-    return then(check_code(c.mode, 0, 2, "backlight mode (0 on, 1 off, 2 button)"),
+    return then(SettingId::backlight, c.mode,
                 [&] { s().backlight = static_cast<Backlight>(c.mode); });
   }
   Outcome<> operator()(const SetScreenDirection& c) {
-    return then(check_code(c.direction, 0, 1, "screen direction"),
+    return then(SettingId::screen_direction, c.direction,
                 [&] { s().screen_direction = static_cast<std::uint8_t>(c.direction); });
   }
   Outcome<> operator()(const SetObis& c) {
@@ -128,7 +126,7 @@ struct Meter::Handlers {
     return {};
   }
   Outcome<> operator()(const SetDataType& c) {
-    return then(check_code(c.code, 1, 2, "data type (1 standard, 2 integer)"),
+    return then(SettingId::data_type, c.code,
                 [&] { s().data_type = static_cast<DataType>(c.code); });
   }
   Outcome<> operator()(const SetPassword& c) {
@@ -137,10 +135,16 @@ struct Meter::Handlers {
                     "the password can be changed only with the meter's buttons (manual 7.6.1)");
     }
     const std::string_view digits(c.digits.data(), c.digits.size());
-    return then(check_password_text(digits), [&] { s().password = c.digits; });
+    const bool all_digits =
+        std::ranges::all_of(digits, [](char d) { return d >= '0' && d <= '9'; });
+    if (!all_digits || digits.size() != 4) {
+      return refuse(Rejection::Kind::out_of_range, "password must be exactly 4 digits 0-9");
+    }
+    s().password = c.digits;
+    return {};
   }
   Outcome<> operator()(const SetTariff& c) {
-    return then(check_code(c.tariff, 1, 4, "tariff"), [&] {
+    return then(SettingId::tariff, c.tariff, [&] {
       m.state_.tariff = static_cast<std::uint8_t>(c.tariff);
       if (c.tariff >= 3) m.state_.t3_t4_activated = true;
     });

@@ -32,14 +32,96 @@ enum class Backlight : std::uint8_t { on = 0, off = 1, button = 2 };
 /// Data type setting, register 4026 (1 standard float, 2 integer).
 enum class DataType : std::uint8_t { standard = 1, integer = 2 };
 
-/// The Modbus baud codes of register 4004: index code-1 gives the rate.
-inline constexpr std::array<std::uint32_t, 10> kModbusBauds{300,  600,   1200,  2400,  4800,
-                                                            9600, 19200, 38400, 57600, 115200};
-/// M-bus baud rates (manual 7.6.10, A2.1).
-inline constexpr std::array<std::uint32_t, 6> kMbusBauds{300, 600, 1200, 2400, 4800, 9600};
+/// One value a coded setting can take: the code the meter stores (and its register or
+/// record carries), the word the control API, `ambimeter write`, the LCD and the docs use,
+/// the app's wording, and another spelling `ambimeter write` also takes.
+struct SettingChoice {
+  std::int64_t code;
+  std::string_view text;        ///< "even", "9600", "C-04", "0.01"
+  std::string_view label;       ///< the app's (manual A4): "Even", "C-04 Forward - Reverse"
+  std::string_view alias = {};  ///< another spelling for the command line: "active-reactive"
+};
+
+/// The choices of every coded setting, in the order of their codes (the LCD menu's order).
+inline constexpr std::array<SettingChoice, 10> kModbusBaudChoices{{
+    {1, "300", "300"},
+    {2, "600", "600"},
+    {3, "1200", "1200"},
+    {4, "2400", "2400"},
+    {5, "4800", "4800"},
+    {6, "9600", "9600"},
+    {7, "19200", "19200"},
+    {8, "38400", "38400"},
+    {9, "57600", "57600"},  // "56700" in 5.5/7.6.7/A3.1/A4 is a typo (R2)
+    {10, "115200", "115200"},
+}};
+inline constexpr std::array<SettingChoice, 3> kParityChoices{
+    {{1, "even", "Even"}, {2, "none", "None"}, {3, "odd", "Odd"}}};
+inline constexpr std::array<SettingChoice, 6> kMbusBaudChoices{{{300, "300", "300"},
+                                                                {600, "600", "600"},
+                                                                {1200, "1200", "1200"},
+                                                                {2400, "2400", "2400"},
+                                                                {4800, "4800", "4800"},
+                                                                {9600, "9600", "9600"}}};
+/// S0 rates stored in hundredths of imp/kWh (7.6.3).
+inline constexpr std::array<SettingChoice, 8> kS0RateChoices{{{1'000'000, "10000", "10000"},
+                                                              {200'000, "2000", "2000"},
+                                                              {100'000, "1000", "1000"},
+                                                              {10'000, "100", "100"},
+                                                              {1'000, "10", "10"},
+                                                              {100, "1", "1"},
+                                                              {10, "0.1", "0.1"},
+                                                              {1, "0.01", "0.01"}}};
+inline constexpr std::array<SettingChoice, 2> kPulseTypeChoices{
+    {{1, "active&reactive", "Active & reactive", "active-reactive"},
+     {2, "forward&reverse", "Forward & reverse", "forward-reverse"}}};
+inline constexpr std::array<SettingChoice, 5> kCombinationChoices{
+    {{1, "C-01", "C-01 Forward only"},
+     {2, "C-02", "C-02 Reverse only"},
+     {3, "C-03", "C-03 Forward + Reverse"},
+     {4, "C-04", "C-04 Forward - Reverse"},
+     {5, "C-05", "C-05 Forward - Reverse (10), final"}}};
+inline constexpr std::array<SettingChoice, 3> kBacklightChoices{
+    {{0, "on", "On"}, {1, "off", "Off"}, {2, "button", "Button"}}};
+inline constexpr std::array<SettingChoice, 2> kScreenDirectionChoices{
+    {{0, "standard", "Standard"}, {1, "turned", "Turn 180 degrees"}}};
+inline constexpr std::array<SettingChoice, 2> kObisChoices{{{0, "off", "OFF"}, {1, "on", "ON"}}};
+inline constexpr std::array<SettingChoice, 2> kDataTypeChoices{
+    {{1, "standard", "Standard"}, {2, "integer", "Integer"}}};
+inline constexpr std::array<SettingChoice, 4> kTariffChoices{
+    {{1, "T1", "T1"}, {2, "T2", "T2"}, {3, "T3", "T3"}, {4, "T4", "T4"}}};
+
+namespace detail {
+/// The whole number a choice's text writes ("9600"); 0 for other text.
+constexpr std::uint32_t number_of(std::string_view text) {
+  std::uint32_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return v;
+}
+template <std::size_t N>
+constexpr std::array<std::uint32_t, N> texts_as_numbers(const std::array<SettingChoice, N>& c) {
+  std::array<std::uint32_t, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = number_of(c[i].text);
+  return out;
+}
+template <std::size_t N>
+constexpr std::array<std::uint32_t, N> codes_of(const std::array<SettingChoice, N>& c) {
+  std::array<std::uint32_t, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<std::uint32_t>(c[i].code);
+  return out;
+}
+}  // namespace detail
+
+/// The Modbus baud rates of register 4004: index code-1 gives the rate.
+inline constexpr std::array<std::uint32_t, 10> kModbusBauds =
+    detail::texts_as_numbers(kModbusBaudChoices);
+/// M-bus baud rates (manual 7.6.10, A2.1), in the order of CI B8-BD.
+inline constexpr std::array<std::uint32_t, 6> kMbusBauds = detail::codes_of(kMbusBaudChoices);
 /// S0 rates in hundredths of imp/kWh (manual 7.6.3): 10000 ... 0.01 imp/kWh.
-inline constexpr std::array<std::uint32_t, 8> kS0RatesCenti{1'000'000, 200'000, 100'000, 10'000,
-                                                            1'000,     100,     10,      1};
+inline constexpr std::array<std::uint32_t, 8> kS0RatesCenti = detail::codes_of(kS0RateChoices);
 
 /// A CT ratio primary/secondary (manual 7.6.17).
 struct CtRatio {
@@ -87,18 +169,8 @@ struct Rejection {
 template <class T = void>
 using Outcome = std::expected<T, Rejection>;
 
-/// Validators shared by every path (Modbus, M-bus, buttons, app, API).
-[[nodiscard]] Outcome<> check_modbus_id(int id);
-[[nodiscard]] Outcome<> check_modbus_baud_code(int code);
-[[nodiscard]] Outcome<> check_parity(int code);
-[[nodiscard]] Outcome<> check_mbus_id(int id);
-[[nodiscard]] Outcome<> check_mbus_baud(long baud);
-[[nodiscard]] Outcome<> check_s0_rate_centi(long rate_centi);
-[[nodiscard]] Outcome<> check_pulse_width(int ms);
-[[nodiscard]] Outcome<> check_lcd_cycle(int seconds);
-[[nodiscard]] Outcome<> check_ct_ratio(long primary, long secondary);
-[[nodiscard]] Outcome<> check_password_text(std::string_view digits);
-[[nodiscard]] Outcome<> check_bcd8(std::uint32_t value);
+/// The validation every path shares (Modbus, M-bus, buttons, app, API) is the settings
+/// table's: core/meter/setting_table.hpp (`check_setting`).
 
 /// The rate of a Modbus baud code (1-10); 0 when the code is invalid.
 [[nodiscard]] std::uint32_t modbus_baud_rate(int code);

@@ -1,10 +1,12 @@
 #include "core/meter/storage_image.hpp"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string_view>
 
 #include "core/codec/byte_codec.hpp"
+#include "core/meter/setting_table.hpp"
 
 namespace ambi {
 namespace {
@@ -131,17 +133,19 @@ Settings get_settings(ByteReader& in, std::uint8_t& obis) {
   return s;
 }
 
-bool settings_valid(const Settings& s, std::uint8_t obis) {
-  const std::string_view password(s.password.data(), s.password.size());
-  return check_modbus_id(s.modbus_id) && check_modbus_baud_code(s.modbus_baud_code) &&
-         check_parity(static_cast<int>(s.parity)) && check_mbus_id(s.mbus_id) &&
-         check_mbus_baud(static_cast<long>(s.mbus_baud)) &&
-         check_s0_rate_centi(static_cast<long>(s.s0_rate_centi)) &&
-         in_range(static_cast<int>(s.pulse_type), 1, 2) && check_pulse_width(s.pulse_width_ms) &&
-         in_range(static_cast<int>(s.combination), 1, 5) && check_lcd_cycle(s.lcd_cycle_s) &&
-         in_range(static_cast<int>(s.backlight), 0, 2) && in_range(s.screen_direction, 0, 1) &&
-         in_range(obis, 0, 1) && in_range(static_cast<int>(s.data_type), 1, 2) &&
-         check_password_text(password) && check_bcd8(s.mbus_secondary_id);
+/// Every setting of the table within its range or choices (the same rule every command
+/// path checks), and the raw OBIS byte 0 or 1.
+bool settings_valid(const PersistentState& state, std::uint8_t obis) {
+  return in_range(obis, 0, 1) && std::ranges::all_of(setting_table(), [&](const SettingDef& def) {
+           return check_setting(def, def.get(state)).has_value();
+         });
+}
+
+bool is_bcd8(std::uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 4) {
+    if (((value >> shift) & 0xFU) > 9) return false;
+  }
+  return true;
 }
 
 bool mwh_valid(std::int64_t mwh) {
@@ -201,11 +205,9 @@ std::optional<PersistentState> parse_state(std::span<const std::byte> payload) {
     counters_ok = counters_ok && mwh_valid(mwh);
     c = EnergyCounter::from_parts(mwh, 0);
   }
-  const bool valid = in.ok() && in.remaining() == 0 && counters_ok &&
-                     settings_valid(state.settings, obis) && in_range(state.tariff, 1, kTariffs) &&
-                     in_range(t3_t4, 0, 1) && ct_valid(state.ct) &&
-                     history_valid(state.ct_history) &&
-                     in_range(state.ct_changes, 0, kMaxCtChanges) && check_bcd8(state.serial_bcd);
+  const bool valid = in.ok() && in.remaining() == 0 && counters_ok && settings_valid(state, obis) &&
+                     in_range(t3_t4, 0, 1) && history_valid(state.ct_history) &&
+                     in_range(state.ct_changes, 0, kMaxCtChanges) && is_bcd8(state.serial_bcd);
   if (!valid) return std::nullopt;
   return state;
 }

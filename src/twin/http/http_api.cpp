@@ -11,6 +11,7 @@
 #include "io/log.hpp"
 #include "twin/http/app_export.hpp"
 #include "twin/http/panel_json.hpp"
+#include "twin/http/settings_json.hpp"
 #include "twin/http/twin_json.hpp"
 #include "twin/http/web_assets.hpp"
 
@@ -156,6 +157,10 @@ ApiResult<Json> put_settings(Twin& twin, const Json& body) {
   return Json{{"settings", settings_to_json(twin.meter())}};
 }
 
+ApiResult<Json> get_settings_schema(Twin&, const Json&) {
+  return settings_schema_json();
+}
+
 ApiResult<Json> post_reset(Twin& twin, const Json& body) {
   if (auto ok = only_members(body, {"password", "what"}); !ok) return std::unexpected(ok.error());
   const auto origin = app_origin(body);
@@ -284,7 +289,7 @@ ApiResult<HttpResponse> json_route(ApiContext& c, const HttpRequest& request) {
   return make_response(200, result->dump() + "\n");
 }
 
-const std::array<Route, 18> kRoutes{{
+const std::array<Route, 19> kRoutes{{
     {{"index", "GET", "/api/v1"}, json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
@@ -295,6 +300,7 @@ const std::array<Route, 18> kRoutes{{
     {{"power_cycle", "POST", "/api/v1/power-cycle"}, json_route<post_power_cycle>},
     {{"power", "POST", "/api/v1/power"}, json_route<post_power>},
     {{"settings", "PUT", "/api/v1/settings"}, json_route<put_settings>},
+    {{"settings_schema", "GET", "/api/v1/settings/schema"}, json_route<get_settings_schema>},
     {{"reset", "POST", "/api/v1/reset"}, json_route<post_reset>},
     {{"page", "GET", "/"}, get_page},
     {{"panel", "GET", "/api/v1/panel"}, json_route<get_panel>},

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/modbus/modbus_map.hpp"
+#include "twin/http/settings_json.hpp"
 
 namespace ambi {
 namespace {
@@ -127,27 +128,6 @@ Json energy_addresses_json() {
     if (is_energy_register(def)) j[std::string(def.name)] = fmt::format("0x{:04X}", def.address);
   }
   return j;
-}
-
-Json settings_to_json(const Meter& meter) {
-  const Settings& s = meter.settings();
-  return Json{{"modbus_id", s.modbus_id},
-              {"modbus_baud", modbus_baud_rate(s.modbus_baud_code)},
-              {"parity", to_string(s.parity)},
-              {"mbus_id", s.mbus_id},
-              {"mbus_baud", s.mbus_baud},
-              {"mbus_secondary_id", bcd_string(s.mbus_secondary_id)},
-              {"s0_rate", static_cast<double>(s.s0_rate_centi) / 100.0},
-              {"pulse_type", to_string(s.pulse_type)},
-              {"pulse_width_ms", s.pulse_width_ms},
-              {"combination", to_string(s.combination)},
-              {"lcd_cycle_s", s.lcd_cycle_s},
-              {"backlight", to_string(s.backlight)},
-              {"screen_direction", s.screen_direction},
-              {"obis", s.obis},
-              {"data_type", to_string(s.data_type)},
-              {"tariff", meter.tariff()},
-              {"ct_ratio", ct_string(meter.state().ct)}};
 }
 
 Json status_to_json(const Meter& meter) {

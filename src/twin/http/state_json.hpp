@@ -28,8 +28,6 @@ namespace ambi {
 [[nodiscard]] Json energy_to_json(const Meter& meter);
 /// Register name → Modbus address ("0x6000").
 [[nodiscard]] Json energy_addresses_json();
-/// Every setting, in the form PUT /api/v1/settings accepts (the password is never shown).
-[[nodiscard]] Json settings_to_json(const Meter& meter);
 /// Tariff, inputs, flags, error code (manual 8.1), status word, power-down counter.
 [[nodiscard]] Json status_to_json(const Meter& meter);
 /// Serial, meter code, versions and checksums.

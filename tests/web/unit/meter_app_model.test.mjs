@@ -4,7 +4,12 @@ import { describe, test } from 'node:test';
 
 import { RESETS, bluetoothStatus, collectSettings, deviceView, isModified, keyedRows, parseSetting, passwordError,
   resetDoneText, shownValue, storeQuestion } from '../../../web/meter_app_model.js';
-import { settingFields } from '../../../web/settings_form.js';
+import { readFileSync } from 'node:fs';
+
+import { fieldsFromSchema } from '../../../web/settings_form.js';
+
+// The app's fields as the server's schema makes them (docs/settings-schema.json is its copy).
+const settingFields = () => fieldsFromSchema(JSON.parse(readFileSync(new URL('../../../docs/settings-schema.json', import.meta.url), 'utf8')));
 
 const field = (name) => settingFields().find((f) => f.name === name);
 // The meter's settings as the state has them (the keys the form shows).

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "twin/http/settings_json.hpp"
 #include "twin/http/state_json.hpp"
 
 namespace ambi {
