@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 600
 RUN_ARGS   ?= --scenario demo --speed 60
 
-.PHONY: run test build test-build deps bench clean fuzz-build fuzz-smoke fuzz bench-modbus
+.PHONY: run test build test-build deps bench clean fuzz-build fuzz-smoke fuzz bench-modbus lint
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,6 +37,10 @@ fuzz: fuzz-build
 
 test: test-build fuzz-smoke
 	cd $(TEST_BUILD) && ctest --output-on-failure --timeout 600 -j2
+
+# The declared style: clang-format-19, clang-tidy-19 and eslint (scripts/lint.sh); CI runs it.
+lint: deps
+	@bash scripts/lint.sh
 
 bench: build
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMBI_BENCH=ON >/dev/null

@@ -10,6 +10,8 @@ packages=(
   libmodbus-dev libsqlite3-dev
   python3 python3-pytest
   clang-19 libclang-rt-19-dev
+  # make lint: the declared style (scripts/lint.sh)
+  clang-format-19 clang-tidy-19
   # interop peers nobody here wrote (tests/interop)
   python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
   # the browser the web page's tests drive (tests/web, through playwright-core from npm)
