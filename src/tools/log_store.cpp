@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "io/csv.hpp"
-#include "tools/output.hpp"
+#include "io/utc_time.hpp"
 
 namespace ambi {
 namespace {
@@ -100,7 +100,7 @@ class SqliteLog final : public LogStore {
                            -1, &s.stmt, nullptr) != SQLITE_OK) {
       return fail("prepare");
     }
-    const std::string time = iso_time(unix_ms);
+    const std::string time = iso8601_utc(unix_ms);
     sqlite3_bind_int64(s.stmt, 1, unix_ms);
     sqlite3_bind_text(s.stmt, 2, time.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s.stmt, 3, meter_.c_str(), -1, SQLITE_TRANSIENT);
@@ -155,7 +155,7 @@ class CsvLog final : public LogStore {
       for (const std::string& row : pending_) out_ << row << std::string(columns_, ',') << '\n';
       pending_.clear();
     }
-    std::string row = fmt::format("{},{},ok", iso_time(unix_ms), unix_ms);
+    std::string row = fmt::format("{},{},ok", iso8601_utc(unix_ms), unix_ms);
     for (const MeterValue& r : readings) {
       row += ',';
       row += csv_field(r.text);
@@ -165,7 +165,7 @@ class CsvLog final : public LogStore {
   }
 
   std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) override {
-    const std::string row = fmt::format("{},{},{}", iso_time(unix_ms), unix_ms,
+    const std::string row = fmt::format("{},{},{}", iso8601_utc(unix_ms), unix_ms,
                                         csv_field(fmt::format("gap: {}", error)));
     if (!header_written_) {
       pending_.push_back(row);

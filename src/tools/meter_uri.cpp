@@ -10,6 +10,7 @@
 
 #include "core/codec/line_timing.hpp"
 #include "core/mbus/mbus_frame.hpp"
+#include "io/duration.hpp"
 
 namespace ambi {
 namespace {
@@ -97,20 +98,12 @@ std::expected<void, std::string> set_secondary(std::string_view value, MeterUri&
 }
 
 std::expected<void, std::string> set_timeout(std::string_view value, MeterUri& uri) {
-  std::string_view digits = value;
-  long scale = 1;
-  if (digits.ends_with("ms")) {
-    digits.remove_suffix(2);
-  } else if (digits.ends_with("s")) {
-    digits.remove_suffix(1);
-    scale = 1000;
-  }
-  const auto number = to_number<long>(digits);
-  if (!number || *number <= 0 || *number > 600'000 / scale) {
+  const auto timeout = parse_duration(value, kTimeoutSyntax);
+  if (!timeout) {
     return Error{fmt::format("{}: timeout must be a duration like 500ms or 2s, not \"{}\"",
                              uri.text, value)};
   }
-  uri.timeout = std::chrono::milliseconds{*number * scale};
+  uri.timeout = *timeout;
   return {};
 }
 
