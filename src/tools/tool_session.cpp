@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <csignal>
 #include <thread>
 
@@ -13,10 +12,11 @@
 namespace ambi {
 namespace {
 
-std::atomic<bool> g_stop{false};
+// Written by the signal handler: only a volatile sig_atomic_t is safe there.
+volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop.store(true);
+  g_stop = 1;
 }
 
 MbusSelectionMask mask_for(std::uint32_t secondary) {
@@ -100,7 +100,7 @@ void install_stop_handlers() {
 }
 
 bool stop_requested() {
-  return g_stop.load();
+  return g_stop != 0;
 }
 
 void sleep_until_or_stop(std::chrono::steady_clock::time_point deadline) {
