@@ -77,6 +77,12 @@ int apply_termios(int fd, termios tio, speed_t speed, Parity parity) {
   return ::tcsetattr(fd, TCSANOW, &tio) == 0 ? 0 : errno;
 }
 
+/// "HOST:PORT", an IPv6 address in brackets: "[::1]:502".
+std::string host_port(const std::string& host, std::uint16_t port) {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
 /// True when the line reports PARENB as set.
 bool parity_stuck(int fd) {
   termios now{};
@@ -105,10 +111,11 @@ std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& ho
   }
   ::freeaddrinfo(found);
   if (!fd) {
-    return Error{fmt::format(
-        "cannot connect to {}:{}: {} (is the meter or gateway listening there?)", host, port,
-        error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count())
-                           : errno_text(error))};
+    return Error{fmt::format("cannot connect to {}: {} (is the meter or gateway listening there?)",
+                             host_port(host, port),
+                             error == ETIMEDOUT
+                                 ? fmt::format("no answer within {} ms", timeout.count())
+                                 : errno_text(error))};
   }
   const int one = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
