@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <optional>
 #include <utility>
 
+#include "io/errno_text.hpp"
 #include "io/serial_line.hpp"
 
 namespace ambi {
@@ -28,10 +28,6 @@ using Error = std::unexpected<std::string>;
 
 /// How long a send may wait for the stream to take bytes.
 constexpr std::chrono::seconds kSendLimit{10};
-
-std::string errno_string(int error) {
-  return std::strerror(error);
-}
 
 /// Milliseconds left until `deadline` for poll(), rounded up, never negative.
 int poll_ms(Clock::time_point deadline) {
@@ -49,42 +45,42 @@ std::optional<short> wait_for(int fd, short events, Clock::time_point deadline) 
   }
 }
 
-/// One connect attempt to `ai` until `deadline`: the socket, or -1 with errno set.
-int connect_one(const addrinfo& ai, Clock::time_point deadline) {
-  const int fd =
-      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol);
-  if (fd < 0) return -1;
-  if (::connect(fd, ai.ai_addr, ai.ai_addrlen) == 0) return fd;
+/// One connect attempt to `ai` until `deadline`: the socket, or none with errno set.
+UniqueFd connect_one(const addrinfo& ai, Clock::time_point deadline) {
+  UniqueFd fd{
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol)};
+  if (!fd) return fd;
+  if (::connect(fd.get(), ai.ai_addr, ai.ai_addrlen) == 0) return fd;
   int error = errno;
   if (error == EINPROGRESS) {
-    const auto revents = wait_for(fd, POLLOUT, deadline);
+    const auto revents = wait_for(fd.get(), POLLOUT, deadline);
     socklen_t size = sizeof error;
     if (!revents) {
       error = errno;
     } else if (*revents == 0) {
       error = ETIMEDOUT;
-    } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+    } else if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
       error = errno;
     }
     if (error == 0) return fd;
   }
-  ::close(fd);
+  fd.reset();
   errno = error;
-  return -1;
+  return fd;
 }
 
-/// Applies raw 8N1/8E1/8O1 at `speed`: 0, or the errno of tcsetattr.
+/// Applies raw 8N1/8E1/8O1 at `speed`, reads returning at once: 0, or the errno of tcsetattr.
 int apply_termios(int fd, termios tio, speed_t speed, Parity parity) {
-  ::cfmakeraw(&tio);
-  tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS);
-  tio.c_cflag |= CS8 | CLOCAL | CREAD;
-  if (parity != Parity::none) tio.c_cflag |= PARENB;
-  if (parity == Parity::odd) tio.c_cflag |= PARODD;
+  set_raw_line(tio, speed, parity);
   tio.c_cc[VMIN] = 0;
   tio.c_cc[VTIME] = 0;
-  ::cfsetispeed(&tio, speed);
-  ::cfsetospeed(&tio, speed);
   return ::tcsetattr(fd, TCSANOW, &tio) == 0 ? 0 : errno;
+}
+
+/// "HOST:PORT", an IPv6 address in brackets: "[::1]:502".
+std::string host_port(const std::string& host, std::uint16_t port) {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
 }
 
 /// True when the line reports PARENB as set.
@@ -108,21 +104,22 @@ std::expected<ByteLink, std::string> ByteLink::connect_tcp(const std::string& ho
   }
   const auto deadline = Clock::now() + timeout;
   int error = ECONNREFUSED;
-  int fd = -1;
-  for (const addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+  UniqueFd fd;
+  for (const addrinfo* ai = found; ai != nullptr && !fd; ai = ai->ai_next) {
     fd = connect_one(*ai, deadline);
-    if (fd < 0) error = errno;
+    if (!fd) error = errno;
   }
   ::freeaddrinfo(found);
-  if (fd < 0) {
-    return Error{fmt::format(
-        "cannot connect to {}:{}: {} (is the meter or gateway listening there?)", host, port,
-        error == ETIMEDOUT ? fmt::format("no answer within {} ms", timeout.count())
-                           : errno_string(error))};
+  if (!fd) {
+    return Error{fmt::format("cannot connect to {}: {} (is the meter or gateway listening there?)",
+                             host_port(host, port),
+                             error == ETIMEDOUT
+                                 ? fmt::format("no answer within {} ms", timeout.count())
+                                 : errno_text(error))};
   }
   const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return ByteLink{fd, false, true};
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return ByteLink{std::move(fd), false, true};
 }
 
 std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& device,
@@ -130,12 +127,13 @@ std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& de
   const auto speed = termios_speed(baud);
   if (!speed)
     return Error{fmt::format("{}: {} baud is not a rate this tool can set", device, baud)};
-  const int fd = ::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return Error{fmt::format("cannot open {}: {}", device, errno_string(errno))};
-  ByteLink link{fd, true, true};
+  ByteLink link{UniqueFd{::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)}, true,
+                true};
+  const int fd = link.fd_.get();
+  if (fd < 0) return Error{fmt::format("cannot open {}: {}", device, errno_text())};
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0) {
-    return Error{fmt::format("{} is not a serial line: {}", device, errno_string(errno))};
+    return Error{fmt::format("{} is not a serial line: {}", device, errno_text())};
   }
   int error = apply_termios(fd, tio, *speed, parity);
   const bool refused =
@@ -144,45 +142,26 @@ std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& de
     link.parity_applied_ = false;
     error = apply_termios(fd, tio, *speed, Parity::none);
   }
-  if (error != 0) return Error{fmt::format("cannot configure {}: {}", device, errno_string(error))};
+  if (error != 0) return Error{fmt::format("cannot configure {}: {}", device, errno_text(error))};
   ::tcflush(fd, TCIOFLUSH);
   return link;
-}
-
-ByteLink::ByteLink(ByteLink&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      serial_(other.serial_),
-      parity_applied_(other.parity_applied_) {}
-
-ByteLink& ByteLink::operator=(ByteLink&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    serial_ = other.serial_;
-    parity_applied_ = other.parity_applied_;
-  }
-  return *this;
-}
-
-ByteLink::~ByteLink() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 std::expected<void, std::string> ByteLink::send(std::span<const std::uint8_t> bytes) {
   const auto deadline = Clock::now() + kSendLimit;
   while (!bytes.empty()) {
-    const ssize_t n = serial_ ? ::write(fd_, bytes.data(), bytes.size())
-                              : ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n = serial_ ? ::write(fd_.get(), bytes.data(), bytes.size())
+                              : ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n > 0) {
       bytes = bytes.subspan(static_cast<std::size_t>(n));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      return Error{fmt::format("cannot send: {}", errno_string(errno))};
+      return Error{fmt::format("cannot send: {}", errno_text())};
     }
-    const auto revents = wait_for(fd_, POLLOUT, deadline);
-    if (!revents) return Error{fmt::format("cannot send: {}", errno_string(errno))};
+    const auto revents = wait_for(fd_.get(), POLLOUT, deadline);
+    if (!revents) return Error{fmt::format("cannot send: {}", errno_text())};
     if (*revents == 0) return Error{"cannot send: the line took no bytes for 10 s"};
   }
   return {};
@@ -191,21 +170,21 @@ std::expected<void, std::string> ByteLink::send(std::span<const std::uint8_t> by
 std::expected<std::size_t, std::string> ByteLink::receive(std::span<std::uint8_t> buffer,
                                                           Clock::time_point deadline) {
   for (;;) {
-    const auto revents = wait_for(fd_, POLLIN, deadline);
-    if (!revents) return Error{fmt::format("cannot receive: {}", errno_string(errno))};
+    const auto revents = wait_for(fd_.get(), POLLIN, deadline);
+    if (!revents) return Error{fmt::format("cannot receive: {}", errno_text())};
     if (*revents == 0) return std::size_t{0};
-    const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+    const ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
     if (n > 0) return static_cast<std::size_t>(n);
     if (n == 0) return Error{"the connection was closed by the other side"};
     if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-    return Error{fmt::format("cannot receive: {}", errno_string(errno))};
+    return Error{fmt::format("cannot receive: {}", errno_text())};
   }
 }
 
 void ByteLink::discard_input() {
-  if (serial_) ::tcflush(fd_, TCIFLUSH);
+  if (serial_) ::tcflush(fd_.get(), TCIFLUSH);
   std::array<std::uint8_t, 256> sink{};
-  while (::read(fd_, sink.data(), sink.size()) > 0) {
+  while (::read(fd_.get(), sink.data(), sink.size()) > 0) {
   }
 }
 

@@ -8,8 +8,10 @@
 #include <expected>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "core/meter/settings.hpp"
+#include "io/unique_fd.hpp"
 
 namespace ambi {
 
@@ -29,12 +31,6 @@ class ByteLink {
                                                                         std::uint32_t baud,
                                                                         Parity parity);
 
-  ByteLink(ByteLink&& other) noexcept;
-  ByteLink& operator=(ByteLink&& other) noexcept;
-  ByteLink(const ByteLink&) = delete;
-  ByteLink& operator=(const ByteLink&) = delete;
-  ~ByteLink();
-
   /// Writes every byte (waiting for the stream to take them). The error is one line.
   [[nodiscard]] std::expected<void, std::string> send(std::span<const std::uint8_t> bytes);
   /// Reads what is available into `buffer`, waiting until `deadline` for the first byte:
@@ -50,9 +46,9 @@ class ByteLink {
   [[nodiscard]] bool serial() const { return serial_; }
 
  private:
-  ByteLink(int fd, bool serial, bool parity_applied)
-      : fd_(fd), serial_(serial), parity_applied_(parity_applied) {}
-  int fd_ = -1;
+  ByteLink(UniqueFd fd, bool serial, bool parity_applied)
+      : fd_(std::move(fd)), serial_(serial), parity_applied_(parity_applied) {}
+  UniqueFd fd_;
   bool serial_ = false;
   bool parity_applied_ = true;
 };

@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
 
 namespace ambi {
 namespace {
@@ -30,29 +28,28 @@ constexpr std::array<BaudSpeed, 10> kSpeeds{{{300, B300},
 
 }  // namespace
 
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
 std::optional<speed_t> termios_speed(std::uint32_t baud) {
   const auto it =
       std::ranges::find_if(kSpeeds, [baud](const BaudSpeed& s) { return s.baud == baud; });
   return it == kSpeeds.end() ? std::nullopt : std::optional{it->speed};
 }
 
-bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty) {
-  termios tio{};
-  if (::tcgetattr(fd, &tio) != 0) return false;
+void set_raw_line(termios& tio, speed_t speed, Parity parity) {
   ::cfmakeraw(&tio);
   tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS);
   tio.c_cflag |= CS8 | CLOCAL | CREAD;
-  if (!pty && parity != Parity::none) tio.c_cflag |= PARENB;
-  if (!pty && parity == Parity::odd) tio.c_cflag |= PARODD;
-  tio.c_cc[VMIN] = 1;
-  tio.c_cc[VTIME] = 0;
-  const speed_t speed = termios_speed(baud).value_or(B9600);
+  if (parity != Parity::none) tio.c_cflag |= PARENB;
+  if (parity == Parity::odd) tio.c_cflag |= PARODD;
   ::cfsetispeed(&tio, speed);
   ::cfsetospeed(&tio, speed);
+}
+
+bool configure_serial_line(int fd, std::uint32_t baud, Parity parity, bool pty) {
+  termios tio{};
+  if (::tcgetattr(fd, &tio) != 0) return false;
+  set_raw_line(tio, termios_speed(baud).value_or(B9600), pty ? Parity::none : parity);
+  tio.c_cc[VMIN] = 1;
+  tio.c_cc[VTIME] = 0;
   return ::tcsetattr(fd, TCSANOW, &tio) == 0;
 }
 

@@ -11,11 +11,16 @@
 #include <string>
 
 #include "core/meter/settings.hpp"
+#include "io/errno_text.hpp"
 
 namespace ambi {
 
 /// The termios speed of `baud` (300-115200, the Modbus baud set); nullopt for any other.
 [[nodiscard]] std::optional<speed_t> termios_speed(std::uint32_t baud);
+
+/// Sets `tio` to raw mode, 8 data bits, 1 stop bit, no flow control, receiver on, modem
+/// lines ignored, `speed` both ways and `parity`. VMIN and VTIME are left to the caller.
+void set_raw_line(termios& tio, speed_t speed, Parity parity);
 
 /// Raw mode, 8 data bits, 1 stop bit, no flow control, `baud` (9600 when unknown) and
 /// `parity` (not applied when `pty`). False with errno set when termios refuses.
@@ -30,8 +35,5 @@ struct PseudoTerminal {
 };
 /// Opens a pseudo-terminal in raw mode; the error is one line.
 [[nodiscard]] std::expected<PseudoTerminal, std::string> create_pseudo_terminal();
-
-/// strerror(errno).
-[[nodiscard]] std::string errno_text();
 
 }  // namespace ambi

@@ -357,6 +357,10 @@ std::expected<ModbusWrite, std::string> modbus_write_for(const Command& command,
   const Target target = std::visit(ModbusTargetOf{command}, command);
   if (!target) return std::unexpected(target.error());
   const RegisterDef* def = find_register(target->register_name);
+  if (def == nullptr) {
+    return std::unexpected(fmt::format("cannot {}: the register map has no register \"{}\"",
+                                       command_name(command), target->register_name));
+  }
   ModbusWrite write{def->address, std::vector<std::uint16_t>(def->words)};
   encode_register(*def, target->value, type, write.words);
   if (!carried(*def, target->value, decode_register(*def, write.words, type), type)) {
@@ -372,6 +376,10 @@ std::expected<std::vector<std::uint8_t>, std::string> mbus_write_for(const Comma
   if (!target) return std::unexpected(target.error());
   const auto records = mbus_write_records();
   const auto def = std::ranges::find(records, target->record_name, &MbusWriteDef::name);
+  if (def == records.end()) {
+    return std::unexpected(fmt::format("cannot {}: the M-bus write table has no record \"{}\"",
+                                       command_name(command), target->record_name));
+  }
   const auto header = def->header.view();
   const auto data = mbus_data(def->header.dif(), *target);
   if (!data) {

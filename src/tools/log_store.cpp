@@ -1,15 +1,18 @@
 // SQLite and CSV stores of `ambimeter log`.
 #include "tools/log_store.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
-#include <sqlite3.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "io/csv.hpp"
-#include "tools/output.hpp"
+#include "io/utc_time.hpp"
 
 namespace ambi {
 namespace {
@@ -28,112 +31,116 @@ CREATE TABLE IF NOT EXISTS gaps(
   polls INTEGER NOT NULL, error TEXT NOT NULL);
 )sql";
 
-struct Statement {
-  sqlite3_stmt* stmt = nullptr;
-  ~Statement() { sqlite3_finalize(stmt); }
-};
+/// How long a write waits for another connection's lock (a reader holding the file).
+constexpr int kBusyTimeoutMs = 2000;
+
+/// Readies a prepared statement for its next run. sqlite3_reset repeats the error of a failed
+/// last run, which was reported then: Statement::reset() would throw it again.
+void rewind(SQLite::Statement& statement) {
+  static_cast<void>(statement.tryReset());
+}
 
 class SqliteLog final : public LogStore {
  public:
-  SqliteLog(sqlite3* db, std::string meter) : db_(db), meter_(std::move(meter)) {}
-  ~SqliteLog() override { sqlite3_close(db_); }
-  SqliteLog(const SqliteLog&) = delete;
-  SqliteLog& operator=(const SqliteLog&) = delete;
+  /// Prepares the inserts on `db`, which holds the schema; throws SQLite::Exception.
+  SqliteLog(SQLite::Database db, std::string meter)
+      : db_(std::move(db)),
+        meter_(std::move(meter)),
+        insert_poll_(db_, "INSERT INTO polls(unix_ms, time, meter, ok, error) VALUES(?,?,?,?,?)"),
+        insert_reading_(db_,
+                        "INSERT INTO readings(poll_id, name, value, text, unit) VALUES(?,?,?,?,?)"),
+        open_gap_(db_, "INSERT INTO gaps(start_ms, end_ms, polls, error) VALUES(?, NULL, 1, ?)"),
+        extend_gap_(db_, "UPDATE gaps SET polls = polls + 1 WHERE id = (SELECT MAX(id) FROM gaps)"),
+        close_gap_(db_, "UPDATE gaps SET end_ms = ? WHERE id = (SELECT MAX(id) FROM gaps)") {}
 
   std::expected<void, std::string> add(std::int64_t unix_ms,
                                        const std::vector<MeterValue>& readings) override {
-    if (auto ok = exec("BEGIN"); !ok) return ok;
-    auto ok = insert_poll(unix_ms, {});
-    for (const MeterValue& r : readings) {
-      if (ok) ok = insert_reading(r);
-    }
-    if (ok && in_gap_) ok = close_gap(unix_ms);
-    if (!ok) {
-      (void)exec("ROLLBACK");
-      return ok;
-    }
-    return exec("COMMIT");
+    auto stored = in_transaction([&] {
+      const std::int64_t poll_id = insert_poll(unix_ms, nullptr);
+      for (const MeterValue& r : readings) insert_reading(poll_id, r);
+      if (in_gap_) {
+        rewind(close_gap_);
+        close_gap_.bind(1, unix_ms);
+        close_gap_.exec();
+      }
+    });
+    if (stored) in_gap_ = false;
+    return stored;
   }
 
   std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) override {
-    if (auto ok = exec("BEGIN"); !ok) return ok;
-    auto ok = insert_poll(unix_ms, std::string{error});
-    if (ok) {
-      ok = in_gap_
-               ? run("UPDATE gaps SET polls = polls + 1 WHERE id = (SELECT MAX(id) FROM gaps)", {})
-               : run("INSERT INTO gaps(start_ms, end_ms, polls, error) VALUES(?, NULL, 1, ?)",
-                     {std::to_string(unix_ms), std::string{error}});
-    }
-    if (!ok) {
-      (void)exec("ROLLBACK");
-      return ok;
-    }
-    in_gap_ = true;
-    return exec("COMMIT");
+    const std::string why{error};
+    auto stored = in_transaction([&] {
+      insert_poll(unix_ms, &why);
+      if (in_gap_) {
+        rewind(extend_gap_);
+        extend_gap_.exec();
+      } else {
+        rewind(open_gap_);
+        open_gap_.bind(1, unix_ms);
+        open_gap_.bind(2, why);
+        open_gap_.exec();
+      }
+    });
+    if (stored) in_gap_ = true;
+    return stored;
   }
 
  private:
-  std::expected<void, std::string> fail(std::string_view what) const {
-    return std::unexpected{fmt::format("SQLite {}: {}", what, sqlite3_errmsg(db_))};
-  }
-  std::expected<void, std::string> exec(const char* sql) const {
-    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK
-               ? std::expected<void, std::string>{}
-               : fail(sql);
-  }
-  /// Runs `sql` with text parameters (SQLite converts them by column affinity).
-  std::expected<void, std::string> run(const char* sql,
-                                       const std::vector<std::string>& params) const {
-    Statement s;
-    if (sqlite3_prepare_v2(db_, sql, -1, &s.stmt, nullptr) != SQLITE_OK) return fail("prepare");
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      sqlite3_bind_text(s.stmt, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
+  /// Runs `body` in one transaction, rolled back when it throws. The error names the step
+  /// that failed ("SQLite insert: database or disk is full").
+  template <class Body>
+  std::expected<void, std::string> in_transaction(Body&& body) {
+    const char* step = "BEGIN";
+    try {
+      SQLite::Transaction transaction{db_};
+      step = "insert";
+      body();
+      step = "COMMIT";
+      transaction.commit();
+      return {};
+    } catch (const SQLite::Exception& e) {
+      return std::unexpected{fmt::format("SQLite {}: {}", step, e.what())};
     }
-    return sqlite3_step(s.stmt) == SQLITE_DONE ? std::expected<void, std::string>{}
-                                               : fail("insert");
-  }
-  std::expected<void, std::string> insert_poll(std::int64_t unix_ms,
-                                               const std::optional<std::string>& error) {
-    Statement s;
-    if (sqlite3_prepare_v2(db_,
-                           "INSERT INTO polls(unix_ms, time, meter, ok, error) VALUES(?,?,?,?,?)",
-                           -1, &s.stmt, nullptr) != SQLITE_OK) {
-      return fail("prepare");
-    }
-    const std::string time = iso_time(unix_ms);
-    sqlite3_bind_int64(s.stmt, 1, unix_ms);
-    sqlite3_bind_text(s.stmt, 2, time.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s.stmt, 3, meter_.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s.stmt, 4, error ? 0 : 1);
-    if (error) sqlite3_bind_text(s.stmt, 5, error->c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s.stmt) != SQLITE_DONE) return fail("insert");
-    poll_id_ = sqlite3_last_insert_rowid(db_);
-    return {};
-  }
-  std::expected<void, std::string> insert_reading(const MeterValue& r) {
-    Statement s;
-    if (sqlite3_prepare_v2(
-            db_, "INSERT INTO readings(poll_id, name, value, text, unit) VALUES(?,?,?,?,?)", -1,
-            &s.stmt, nullptr) != SQLITE_OK) {
-      return fail("prepare");
-    }
-    sqlite3_bind_int64(s.stmt, 1, poll_id_);
-    sqlite3_bind_text(s.stmt, 2, r.name.c_str(), -1, SQLITE_TRANSIENT);
-    if (r.number) sqlite3_bind_double(s.stmt, 3, *r.number);
-    sqlite3_bind_text(s.stmt, 4, r.text.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s.stmt, 5, r.unit.c_str(), -1, SQLITE_TRANSIENT);
-    return sqlite3_step(s.stmt) == SQLITE_DONE ? std::expected<void, std::string>{}
-                                               : fail("insert");
-  }
-  std::expected<void, std::string> close_gap(std::int64_t unix_ms) {
-    in_gap_ = false;
-    return run("UPDATE gaps SET end_ms = ? WHERE id = (SELECT MAX(id) FROM gaps)",
-               {std::to_string(unix_ms)});
   }
 
-  sqlite3* db_;
+  /// Inserts a poll, failed when `error` is given; its row id.
+  std::int64_t insert_poll(std::int64_t unix_ms, const std::string* error) {
+    rewind(insert_poll_);
+    insert_poll_.bind(1, unix_ms);
+    insert_poll_.bind(2, iso8601_utc(unix_ms));
+    insert_poll_.bind(3, meter_);
+    insert_poll_.bind(4, error == nullptr ? 1 : 0);
+    if (error == nullptr) {
+      insert_poll_.bind(5);
+    } else {
+      insert_poll_.bind(5, *error);
+    }
+    insert_poll_.exec();
+    return db_.getLastInsertRowid();
+  }
+
+  void insert_reading(std::int64_t poll_id, const MeterValue& r) {
+    rewind(insert_reading_);
+    insert_reading_.bind(1, poll_id);
+    insert_reading_.bind(2, r.name);
+    if (r.number) {
+      insert_reading_.bind(3, *r.number);
+    } else {
+      insert_reading_.bind(3);
+    }
+    insert_reading_.bind(4, r.text);
+    insert_reading_.bind(5, r.unit);
+    insert_reading_.exec();
+  }
+
+  SQLite::Database db_;  // first: the statements below need it until they are gone
   std::string meter_;
-  sqlite3_int64 poll_id_ = 0;
+  SQLite::Statement insert_poll_;
+  SQLite::Statement insert_reading_;
+  SQLite::Statement open_gap_;
+  SQLite::Statement extend_gap_;
+  SQLite::Statement close_gap_;
   bool in_gap_ = false;
 };
 
@@ -155,7 +162,7 @@ class CsvLog final : public LogStore {
       for (const std::string& row : pending_) out_ << row << std::string(columns_, ',') << '\n';
       pending_.clear();
     }
-    std::string row = fmt::format("{},{},ok", iso_time(unix_ms), unix_ms);
+    std::string row = fmt::format("{},{},ok", iso8601_utc(unix_ms), unix_ms);
     for (const MeterValue& r : readings) {
       row += ',';
       row += csv_field(r.text);
@@ -165,7 +172,7 @@ class CsvLog final : public LogStore {
   }
 
   std::expected<void, std::string> add_gap(std::int64_t unix_ms, std::string_view error) override {
-    const std::string row = fmt::format("{},{},{}", iso_time(unix_ms), unix_ms,
+    const std::string row = fmt::format("{},{},{}", iso8601_utc(unix_ms), unix_ms,
                                         csv_field(fmt::format("gap: {}", error)));
     if (!header_written_) {
       pending_.push_back(row);
@@ -199,22 +206,18 @@ class CsvLog final : public LogStore {
 
 std::expected<std::unique_ptr<LogStore>, std::string> open_sqlite_log(const std::string& path,
                                                                       std::string meter) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    std::string message = fmt::format("cannot open {} as SQLite: {}", path,
-                                      db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return std::unexpected{message};
+  std::optional<SQLite::Database> db;
+  try {
+    db.emplace(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+  } catch (const SQLite::Exception& e) {
+    return std::unexpected{fmt::format("cannot open {} as SQLite: {}", path, e.what())};
   }
-  sqlite3_busy_timeout(db, 2000);
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    std::string message =
-        fmt::format("{} is not a usable log database: {}", path, sqlite3_errmsg(db));
-    sqlite3_close(db);
-    return std::unexpected{message};
+  try {
+    db->exec(kSchema);
+    return std::make_unique<SqliteLog>(std::move(*db), std::move(meter));
+  } catch (const SQLite::Exception& e) {
+    return std::unexpected{fmt::format("{} is not a usable log database: {}", path, e.what())};
   }
-  return std::make_unique<SqliteLog>(db, std::move(meter));
 }
 
 std::expected<std::unique_ptr<LogStore>, std::string> open_csv_log(const std::string& path) {

@@ -10,6 +10,7 @@
 
 #include "core/codec/line_timing.hpp"
 #include "core/mbus/mbus_frame.hpp"
+#include "io/duration.hpp"
 
 namespace ambi {
 namespace {
@@ -40,24 +41,47 @@ std::optional<T> to_number(std::string_view text) {
   return value;
 }
 
+/// The host as an authority writes it: an IPv6 address in brackets.
+std::string bracketed(std::string_view host) {
+  return host.find(':') == std::string_view::npos ? std::string{host} : fmt::format("[{}]", host);
+}
+
+/// HOST[:PORT] or [IPV6][:PORT]. Without brackets the last ':' starts the port, so a bare
+/// IPv6 address works only with a port ("::1:502").
 std::expected<void, std::string> parse_authority(std::string_view authority, const SchemeDef& def,
                                                  MeterUri& uri) {
-  const auto colon = authority.rfind(':');
-  const std::string_view host =
-      colon == std::string_view::npos ? authority : authority.substr(0, colon);
+  std::string_view host;
+  std::string_view after;  // ":PORT" or empty
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return Error{fmt::format("{}: the IPv6 address lacks its closing ']' (e.g. {}[::1]:5020)",
+                               uri.text, def.prefix)};
+    }
+    host = authority.substr(1, close - 1);
+    after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) {
+      return Error{fmt::format("{}: only :PORT may follow [{}] (e.g. {}[::1]:5020)", uri.text, host,
+                               def.prefix)};
+    }
+  } else {
+    const auto colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    after = colon == std::string_view::npos ? std::string_view{} : authority.substr(colon);
+  }
   if (host.empty())
     return Error{
         fmt::format("{}: the host is missing (e.g. {}127.0.0.1:5020)", uri.text, def.prefix)};
   uri.host = std::string{host};
-  if (colon == std::string_view::npos) {
+  if (after.empty()) {
     if (def.default_port == 0) {
-      return Error{
-          fmt::format("{}: the port is missing (e.g. {}{}:5020)", uri.text, def.prefix, host)};
+      return Error{fmt::format("{}: the port is missing (e.g. {}{}:5020)", uri.text, def.prefix,
+                               bracketed(host))};
     }
     uri.port = def.default_port;
     return {};
   }
-  const auto port = to_number<std::uint16_t>(authority.substr(colon + 1));
+  const auto port = to_number<std::uint16_t>(after.substr(1));
   if (!port || *port == 0) {
     return Error{fmt::format("{}: the port must be a number 1-65535", uri.text)};
   }
@@ -97,20 +121,12 @@ std::expected<void, std::string> set_secondary(std::string_view value, MeterUri&
 }
 
 std::expected<void, std::string> set_timeout(std::string_view value, MeterUri& uri) {
-  std::string_view digits = value;
-  long scale = 1;
-  if (digits.ends_with("ms")) {
-    digits.remove_suffix(2);
-  } else if (digits.ends_with("s")) {
-    digits.remove_suffix(1);
-    scale = 1000;
-  }
-  const auto number = to_number<long>(digits);
-  if (!number || *number <= 0 || *number > 600'000 / scale) {
+  const auto timeout = parse_duration(value, kTimeoutSyntax);
+  if (!timeout) {
     return Error{fmt::format("{}: timeout must be a duration like 500ms or 2s, not \"{}\"",
                              uri.text, value)};
   }
-  uri.timeout = std::chrono::milliseconds{*number * scale};
+  uri.timeout = *timeout;
   return {};
 }
 
@@ -214,7 +230,7 @@ std::string to_string(const MeterUri& uri) {
   if (uri.is_serial()) {
     out += fmt::format("{}?baud={}&parity={}", uri.device, uri.baud, to_string(uri.parity));
   } else {
-    out += fmt::format("{}:{}", uri.host, uri.port);
+    out += fmt::format("{}:{}", bracketed(uri.host), uri.port);
   }
   const char sep = uri.is_serial() ? '&' : '?';
   if (!uri.is_mbus()) {

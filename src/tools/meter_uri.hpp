@@ -7,7 +7,8 @@
 //   mbus+tcp://HOST:PORT[?address=A|secondary=ID]   M-bus over a TCP stream
 //   mbus+serial:///dev/ttyUSB0[?baud=2400&address=A|secondary=ID]   M-bus on a serial line
 //
-// Every scheme also takes timeout=MS (the wait for an answer) and retries=N.
+// HOST is a name, an IPv4 address or an IPv6 address in brackets: tcp://[::1]:502. Every
+// scheme also takes timeout=MS (the wait for an answer: 500ms, 2s) and retries=N.
 
 #include <chrono>
 #include <cstdint>
@@ -31,7 +32,7 @@ enum class UriScheme : std::uint8_t {
 /// A parsed meter URI with every default filled in.
 struct MeterUri {
   UriScheme scheme = UriScheme::modbus_tcp;
-  std::string host;                  ///< TCP schemes
+  std::string host;                  ///< TCP schemes; an IPv6 address without brackets
   std::uint16_t port = 0;            ///< TCP schemes
   std::string device;                ///< serial schemes: "/dev/ttyUSB0"
   std::uint32_t baud = 0;            ///< serial: 9600 (Modbus) or 2400 (M-bus) by default
@@ -54,7 +55,8 @@ struct MeterUri {
 /// Parses a meter URI. The error is one line naming the problem and the expected form.
 [[nodiscard]] std::expected<MeterUri, std::string> parse_meter_uri(std::string_view text);
 
-/// The URI in its canonical form, every default spelled out.
+/// The URI in its canonical form, with the defaults of the address and line spelled out (an
+/// IPv6 host in brackets); timeout and retries are left out.
 [[nodiscard]] std::string to_string(const MeterUri& uri);
 
 /// The answer timeout in force: `uri.timeout` or the scheme's default (TCP 1 s, Modbus

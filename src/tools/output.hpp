@@ -30,7 +30,4 @@ enum class OutputFormat : std::uint8_t { table, csv, json };
 [[nodiscard]] std::string render(OutputFormat format, std::span<const MeterValue> readings,
                                  std::string_view meter, std::string_view time);
 
-/// The time as ISO 8601 UTC with milliseconds: "2026-11-24T15:04:05.123Z".
-[[nodiscard]] std::string iso_time(std::int64_t unix_ms);
-
 }  // namespace ambi

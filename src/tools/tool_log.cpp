@@ -2,12 +2,11 @@
 // answering leaves a recorded gap, and polling goes on (reconnecting) until Ctrl-C or --count.
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <optional>
 
 #include "io/exit_codes.hpp"
+#include "io/utc_time.hpp"
 #include "tools/log_store.hpp"
-#include "tools/output.hpp"
 #include "tools/tool_cli.hpp"
 #include "tools/tool_session.hpp"
 
@@ -41,16 +40,16 @@ struct Poller {
 };
 
 void print_summary(const Summary& s, const std::string& path) {
-  fmt::print(stderr,
-             "ambimeter log: {} polls, {} stored ({} values), {} failed in {} gap{} -> {}{}\n",
-             s.polls, s.stored, s.values, s.failed, s.gaps, s.gaps == 1 ? "" : "s", path,
-             s.last_error.empty() ? "" : fmt::format("; last error: {}", s.last_error));
+  tool_error("log", fmt::format(
+                        "{} polls, {} stored ({} values), {} failed in {} gap{} -> {}{}", s.polls,
+                        s.stored, s.values, s.failed, s.gaps, s.gaps == 1 ? "" : "s", path,
+                        s.last_error.empty() ? "" : fmt::format("; last error: {}", s.last_error)));
 }
 
 }  // namespace
 
 int tool_log(const ToolOptions& o) {
-  const auto interval = parse_duration(o.interval.empty() ? "10s" : o.interval);
+  const auto interval = parse_interval(o.interval.empty() ? "10s" : o.interval);
   if (!interval) {
     tool_error("log", "--interval: " + interval.error());
     return kExitUsage;
@@ -93,7 +92,7 @@ int tool_log(const ToolOptions& o) {
       in_gap = true;
       ++summary.failed;
       summary.last_error = readings.error();
-      fmt::print(stderr, "ambimeter log: {}: {} (will retry)\n", iso_time(now), readings.error());
+      tool_error("log", fmt::format("{}: {} (will retry)", iso8601_utc(now), readings.error()));
     }
     next += *interval;
     if (o.count == 0 || summary.polls < o.count) sleep_until_or_stop(next);

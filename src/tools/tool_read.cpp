@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "io/exit_codes.hpp"
+#include "io/utc_time.hpp"
 #include "tools/output.hpp"
 #include "tools/tool_cli.hpp"
 #include "tools/tool_session.hpp"
@@ -45,13 +46,13 @@ int tool_read(const ToolOptions& o) {
   }
   const auto format = parse_output_format(o.format).value_or(OutputFormat::table);
   const std::string text =
-      render(format, *readings, to_string(session->uri()), iso_time(unix_now_ms()));
+      render(format, *readings, to_string(session->uri()), iso8601_utc(unix_now_ms()));
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }
 
 int tool_watch(const ToolOptions& o) {
-  const auto interval = parse_duration(o.interval.empty() ? "2s" : o.interval);
+  const auto interval = parse_interval(o.interval.empty() ? "2s" : o.interval);
   if (!interval) {
     tool_error("watch", "--interval: " + interval.error());
     return kExitUsage;
@@ -66,7 +67,7 @@ int tool_watch(const ToolOptions& o) {
   int failures = 0;
   for (int n = 0; (o.count == 0 || n < o.count) && !stop_requested(); ++n) {
     auto readings = session->read(selection);
-    const std::string stamp = iso_time(unix_now_ms());
+    const std::string stamp = iso8601_utc(unix_now_ms());
     std::string screen = tty ? "\x1b[H\x1b[2J" : (n > 0 ? "\n" : "");
     screen += fmt::format("{}  {}  (every {} ms, Ctrl-C to stop)\n\n", to_string(session->uri()),
                           stamp, interval->count());

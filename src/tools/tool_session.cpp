@@ -3,18 +3,20 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <csignal>
-#include <cstdio>
 #include <thread>
+
+#include "io/duration.hpp"
+#include "io/log.hpp"
 
 namespace ambi {
 namespace {
 
-std::atomic<bool> g_stop{false};
+// Written by the signal handler: only a volatile sig_atomic_t is safe there.
+volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop.store(true);
+  g_stop = 1;
 }
 
 MbusSelectionMask mask_for(std::uint32_t secondary) {
@@ -83,29 +85,10 @@ std::expected<std::vector<MeterValue>, std::string> MeterSession::read(
   return mbus_readings(*readout, selection);
 }
 
-std::expected<std::chrono::milliseconds, std::string> parse_duration(std::string_view text) {
-  struct Suffix {
-    std::string_view text;
-    long ms;
-  };
-  constexpr Suffix kSuffixes[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
-  std::string_view digits = text;
-  long scale = 1000;
-  for (const Suffix& s : kSuffixes) {
-    if (digits.ends_with(s.text)) {
-      digits.remove_suffix(s.text.size());
-      scale = s.ms;
-      break;
-    }
-  }
-  double value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || !(value > 0) ||
-      value * static_cast<double>(scale) > 86'400'000.0) {
-    return std::unexpected{
-        fmt::format("\"{}\" is not a duration; use e.g. 500ms, 10s, 5m or 1h", text)};
-  }
-  return std::chrono::milliseconds{static_cast<long>(value * static_cast<double>(scale))};
+std::expected<std::chrono::milliseconds, std::string> parse_interval(std::string_view text) {
+  if (auto interval = parse_duration(text, kIntervalSyntax)) return *interval;
+  return std::unexpected{
+      fmt::format("\"{}\" is not a duration; use e.g. 500ms, 10s, 5m or 1h", text)};
 }
 
 void install_stop_handlers() {
@@ -117,7 +100,7 @@ void install_stop_handlers() {
 }
 
 bool stop_requested() {
-  return g_stop.load();
+  return g_stop != 0;
 }
 
 void sleep_until_or_stop(std::chrono::steady_clock::time_point deadline) {
@@ -137,7 +120,7 @@ std::int64_t unix_now_ms() {
 }
 
 void tool_error(std::string_view command, std::string_view message) {
-  fmt::print(stderr, "ambimeter {}: {}\n", command, message);
+  write_log_line(command, message);
 }
 
 }  // namespace ambi

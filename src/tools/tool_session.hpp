@@ -4,7 +4,6 @@
 // unit id, the M-bus address or selection). Also the shared helpers of the commands:
 // durations, stop signals, the clock.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -48,8 +47,9 @@ class MeterSession {
   bool selected_ = false;
 };
 
-/// Parses "500ms", "2s", "1m", "1h" (a bare number is seconds). The error names the form.
-[[nodiscard]] std::expected<std::chrono::milliseconds, std::string> parse_duration(
+/// Parses an --interval: "500ms", "2s", "1.5m", "1h" (a bare number is seconds), at most a
+/// day (io/duration.hpp, kIntervalSyntax). The error names the form.
+[[nodiscard]] std::expected<std::chrono::milliseconds, std::string> parse_interval(
     std::string_view text);
 
 /// Installs SIGINT/SIGTERM handlers that set the flag `stop_requested` returns.
@@ -60,7 +60,7 @@ void sleep_until_or_stop(std::chrono::steady_clock::time_point deadline);
 /// Milliseconds since the Unix epoch, from the system clock.
 [[nodiscard]] std::int64_t unix_now_ms();
 
-/// One line on stderr: "ambimeter <command>: <message>".
+/// One line on stderr: "ambimeter <command>: <message>" (io/log.hpp, as the twin's lines).
 void tool_error(std::string_view command, std::string_view message);
 
 }  // namespace ambi

@@ -7,11 +7,12 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <span>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "io/errno_text.hpp"
 
 namespace ambi {
 namespace {
@@ -26,10 +27,6 @@ struct AreaFile {
 constexpr AreaFile kMantissa{StateStore::kMantissaFile, error_bit::mantissa_unwritable};
 constexpr AreaFile kMain{StateStore::kMainFile, error_bit::main_unwritable};
 constexpr AreaFile kBackup{StateStore::kBackupFile, error_bit::backup_unwritable};
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
 
 bool write_all(int fd, std::span<const std::byte> bytes) {
   while (!bytes.empty()) {
@@ -122,16 +119,15 @@ std::expected<StateStore, std::string> StateStore::open(std::filesystem::path di
         dir.string(), ec ? ec.message() : std::string("not a directory")));
   }
   const fs::path lock_path = dir / kLockFile;
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  UniqueFd lock{::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
+  if (!lock) {
     return std::unexpected(
         fmt::format("cannot open lock file {}: {}; use --state to choose a writable directory",
-                    lock_path.string(), errno_text(errno)));
+                    lock_path.string(), errno_text()));
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    const std::string holder = lock_holder(fd);
-    ::close(fd);
+    const std::string holder = lock_holder(lock.get());
     if (err == EWOULDBLOCK) {
       return std::unexpected(fmt::format(
           "state directory {} is in use by another ambimeter (pid {}); use --state to choose "
@@ -142,31 +138,8 @@ std::expected<StateStore, std::string> StateStore::open(std::filesystem::path di
         fmt::format("cannot lock {}: {}; use --state to choose another directory",
                     lock_path.string(), errno_text(err)));
   }
-  write_pid(fd);
-  return StateStore(std::move(dir), fd);
-}
-
-StateStore::StateStore(StateStore&& other) noexcept
-    : dir_(std::move(other.dir_)),
-      lock_fd_(std::exchange(other.lock_fd_, -1)),
-      next_sequence_(other.next_sequence_),
-      loaded_(other.loaded_),
-      frozen_(other.frozen_) {}
-
-StateStore& StateStore::operator=(StateStore&& other) noexcept {
-  if (this != &other) {
-    if (lock_fd_ >= 0) ::close(lock_fd_);
-    dir_ = std::move(other.dir_);
-    lock_fd_ = std::exchange(other.lock_fd_, -1);
-    next_sequence_ = other.next_sequence_;
-    loaded_ = other.loaded_;
-    frozen_ = other.frozen_;
-  }
-  return *this;
-}
-
-StateStore::~StateStore() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
+  write_pid(lock.get());
+  return StateStore(std::move(dir), std::move(lock));
 }
 
 StoredState StateStore::load() {

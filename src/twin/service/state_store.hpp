@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/meter/storage_image.hpp"
+#include "io/unique_fd.hpp"
 
 namespace ambi {
 
@@ -20,6 +21,7 @@ struct StoredState {
 };
 
 /// Owns one state directory for the life of a meter process (exclusive lock on `dir/lock`).
+/// Move-only: the lock goes with it.
 class StateStore {
  public:
   static constexpr const char* kMainFile = "eeprom-main.bin";
@@ -30,12 +32,6 @@ class StateStore {
   /// Creates `dir` if needed and locks it. Fails with a one-line message naming the path
   /// and the fix when it cannot be created or another process holds it.
   [[nodiscard]] static std::expected<StateStore, std::string> open(std::filesystem::path dir);
-
-  StateStore(StateStore&& other) noexcept;
-  StateStore& operator=(StateStore&& other) noexcept;
-  StateStore(const StateStore&) = delete;
-  StateStore& operator=(const StateStore&) = delete;
-  ~StateStore();
 
   /// Reads the three area files (a missing or unreadable file counts as an empty area) and
   /// decodes them. An area file that exists but cannot be read also sets its
@@ -54,10 +50,11 @@ class StateStore {
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  StateStore(std::filesystem::path dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+  StateStore(std::filesystem::path dir, UniqueFd lock)
+      : dir_(std::move(dir)), lock_(std::move(lock)) {}
 
   std::filesystem::path dir_;
-  int lock_fd_ = -1;
+  UniqueFd lock_;
   std::uint64_t next_sequence_ = 1;
   bool loaded_ = false;
   bool frozen_ = false;
