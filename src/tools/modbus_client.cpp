@@ -24,32 +24,12 @@ namespace ambi {
 namespace modbus_client_detail {
 namespace {
 
-struct ExceptionName {
-  std::uint8_t code;
-  std::string_view meaning;
-};
-/// Modbus Application Protocol V1.1b3, section 7.
-constexpr std::array<ExceptionName, 9> kExceptionNames{{
-    {0x01, "illegal function"},
-    {0x02, "illegal data address"},
-    {0x03, "illegal data value"},
-    {0x04, "server device failure"},
-    {0x05, "acknowledge"},
-    {0x06, "server device busy"},
-    {0x08, "memory parity error"},
-    {0x0A, "gateway path unavailable"},
-    {0x0B, "gateway target device failed to respond"},
-}};
-
+/// The name the application protocol gives `code` (V1.1b3 7); nullopt for a code it does
+/// not name.
 std::optional<std::string_view> known_meaning(std::uint8_t code) {
-  const auto* it = std::ranges::find(kExceptionNames, code, &ExceptionName::code);
-  if (it == kExceptionNames.end()) return std::nullopt;
-  return it->meaning;
-}
-
-void push_word(std::vector<std::uint8_t>& out, std::uint16_t word) {
-  out.push_back(static_cast<std::uint8_t>(word >> 8));
-  out.push_back(static_cast<std::uint8_t>(word & 0xFFU));
+  const std::string_view name = to_string(static_cast<ExceptionCode>(code));
+  if (name.empty()) return std::nullopt;
+  return name;
 }
 
 ModbusClientError make_error(ModbusClientError::Kind kind, std::string message) {
@@ -60,8 +40,8 @@ ModbusClientError make_error(ModbusClientError::Kind kind, std::string message) 
 
 std::vector<std::uint8_t> read_request_pdu(std::uint16_t start, std::uint16_t count) {
   std::vector<std::uint8_t> pdu{function_code::read_holding_registers};
-  push_word(pdu, start);
-  push_word(pdu, count);
+  append_be16(pdu, start);
+  append_be16(pdu, count);
   return pdu;
 }
 
@@ -69,15 +49,15 @@ std::vector<std::uint8_t> write_request_pdu(std::uint16_t start,
                                             std::span<const std::uint16_t> words) {
   if (words.size() == 1) {
     std::vector<std::uint8_t> pdu{function_code::write_single_register};
-    push_word(pdu, start);
-    push_word(pdu, words[0]);
+    append_be16(pdu, start);
+    append_be16(pdu, words[0]);
     return pdu;
   }
   std::vector<std::uint8_t> pdu{function_code::write_multiple_registers};
-  push_word(pdu, start);
-  push_word(pdu, static_cast<std::uint16_t>(words.size()));
+  append_be16(pdu, start);
+  append_be16(pdu, static_cast<std::uint16_t>(words.size()));
   pdu.push_back(static_cast<std::uint8_t>(words.size() * 2));
-  for (const std::uint16_t word : words) push_word(pdu, word);
+  for (const std::uint16_t word : words) append_be16(pdu, word);
   return pdu;
 }
 
@@ -143,7 +123,7 @@ ModbusClientError connect_error(std::string message) {
 }
 
 std::optional<ModbusClientError> check_count(const RequestInfo& request) {
-  const std::uint16_t most = request.write ? kMaxWriteCount : kMaxReadCount;
+  const std::uint16_t most = request.write ? kMaxWriteRegisters : kMaxReadRegisters;
   if (request.count >= 1 && request.count <= most) return std::nullopt;
   return make_error(ModbusClientError::Kind::io,
                     fmt::format("a {} takes 1 to {} registers, not {}",
@@ -153,7 +133,7 @@ std::optional<ModbusClientError> check_count(const RequestInfo& request) {
 std::vector<std::uint16_t> response_words(std::span<const std::uint8_t> pdu) {
   std::vector<std::uint16_t> words;
   for (std::size_t i = 2; i + 1 < pdu.size(); i += 2) {
-    words.push_back(static_cast<std::uint16_t>((pdu[i] << 8) | pdu[i + 1]));
+    words.push_back(be16(pdu, i));
   }
   return words;
 }

@@ -17,10 +17,6 @@
 
 namespace ambi::modbus_client_detail {
 
-/// The largest counts of one request (Modbus Application Protocol V1.1b3, 6.3 and 6.12).
-inline constexpr std::uint16_t kMaxReadCount = 125;
-inline constexpr std::uint16_t kMaxWriteCount = 123;
-
 /// One request as messages name it.
 struct RequestInfo {
   std::uint8_t unit = 1;

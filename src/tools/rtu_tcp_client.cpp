@@ -25,11 +25,6 @@ constexpr std::size_t kExceptionReplyLength = 5;
 constexpr std::size_t kWriteReplyLength = 8;
 /// | unit | 03 | byte count | CRC | around the data.
 constexpr std::size_t kReadReplyOverhead = 5;
-constexpr std::uint8_t kExceptionBit = 0x80;
-
-std::uint16_t word_at(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
 
 bool crc_matches(std::span<const std::uint8_t> frame) {
   const std::size_t body = frame.size() - 2;
@@ -49,7 +44,7 @@ std::optional<std::string> reply_field_problem(std::span<const std::uint8_t> req
   if (reply[1] != function)
     return fmt::format("function {:02X} in the answer to function {:02X}", reply[1], function);
   if (function == function_code::read_holding_registers) {
-    const std::size_t asked = std::size_t{word_at(request, 4)} * 2;
+    const std::size_t asked = std::size_t{be16(request, 4)} * 2;
     if (reply[2] != asked || reply.size() != kReadReplyOverhead + asked) {
       return fmt::format("{} data bytes where {} were asked for", reply[2], asked);
     }
@@ -180,7 +175,7 @@ std::expected<std::size_t, std::string> rtu_reply_length(std::span<const std::ui
   }
   if (function != function_code::read_holding_registers) return kWriteReplyLength;
   if (head.size() < 3) return std::size_t{0};
-  const std::size_t asked = std::size_t{word_at(request, 4)} * 2;
+  const std::size_t asked = std::size_t{be16(request, 4)} * 2;
   if (head[2] != asked)
     return std::unexpected(fmt::format("{} data bytes where {} were asked for", head[2], asked));
   return kReadReplyOverhead + asked;

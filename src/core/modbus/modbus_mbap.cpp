@@ -10,14 +10,6 @@ namespace {
 
 constexpr std::size_t kHeader = 7;  // transaction, protocol, length, unit
 
-std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
-  return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
-}
-void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v & 0xFFU));
-}
-
 }  // namespace
 
 std::string_view to_string(MbapError::Reason reason) {
@@ -68,9 +60,9 @@ std::vector<std::uint8_t> encode_mbap(std::uint16_t transaction, std::uint8_t un
                                       std::span<const std::uint8_t> pdu) {
   std::vector<std::uint8_t> out;
   out.reserve(kHeader + pdu.size());
-  put16(out, transaction);
-  put16(out, 0);
-  put16(out, static_cast<std::uint16_t>(pdu.size() + 1));
+  append_be16(out, transaction);
+  append_be16(out, 0);
+  append_be16(out, static_cast<std::uint16_t>(pdu.size() + 1));
   out.push_back(unit);
   out.insert(out.end(), pdu.begin(), pdu.end());
   return out;
@@ -80,9 +72,9 @@ LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQu
                            std::vector<std::uint8_t>& out) {
   if (!meter.powered()) return {};  // a meter without supply is silent (manual 5.8)
   const std::size_t at = out.size();
-  put16(out, request.transaction);
-  put16(out, 0);
-  put16(out, 0);  // the length, once the PDU is known
+  append_be16(out, request.transaction);
+  append_be16(out, 0);
+  append_be16(out, 0);  // the length, once the PDU is known
   out.push_back(request.unit);
   LinkChange link;
   if (!tcp_unit_served(request.unit, meter.settings().modbus_id)) {

@@ -12,12 +12,6 @@ namespace {
 
 using Pdu = std::span<const std::uint8_t>;
 
-constexpr std::uint16_t kMaxReadCount = 125;   // V1.1b3 6.3
-constexpr std::uint16_t kMaxWriteCount = 123;  // V1.1b3 6.12
-
-std::uint16_t be16(Pdu pdu, std::size_t at) {
-  return static_cast<std::uint16_t>((pdu[at] << 8) | pdu[at + 1]);
-}
 /// What a handler did besides appending its response PDU.
 struct Served {
   std::optional<ExceptionCode> exception;
@@ -50,7 +44,8 @@ Served read_registers(Meter& meter, Pdu pdu, const ModbusQuirks&, std::vector<st
   const std::uint8_t fc = pdu[0];
   if (pdu.size() != 5) return fail(fc, ExceptionCode::illegal_data_value, out);
   const std::uint16_t count = be16(pdu, 3);
-  if (count < 1 || count > kMaxReadCount) return fail(fc, ExceptionCode::illegal_data_value, out);
+  if (count < 1 || count > kMaxReadRegisters)
+    return fail(fc, ExceptionCode::illegal_data_value, out);
   out.push_back(fc);
   out.push_back(static_cast<std::uint8_t>(2 * count));
   if (!append_register_bytes(meter, be16(pdu, 1), count, out)) {
@@ -100,10 +95,10 @@ Served write_multiple(Meter& meter, Pdu pdu, const ModbusQuirks&, std::vector<st
   if (pdu.size() < 6) return fail(fc, ExceptionCode::illegal_data_value, out);
   const std::uint16_t count = be16(pdu, 3);
   const std::size_t bytes = pdu[5];
-  if (count < 1 || count > kMaxWriteCount || bytes != 2U * count || pdu.size() != 6 + bytes) {
+  if (count < 1 || count > kMaxWriteRegisters || bytes != 2U * count || pdu.size() != 6 + bytes) {
     return fail(fc, ExceptionCode::illegal_data_value, out);
   }
-  std::array<std::uint16_t, kMaxWriteCount> words{};
+  std::array<std::uint16_t, kMaxWriteRegisters> words{};
   for (std::size_t i = 0; i < count; ++i) words[i] = be16(pdu, 6 + 2 * i);
   return write(meter, pdu, be16(pdu, 1), std::span(words).first(count), 5, out);
 }
@@ -131,7 +126,7 @@ Served serve_pdu(Meter& meter, Pdu pdu, const ModbusQuirks& quirks,
 
 void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function,
                           ExceptionCode code) {
-  out.push_back(static_cast<std::uint8_t>(function | 0x80U));
+  out.push_back(static_cast<std::uint8_t>(function | kExceptionBit));
   out.push_back(static_cast<std::uint8_t>(code));
 }
 

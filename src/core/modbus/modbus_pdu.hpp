@@ -1,7 +1,8 @@
 #pragma once
 // The Modbus application layer of the meter (manual A3, Modbus Application Protocol
 // V1.1b3): a request PDU in, a response PDU out. No framing, no transport. A Modbus
-// exception is an answer (a value), not a failure.
+// exception is an answer (a value), not a failure. Exception codes, function codes and the
+// limits are the codec's (modbus_codec.hpp).
 
 #include <cstdint>
 #include <optional>
@@ -9,27 +10,11 @@
 #include <vector>
 
 #include "core/meter/settings.hpp"
+#include "core/modbus/modbus_codec.hpp"
 
 namespace ambi {
 
 class Meter;
-
-/// Exception codes (Modbus Application Protocol V1.1b3, section 7).
-enum class ExceptionCode : std::uint8_t {
-  illegal_function = 0x01,
-  illegal_data_address = 0x02,
-  illegal_data_value = 0x03,
-  server_device_failure = 0x04,
-  gateway_target_failed = 0x0B,  ///< Modbus TCP: a unit id this meter does not answer to
-};
-
-/// The function codes the meter serves (PRODUCT.md: reads FC 03, writes FC 06 and FC 16).
-namespace function_code {
-inline constexpr std::uint8_t read_holding_registers = 0x03;
-inline constexpr std::uint8_t read_input_registers = 0x04;
-inline constexpr std::uint8_t write_single_register = 0x06;
-inline constexpr std::uint8_t write_multiple_registers = 0x10;
-}  // namespace function_code
 
 /// Behaviours seen in the field but not in the manual: all off by default (strict).
 struct ModbusQuirks {
@@ -72,11 +57,5 @@ LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu,
 /// Appends the exception response PDU to `out`: function | 0x80, code.
 void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function,
                           ExceptionCode code);
-
-/// True for the read function codes (03, 04): the requests a broadcast does not execute.
-[[nodiscard]] constexpr bool is_read_function(std::uint8_t function) {
-  return function == function_code::read_holding_registers ||
-         function == function_code::read_input_registers;
-}
 
 }  // namespace ambi

@@ -16,10 +16,6 @@ namespace {
 
 using Pdu = std::span<const std::uint8_t>;
 
-std::uint16_t be16(Pdu pdu, std::size_t at) {
-  return static_cast<std::uint16_t>((pdu[at] << 8) | pdu[at + 1]);
-}
-
 Json words_from(Pdu pdu, std::size_t at, std::size_t count) {
   Json values = Json::array();
   for (std::size_t i = 0; i < count && at + 2 * i + 1 < pdu.size(); ++i)
@@ -66,7 +62,7 @@ Json decode_response_pdu(Pdu pdu) {
   if (pdu.empty()) return Json{{"function", nullptr}};
   const std::uint8_t fc = pdu[0];
   Json j{{"function", fc}};
-  if ((fc & 0x80U) != 0 && pdu.size() == 2) {
+  if ((fc & kExceptionBit) != 0 && pdu.size() == 2) {
     j["exception"] = pdu[1];
   } else if (is_read_function(fc) && pdu.size() >= 2) {
     j["values"] = words_from(pdu, 2, pdu[1] / 2U);
