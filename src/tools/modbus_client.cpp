@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/codec/line_timing.hpp"
+#include "core/modbus/modbus_codec.hpp"
 #include "core/modbus/modbus_rtu.hpp"
 #include "tools/modbus_client_detail.hpp"
 #include "tools/rtu_tcp_client.hpp"

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/codec/crc16.hpp"
+#include "core/modbus/modbus_codec.hpp"
 #include "core/modbus/modbus_rtu.hpp"
 #include "io/byte_link.hpp"
 #include "tools/modbus_client_detail.hpp"

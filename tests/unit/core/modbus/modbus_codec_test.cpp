@@ -1,5 +1,6 @@
 // The PDU codec both ways: every function code parsed and encoded as a request and as a
-// response, every malformed PDU refused with what is wrong, round trips, the exception names.
+// response, every malformed PDU refused with what is wrong, round trips, the exception
+// names, the manual's "Command:" lines (A3.2, normative: R1) and frames real clients send.
 #include "core/modbus/modbus_codec.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,8 @@
 #include <string>
 #include <variant>
 
+#include "core/modbus/modbus_mbap.hpp"
+#include "core/modbus/modbus_rtu.hpp"
 #include "modbus_test_support.hpp"
 
 namespace ambi {
@@ -290,6 +293,85 @@ TEST(ModbusConstants, AreTheSpecsLimits) {
   Bytes out;
   append_be16(out, 0xBEEF);
   EXPECT_EQ(out, hex("BE EF"));
+}
+
+// ---- The manual's examples and real clients' frames ----
+
+struct ManualCommand {
+  const char* frame;  ///< as the manual prints it, without CRC
+  Request request;
+  const char* effect;
+};
+const Bytes kS0Ten = hex("4120 0000");
+const Bytes kZeroes = hex("0000 0000");
+const Bytes kCt = hex("9995 0005");
+// A3.2, the Write table's "Command:" lines: | id | fc | address | value or count (bytes values) |
+const ManualCommand kManualCommands[] = {
+    {"01 06 4003 000A", WriteSingleRegisterRequest{0x4003, 10}, "new ID: 10"},
+    {"01 06 4004 00 06", WriteSingleRegisterRequest{0x4004, 6}, "new baud rate: 9600"},
+    {"01 10 400D 0002 04 41 20 00 00", WriteMultipleRegistersRequest{0x400D, RegisterWords{kS0Ten}},
+     "new S0: 10"},
+    {"01 06 400F 0004", WriteSingleRegisterRequest{0x400F, 4}, "new code: 4 F-R"},
+    {"01 06 4010 0025", WriteSingleRegisterRequest{0x4010, 0x25}, "new time: 25 s"},
+    {"01 06 4011 0002", WriteSingleRegisterRequest{0x4011, 2}, "new parity: none"},
+    {"01 06 4016 0000", WriteSingleRegisterRequest{0x4016, 0}, "power-down counter reset"},
+    {"01 06 6048 0002", WriteSingleRegisterRequest{0x6048, 2}, "new tariff: 2"},
+    {"01 10 6049 0002 04 0000 0000", WriteMultipleRegistersRequest{0x6049, RegisterWords{kZeroes}},
+     "trip counter reset"},
+    {"01 10 401F 0002 04 9995 0005", WriteMultipleRegistersRequest{0x401F, RegisterWords{kCt}},
+     "CT 9995/5"},
+    {"01 06 4021 0030", WriteSingleRegisterRequest{0x4021, 0x30}, "pulse width 30 ms"},
+    {"01 06 4022 0002", WriteSingleRegisterRequest{0x4022, 2}, "forward & reverse"},
+    {"01 06 4026 0002", WriteSingleRegisterRequest{0x4026, 2}, "integer"},
+    {"01 06 4032 0001", WriteSingleRegisterRequest{0x4032, 1}, "turn 180 degrees"},
+    {"01 06 4033 0001", WriteSingleRegisterRequest{0x4033, 1}, "OBIS on"},
+};
+
+TEST(ManualCommands, EveryCommandLineDecodesToWhatTheManualSays) {
+  for (const ManualCommand& command : kManualCommands) {
+    SCOPED_TRACE(std::string(command.frame) + ": " + command.effect);
+    RtuFramer framer;
+    framer.push(with_crc(hex(command.frame)));
+    const RtuEvent event = framer.poll();
+    ASSERT_TRUE(std::holds_alternative<RtuFrame>(event));
+    const auto& frame = std::get<RtuFrame>(event);
+    EXPECT_EQ(frame.unit(), 0x01);
+    EXPECT_EQ(parse_request(frame.pdu()), ParsedRequest{command.request});
+    EXPECT_EQ(encode_rtu(0x01, encode_request(command.request)), with_crc(hex(command.frame)));
+  }
+}
+
+TEST(ClientFrames, AChargersReadOfTheCurrentsDecodes) {
+  // | id | fc | address | count | CRC   |: an EV charger's load-management poll
+  //   01   03   50 0C     00 06   14 CB
+  const Bytes frame = hex("01 03 500C 0006 14CB");
+  EXPECT_EQ(frame, with_crc(hex("01 03 500C 0006")));
+  RtuFramer framer;
+  framer.push(frame);
+  const RtuEvent event = framer.poll();
+  ASSERT_TRUE(std::holds_alternative<RtuFrame>(event));
+  EXPECT_EQ(parse_request(std::get<RtuFrame>(event).pdu()),
+            ParsedRequest{(ReadRegistersRequest{0x03, 0x500C, 6})});  // L1-L3 current
+}
+
+TEST(ClientFrames, LibmodbusReadsAndWritesDecode) {
+  // modbus_read_registers(ctx, 0x4000, 2), its first request on TCP:
+  // | transaction 0001 | protocol 0000 | length 0006 | unit 01 | 03 4000 0002 |
+  MbapFramer tcp;
+  tcp.push(hex("0001 0000 0006 01 03 4000 0002"));
+  const MbapViewEvent event = tcp.next();
+  ASSERT_TRUE(std::holds_alternative<MbapView>(event));
+  EXPECT_EQ(parse_request(std::get<MbapView>(event).pdu),
+            ParsedRequest{(ReadRegistersRequest{0x03, 0x4000, 2})});
+  // The same read on RTU: | 01 | 03 4000 0002 | CRC D1 CB |.
+  EXPECT_EQ(encode_rtu(0x01, encode_request(ReadRegistersRequest{0x03, 0x4000, 2})),
+            hex("01 03 4000 0002 D1CB"));
+  // modbus_write_registers(ctx, 0x400D, 2, {0x4120, 0x0000}) and its answer:
+  // | 10 | 400D | 0002 | 04 | 4120 0000 |  →  | 10 | 400D | 0002 |
+  const Bytes write = hex("10 400D 0002 04 4120 0000");
+  const Request request = request_of(write);
+  EXPECT_EQ(parse_response(hex("10 400D 0002"), request),
+            ParsedResponse{(WriteMultipleRegistersResponse{0x400D, 2})});
 }
 
 }  // namespace
