@@ -81,7 +81,7 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
 
 void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) {
   Json decoded{{"unit", exchange.unit}};
-  decoded.update(decode_request_pdu(frame.pdu()));
+  decoded.update(request_json(exchange.request));
   if (exchange.route == Route::ignore) decoded["ignored"] = true;
   if (exchange.route == Route::execute_silently) decoded["broadcast"] = true;
   if (exchange.no_supply) decoded["no_supply"] = true;
@@ -89,9 +89,8 @@ void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) 
 }
 
 void RtuCore::trace_reply(const RtuExchange& exchange) {
-  const auto reply = std::span<const std::uint8_t>(exchange.reply);
   Json decoded{{"unit", exchange.reply_unit}};
-  decoded.update(decode_response_pdu(reply.subspan(1, reply.size() - 3)));
+  decoded.update(response_json(*exchange.response));
   context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply, std::move(decoded));
 }
 

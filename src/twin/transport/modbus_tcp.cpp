@@ -114,15 +114,16 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   void trace(const MbapView& request, const MbapExchange& exchange) {
     const Json header{{"transaction", request.transaction}, {"unit", request.unit}};
     Json in = header;
-    in.update(decode_request_pdu(request.pdu));
+    in.update(request_json(exchange.request));
     if (exchange.no_supply) in["no_supply"] = true;
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, request.adu, std::move(in));
     if (exchange.reply_size == 0) return;
-    const auto reply =
-        std::span<const std::uint8_t>(out_).subspan(exchange.reply_at, exchange.reply_size);
     Json out = header;
-    out.update(decode_response_pdu(reply.subspan(kMbapHeader)));
-    context_.trace->frame(source_, sim_ms(), TraceDirection::out, reply, std::move(out));
+    out.update(response_json(*exchange.response));
+    context_.trace->frame(
+        source_, sim_ms(), TraceDirection::out,
+        std::span<const std::uint8_t>(out_).subspan(exchange.reply_at, exchange.reply_size),
+        std::move(out));
   }
 
   void trace_error(std::span<const std::uint8_t> bytes, const MbapError& error) {
