@@ -41,7 +41,10 @@ std::string describe(const RequestInfo& request) {
 }
 
 std::string host_port(const MeterUri& uri) {
-  if (uri.host.find(':') != std::string::npos) return fmt::format("[{}]:{}", uri.host, uri.port);
+  const bool bracketed = uri.host.starts_with('[') && uri.host.ends_with(']');
+  if (!bracketed && uri.host.find(':') != std::string::npos) {
+    return fmt::format("[{}]:{}", uri.host, uri.port);
+  }
   return fmt::format("{}:{}", uri.host, uri.port);
 }
 

@@ -37,7 +37,7 @@ struct RequestInfo {
 [[nodiscard]] std::string describe(const RequestInfo& request);
 /// The line or server without its query: "tcp://127.0.0.1:5020", "serial:///dev/ttyUSB0".
 [[nodiscard]] std::string link_name(const MeterUri& uri);
-/// "127.0.0.1:5020", "[::1]:502".
+/// "127.0.0.1:5020", "[::1]:502": an IPv6 host in brackets, once (given with or without).
 [[nodiscard]] std::string host_port(const MeterUri& uri);
 
 /// "no answer from unit 5 at tcp://127.0.0.1:5020 within 1000 ms".

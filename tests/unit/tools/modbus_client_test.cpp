@@ -372,6 +372,22 @@ TEST(ModbusClientExceptionMeaning, NamesTheCodesOfTheApplicationProtocol) {
   EXPECT_EQ(exception_meaning(0x0C), "exception 0x0C");
 }
 
+TEST(ModbusClientMessages, HostPortBracketsAnIpv6HostOnce) {
+  MeterUri uri;
+  uri.scheme = UriScheme::modbus_tcp;
+  uri.port = 502;
+  for (const char* host : {"::1", "[::1]"}) {
+    uri.host = host;
+    EXPECT_EQ(modbus_client_detail::host_port(uri), "[::1]:502") << host;
+    EXPECT_EQ(modbus_client_detail::link_name(uri), "tcp://[::1]:502") << host;
+  }
+  uri.host = "127.0.0.1";
+  EXPECT_EQ(modbus_client_detail::host_port(uri), "127.0.0.1:502");
+  uri.host = "meter.local";
+  uri.scheme = UriScheme::rtu_over_tcp;
+  EXPECT_EQ(modbus_client_detail::link_name(uri), "rtu+tcp://meter.local:502");
+}
+
 TEST(ModbusClientMessages, AnExceptionAfterARetryNamesTheTries) {
   using namespace modbus_client_detail;
   const RequestInfo request{1, false, 0x4000, 2};
