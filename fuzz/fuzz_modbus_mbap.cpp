@@ -1,14 +1,16 @@
 // Fuzzes the MBAP framer as a TCP stream in fuzzer-chosen segments: it yields frames whose
-// re-encoding is a prefix-consistent MBAP frame, or an error that sticks. The server's hot
-// path runs beside it: the viewing framer (`next`) must see the same frames as `poll`, and
-// the replies `serve_mbap_into` gathers in one buffer must equal `serve_mbap`'s one by one.
+// re-encoding is the bytes they came in (the view's `adu`), or an error that sticks. The
+// server's hot path runs beside it: the viewing framer (`next`) must see the same frames as
+// `poll`; the replies `serve_mbap_into` gathers in one buffer must equal `serve_mbap`'s one by
+// one, each the request's header and the response the step returned.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <variant>
 #include <vector>
 
-#include "core/modbus/modbus_mbap.hpp"
+#include "core/modbus/modbus_server.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -44,11 +46,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::require(std::vector<std::uint8_t>(view.pdu.begin(), view.pdu.end()) == frame.pdu);
       fuzz::require(!frame.pdu.empty() && frame.pdu.size() <= kMaxMbapLength - 1);
       const auto bytes = encode_mbap(frame.transaction, frame.unit, frame.pdu);
-      fuzz::require(bytes.size() == 7 + frame.pdu.size());
-      const MbapExchange one = serve_mbap(meter, frame, {});
+      fuzz::require(bytes.size() == kMbapHeader + frame.pdu.size());
+      fuzz::require(bytes == std::vector<std::uint8_t>(view.adu.begin(), view.adu.end()));
+      const MbapReply one = serve_mbap(meter, frame, {});
       replies.insert(replies.end(), one.reply.begin(), one.reply.end());
-      fuzz::require(serve_mbap_into(fast_meter, view, {}, gathered) == one.link);
-      fuzz::require(gathered == replies);
+      const MbapExchange fast = serve_mbap_into(fast_meter, view, {}, gathered);
+      fuzz::require(fast.link == one.link && gathered == replies);
+      fuzz::require(fast.reply_size == one.reply.size());
+      if (fast.reply_size == 0) continue;
+      const auto reply = std::span(gathered).subspan(fast.reply_at, fast.reply_size);
+      fuzz::require(std::equal(bytes.begin(), bytes.begin() + 4, reply.begin()));
+      fuzz::require(reply[6] == frame.unit);
+      const auto pdu = reply.subspan(kMbapHeader);
+      fuzz::require(encode_response(*fast.response) == std::vector(pdu.begin(), pdu.end()));
     }
     fuzz::require(viewer.buffered() == framer.buffered());
   }

@@ -1,23 +1,37 @@
 // Fuzzes the RTU framer and server step: input split into chunks at fuzzer-chosen points,
 // silences and 1.5-character gaps in between. The framer never holds more than one frame, never
-// crashes, and every frame it yields has a good CRC (re-encoding it gives the same bytes).
+// crashes, and every frame it yields has a good CRC (re-encoding its unit and PDU gives its
+// bytes). Every reply is | the meter's id | the response the server step returned | CRC |.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <variant>
+#include <vector>
 
-#include "core/modbus/modbus_rtu.hpp"
+#include "core/modbus/modbus_server.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
+
+void check_reply(const ambi::RtuExchange& exchange) {
+  using namespace ambi;
+  fuzz::require(exchange.reply.size() <= kMaxRtuFrame);
+  if (exchange.reply.empty()) return;
+  fuzz::require(exchange.route == Route::execute_and_reply && exchange.response.has_value());
+  fuzz::require(rtu_crc_matches(exchange.reply) && exchange.reply[0] == exchange.reply_unit);
+  const auto pdu = std::span(exchange.reply).subspan(1, exchange.reply.size() - 3);
+  fuzz::require(encode_response(*exchange.response) == std::vector(pdu.begin(), pdu.end()));
+}
 
 void drain(ambi::RtuFramer& framer, ambi::Meter& meter, ambi::RtuEvent event) {
   using namespace ambi;
   for (int guard = 0; guard < 10'000 && !std::holds_alternative<RtuNeedMore>(event); ++guard) {
     if (const auto* frame = std::get_if<RtuFrame>(&event)) {
-      fuzz::require(frame->pdu.size() + 3 <= kMaxRtuFrame);
+      fuzz::require(frame->adu.size() <= kMaxRtuFrame);
+      fuzz::require(encode_rtu(frame->unit(), frame->pdu()) == frame->adu);
       const RtuExchange exchange = serve_rtu(meter, *frame, ModbusQuirks{});
-      fuzz::require(exchange.reply.size() <= kMaxRtuFrame);
+      fuzz::require(exchange.unit == frame->unit());
+      check_reply(exchange);
     }
     event = framer.poll();
   }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/modbus/modbus_codec.hpp"
 #include "core/modbus/modbus_map.hpp"
 
 namespace ambi {
@@ -37,7 +38,7 @@ struct BlockRead {
 };
 
 /// The most words one FC 03 request may ask for (Modbus application protocol 6.3).
-inline constexpr std::uint16_t kMaxReadWords = 125;
+inline constexpr std::uint16_t kMaxReadWords = kMaxReadRegisters;
 
 /// As few block reads as cover every register of `wanted` (any order, duplicates allowed):
 /// a block never spans an unmapped address (the meter would answer exception 02, R6), may

@@ -15,7 +15,6 @@
 #include <utility>
 
 #include "core/codec/line_timing.hpp"
-#include "core/modbus/modbus_rtu.hpp"
 #include "tools/modbus_client_detail.hpp"
 #include "tools/rtu_tcp_client.hpp"
 
@@ -24,61 +23,16 @@ namespace ambi {
 namespace modbus_client_detail {
 namespace {
 
-struct ExceptionName {
-  std::uint8_t code;
-  std::string_view meaning;
-};
-/// Modbus Application Protocol V1.1b3, section 7.
-constexpr std::array<ExceptionName, 9> kExceptionNames{{
-    {0x01, "illegal function"},
-    {0x02, "illegal data address"},
-    {0x03, "illegal data value"},
-    {0x04, "server device failure"},
-    {0x05, "acknowledge"},
-    {0x06, "server device busy"},
-    {0x08, "memory parity error"},
-    {0x0A, "gateway path unavailable"},
-    {0x0B, "gateway target device failed to respond"},
-}};
-
-std::optional<std::string_view> known_meaning(std::uint8_t code) {
-  const auto* it = std::ranges::find(kExceptionNames, code, &ExceptionName::code);
-  if (it == kExceptionNames.end()) return std::nullopt;
-  return it->meaning;
-}
-
-void push_word(std::vector<std::uint8_t>& out, std::uint16_t word) {
-  out.push_back(static_cast<std::uint8_t>(word >> 8));
-  out.push_back(static_cast<std::uint8_t>(word & 0xFFU));
-}
-
 ModbusClientError make_error(ModbusClientError::Kind kind, std::string message) {
   return ModbusClientError{kind, 0, std::move(message)};
 }
 
 }  // namespace
 
-std::vector<std::uint8_t> read_request_pdu(std::uint16_t start, std::uint16_t count) {
-  std::vector<std::uint8_t> pdu{function_code::read_holding_registers};
-  push_word(pdu, start);
-  push_word(pdu, count);
-  return pdu;
-}
-
-std::vector<std::uint8_t> write_request_pdu(std::uint16_t start,
-                                            std::span<const std::uint16_t> words) {
-  if (words.size() == 1) {
-    std::vector<std::uint8_t> pdu{function_code::write_single_register};
-    push_word(pdu, start);
-    push_word(pdu, words[0]);
-    return pdu;
-  }
-  std::vector<std::uint8_t> pdu{function_code::write_multiple_registers};
-  push_word(pdu, start);
-  push_word(pdu, static_cast<std::uint16_t>(words.size()));
-  pdu.push_back(static_cast<std::uint8_t>(words.size() * 2));
-  for (const std::uint16_t word : words) push_word(pdu, word);
-  return pdu;
+Request write_request(std::uint16_t start, std::span<const std::uint16_t> words,
+                      std::span<const std::uint8_t> values) {
+  if (words.size() == 1) return WriteSingleRegisterRequest{start, words[0]};
+  return WriteMultipleRegistersRequest{start, RegisterWords{values}};
 }
 
 std::string describe(const RequestInfo& request) {
@@ -87,7 +41,10 @@ std::string describe(const RequestInfo& request) {
 }
 
 std::string host_port(const MeterUri& uri) {
-  if (uri.host.find(':') != std::string::npos) return fmt::format("[{}]:{}", uri.host, uri.port);
+  const bool bracketed = uri.host.starts_with('[') && uri.host.ends_with(']');
+  if (!bracketed && uri.host.find(':') != std::string::npos) {
+    return fmt::format("[{}]:{}", uri.host, uri.port);
+  }
   return fmt::format("{}:{}", uri.host, uri.port);
 }
 
@@ -114,15 +71,16 @@ ModbusClientError timeout_error(const RequestInfo& request, std::string_view lin
                                 timeout.count()));
 }
 
-ModbusClientError exception_error(const RequestInfo& request, std::uint8_t code) {
-  const auto meaning = known_meaning(code);
+ModbusClientError exception_error(const RequestInfo& request, ExceptionCode code) {
+  const std::string_view meaning = to_string(code);
+  const auto byte = static_cast<std::uint8_t>(code);
   ModbusClientError error =
       make_error(ModbusClientError::Kind::exception,
-                 meaning ? fmt::format("unit {} answered exception {:02X} ({}) to {}", request.unit,
-                                       code, *meaning, describe(request))
-                         : fmt::format("unit {} answered exception {:02X} to {}", request.unit,
-                                       code, describe(request)));
-  error.exception_code = code;
+                 meaning.empty() ? fmt::format("unit {} answered exception {:02X} to {}",
+                                               request.unit, byte, describe(request))
+                                 : fmt::format("unit {} answered exception {:02X} ({}) to {}",
+                                               request.unit, byte, meaning, describe(request)));
+  error.exception_code = byte;
   return error;
 }
 
@@ -143,19 +101,15 @@ ModbusClientError connect_error(std::string message) {
 }
 
 std::optional<ModbusClientError> check_count(const RequestInfo& request) {
-  const std::uint16_t most = request.write ? kMaxWriteCount : kMaxReadCount;
+  const std::uint16_t most = request.write ? kMaxWriteRegisters : kMaxReadRegisters;
   if (request.count >= 1 && request.count <= most) return std::nullopt;
   return make_error(ModbusClientError::Kind::io,
                     fmt::format("a {} takes 1 to {} registers, not {}",
                                 request.write ? "write" : "read", most, request.count));
 }
 
-std::vector<std::uint16_t> response_words(std::span<const std::uint8_t> pdu) {
-  std::vector<std::uint16_t> words;
-  for (std::size_t i = 2; i + 1 < pdu.size(); i += 2) {
-    words.push_back(static_cast<std::uint16_t>((pdu[i] << 8) | pdu[i + 1]));
-  }
-  return words;
+std::string tries_note(int tries) {
+  return fmt::format(" ({} tries)", tries);
 }
 
 }  // namespace modbus_client_detail
@@ -188,6 +142,13 @@ constexpr std::array<ProtocolError, 6> kProtocolErrors{{
 
 /// libmodbus's waits between the bytes of one reply: at most this long.
 constexpr std::chrono::milliseconds kMaxByteTimeout{500};
+
+/// A write as messages name it; a count beyond 0xFFFF shows as 65535.
+RequestInfo write_info(std::uint8_t unit, std::uint16_t start,
+                       std::span<const std::uint16_t> words) {
+  return {unit, true, start,
+          static_cast<std::uint16_t>(std::min<std::size_t>(words.size(), 0xFFFF))};
+}
 
 char parity_letter(Parity parity) {
   static constexpr std::array<char, 3> kLetters{'E', 'N', 'O'};
@@ -235,44 +196,40 @@ class LibmodbusClient final : public ModbusClient {
         timeout_(timeout),
         retries_(effective_retries(uri)) {}
 
-  std::expected<std::vector<std::uint16_t>, ModbusClientError> read(std::uint8_t unit,
-                                                                    std::uint16_t start,
-                                                                    std::uint16_t count) override {
-    const RequestInfo request{unit, false, start, count};
-    if (auto bad = check_count(request)) return std::unexpected(*bad);
-    return with_retries<std::vector<std::uint16_t>>(
-        retries_, [&]() -> std::expected<std::vector<std::uint16_t>, ModbusClientError> {
-          if (auto ready = prepare(unit); !ready) return std::unexpected(ready.error());
-          std::vector<std::uint16_t> words(count);
-          if (modbus_read_registers(ctx_.get(), start, count, words.data()) < 0) {
-            return std::unexpected(failure(errno, request));
-          }
-          return words;
-        });
-  }
-
-  std::expected<void, ModbusClientError> write(std::uint8_t unit, std::uint16_t start,
-                                               std::span<const std::uint16_t> words) override {
-    const RequestInfo request{
-        unit, true, start, static_cast<std::uint16_t>(std::min<std::size_t>(words.size(), 0xFFFF))};
-    if (auto bad = check_count(request)) return std::unexpected(*bad);
-    if (unit == 0 && uri_.scheme == UriScheme::modbus_serial) return broadcast(request, words);
-    return with_retries<void>(retries_, [&]() -> std::expected<void, ModbusClientError> {
-      if (auto ready = prepare(unit); !ready) return ready;
-      const int rc = words.size() == 1
-                         ? modbus_write_register(ctx_.get(), start, words[0])
-                         : modbus_write_registers(ctx_.get(), start, request.count, words.data());
-      if (rc < 0) return std::unexpected(failure(errno, request));
-      return {};
-    });
-  }
-
   void set_timeout(std::chrono::milliseconds timeout) override {
     timeout_ = timeout;
     apply_timeout(ctx_.get(), timeout);
   }
 
  private:
+  Tried<std::vector<std::uint16_t>> transact_read(std::uint8_t unit, std::uint16_t start,
+                                                  std::uint16_t count) override {
+    const RequestInfo request{unit, false, start, count};
+    return with_retries<std::vector<std::uint16_t>>(
+        retries_, [&]() -> ModbusResult<std::vector<std::uint16_t>> {
+          if (auto ready = prepare(unit); !ready) return std::unexpected(ready.error());
+          std::vector<std::uint16_t> words(count);
+          if (modbus_read_registers(ctx_.get(), start, count, words.data()) < 0) {
+            return unanswered<std::vector<std::uint16_t>>(errno, request);
+          }
+          return words;
+        });
+  }
+
+  Tried<void> transact_write(std::uint8_t unit, std::uint16_t start,
+                             std::span<const std::uint16_t> words) override {
+    const RequestInfo request{unit, true, start, static_cast<std::uint16_t>(words.size())};
+    if (unit == 0 && uri_.scheme == UriScheme::modbus_serial) return {broadcast(request, words)};
+    return with_retries<void>(retries_, [&]() -> ModbusResult<void> {
+      if (auto ready = prepare(unit); !ready) return std::unexpected(ready.error());
+      const int rc = words.size() == 1
+                         ? modbus_write_register(ctx_.get(), start, words[0])
+                         : modbus_write_registers(ctx_.get(), start, request.count, words.data());
+      if (rc < 0) return unanswered<void>(errno, request);
+      return ModbusAnswer<void>{};
+    });
+  }
+
   /// Reconnects after a broken link, drops stale bytes and addresses `unit`.
   std::expected<void, ModbusClientError> prepare(std::uint8_t unit) {
     if (broken_) {
@@ -289,11 +246,18 @@ class LibmodbusClient final : public ModbusClient {
     return {};
   }
 
-  /// The error for libmodbus's `error` (an errno or one of its own codes).
-  ModbusClientError failure(int error, const RequestInfo& request) {
+  /// What libmodbus's `error` (an errno or one of its own codes) means: an exception the
+  /// meter answered, or a failure.
+  template <class T>
+  ModbusResult<T> unanswered(int error, const RequestInfo& request) {
     if (error >= EMBXILFUN && error <= EMBXGTAR) {
-      return exception_error(request, static_cast<std::uint8_t>(error - MODBUS_ENOBASE));
+      return ModbusAnswer<T>{std::unexpect, static_cast<ExceptionCode>(error - MODBUS_ENOBASE)};
     }
+    return std::unexpected(failure(error, request));
+  }
+
+  /// The failure libmodbus's `error` (not an exception) stands for.
+  ModbusClientError failure(int error, const RequestInfo& request) {
     if (error == ETIMEDOUT) return timeout_error(request, link_, timeout_);
     const auto* known = std::ranges::find(kProtocolErrors, error, &ProtocolError::error);
     if (known != kProtocolErrors.end()) return bad_reply_error(request, link_, known->what);
@@ -303,18 +267,17 @@ class LibmodbusClient final : public ModbusClient {
 
   /// Unit 0 on a serial line (V1.02 2.2): sent, no answer awaited; then the line stays
   /// silent for 3.5 characters so that the next request is a separate frame.
-  std::expected<void, ModbusClientError> broadcast(const RequestInfo& request,
-                                                   std::span<const std::uint16_t> words) {
-    if (auto ready = prepare(0); !ready) return ready;
-    std::vector<std::uint8_t> raw{0};
-    const std::vector<std::uint8_t> pdu = write_request_pdu(request.start, words);
-    raw.insert(raw.end(), pdu.begin(), pdu.end());
+  ModbusResult<void> broadcast(const RequestInfo& request, std::span<const std::uint16_t> words) {
+    if (auto ready = prepare(0); !ready) return std::unexpected(ready.error());
+    const std::vector<std::uint8_t> values = register_bytes(words);
+    std::vector<std::uint8_t> raw{0};  // | unit 0 | PDU |: libmodbus adds the CRC
+    encode_request(write_request(request.start, words, values), raw);
     if (modbus_send_raw_request(ctx_.get(), raw.data(), static_cast<int>(raw.size())) < 0) {
-      return std::unexpected(failure(errno, request));
+      return unanswered<void>(errno, request);
     }
     ::tcdrain(modbus_get_socket(ctx_.get()));
     std::this_thread::sleep_for(line_timing::rtu_t35(uri_.baud));
-    return {};
+    return ModbusAnswer<void>{};
   }
 
   Context ctx_;
@@ -346,8 +309,35 @@ std::expected<std::unique_ptr<ModbusClient>, std::string> open_libmodbus(const M
 }  // namespace
 
 std::string exception_meaning(std::uint8_t code) {
-  const auto meaning = modbus_client_detail::known_meaning(code);
-  return meaning ? std::string{*meaning} : fmt::format("exception 0x{:02X}", code);
+  const std::string_view meaning = to_string(static_cast<ExceptionCode>(code));
+  return meaning.empty() ? fmt::format("exception 0x{:02X}", code) : std::string{meaning};
+}
+
+ModbusResult<std::vector<std::uint16_t>> ModbusClient::read_registers(std::uint8_t unit,
+                                                                      std::uint16_t start,
+                                                                      std::uint16_t count) {
+  if (auto bad = check_count({unit, false, start, count})) return std::unexpected(*bad);
+  return transact_read(unit, start, count).result;
+}
+
+ModbusResult<void> ModbusClient::write_registers(std::uint8_t unit, std::uint16_t start,
+                                                 std::span<const std::uint16_t> words) {
+  if (auto bad = check_count(write_info(unit, start, words))) return std::unexpected(*bad);
+  return transact_write(unit, start, words).result;
+}
+
+std::expected<std::vector<std::uint16_t>, ModbusClientError> ModbusClient::read(
+    std::uint8_t unit, std::uint16_t start, std::uint16_t count) {
+  const RequestInfo request{unit, false, start, count};
+  if (auto bad = check_count(request)) return std::unexpected(*bad);
+  return folded(transact_read(unit, start, count), request);
+}
+
+std::expected<void, ModbusClientError> ModbusClient::write(std::uint8_t unit, std::uint16_t start,
+                                                           std::span<const std::uint16_t> words) {
+  const RequestInfo request = write_info(unit, start, words);
+  if (auto bad = check_count(request)) return std::unexpected(*bad);
+  return folded(transact_write(unit, start, words), request);
 }
 
 std::expected<std::unique_ptr<ModbusClient>, std::string> open_modbus(const MeterUri& uri) {

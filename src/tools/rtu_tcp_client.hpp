@@ -1,7 +1,8 @@
 #pragma once
 // Modbus RTU frames over a TCP stream (rtu+tcp://), which libmodbus does not carry: the
 // serial line ADU | unit | PDU | CRC lo hi | (Modbus over serial line V1.02, 2.5.1) sent
-// as is through a socket, as transparent serial-to-Ethernet converters pass it on.
+// as is through a socket, as transparent serial-to-Ethernet converters pass it on. The
+// PDUs are built and read by the core's codec (core/modbus/modbus_codec.hpp).
 //
 // A reply's length follows from the request's function code, so a reply is complete without
 // timing: exception | unit | fc+0x80 | code | CRC | (5 bytes); FC 03 | unit | 03 | n | n
@@ -13,24 +14,25 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <vector>
 
+#include "core/modbus/modbus_codec.hpp"
 #include "tools/meter_uri.hpp"
 #include "tools/modbus_client.hpp"
 
 namespace ambi {
 
-/// The length of the whole reply to the RTU frame `request` whose first bytes are `head`;
+/// The length of the whole reply to `request` sent to `unit` whose first bytes are `head`;
 /// 0 while more bytes are needed to tell. The error names what cannot begin a reply to
 /// this request (another unit, another function, a byte count that is not the one asked).
 [[nodiscard]] std::expected<std::size_t, std::string> rtu_reply_length(
-    std::span<const std::uint8_t> request, std::span<const std::uint8_t> head);
+    std::uint8_t unit, const Request& request, std::span<const std::uint8_t> head);
 
-/// Checks the complete reply `reply` (as long as `rtu_reply_length` said) to the RTU frame
-/// `request`: the CRC, then the unit and function echo, then for FC 06/16 the address and
-/// value or count echo. The reply PDU (normal or exception), or what is wrong with it.
-[[nodiscard]] std::expected<std::vector<std::uint8_t>, std::string> check_rtu_reply(
-    std::span<const std::uint8_t> request, std::span<const std::uint8_t> reply);
+/// Checks the complete reply `reply` (as long as `rtu_reply_length` said) to `request` sent
+/// to `unit`: the CRC, then the unit, then the PDU as an answer to the request (the
+/// function code or its exception; a read's byte count; a write's echo). The response
+/// (viewing `reply`), or what is wrong with it.
+[[nodiscard]] std::expected<Response, std::string> check_rtu_reply(
+    std::uint8_t unit, const Request& request, std::span<const std::uint8_t> reply);
 
 /// Connects to the RTU-over-TCP server `uri` names (scheme rtu_over_tcp). Before each
 /// request stale bytes are dropped; a request to unit 0 is sent without awaiting a reply;

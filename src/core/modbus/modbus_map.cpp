@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "core/meter/meter.hpp"
+#include "core/modbus/modbus_codec.hpp"
 
 namespace ambi {
 namespace {
@@ -246,10 +247,8 @@ bool append_register_bytes(const Meter& meter, std::uint16_t start, std::uint16_
                            std::vector<std::uint8_t>& out) {
   const std::size_t before = out.size();
   out.reserve(before + 2 * std::size_t{count});
-  const bool ok = for_each_word(meter, start, count, [&out](std::uint16_t w) {
-    out.push_back(static_cast<std::uint8_t>(w >> 8));
-    out.push_back(static_cast<std::uint8_t>(w & 0xFFU));
-  });
+  const bool ok =
+      for_each_word(meter, start, count, [&out](std::uint16_t w) { append_be16(out, w); });
   if (!ok) out.resize(before);
   return ok;
 }

@@ -1,24 +1,9 @@
-// MBAP header parsing and encoding, and the one-request TCP server step.
+// MBAP header parsing and encoding.
 #include "core/modbus/modbus_mbap.hpp"
 
 #include <array>
 
-#include "core/meter/meter.hpp"
-
 namespace ambi {
-namespace {
-
-constexpr std::size_t kHeader = 7;  // transaction, protocol, length, unit
-
-std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
-  return static_cast<std::uint16_t>((b[at] << 8) | b[at + 1]);
-}
-void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v & 0xFFU));
-}
-
-}  // namespace
 
 std::string_view to_string(MbapError::Reason reason) {
   static constexpr std::array<std::string_view, 2> kNames{"protocol id is not 0",
@@ -37,7 +22,7 @@ void MbapFramer::push(std::span<const std::uint8_t> bytes) {
 MbapViewEvent MbapFramer::next() {
   if (error_) return *error_;
   const auto rest = std::span<const std::uint8_t>(buffer_).subspan(head_);
-  if (rest.size() < kHeader) return MbapNeedMore{};
+  if (rest.size() < kMbapHeader) return MbapNeedMore{};
   const std::uint16_t protocol = be16(rest, 2);
   const std::uint16_t length = be16(rest, 4);
   if (protocol != 0) error_ = MbapError{MbapError::Reason::bad_protocol, protocol};
@@ -52,7 +37,8 @@ MbapViewEvent MbapFramer::next() {
   const std::size_t total = 6 + std::size_t{length};
   if (rest.size() < total) return MbapNeedMore{};
   head_ += total;
-  return MbapView{be16(rest, 0), rest[6], rest.subspan(kHeader, total - kHeader)};
+  return MbapView{be16(rest, 0), rest[6], rest.subspan(kMbapHeader, total - kMbapHeader),
+                  rest.first(total)};
 }
 
 MbapEvent MbapFramer::poll() {
@@ -67,46 +53,25 @@ MbapEvent MbapFramer::poll() {
 std::vector<std::uint8_t> encode_mbap(std::uint16_t transaction, std::uint8_t unit,
                                       std::span<const std::uint8_t> pdu) {
   std::vector<std::uint8_t> out;
-  out.reserve(kHeader + pdu.size());
-  put16(out, transaction);
-  put16(out, 0);
-  put16(out, static_cast<std::uint16_t>(pdu.size() + 1));
-  out.push_back(unit);
+  out.reserve(kMbapHeader + pdu.size());
+  append_mbap_header(out, transaction, unit);
   out.insert(out.end(), pdu.begin(), pdu.end());
+  finish_mbap(out, 0);
   return out;
 }
 
-LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQuirks& quirks,
-                           std::vector<std::uint8_t>& out) {
-  if (!meter.powered()) return {};  // a meter without supply is silent (manual 5.8)
-  const std::size_t at = out.size();
-  put16(out, request.transaction);
-  put16(out, 0);
-  put16(out, 0);  // the length, once the PDU is known
-  out.push_back(request.unit);
-  LinkChange link;
-  if (!tcp_unit_served(request.unit, meter.settings().modbus_id)) {
-    append_exception_pdu(out, request.pdu.empty() ? 0 : request.pdu[0],
-                         ExceptionCode::gateway_target_failed);
-  } else {
-    link = append_pdu_reply(meter, request.pdu, quirks, out);
-  }
-  const std::size_t pdu_size = out.size() - at - kHeader;
-  if (pdu_size == 0) {
-    out.resize(at);  // nothing to answer
-    return link;
-  }
-  const auto length = static_cast<std::uint16_t>(pdu_size + 1);
-  out[at + 4] = static_cast<std::uint8_t>(length >> 8);
-  out[at + 5] = static_cast<std::uint8_t>(length & 0xFFU);
-  return link;
+void append_mbap_header(std::vector<std::uint8_t>& out, std::uint16_t transaction,
+                        std::uint8_t unit) {
+  append_be16(out, transaction);
+  append_be16(out, 0);  // protocol
+  append_be16(out, 0);  // length, set by finish_mbap
+  out.push_back(unit);
 }
 
-MbapExchange serve_mbap(Meter& meter, const MbapFrame& frame, const ModbusQuirks& quirks) {
-  MbapExchange exchange;
-  exchange.link = serve_mbap_into(meter, MbapView{frame.transaction, frame.unit, frame.pdu}, quirks,
-                                  exchange.reply);
-  return exchange;
+void finish_mbap(std::vector<std::uint8_t>& out, std::size_t at) {
+  const auto length = static_cast<std::uint16_t>(out.size() - at - kMbapHeader + 1);
+  out[at + 4] = static_cast<std::uint8_t>(length >> 8);
+  out[at + 5] = static_cast<std::uint8_t>(length & 0xFFU);
 }
 
 }  // namespace ambi

@@ -2,7 +2,8 @@
 // Modbus TCP framing (Modbus Messaging on TCP/IP V1.0b, 3.1.3): the MBAP header
 // | transaction hi lo | protocol 0 0 | length hi lo | unit | followed by the PDU, where
 // length counts the unit byte and the PDU. Several requests may arrive in one read
-// (pipelining); a header that cannot be Modbus ends the connection.
+// (pipelining); a header that cannot be Modbus ends the connection. Routing by unit id and
+// serving are the server's (modbus_server.hpp): the framer knows nothing of the meter.
 
 #include <cstdint>
 #include <optional>
@@ -11,15 +12,15 @@
 #include <variant>
 #include <vector>
 
-#include "core/modbus/modbus_pdu.hpp"
+#include "core/modbus/modbus_codec.hpp"
 
 namespace ambi {
 
-class Meter;
-
 /// The MBAP header's length field: unit + function at least, unit + 253-byte PDU at most.
 inline constexpr std::uint16_t kMinMbapLength = 2;
-inline constexpr std::uint16_t kMaxMbapLength = 254;
+inline constexpr auto kMaxMbapLength = static_cast<std::uint16_t>(kMaxPdu + 1);
+/// | transaction hi lo | protocol 0 0 | length hi lo | unit |: the bytes before the PDU.
+inline constexpr std::size_t kMbapHeader = 7;
 /// The unit id a Modbus TCP client uses for "the device itself".
 inline constexpr std::uint8_t kTcpUnitAny = 0xFF;
 
@@ -47,6 +48,7 @@ struct MbapView {
   std::uint16_t transaction = 0;
   std::uint8_t unit = 0;
   std::span<const std::uint8_t> pdu;  ///< valid until the framer's next `push`
+  std::span<const std::uint8_t> adu;  ///< the whole request, header and PDU, as it arrived
 };
 using MbapViewEvent = std::variant<MbapNeedMore, MbapView, MbapError>;
 
@@ -73,27 +75,11 @@ class MbapFramer {
 /// | transaction | 0 0 | length | unit | pdu |.
 [[nodiscard]] std::vector<std::uint8_t> encode_mbap(std::uint16_t transaction, std::uint8_t unit,
                                                     std::span<const std::uint8_t> pdu);
-
-/// Unit ids on TCP: the meter's own id, 0xFF and 0 are served (0 is not a broadcast on
-/// TCP: it is answered). Any other id answers exception 0B, as a gateway whose target
-/// stays silent.
-[[nodiscard]] constexpr bool tcp_unit_served(std::uint8_t unit, std::uint8_t own_id) {
-  return unit == own_id || unit == kTcpUnitAny || unit == 0;
-}
-
-/// The bytes to send for one request and the link change to apply after sending them.
-struct MbapExchange {
-  std::vector<std::uint8_t> reply;
-  LinkChange link;
-};
-/// Routes, executes and encodes one request; the reply carries the request's transaction
-/// and unit id. A meter without supply answers nothing (the master times out).
-[[nodiscard]] MbapExchange serve_mbap(Meter& meter, const MbapFrame& frame,
-                                      const ModbusQuirks& quirks);
-/// `serve_mbap` writing the reply (if any) at the end of `out`: the replies to a batch of
-/// pipelined requests gather in one buffer without an allocation each. Returns the link
-/// change.
-LinkChange serve_mbap_into(Meter& meter, const MbapView& request, const ModbusQuirks& quirks,
-                           std::vector<std::uint8_t>& out);
+/// Appends an MBAP header whose length `finish_mbap` sets once the PDU after it is appended
+/// (a server writing its reply in place).
+void append_mbap_header(std::vector<std::uint8_t>& out, std::uint16_t transaction,
+                        std::uint8_t unit);
+/// Sets the length field of the frame that begins at `out[at]` to the unit and PDU after it.
+void finish_mbap(std::vector<std::uint8_t>& out, std::size_t at);
 
 }  // namespace ambi

@@ -1,8 +1,9 @@
-// One handler per function code; the register map does the encoding and the planning.
+// One handler per request type; the codec parses and encodes, the register map reads and
+// plans the writes.
 #include "core/modbus/modbus_pdu.hpp"
 
-#include <algorithm>
 #include <array>
+#include <variant>
 
 #include "core/meter/meter.hpp"
 #include "core/modbus/modbus_map.hpp"
@@ -10,23 +11,12 @@
 namespace ambi {
 namespace {
 
-using Pdu = std::span<const std::uint8_t>;
+using Out = std::vector<std::uint8_t>;
 
-constexpr std::uint16_t kMaxReadCount = 125;   // V1.1b3 6.3
-constexpr std::uint16_t kMaxWriteCount = 123;  // V1.1b3 6.12
-
-std::uint16_t be16(Pdu pdu, std::size_t at) {
-  return static_cast<std::uint16_t>((pdu[at] << 8) | pdu[at + 1]);
-}
-/// What a handler did besides appending its response PDU.
-struct Served {
-  std::optional<ExceptionCode> exception;
-  LinkChange link;
-};
-
-Served fail(std::uint8_t function, ExceptionCode code, std::vector<std::uint8_t>& out) {
-  append_exception_pdu(out, function, code);
-  return {code, {}};
+PduAnswer fail(std::uint8_t function, ExceptionCode code, Out& out) {
+  const ExceptionResponse response{function, code};
+  encode_response(response, out);
+  return {response, {}};
 }
 
 /// A refusal of the meter as an exception: a stopped meter cannot serve (04); any other
@@ -45,110 +35,92 @@ LinkChange link_change(const Settings& before, const Settings& after) {
   return c;
 }
 
-/// FC 03 (and FC 04 as a quirk): | fc | address hi lo | count hi lo |.
-Served read_registers(Meter& meter, Pdu pdu, const ModbusQuirks&, std::vector<std::uint8_t>& out) {
-  const std::uint8_t fc = pdu[0];
-  if (pdu.size() != 5) return fail(fc, ExceptionCode::illegal_data_value, out);
-  const std::uint16_t count = be16(pdu, 3);
-  if (count < 1 || count > kMaxReadCount) return fail(fc, ExceptionCode::illegal_data_value, out);
-  out.push_back(fc);
-  out.push_back(static_cast<std::uint8_t>(2 * count));
-  if (!append_register_bytes(meter, be16(pdu, 1), count, out)) {
-    out.resize(out.size() - 2);
-    return fail(fc, ExceptionCode::illegal_data_address, out);
+/// The function codes the meter serves (PRODUCT.md): reads FC 03, writes FC 06 and FC 16;
+/// FC 04 only as a quirk.
+bool serves(std::uint8_t function, const ModbusQuirks& quirks) {
+  if (function == function_code::read_input_registers) return quirks.fc04_as_fc03;
+  return function == function_code::read_holding_registers ||
+         function == function_code::write_single_register ||
+         function == function_code::write_multiple_registers;
+}
+
+struct Handlers {
+  Meter& meter;
+  Out& out;
+
+  /// FC 03 (and FC 04 as a quirk): the words straight from the register map into `out`.
+  PduAnswer operator()(const ReadRegistersRequest& r) const {
+    const std::size_t at = out.size();
+    append_read_response_header(out, r.function, r.count);
+    const std::size_t words = out.size();
+    if (!append_register_bytes(meter, r.address, r.count, out)) {
+      out.resize(at);
+      return fail(r.function, ExceptionCode::illegal_data_address, out);
+    }
+    return {ReadRegistersResponse{r.function, RegisterWords{std::span(out).subspan(words)}}, {}};
   }
-  return {};
-}
 
-Served read_input_registers(Meter& meter, Pdu pdu, const ModbusQuirks& quirks,
-                            std::vector<std::uint8_t>& out) {
-  if (!quirks.fc04_as_fc03) return fail(pdu[0], ExceptionCode::illegal_function, out);
-  return read_registers(meter, pdu, quirks, out);
-}
-
-/// Plans and applies a write of `words` from `start`; the normal response echoes the
-/// request's first `echo` bytes.
-Served write(Meter& meter, Pdu pdu, std::uint16_t start, std::span<const std::uint16_t> words,
-             std::size_t echo, std::vector<std::uint8_t>& out) {
-  const std::uint8_t fc = pdu[0];
-  const auto commands = plan_write(start, words, meter.settings().data_type);
-  if (!commands) {
-    return fail(fc,
-                commands.error() == WriteError::not_writable ? ExceptionCode::illegal_data_address
-                                                             : ExceptionCode::illegal_data_value,
-                out);
+  /// FC 06: the response echoes the request.
+  PduAnswer operator()(const WriteSingleRegisterRequest& r) const {
+    const std::array<std::uint16_t, 1> value{r.value};
+    return write(function_code::write_single_register, r.address, value,
+                 WriteSingleRegisterResponse{r.address, r.value});
   }
-  const Settings before = meter.settings();
-  if (auto ok = meter.apply_all(*commands, Origin{Source::modbus, {}}); !ok) {
-    return fail(fc, exception_of(ok.error()), out);
+
+  /// FC 16: the response echoes address and count.
+  PduAnswer operator()(const WriteMultipleRegistersRequest& r) const {
+    std::array<std::uint16_t, kMaxWriteRegisters> words{};
+    for (std::size_t i = 0; i < r.values.size(); ++i) words[i] = r.values[i];
+    const auto count = static_cast<std::uint16_t>(r.values.size());
+    return write(function_code::write_multiple_registers, r.address, std::span(words).first(count),
+                 WriteMultipleRegistersResponse{r.address, count});
   }
-  out.insert(out.end(), pdu.begin(), pdu.begin() + static_cast<std::ptrdiff_t>(echo));
-  return {std::nullopt, link_change(before, meter.settings())};
-}
 
-/// FC 06: | fc | address hi lo | value hi lo |; the response echoes the request.
-Served write_single(Meter& meter, Pdu pdu, const ModbusQuirks&, std::vector<std::uint8_t>& out) {
-  if (pdu.size() != 5) return fail(pdu[0], ExceptionCode::illegal_data_value, out);
-  const std::array<std::uint16_t, 1> value{be16(pdu, 3)};
-  return write(meter, pdu, be16(pdu, 1), value, pdu.size(), out);
-}
-
-/// FC 16: | fc | address hi lo | count hi lo | byte count | values... |; the response
-/// echoes address and count.
-Served write_multiple(Meter& meter, Pdu pdu, const ModbusQuirks&, std::vector<std::uint8_t>& out) {
-  const std::uint8_t fc = pdu[0];
-  if (pdu.size() < 6) return fail(fc, ExceptionCode::illegal_data_value, out);
-  const std::uint16_t count = be16(pdu, 3);
-  const std::size_t bytes = pdu[5];
-  if (count < 1 || count > kMaxWriteCount || bytes != 2U * count || pdu.size() != 6 + bytes) {
-    return fail(fc, ExceptionCode::illegal_data_value, out);
+  /// Not served: `serves` has answered 01 already.
+  PduAnswer operator()(const OtherRequest& r) const {
+    return fail(r.function, ExceptionCode::illegal_function, out);
   }
-  std::array<std::uint16_t, kMaxWriteCount> words{};
-  for (std::size_t i = 0; i < count; ++i) words[i] = be16(pdu, 6 + 2 * i);
-  return write(meter, pdu, be16(pdu, 1), std::span(words).first(count), 5, out);
-}
 
-struct Handler {
-  std::uint8_t function;
-  Served (*serve)(Meter&, Pdu, const ModbusQuirks&, std::vector<std::uint8_t>&);
+  /// Plans and applies a write of `words` from `start`; answers `echo` when it is done.
+  PduAnswer write(std::uint8_t function, std::uint16_t start, std::span<const std::uint16_t> words,
+                  const Response& echo) const {
+    const auto commands = plan_write(start, words, meter.settings().data_type);
+    if (!commands) {
+      return fail(function,
+                  commands.error() == WriteError::not_writable ? ExceptionCode::illegal_data_address
+                                                               : ExceptionCode::illegal_data_value,
+                  out);
+    }
+    const Settings before = meter.settings();
+    if (auto ok = meter.apply_all(*commands, Origin{Source::modbus, {}}); !ok) {
+      return fail(function, exception_of(ok.error()), out);
+    }
+    encode_response(echo, out);
+    return {echo, link_change(before, meter.settings())};
+  }
 };
-constexpr std::array<Handler, 4> kHandlers{{
-    {function_code::read_holding_registers, &read_registers},
-    {function_code::read_input_registers, &read_input_registers},
-    {function_code::write_single_register, &write_single},
-    {function_code::write_multiple_registers, &write_multiple},
-}};
-
-Served serve_pdu(Meter& meter, Pdu pdu, const ModbusQuirks& quirks,
-                 std::vector<std::uint8_t>& out) {
-  const auto it = std::find_if(kHandlers.begin(), kHandlers.end(),
-                               [fc = pdu[0]](const Handler& h) { return h.function == fc; });
-  if (it == kHandlers.end()) return fail(pdu[0], ExceptionCode::illegal_function, out);
-  return it->serve(meter, pdu, quirks, out);
-}
 
 }  // namespace
 
-void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function,
-                          ExceptionCode code) {
-  out.push_back(static_cast<std::uint8_t>(function | 0x80U));
-  out.push_back(static_cast<std::uint8_t>(code));
+PduAnswer append_pdu_reply(Meter& meter, const ParsedRequest& request, const ModbusQuirks& quirks,
+                           Out& out) {
+  const std::optional<ExceptionCode> refused = request ? std::nullopt : request.error().exception();
+  if (!request && !refused) return {};  // an empty PDU: nothing to answer
+  const std::uint8_t function = function_of(request);
+  if (!serves(function, quirks)) return fail(function, ExceptionCode::illegal_function, out);
+  if (refused) return fail(function, *refused, out);
+  return std::visit(Handlers{meter, out}, *request);
 }
 
-ModbusReply handle_pdu(Meter& meter, std::span<const std::uint8_t> pdu,
-                       const ModbusQuirks& quirks) {
+ModbusReply handle_pdu(Meter& meter, PduBytes pdu, const ModbusQuirks& quirks) {
   ModbusReply reply;
-  if (pdu.empty()) return reply;
-  const Served served = serve_pdu(meter, pdu, quirks, reply.pdu);
-  reply.exception = served.exception;
-  reply.link = served.link;
+  const PduAnswer answer = append_pdu_reply(meter, parse_request(pdu), quirks, reply.pdu);
+  if (const auto* exception =
+          answer.response ? std::get_if<ExceptionResponse>(&*answer.response) : nullptr) {
+    reply.exception = exception->code;
+  }
+  reply.link = answer.link;
   return reply;
-}
-
-LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu,
-                            const ModbusQuirks& quirks, std::vector<std::uint8_t>& out) {
-  if (pdu.empty()) return {};
-  return serve_pdu(meter, pdu, quirks, out).link;
 }
 
 }  // namespace ambi

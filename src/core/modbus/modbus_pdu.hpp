@@ -1,7 +1,7 @@
 #pragma once
 // The Modbus application layer of the meter (manual A3, Modbus Application Protocol
-// V1.1b3): a request PDU in, a response PDU out. No framing, no transport. A Modbus
-// exception is an answer (a value), not a failure.
+// V1.1b3): a parsed request in (modbus_codec.hpp), a response PDU out. No framing, no
+// transport. A Modbus exception is an answer (a value), not a failure.
 
 #include <cstdint>
 #include <optional>
@@ -9,27 +9,11 @@
 #include <vector>
 
 #include "core/meter/settings.hpp"
+#include "core/modbus/modbus_codec.hpp"
 
 namespace ambi {
 
 class Meter;
-
-/// Exception codes (Modbus Application Protocol V1.1b3, section 7).
-enum class ExceptionCode : std::uint8_t {
-  illegal_function = 0x01,
-  illegal_data_address = 0x02,
-  illegal_data_value = 0x03,
-  server_device_failure = 0x04,
-  gateway_target_failed = 0x0B,  ///< Modbus TCP: a unit id this meter does not answer to
-};
-
-/// The function codes the meter serves (PRODUCT.md: reads FC 03, writes FC 06 and FC 16).
-namespace function_code {
-inline constexpr std::uint8_t read_holding_registers = 0x03;
-inline constexpr std::uint8_t read_input_registers = 0x04;
-inline constexpr std::uint8_t write_single_register = 0x06;
-inline constexpr std::uint8_t write_multiple_registers = 0x10;
-}  // namespace function_code
 
 /// Behaviours seen in the field but not in the manual: all off by default (strict).
 struct ModbusQuirks {
@@ -46,7 +30,26 @@ struct LinkChange {
   friend bool operator==(const LinkChange&, const LinkChange&) = default;
 };
 
-/// What the meter answers to one request PDU.
+/// What the meter did with one request: the response it appended (its words view the
+/// buffer it was appended to, until that buffer grows; none for an empty PDU) and the link
+/// change to apply after sending it.
+struct PduAnswer {
+  std::optional<Response> response;
+  LinkChange link;
+};
+
+/// Serves one parsed request, appending the response PDU to `out`: nothing is allocated
+/// once `out` has room. The checks run in the order of spec decision C29: a function code
+/// the meter does not serve answers 01 (FC 04 only with `quirks.fc04_as_fc03`); a PDU that
+/// failed the codec's shape and count checks 03; then reads (FC 03) need every address
+/// mapped (02); writes (FC 06, FC 16) go to the registers of the manual's Write table
+/// through `Meter::apply_all` with Origin{Source::modbus}, all registers of one request or
+/// none: unknown or read-only register 02, bad or refused value 03, a stopped meter (8.1)
+/// 04. Nothing changes on an exception.
+PduAnswer append_pdu_reply(Meter& meter, const ParsedRequest& request, const ModbusQuirks& quirks,
+                           std::vector<std::uint8_t>& out);
+
+/// What the meter answers to one request PDU, copied out.
 struct ModbusReply {
   /// The response PDU, normal or exception; empty when there is nothing to answer
   /// (an empty request).
@@ -55,28 +58,7 @@ struct ModbusReply {
   LinkChange link;
 };
 
-/// Serves one request PDU (function code + data). Reads: FC 03 (count 1-125, every address
-/// mapped: else 03 / 02); FC 04 only with `quirks.fc04_as_fc03`, else 01. Writes: FC 06 and
-/// FC 16 to the registers of the manual's Write table, through `Meter::apply_all` with
-/// Origin{Source::modbus}: all registers of one request or none. Unknown or read-only
-/// register: 02; malformed PDU, bad or refused value: 03; a stopped meter (8.1): 04. Nothing
-/// changes on an exception.
-[[nodiscard]] ModbusReply handle_pdu(Meter& meter, std::span<const std::uint8_t> pdu,
-                                     const ModbusQuirks& quirks = {});
-
-/// `handle_pdu` writing the response PDU (if any) at the end of `out`, for a transport that
-/// gathers the replies of many requests in one buffer: nothing is allocated once `out` has
-/// room. Returns the link change.
-LinkChange append_pdu_reply(Meter& meter, std::span<const std::uint8_t> pdu,
-                            const ModbusQuirks& quirks, std::vector<std::uint8_t>& out);
-/// Appends the exception response PDU to `out`: function | 0x80, code.
-void append_exception_pdu(std::vector<std::uint8_t>& out, std::uint8_t function,
-                          ExceptionCode code);
-
-/// True for the read function codes (03, 04): the requests a broadcast does not execute.
-[[nodiscard]] constexpr bool is_read_function(std::uint8_t function) {
-  return function == function_code::read_holding_registers ||
-         function == function_code::read_input_registers;
-}
+/// Parses and serves one request PDU (function code + data) as `append_pdu_reply` does.
+[[nodiscard]] ModbusReply handle_pdu(Meter& meter, PduBytes pdu, const ModbusQuirks& quirks = {});
 
 }  // namespace ambi

@@ -1,4 +1,4 @@
-// RTU framing by function code, CRC check, unit routing and the one-frame server step.
+// RTU framing by function code and the CRC check.
 #include "core/modbus/modbus_rtu.hpp"
 
 #include <algorithm>
@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "core/codec/crc16.hpp"
-#include "core/meter/meter.hpp"
 
 namespace ambi {
 namespace {
@@ -109,12 +108,8 @@ RtuEvent RtuFramer::on_gap() {
 
 RtuEvent RtuFramer::take(std::size_t length) {
   const auto frame = std::span(buffer_).first(length);
-  const std::uint16_t received =
-      static_cast<std::uint16_t>(frame[length - 2] | (frame[length - 1] << 8));
-  if (crc16_modbus(frame.first(length - 2)) != received) {
-    return discard(RtuDiscard::Reason::bad_crc, buffer_.size(), true);
-  }
-  RtuFrame out{frame[0], {frame.begin() + 1, frame.end() - 2}};
+  if (!rtu_crc_matches(frame)) return discard(RtuDiscard::Reason::bad_crc, buffer_.size(), true);
+  RtuFrame out{{frame.begin(), frame.end()}};
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(length));
   return out;
 }
@@ -130,32 +125,21 @@ std::vector<std::uint8_t> encode_rtu(std::uint8_t unit, std::span<const std::uin
   out.reserve(pdu.size() + 3);
   out.push_back(unit);
   out.insert(out.end(), pdu.begin(), pdu.end());
-  const std::uint16_t crc = crc16_modbus(out);
-  out.push_back(static_cast<std::uint8_t>(crc & 0xFFU));
-  out.push_back(static_cast<std::uint8_t>(crc >> 8));
+  append_rtu_crc(out);
   return out;
 }
 
-UnitAction rtu_unit_action(std::uint8_t unit, std::uint8_t own_id, std::uint8_t function,
-                           const ModbusQuirks& quirks) {
-  if (unit == own_id) return UnitAction::execute_and_reply;
-  if (unit != 0) return UnitAction::ignore;
-  if (!is_read_function(function)) return UnitAction::execute_silently;
-  return quirks.answer_unit_zero ? UnitAction::execute_and_reply : UnitAction::ignore;
+void append_rtu_crc(std::vector<std::uint8_t>& frame) {
+  const std::uint16_t crc = crc16_modbus(frame);
+  frame.push_back(static_cast<std::uint8_t>(crc & 0xFFU));
+  frame.push_back(static_cast<std::uint8_t>(crc >> 8));
 }
 
-RtuExchange serve_rtu(Meter& meter, const RtuFrame& frame, const ModbusQuirks& quirks) {
-  if (!meter.powered()) return {};  // no supply, no transceiver (manual 5.8)
-  const std::uint8_t own_id = meter.settings().modbus_id;
-  const std::uint8_t function = frame.pdu.empty() ? 0 : frame.pdu[0];
-  const UnitAction action = rtu_unit_action(frame.unit, own_id, function, quirks);
-  if (action == UnitAction::ignore) return {};
-  ModbusReply reply = handle_pdu(meter, frame.pdu, quirks);
-  RtuExchange out{{}, reply.link};
-  if (action == UnitAction::execute_and_reply && !reply.pdu.empty()) {
-    out.reply = encode_rtu(own_id, reply.pdu);
-  }
-  return out;
+bool rtu_crc_matches(std::span<const std::uint8_t> frame) {
+  if (frame.size() < 2) return false;
+  const std::size_t body = frame.size() - 2;
+  const auto sent = static_cast<std::uint16_t>(frame[body] | (frame[body + 1] << 8));
+  return crc16_modbus(frame.first(body)) == sent;
 }
 
 }  // namespace ambi

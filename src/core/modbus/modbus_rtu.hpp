@@ -5,8 +5,8 @@
 // count of FC 15/16/23), so back-to-back frames in one buffer are separated without timing.
 // Function codes of unknown length end at a silence of 3.5 characters, which the transport
 // signals with `on_silence()`. A frame with a bad CRC is dropped silently together with
-// everything up to the next silence (resynchronisation). Address filtering is the caller's:
-// see `rtu_unit_action`.
+// everything up to the next silence (resynchronisation). Routing by unit id and serving are
+// the server's (modbus_server.hpp): the framer knows nothing of the meter.
 
 #include <cstdint>
 #include <span>
@@ -14,11 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/modbus/modbus_pdu.hpp"
-
 namespace ambi {
-
-class Meter;
 
 /// The largest RTU frame (V1.02 2.5.1): 256 bytes.
 inline constexpr std::size_t kMaxRtuFrame = 256;
@@ -27,10 +23,13 @@ inline constexpr std::size_t kMaxRtuFrame = 256;
 struct RtuNeedMore {
   friend bool operator==(const RtuNeedMore&, const RtuNeedMore&) = default;
 };
-/// A complete frame with a good CRC.
+/// A complete frame with a good CRC, as it arrived: | unit | PDU | CRC lo hi |.
 struct RtuFrame {
-  std::uint8_t unit = 0;
-  std::vector<std::uint8_t> pdu;
+  std::vector<std::uint8_t> adu;  ///< the frame's bytes, at least 4
+  [[nodiscard]] std::uint8_t unit() const { return adu.front(); }
+  [[nodiscard]] std::span<const std::uint8_t> pdu() const {
+    return std::span(adu).subspan(1, adu.size() - 3);
+  }
   friend bool operator==(const RtuFrame&, const RtuFrame&) = default;
 };
 /// Bytes dropped without an answer.
@@ -72,23 +71,9 @@ class RtuFramer {
 /// | unit | pdu | CRC lo | CRC hi |.
 [[nodiscard]] std::vector<std::uint8_t> encode_rtu(std::uint8_t unit,
                                                    std::span<const std::uint8_t> pdu);
-
-/// What to do with a frame sent to `unit` (V1.02 2.2): own id: execute and answer.
-/// Broadcast 0: execute writes without answering; reads are ignored, unless
-/// `answer_unit_zero` (then reads are answered). Any other id: ignore.
-enum class UnitAction : std::uint8_t { ignore, execute_silently, execute_and_reply };
-[[nodiscard]] UnitAction rtu_unit_action(std::uint8_t unit, std::uint8_t own_id,
-                                         std::uint8_t function, const ModbusQuirks& quirks);
-
-/// The result of serving one RTU frame: the bytes to send (none for a broadcast or another
-/// unit) and the link change to apply once they are sent.
-struct RtuExchange {
-  std::vector<std::uint8_t> reply;
-  LinkChange link;
-};
-/// Routes, executes and encodes one frame, the meter's whole RTU server step. A meter
-/// without supply hears nothing and answers nothing.
-[[nodiscard]] RtuExchange serve_rtu(Meter& meter, const RtuFrame& frame,
-                                    const ModbusQuirks& quirks);
+/// Appends the CRC-16/MODBUS of `frame` (| unit | pdu |), low byte first.
+void append_rtu_crc(std::vector<std::uint8_t>& frame);
+/// True when the last two bytes of `frame` are the CRC of the bytes before them.
+[[nodiscard]] bool rtu_crc_matches(std::span<const std::uint8_t> frame);
 
 }  // namespace ambi

@@ -55,7 +55,7 @@ void RtuCore::gap(std::deque<RtuFrame>& frames) {
 
 void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
   if (auto* frame = std::get_if<RtuFrame>(&event)) {
-    const std::size_t length = std::min(raw_.size(), frame->pdu.size() + 3);
+    const std::size_t length = std::min(raw_.size(), frame->adu.size());
     raw_.erase(raw_.begin(), raw_.begin() + static_cast<std::ptrdiff_t>(length));
     frames.push_back(std::move(*frame));
     return;
@@ -70,36 +70,33 @@ void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
 }
 
 RtuExchange RtuCore::serve(const RtuFrame& frame) {
-  const Meter& meter = context_.twin.meter();
-  const std::uint8_t function = frame.pdu.empty() ? 0 : frame.pdu[0];
-  const UnitAction action =
-      rtu_unit_action(frame.unit, meter.settings().modbus_id, function, context_.quirks);
-  if (context_.trace != nullptr) {
-    Json decoded{{"unit", frame.unit}};
-    decoded.update(decode_request_pdu(frame.pdu));
-    if (action == UnitAction::ignore) decoded["ignored"] = true;
-    if (action == UnitAction::execute_silently) decoded["broadcast"] = true;
-    if (!meter.powered()) decoded["no_supply"] = true;
-    context_.trace->frame(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu),
-                          std::move(decoded));
-  }
-  if (action == UnitAction::ignore) return {};
-  RtuExchange exchange;
+  RtuExchange exchange = route_rtu(context_.twin.meter(), frame, context_.quirks);
+  if (context_.trace != nullptr) trace_request(frame, exchange);
+  if (exchange.route == Route::ignore) return exchange;
   context_.twin.begin_modbus();
-  context_.twin.serve_modbus([&](Meter& m) { exchange = serve_rtu(m, frame, context_.quirks); });
-  if (context_.trace != nullptr && exchange.reply.size() >= 3) {
-    const auto reply = std::span<const std::uint8_t>(exchange.reply);
-    Json decoded{{"unit", reply[0]}};
-    decoded.update(decode_response_pdu(reply.subspan(1, reply.size() - 3)));
-    context_.trace->frame(source_, sim_ms(), TraceDirection::out, reply, std::move(decoded));
-  }
+  context_.twin.serve_modbus([&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
+  if (context_.trace != nullptr && !exchange.reply.empty()) trace_reply(exchange);
   return exchange;
+}
+
+void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) {
+  Json decoded{{"unit", exchange.unit}};
+  decoded.update(request_json(exchange.request));
+  if (exchange.route == Route::ignore) decoded["ignored"] = true;
+  if (exchange.route == Route::execute_silently) decoded["broadcast"] = true;
+  if (exchange.no_supply) decoded["no_supply"] = true;
+  context_.trace->frame(source_, sim_ms(), TraceDirection::in, frame.adu, std::move(decoded));
+}
+
+void RtuCore::trace_reply(const RtuExchange& exchange) {
+  Json decoded{{"unit", exchange.reply_unit}};
+  decoded.update(response_json(*exchange.response));
+  context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply, std::move(decoded));
 }
 
 void RtuCore::refused(const RtuFrame& frame, std::string_view reason) {
   if (context_.trace == nullptr) return;
-  context_.trace->error(source_, sim_ms(), TraceDirection::in, encode_rtu(frame.unit, frame.pdu),
-                        reason);
+  context_.trace->error(source_, sim_ms(), TraceDirection::in, frame.adu, reason);
 }
 
 bool ConnectionPool::make_room(std::size_t max) {

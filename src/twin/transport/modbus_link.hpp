@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/codec/line_timing.hpp"
-#include "core/modbus/modbus_rtu.hpp"
+#include "core/modbus/modbus_server.hpp"
 #include "twin/service/twin.hpp"
 #include "twin/transport/traffic_trace.hpp"
 
@@ -82,8 +82,9 @@ class RtuCore {
   /// More than 1.5 characters passed before the bytes about to be received (a real line):
   /// a frame in progress is dropped (traced).
   void gap(std::deque<RtuFrame>& frames);
-  /// Routes and serves one frame (traced both ways): the reply (none for a broadcast or
-  /// another unit) and the link change to apply once it has been sent.
+  /// Routes and serves one frame (traced both ways, as the server step parsed and answered
+  /// it): the reply (none for a broadcast or another unit) and the link change to apply once
+  /// it has been sent.
   [[nodiscard]] RtuExchange serve(const RtuFrame& frame);
   /// Traces a frame refused before serving (e.g. a full queue).
   void refused(const RtuFrame& frame, std::string_view reason);
@@ -92,6 +93,8 @@ class RtuCore {
 
  private:
   void handle(RtuEvent event, std::deque<RtuFrame>& frames);
+  void trace_request(const RtuFrame& frame, const RtuExchange& exchange);
+  void trace_reply(const RtuExchange& exchange);
   [[nodiscard]] std::int64_t sim_ms() const;
   ModbusContext& context_;
   TraceSource source_;
@@ -199,14 +202,14 @@ class RtuSession : public Connection, public std::enable_shared_from_this<RtuSes
 
   void serve_next() {
     while (!sending_ && !closed_ && !pending_.empty()) {
-      const RtuExchange exchange = core_.serve(pending_.front());
+      RtuExchange exchange = core_.serve(pending_.front());
       pending_.pop_front();
       if (exchange.reply.empty()) {
         if (exchange.link.any() && options_.reconfigure) options_.reconfigure();
         continue;
       }
       sending_ = true;
-      out_ = exchange.reply;
+      out_ = std::move(exchange.reply);
       link_ = exchange.link;
       if (options_.pacing) return send_after_gap();
       boost::asio::async_write(

@@ -10,7 +10,7 @@
 #include <list>
 #include <utility>
 
-#include "core/modbus/modbus_mbap.hpp"
+#include "core/modbus/modbus_server.hpp"
 
 namespace ambi {
 
@@ -104,23 +104,26 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
 
   /// Serves one request, its reply going straight to the end of `out_`.
   void serve(const MbapView& request) {
-    if (context_.trace != nullptr) {
-      Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
-      decoded.update(decode_request_pdu(request.pdu));
-      if (!context_.twin.meter().powered()) decoded["no_supply"] = true;
-      context_.trace->frame(source_, sim_ms(), TraceDirection::in,
-                            encode_mbap(request.transaction, request.unit, request.pdu),
-                            std::move(decoded));
-    }
-    const std::size_t at = out_.size();
+    MbapExchange exchange;
     context_.twin.serve_modbus(
-        [&](Meter& m) { static_cast<void>(serve_mbap_into(m, request, context_.quirks, out_)); });
-    if (context_.trace != nullptr && out_.size() > at) {
-      const auto reply = std::span<const std::uint8_t>(out_).subspan(at);
-      Json decoded{{"transaction", request.transaction}, {"unit", request.unit}};
-      decoded.update(decode_response_pdu(reply.subspan(7)));
-      context_.trace->frame(source_, sim_ms(), TraceDirection::out, reply, std::move(decoded));
-    }
+        [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
+    if (context_.trace != nullptr) trace(request, exchange);
+  }
+
+  /// The request as received and parsed, and the reply as sent, if any.
+  void trace(const MbapView& request, const MbapExchange& exchange) {
+    const Json header{{"transaction", request.transaction}, {"unit", request.unit}};
+    Json in = header;
+    in.update(request_json(exchange.request));
+    if (exchange.no_supply) in["no_supply"] = true;
+    context_.trace->frame(source_, sim_ms(), TraceDirection::in, request.adu, std::move(in));
+    if (exchange.reply_size == 0) return;
+    Json out = header;
+    out.update(response_json(*exchange.response));
+    context_.trace->frame(
+        source_, sim_ms(), TraceDirection::out,
+        std::span<const std::uint8_t>(out_).subspan(exchange.reply_at, exchange.reply_size),
+        std::move(out));
   }
 
   void trace_error(std::span<const std::uint8_t> bytes, const MbapError& error) {

@@ -9,22 +9,35 @@
 #include <ctime>
 
 #include "core/codec/hex.hpp"
-#include "core/modbus/modbus_pdu.hpp"
 
 namespace ambi {
 namespace {
 
-using Pdu = std::span<const std::uint8_t>;
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
 
-std::uint16_t be16(Pdu pdu, std::size_t at) {
-  return static_cast<std::uint16_t>((pdu[at] << 8) | pdu[at + 1]);
+Json words_json(const RegisterWords& words) {
+  Json values = Json::array();
+  for (std::size_t i = 0; i < words.size(); ++i) values.push_back(words[i]);
+  return values;
 }
 
-Json words_from(Pdu pdu, std::size_t at, std::size_t count) {
-  Json values = Json::array();
-  for (std::size_t i = 0; i < count && at + 2 * i + 1 < pdu.size(); ++i)
-    values.push_back(be16(pdu, at + 2 * i));
-  return values;
+/// A request PDU the codec refused: the fields it carried, or its data in hex.
+Json refused_json(const RequestError& error) {
+  if (error.kind == RequestError::Kind::empty) return Json{{"function", nullptr}};
+  Json j{{"function", error.function}};
+  if (!error.fields) {
+    j["data"] = hex_bytes(error.data);
+    return j;
+  }
+  j["address"] = error.fields->address;
+  j["count"] = error.fields->count;
+  if (error.function == function_code::write_multiple_registers) {
+    j["values"] = words_json(error.fields->values);
+  }
+  return j;
 }
 
 /// "2024-05-01T12:00:00.123Z".
@@ -42,43 +55,56 @@ std::string iso_now() {
 
 }  // namespace
 
-Json decode_request_pdu(Pdu pdu) {
-  if (pdu.empty()) return Json{{"function", nullptr}};
-  const std::uint8_t fc = pdu[0];
-  Json j{{"function", fc}};
-  if (is_read_function(fc) && pdu.size() == 5) {
-    j["address"] = be16(pdu, 1);
-    j["count"] = be16(pdu, 3);
-  } else if (fc == function_code::write_single_register && pdu.size() == 5) {
-    j["address"] = be16(pdu, 1);
-    j["value"] = be16(pdu, 3);
-  } else if (fc == function_code::write_multiple_registers && pdu.size() >= 6) {
-    j["address"] = be16(pdu, 1);
-    j["count"] = be16(pdu, 3);
-    j["values"] = words_from(pdu, 6, pdu[5] / 2U);
-  } else {
-    j["data"] = hex_bytes(pdu.subspan(1));
-  }
-  return j;
+Json request_json(const ParsedRequest& request) {
+  if (!request) return refused_json(request.error());
+  return std::visit(Overloaded{
+                        [](const ReadRegistersRequest& r) {
+                          return Json{
+                              {"function", r.function}, {"address", r.address}, {"count", r.count}};
+                        },
+                        [](const WriteSingleRegisterRequest& r) {
+                          return Json{{"function", function_code::write_single_register},
+                                      {"address", r.address},
+                                      {"value", r.value}};
+                        },
+                        [](const WriteMultipleRegistersRequest& r) {
+                          return Json{{"function", function_code::write_multiple_registers},
+                                      {"address", r.address},
+                                      {"count", r.values.size()},
+                                      {"values", words_json(r.values)}};
+                        },
+                        [](const OtherRequest& r) {
+                          return Json{{"function", r.function}, {"data", hex_bytes(r.data)}};
+                        },
+                    },
+                    *request);
 }
 
-Json decode_response_pdu(Pdu pdu) {
-  if (pdu.empty()) return Json{{"function", nullptr}};
-  const std::uint8_t fc = pdu[0];
-  Json j{{"function", fc}};
-  if ((fc & 0x80U) != 0 && pdu.size() == 2) {
-    j["exception"] = pdu[1];
-  } else if (is_read_function(fc) && pdu.size() >= 2) {
-    j["values"] = words_from(pdu, 2, pdu[1] / 2U);
-  } else if ((fc == function_code::write_single_register ||
-              fc == function_code::write_multiple_registers) &&
-             pdu.size() == 5) {
-    j["address"] = be16(pdu, 1);
-    j[fc == function_code::write_single_register ? "value" : "count"] = be16(pdu, 3);
-  } else {
-    j["data"] = hex_bytes(pdu.subspan(1));
-  }
-  return j;
+Json response_json(const Response& response) {
+  return std::visit(Overloaded{
+                        [](const ReadRegistersResponse& r) {
+                          return Json{{"function", r.function}, {"values", words_json(r.words)}};
+                        },
+                        [](const WriteSingleRegisterResponse& r) {
+                          return Json{{"function", function_code::write_single_register},
+                                      {"address", r.address},
+                                      {"value", r.value}};
+                        },
+                        [](const WriteMultipleRegistersResponse& r) {
+                          return Json{{"function", function_code::write_multiple_registers},
+                                      {"address", r.address},
+                                      {"count", r.count}};
+                        },
+                        [](const ExceptionResponse& r) {
+                          Json j{{"function", function_of(Response{r})},
+                                 {"exception", static_cast<std::uint8_t>(r.code)}};
+                          if (const std::string_view name = to_string(r.code); !name.empty()) {
+                            j["exception_name"] = name;
+                          }
+                          return j;
+                        },
+                    },
+                    response);
 }
 
 std::expected<std::unique_ptr<TrafficTrace>, std::string> TrafficTrace::open(

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/modbus/modbus_codec.hpp"
 #include "io/json.hpp"
 
 namespace ambi {
@@ -53,10 +54,14 @@ class TrafficTrace {
   std::FILE* file_;
 };
 
-/// {"function":3,"address":16384,"count":2} for a request PDU (FC 03/04/06/16 by field,
-/// anything else as "data" hex).
-[[nodiscard]] Json decode_request_pdu(std::span<const std::uint8_t> pdu);
-/// {"function":3,"values":[...]} or {"function":131,"exception":2} for a response PDU.
-[[nodiscard]] Json decode_response_pdu(std::span<const std::uint8_t> pdu);
+/// The "decoded" members of a Modbus request as the server parsed it:
+/// {"function":3,"address":16384,"count":2}; FC 06 "value", FC 16 "count" and "values";
+/// any other function code "data" in hex. A PDU that failed a count check shows the fields
+/// it carried; one without its function code's fields shows "data".
+[[nodiscard]] Json request_json(const ParsedRequest& request);
+/// The "decoded" members of a Modbus response: {"function":3,"values":[...]}, the echoed
+/// "address" and "value" or "count" of a write, or
+/// {"function":131,"exception":2,"exception_name":"illegal data address"}.
+[[nodiscard]] Json response_json(const Response& response);
 
 }  // namespace ambi

@@ -1,5 +1,5 @@
 #pragma once
-// A meter served by the twin's own slave stack (handle_pdu through serve_mbap / serve_rtu)
+// A meter served by the twin's own slave stack (the server steps serve_mbap / serve_rtu)
 // on a thread: over a loopback TCP socket on an ephemeral port (MBAP or RTU frames) or over
 // a pseudo-terminal pair, for the tests of the reader tools' Modbus master. It can be told
 // to misbehave: stay silent, corrupt the CRC, or send junk after a reply.
@@ -25,6 +25,7 @@
 #include "core/meter/meter.hpp"
 #include "core/modbus/modbus_mbap.hpp"
 #include "core/modbus/modbus_rtu.hpp"
+#include "core/modbus/modbus_server.hpp"
 
 namespace ambi::modbus_test {
 
@@ -129,7 +130,7 @@ class LoopbackSlave {
     if (std::holds_alternative<RtuNeedMore>(event)) return false;
     const auto* frame = std::get_if<RtuFrame>(&event);
     if (frame == nullptr) return true;
-    note(frame->pdu);
+    note(frame->pdu());
     RtuExchange exchange;
     {
       const std::lock_guard lock{mutex_};
@@ -146,7 +147,7 @@ class LoopbackSlave {
       const auto* frame = std::get_if<MbapFrame>(&event);
       if (frame == nullptr) return true;
       note(frame->pdu);
-      MbapExchange exchange;
+      MbapReply exchange;
       {
         const std::lock_guard lock{mutex_};
         exchange = serve_mbap(meter_, *frame, {});
@@ -155,7 +156,7 @@ class LoopbackSlave {
     }
   }
 
-  void note(const std::vector<std::uint8_t>& pdu) {
+  void note(std::span<const std::uint8_t> pdu) {
     ++requests_;
     if (!pdu.empty()) last_function_ = pdu[0];
   }

@@ -13,6 +13,7 @@
 #include "core/codec/crc16.hpp"
 #include "core/meter/meter.hpp"
 #include "core/modbus/modbus_rtu.hpp"
+#include "core/modbus/modbus_server.hpp"
 
 namespace ambi::modbus_test {
 
@@ -104,7 +105,8 @@ inline ModbusReply send_pdu(Meter& meter, std::string_view pdu, const ModbusQuir
   return handle_pdu(meter, hex(pdu), quirks);
 }
 
-/// The 16-bit words of a read response PDU (after function and byte count).
+/// The 16-bit words of a read response PDU (after function and byte count), decoded by hand:
+/// an oracle independent of the codec.
 inline std::vector<std::uint16_t> response_words(const Bytes& pdu) {
   std::vector<std::uint16_t> words;
   for (std::size_t i = 2; i + 1 < pdu.size(); i += 2) {

@@ -18,6 +18,7 @@
 #include "core/modbus/modbus_map.hpp"
 #include "loopback_slave.hpp"
 #include "modbus_test_support.hpp"
+#include "tools/modbus_client_detail.hpp"
 #include "tools/rtu_tcp_client.hpp"
 
 namespace ambi {
@@ -155,6 +156,21 @@ TEST_P(ModbusClientOnEveryLink, ReportsExceptionTwoWithItsMeaning) {
             "unit 1 answered exception 02 (illegal data address) to a read of 0x0000+2");
 }
 
+TEST_P(ModbusClientOnEveryLink, AnExceptionIsAnAnswerNotAFailure) {
+  const auto read = client_->read_registers(1, 0x0000, 2);
+  ASSERT_TRUE(read.has_value()) << read.error().message;
+  ASSERT_FALSE(read->has_value());
+  EXPECT_EQ(read->error(), ExceptionCode::illegal_data_address);
+  const std::array<std::uint16_t, 1> read_only{0x0001};
+  const auto written = client_->write_registers(1, 0x4000, read_only);
+  ASSERT_TRUE(written.has_value()) << written.error().message;
+  ASSERT_FALSE(written->has_value());
+  EXPECT_EQ(written->error(), ExceptionCode::illegal_data_address);
+  const auto words = client_->read_registers(1, 0x4002, 1);
+  ASSERT_TRUE(words.has_value() && words->has_value());
+  EXPECT_EQ(**words, (std::vector<std::uint16_t>{0x1113}));
+}
+
 TEST_P(ModbusClientOnEveryLink, RefusesARequestOfMoreRegistersThanOneFrameCarries) {
   const auto words = client_->read(1, 0x4000, 126);
   ASSERT_FALSE(words.has_value());
@@ -271,6 +287,21 @@ TEST_P(ModbusClientRtu, RetriesATimeoutAsOftenAsTheUriSays) {
   EXPECT_EQ(slave->requests(), 2);
 }
 
+TEST_P(ModbusClientRtu, RetriesNoException) {
+  const auto slave = slave_on(GetParam());
+  const auto client = client_on(GetParam(), *slave, 1);
+  ASSERT_NE(client, nullptr);
+  const auto answered = client->read_registers(1, 0x0000, 2);
+  ASSERT_TRUE(answered.has_value()) << answered.error().message;
+  EXPECT_EQ(answered->error(), ExceptionCode::illegal_data_address);
+  EXPECT_EQ(slave->requests(), 1);
+  const auto folded = client->read(1, 0x0000, 2);
+  ASSERT_FALSE(folded.has_value());
+  EXPECT_EQ(folded.error().message,
+            "unit 1 answered exception 02 (illegal data address) to a read of 0x0000+2");
+  EXPECT_EQ(slave->requests(), 2);
+}
+
 TEST_P(ModbusClientRtu, ReportsABadCrcAsABadReply) {
   const auto slave = slave_on(GetParam());
   slave->misbehave(Misbehaviour::bad_crc);
@@ -341,36 +372,112 @@ TEST(ModbusClientExceptionMeaning, NamesTheCodesOfTheApplicationProtocol) {
   EXPECT_EQ(exception_meaning(0x0C), "exception 0x0C");
 }
 
-// | id | fc | address | count | CRC |
+TEST(ModbusClientMessages, HostPortBracketsAnIpv6HostOnce) {
+  MeterUri uri;
+  uri.scheme = UriScheme::modbus_tcp;
+  uri.port = 502;
+  for (const char* host : {"::1", "[::1]"}) {
+    uri.host = host;
+    EXPECT_EQ(modbus_client_detail::host_port(uri), "[::1]:502") << host;
+    EXPECT_EQ(modbus_client_detail::link_name(uri), "tcp://[::1]:502") << host;
+  }
+  uri.host = "127.0.0.1";
+  EXPECT_EQ(modbus_client_detail::host_port(uri), "127.0.0.1:502");
+  uri.host = "meter.local";
+  uri.scheme = UriScheme::rtu_over_tcp;
+  EXPECT_EQ(modbus_client_detail::link_name(uri), "rtu+tcp://meter.local:502");
+}
+
+TEST(ModbusClientMessages, AnExceptionAfterARetryNamesTheTries) {
+  using namespace modbus_client_detail;
+  const RequestInfo request{1, false, 0x4000, 2};
+  Tried<std::vector<std::uint16_t>> tried{
+      ModbusAnswer<std::vector<std::uint16_t>>{std::unexpect, ExceptionCode::illegal_data_value},
+      2};
+  const auto error = folded(std::move(tried), request).error();
+  EXPECT_EQ(error.kind, Kind::exception);
+  EXPECT_EQ(error.exception_code, 0x03);
+  EXPECT_EQ(error.message,
+            "unit 1 answered exception 03 (illegal data value) to a read of 0x4000+2 (2 tries)");
+  EXPECT_EQ(exception_error(request, static_cast<ExceptionCode>(0x0C)).message,
+            "unit 1 answered exception 0C to a read of 0x4000+2");
+}
+
+TEST(ModbusClientMessages, WithRetriesRetriesFailuresOnlyAndCountsTheTries) {
+  using namespace modbus_client_detail;
+  int calls = 0;
+  const Tried<void> answered = with_retries<void>(3, [&]() -> ModbusResult<void> {
+    ++calls;
+    if (calls == 1) return std::unexpected(ModbusClientError{Kind::timeout, 0, "no answer"});
+    return ModbusAnswer<void>{std::unexpect, ExceptionCode::server_device_busy};
+  });
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(answered.tries, 2);
+  ASSERT_TRUE(answered.result.has_value());
+  EXPECT_EQ(answered.result->error(), ExceptionCode::server_device_busy);
+  calls = 0;
+  const Tried<void> failed = with_retries<void>(1, [&]() -> ModbusResult<void> {
+    ++calls;
+    return std::unexpected(ModbusClientError{Kind::bad_reply, 0, "bad CRC"});
+  });
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(failed.result.error().message, "bad CRC (2 tries)");
+  calls = 0;
+  const Tried<void> broken = with_retries<void>(5, [&]() -> ModbusResult<void> {
+    ++calls;
+    return std::unexpected(ModbusClientError{Kind::io, 0, "reset"});
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(broken.result.error().message, "reset");
+}
+
+// | id | fc | address | count |
 //   01   03   40 00     00 02
-const Bytes kRead = with_crc(hex("01 03 4000 0002"));
+const Request kRead = ReadRegistersRequest{0x03, 0x4000, 2};
+const Bytes kS0Rate = hex("4120 0000");
+const Request kWriteS0 = WriteMultipleRegistersRequest{0x400D, RegisterWords{kS0Rate}};
 
 TEST(ModbusClientRtuReply, LengthFollowsFromTheFunctionCode) {
-  EXPECT_EQ(rtu_reply_length(kRead, hex("01")), 0U);
-  EXPECT_EQ(rtu_reply_length(kRead, hex("01 03")), 0U);
-  EXPECT_EQ(rtu_reply_length(kRead, hex("01 03 04")), 9U);
-  EXPECT_EQ(rtu_reply_length(kRead, hex("01 83")), 5U);
-  EXPECT_EQ(rtu_reply_length(with_crc(hex("01 10 400D 0002 04 41200000")), hex("01 10")), 8U);
-  EXPECT_EQ(rtu_reply_length(kRead, hex("02")).error(), "the answer came from unit 2");
-  EXPECT_EQ(rtu_reply_length(kRead, hex("01 04")).error(),
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("01")), 0U);
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("01 03")), 0U);
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("01 03 04")), 9U);
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("01 83")), 5U);
+  EXPECT_EQ(rtu_reply_length(1, kWriteS0, hex("01 10")), 8U);
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("02")).error(), "the answer came from unit 2");
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("01 04")).error(),
             "function 04 in the answer to function 03");
-  EXPECT_EQ(rtu_reply_length(kRead, hex("01 03 06")).error(),
+  EXPECT_EQ(rtu_reply_length(1, kRead, hex("01 03 06")).error(),
             "6 data bytes where 4 were asked for");
 }
 
-TEST(ModbusClientRtuReply, ChecksTheCrcThenTheEcho) {
+TEST(ModbusClientRtuReply, ChecksTheCrcThenTheUnitThenTheAnswer) {
   // | id | fc | bytes | data        | CRC |
   //   01   03   04      12 34 56 78
-  EXPECT_EQ(check_rtu_reply(kRead, with_crc(hex("01 03 04 12345678"))).value(),
-            hex("03 04 12345678"));
-  Bytes garbled = with_crc(hex("01 03 04 12345678"));
+  const Bytes reply = with_crc(hex("01 03 04 12345678"));
+  const auto read = check_rtu_reply(1, kRead, reply);
+  ASSERT_TRUE(read.has_value()) << read.error();
+  EXPECT_EQ(encode_response(*read), hex("03 04 12345678"));
+  Bytes garbled = reply;
   garbled[4] ^= 0x01;
-  EXPECT_EQ(check_rtu_reply(kRead, garbled).error(), "bad CRC");
-  const Bytes write = with_crc(hex("01 06 4010 0025"));
-  EXPECT_EQ(check_rtu_reply(write, write).value(), hex("06 4010 0025"));
-  EXPECT_EQ(check_rtu_reply(write, with_crc(hex("01 06 4010 0026"))).error(),
+  EXPECT_EQ(check_rtu_reply(1, kRead, garbled).error(), "bad CRC");
+  EXPECT_EQ(check_rtu_reply(1, kRead, with_crc(hex("02 03 04 12345678"))).error(),
+            "the answer came from unit 2");
+  EXPECT_EQ(check_rtu_reply(1, kRead, with_crc(hex("01 03 04 1234"))).error(),
+            "4 data bytes where 4 were asked for");
+  EXPECT_EQ(check_rtu_reply(1, kRead, hex("01 83 02")).error(), "a reply too short to be one");
+  EXPECT_EQ(check_rtu_reply(1, kRead, with_crc(hex("01 83 02 00"))).error(),
+            "an exception reply of the wrong length");
+  const Request write = WriteSingleRegisterRequest{0x4010, 0x0025};
+  EXPECT_EQ(check_rtu_reply(1, write, with_crc(hex("01 06 4010 0025"))).value(),
+            Response{(WriteSingleRegisterResponse{0x4010, 0x0025})});
+  EXPECT_EQ(check_rtu_reply(1, write, with_crc(hex("01 06 4010 0026"))).error(),
             "the echo differs from the request");
-  EXPECT_EQ(check_rtu_reply(write, with_crc(hex("01 86 02"))).value(), hex("86 02"));
+  EXPECT_EQ(check_rtu_reply(1, write, with_crc(hex("01 06 4010 0025 00"))).error(),
+            "the echo differs from the request");
+  EXPECT_EQ(check_rtu_reply(1, write, with_crc(hex("01 10 4010 0001"))).error(),
+            "function 10 in the answer to function 06");
+  EXPECT_EQ(check_rtu_reply(1, write, with_crc(hex("01 86 02"))).value(),
+            Response{(ExceptionResponse{0x06, ExceptionCode::illegal_data_address})});
 }
 
 }  // namespace

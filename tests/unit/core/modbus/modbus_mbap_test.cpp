@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/meter/meter.hpp"
+#include "core/modbus/modbus_server.hpp"
 #include "modbus_test_support.hpp"
 
 namespace ambi {
@@ -111,6 +112,8 @@ TEST(MbapFramer, NextViewsTheSameRequestsAsPollAcrossPushes) {
         EXPECT_EQ(view.transaction, frame.transaction);
         EXPECT_EQ(view.unit, frame.unit);
         EXPECT_EQ(Bytes(view.pdu.begin(), view.pdu.end()), frame.pdu);
+        EXPECT_EQ(Bytes(view.adu.begin(), view.adu.end()),
+                  encode_mbap(frame.transaction, frame.unit, frame.pdu));
         ++seen;
       }
       EXPECT_EQ(viewing.buffered(), copying.buffered());
@@ -141,7 +144,7 @@ TEST(ServeMbap, AnswersTheOwnIdFFAndZeroWithTheirTransaction) {
   Meter m = powered_meter();
   for (const std::uint8_t unit : {std::uint8_t{1}, std::uint8_t{0xFF}, std::uint8_t{0}}) {
     SCOPED_TRACE(static_cast<int>(unit));
-    const MbapExchange out = serve_mbap(m, MbapFrame{0xBEEF, unit, hex("03 4002 0001")}, {});
+    const MbapReply out = serve_mbap(m, MbapFrame{0xBEEF, unit, hex("03 4002 0001")}, {});
     Bytes expected = hex("BEEF 0000 0005 00 03 02 1113");
     expected[6] = unit;
     EXPECT_EQ(out.reply, expected);
@@ -151,7 +154,7 @@ TEST(ServeMbap, AnswersTheOwnIdFFAndZeroWithTheirTransaction) {
 TEST(ServeMbap, AnswersOtherUnitsWithGatewayTargetFailed) {
   Meter m = powered_meter();
   // | 0007 | 0000 | 0003 | unit 09 | 86 0B |
-  const MbapExchange out = serve_mbap(m, MbapFrame{7, 9, hex("06 6048 0002")}, {});
+  const MbapReply out = serve_mbap(m, MbapFrame{7, 9, hex("06 6048 0002")}, {});
   EXPECT_EQ(out.reply, hex("0007 0000 0003 09 86 0B"));
   EXPECT_EQ(m.tariff(), 1);
 }
@@ -183,11 +186,11 @@ TEST(ServeMbapInto, AppendsEachReplyAfterTheOnesBefore) {
   Meter m = powered_meter();
   Bytes out = hex("AA BB");
   const Bytes pdu = hex("03 4002 0001");
-  static_cast<void>(serve_mbap_into(m, MbapView{0xBEEF, 1, pdu}, {}, out));
+  static_cast<void>(serve_mbap_into(m, MbapView{0xBEEF, 1, pdu, {}}, {}, out));
   const Bytes other = hex("06 6048 0002");
-  static_cast<void>(serve_mbap_into(m, MbapView{7, 9, other}, {}, out));
+  static_cast<void>(serve_mbap_into(m, MbapView{7, 9, other, {}}, {}, out));
   const Bytes unmapped = hex("03 3000 0001");
-  static_cast<void>(serve_mbap_into(m, MbapView{8, 1, unmapped}, {}, out));
+  static_cast<void>(serve_mbap_into(m, MbapView{8, 1, unmapped, {}}, {}, out));
   EXPECT_EQ(
       out,
       hex("AA BB  BEEF 0000 0005 01 03 02 1113  0007 0000 0003 09 86 0B  0008 0000 0003 01 83 02"));
@@ -196,22 +199,60 @@ TEST(ServeMbapInto, AppendsEachReplyAfterTheOnesBefore) {
 TEST(ServeMbapInto, AppendsNothingForAnEmptyPdu) {
   Meter m = powered_meter();
   Bytes out = hex("AA");
-  const LinkChange link = serve_mbap_into(m, MbapView{1, 1, {}}, {}, out);
+  const MbapExchange exchange = serve_mbap_into(m, MbapView{1, 1, {}, {}}, {}, out);
   EXPECT_EQ(out, hex("AA"));
-  EXPECT_FALSE(link.any());
+  EXPECT_FALSE(exchange.link.any());
+  EXPECT_EQ(exchange.reply_size, 0U);
+  EXPECT_FALSE(exchange.response.has_value());
 }
 
 TEST(ServeMbapInto, ReturnsTheLinkChangeOfAWrite) {
   Meter m = powered_meter();
   Bytes out;
   const Bytes pdu = hex("06 4003 0002");
-  EXPECT_EQ(serve_mbap_into(m, MbapView{1, 1, pdu}, {}, out).unit_id, 2);
+  EXPECT_EQ(serve_mbap_into(m, MbapView{1, 1, pdu, {}}, {}, out).link.unit_id, 2);
   EXPECT_EQ(out, hex("0001 0000 0006 01 06 4003 0002"));
+}
+
+TEST(ServeMbapInto, ReturnsTheRouteTheRequestAndWhereTheReplyIs) {
+  Meter m = powered_meter();
+  Bytes out = hex("AA BB");
+  const Bytes pdu = hex("03 4002 0001");
+  const MbapExchange read = serve_mbap_into(m, MbapView{0xBEEF, 1, pdu, {}}, {}, out);
+  EXPECT_EQ(read.route, Route::execute_and_reply);
+  EXPECT_EQ(read.request, ParsedRequest{(ReadRegistersRequest{0x03, 0x4002, 1})});
+  const Bytes words = hex("1113");
+  EXPECT_EQ(read.response,
+            std::optional<Response>{(ReadRegistersResponse{0x03, RegisterWords{words}})});
+  EXPECT_EQ(read.reply_at, 2U);
+  EXPECT_EQ(read.reply_size, 11U);
+  // | 0007 | 0000 | 0003 | unit 09 | 86 0B |
+  const Bytes write = hex("06 6048 0002");
+  const MbapExchange gateway = serve_mbap_into(m, MbapView{7, 9, write, {}}, {}, out);
+  EXPECT_EQ(gateway.route, Route::gateway_answer);
+  EXPECT_EQ(gateway.request, ParsedRequest{(WriteSingleRegisterRequest{0x6048, 2})});
+  EXPECT_EQ(gateway.response, std::optional<Response>{
+                                  (ExceptionResponse{0x06, ExceptionCode::gateway_target_failed})});
+  EXPECT_EQ(Bytes(out.begin() + 13, out.end()), hex("0007 0000 0003 09 86 0B"));
+  EXPECT_EQ(gateway.reply_at, 13U);
+  m.power_off();
+  const MbapExchange unheard = serve_mbap_into(m, MbapView{8, 1, pdu, {}}, {}, out);
+  EXPECT_TRUE(unheard.no_supply);
+  EXPECT_EQ(unheard.request, ParsedRequest{(ReadRegistersRequest{0x03, 0x4002, 1})});
+  EXPECT_EQ(unheard.reply_size, 0U);
+  EXPECT_EQ(out.size(), 22U);
+}
+
+TEST(TcpRoute, ServesTheOwnIdFFAndZeroAndAnswersOthersAsAGateway) {
+  EXPECT_EQ(tcp_route(5, 5), Route::execute_and_reply);
+  EXPECT_EQ(tcp_route(0xFF, 5), Route::execute_and_reply);
+  EXPECT_EQ(tcp_route(0, 5), Route::execute_and_reply);
+  EXPECT_EQ(tcp_route(6, 5), Route::gateway_answer);
 }
 
 TEST(ServeMbap, ReportsAnIdChangeForAfterTheReply) {
   Meter m = powered_meter();
-  const MbapExchange out = serve_mbap(m, MbapFrame{1, 1, hex("06 4003 0002")}, {});
+  const MbapReply out = serve_mbap(m, MbapFrame{1, 1, hex("06 4003 0002")}, {});
   EXPECT_EQ(out.reply, hex("0001 0000 0006 01 06 4003 0002"));
   EXPECT_EQ(out.link.unit_id, 2);
 }

@@ -28,6 +28,8 @@ const BadRequest kBadRequests[] = {
     {"01 0000 0001", k01, "FC 01 read coils"},
     {"02 0000 0001", k01, "FC 02 read discrete inputs"},
     {"04 5000 0002", k01, "FC 04 without the quirk"},
+    {"04 5000 00", k01, "FC 04 without the quirk, malformed: the function is checked first"},
+    {"2B", k01, "an unknown function code without data"},
     {"05 0000 FF00", k01, "FC 05 write coil"},
     {"2B 0E 01 00", k01, "FC 43 device identification"},
     {"03 5000 0000", k03, "read count 0"},
@@ -180,6 +182,31 @@ TEST(ModbusPdu, TripResetIgnoresTheFiniteValueWritten) {
   ASSERT_NE(m.trip_total(), 0);
   EXPECT_EQ(send_pdu(m, "10 6049 0002 04 4120 0000").pdu, hex("10 6049 0002"));
   EXPECT_EQ(m.trip_total(), 0);
+}
+
+TEST(ModbusPdu, AMalformedFc04WithTheQuirkAnswers03) {
+  Meter m = powered_meter();
+  EXPECT_EQ(send_pdu(m, "04 5000 00", {.fc04_as_fc03 = true}).exception, k03);
+}
+
+TEST(AppendPduReply, AppendsTheResponseAndReturnsItTyped) {
+  Meter m = powered_meter();
+  Bytes out = hex("AA");
+  const Bytes read = hex("03 4002 0002");
+  const PduAnswer answer = append_pdu_reply(m, parse_request(read), {}, out);
+  // | AA | fc | bytes | 4002 meter code | 4003 ID |
+  EXPECT_EQ(out, hex("AA 03 04 1113 0001"));
+  const Bytes words = hex("1113 0001");
+  EXPECT_EQ(answer.response,
+            std::optional<Response>{(ReadRegistersResponse{0x03, RegisterWords{words}})});
+  const Bytes write = hex("06 4003 0002");
+  const PduAnswer id = append_pdu_reply(m, parse_request(write), {}, out);
+  EXPECT_EQ(id.response, std::optional<Response>{(WriteSingleRegisterResponse{0x4003, 2})});
+  EXPECT_EQ(id.link.unit_id, 2);
+  const Bytes refused = hex("10 400D 0000 00");
+  EXPECT_EQ(append_pdu_reply(m, parse_request(refused), {}, out).response,
+            std::optional<Response>{(ExceptionResponse{0x10, k03})});
+  EXPECT_EQ(out, hex("AA 03 04 1113 0001 06 4003 0002 90 03"));
 }
 
 TEST(ModbusPdu, AnEmptyRequestHasNoAnswer) {

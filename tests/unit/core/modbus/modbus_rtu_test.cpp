@@ -8,6 +8,7 @@
 
 #include "core/codec/crc16.hpp"
 #include "core/meter/meter.hpp"
+#include "core/modbus/modbus_server.hpp"
 #include "modbus_test_support.hpp"
 
 namespace ambi {
@@ -15,9 +16,9 @@ namespace {
 
 using namespace modbus_test;
 
+/// The frame of `unit_and_pdu` with its CRC.
 RtuFrame frame_of(std::string_view unit_and_pdu) {
-  const Bytes b = hex(unit_and_pdu);
-  return RtuFrame{b[0], Bytes(b.begin() + 1, b.end())};
+  return RtuFrame{with_crc(hex(unit_and_pdu))};
 }
 
 TEST(Crc16Modbus, MatchesTheCatalogueCheckValue) {
@@ -155,17 +156,64 @@ TEST(RtuFramer, DropsAFrameLongerThan256Bytes) {
   EXPECT_EQ(unknown.poll(), RtuEvent{(RtuDiscard{RtuDiscard::Reason::too_long, 257})});
 }
 
-TEST(RtuUnitAction, RoutesOwnIdBroadcastAndOthers) {
+TEST(RtuRoute, RoutesOwnIdBroadcastAndOthers) {
   const ModbusQuirks strict{};
   const ModbusQuirks lenient{.answer_unit_zero = true};
-  EXPECT_EQ(rtu_unit_action(5, 5, 0x03, strict), UnitAction::execute_and_reply);
-  EXPECT_EQ(rtu_unit_action(6, 5, 0x03, strict), UnitAction::ignore);
-  EXPECT_EQ(rtu_unit_action(0, 5, 0x06, strict), UnitAction::execute_silently);
-  EXPECT_EQ(rtu_unit_action(0, 5, 0x10, strict), UnitAction::execute_silently);
-  EXPECT_EQ(rtu_unit_action(0, 5, 0x03, strict), UnitAction::ignore);
-  EXPECT_EQ(rtu_unit_action(0, 5, 0x04, strict), UnitAction::ignore);
-  EXPECT_EQ(rtu_unit_action(0, 5, 0x03, lenient), UnitAction::execute_and_reply);
-  EXPECT_EQ(rtu_unit_action(0, 5, 0x06, lenient), UnitAction::execute_silently);
+  EXPECT_EQ(rtu_route(5, 5, 0x03, strict), Route::execute_and_reply);
+  EXPECT_EQ(rtu_route(6, 5, 0x03, strict), Route::ignore);
+  EXPECT_EQ(rtu_route(0, 5, 0x06, strict), Route::execute_silently);
+  EXPECT_EQ(rtu_route(0, 5, 0x10, strict), Route::execute_silently);
+  EXPECT_EQ(rtu_route(0, 5, 0x03, strict), Route::ignore);
+  EXPECT_EQ(rtu_route(0, 5, 0x04, strict), Route::ignore);
+  EXPECT_EQ(rtu_route(0, 5, 0x03, lenient), Route::execute_and_reply);
+  EXPECT_EQ(rtu_route(0, 5, 0x06, lenient), Route::execute_silently);
+}
+
+TEST(RtuFrame, IsTheBytesAsTheyArrived) {
+  // | id | fc | address | count | CRC   |
+  //   01   03   00 00     00 01   84 0A
+  const RtuFrame frame = frame_of("01 03 0000 0001");
+  EXPECT_EQ(frame.adu, hex("01 03 0000 0001 840A"));
+  EXPECT_EQ(frame.unit(), 0x01);
+  EXPECT_EQ(Bytes(frame.pdu().begin(), frame.pdu().end()), hex("03 0000 0001"));
+  EXPECT_TRUE(rtu_crc_matches(frame.adu));
+  Bytes garbled = frame.adu;
+  garbled[2] ^= 0x01;
+  EXPECT_FALSE(rtu_crc_matches(garbled));
+}
+
+TEST(ServeRtu, ReturnsTheRequestItParsedAndTheResponseItSent) {
+  Meter m = powered_meter();
+  const RtuFrame frame = frame_of("01 03 4002 0001");
+  const RtuExchange out = serve_rtu(m, frame, {});
+  EXPECT_EQ(out.unit, 1);
+  EXPECT_EQ(out.route, Route::execute_and_reply);
+  EXPECT_FALSE(out.no_supply);
+  EXPECT_EQ(out.request, ParsedRequest{(ReadRegistersRequest{0x03, 0x4002, 1})});
+  const Bytes words = hex("1113");
+  EXPECT_EQ(out.response,
+            std::optional<Response>{(ReadRegistersResponse{0x03, RegisterWords{words}})});
+  EXPECT_EQ(out.reply_unit, 1);
+  EXPECT_EQ(out.reply, with_crc(hex("01 03 02 1113")));
+}
+
+TEST(ServeRtu, RoutesOnceBeforeServing) {
+  Meter m = powered_meter();
+  const RtuFrame broadcast = frame_of("00 06 6048 0003");
+  RtuExchange routed = route_rtu(m, broadcast, {});
+  EXPECT_EQ(routed.route, Route::execute_silently);
+  EXPECT_EQ(routed.request, ParsedRequest{(WriteSingleRegisterRequest{0x6048, 3})});
+  EXPECT_EQ(m.tariff(), 1);  // routing changes nothing
+  serve_rtu(m, routed, {});
+  EXPECT_EQ(m.tariff(), 3);
+  EXPECT_TRUE(routed.reply.empty());
+  EXPECT_FALSE(routed.response.has_value());
+  const RtuFrame other = frame_of("02 06 6048 0002");
+  EXPECT_EQ(route_rtu(m, other, {}).route, Route::ignore);
+  m.power_off();
+  RtuExchange unheard = route_rtu(m, frame_of("01 03 4002 0001"), {});
+  EXPECT_TRUE(unheard.no_supply);
+  EXPECT_EQ(unheard.route, Route::execute_and_reply);
 }
 
 TEST(ServeRtu, ExecutesABroadcastWriteWithoutAnswering) {
@@ -204,7 +252,10 @@ TEST(ServeRtu, AMeterWithoutSupplyAnswersNothingAndChangesNothing) {
 TEST(ServeRtu, AnswersExceptionsWithTheCrc) {
   Meter m = powered_meter();
   // | id | 83 | 02 | CRC |
-  EXPECT_EQ(serve_rtu(m, frame_of("01 03 0000 0001"), {}).reply, with_crc(hex("01 83 02")));
+  const RtuExchange out = serve_rtu(m, frame_of("01 03 0000 0001"), {});
+  EXPECT_EQ(out.reply, with_crc(hex("01 83 02")));
+  EXPECT_EQ(out.response, std::optional<Response>{
+                              (ExceptionResponse{0x03, ExceptionCode::illegal_data_address})});
 }
 
 TEST(ServeRtu, ReportsTheNewIdForAfterTheReply) {
