@@ -17,42 +17,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kGroupNames{"identity", "settings", "status", "instant",
                                                       "energy"};
 
-/// Registers whose group is not the default of their block (0x4000 → settings,
-/// 0x5000 → instant, 0x6000 → energy). The tariff 6048 is writable and a setting.
-constexpr std::array<std::pair<std::string_view, RegisterGroup>, 18> kGroupExceptions{{
-    {"serial_number", RegisterGroup::identity},
-    {"meter_code", RegisterGroup::identity},
-    {"protocol_version", RegisterGroup::identity},
-    {"software_version", RegisterGroup::identity},
-    {"hardware_version", RegisterGroup::identity},
-    {"checksum_1", RegisterGroup::identity},
-    {"checksum_2", RegisterGroup::identity},
-    {"l1_current_direction", RegisterGroup::status},
-    {"l2_current_direction", RegisterGroup::status},
-    {"l3_current_direction", RegisterGroup::status},
-    {"error_code", RegisterGroup::status},
-    {"power_down_counter", RegisterGroup::status},
-    {"quadrant", RegisterGroup::status},
-    {"l1_quadrant", RegisterGroup::status},
-    {"l2_quadrant", RegisterGroup::status},
-    {"l3_quadrant", RegisterGroup::status},
-    {"status_word", RegisterGroup::status},
-    {"tariff", RegisterGroup::settings},
-}};
-
-std::optional<RegisterGroup> block_group(std::uint16_t address) {
-  switch (address >> 12) {
-    case 0x4:
-      return RegisterGroup::settings;
-    case 0x5:
-      return RegisterGroup::instant;
-    case 0x6:
-      return RegisterGroup::energy;
-    default:
-      return std::nullopt;
-  }
-}
-
 // ---- block planning -----------------------------------------------------------------------
 
 /// The index of the contiguous run of mapped addresses each register of the map lies in.
@@ -89,30 +53,6 @@ std::vector<const RegisterDef*> sorted_unique(std::span<const RegisterDef* const
 
 // ---- formatting ---------------------------------------------------------------------------
 
-/// How a Float ABCD register's value is written, by unit: a fixed number of decimals,
-/// trailing zeros trimmed or not; `shortest` writes the float as it travels (versions).
-struct UnitFormat {
-  int decimals;
-  bool trim;
-  bool shortest;
-};
-/// Indexed by `Unit`.
-constexpr std::array<UnitFormat, 13> kUnitFormats{{
-    {0, false, true},   // none: versions
-    {2, false, false},  // V
-    {3, false, false},  // A
-    {2, false, false},  // Hz
-    {3, false, false},  // kW
-    {3, false, false},  // kvar
-    {3, false, false},  // kVA
-    {3, false, false},  // PF
-    {3, false, false},  // kWh
-    {3, false, false},  // kvarh
-    {2, true, false},   // imp/kWh
-    {0, false, false},  // s
-    {0, false, false},  // ms
-}};
-
 constexpr std::int64_t pow10(int n) {
   std::int64_t v = 1;
   for (int i = 0; i < n; ++i) v *= 10;
@@ -142,38 +82,15 @@ std::string shortest_float(RegisterValue nano) {
   return out;
 }
 
-/// Names of coded values, as the control API's settings JSON spells them.
-struct CodeNames {
-  std::string_view register_name;
-  int first_code;
-  std::span<const std::string_view> names;
-};
-constexpr std::array<std::string_view, 10> kBaudNames{"300",  "600",   "1200",  "2400",  "4800",
-                                                      "9600", "19200", "38400", "57600", "115200"};
-constexpr std::array<std::string_view, 3> kParityNames{"even", "none", "odd"};
-constexpr std::array<std::string_view, 5> kCombinationNames{"C-01", "C-02", "C-03", "C-04", "C-05"};
-constexpr std::array<std::string_view, 2> kPulseTypeNames{"active&reactive", "forward&reverse"};
-constexpr std::array<std::string_view, 2> kDataTypeNames{"standard", "integer"};
-constexpr std::array<std::string_view, 2> kScreenNames{"standard", "turned"};
-constexpr std::array<std::string_view, 2> kObisNames{"off", "on"};
-constexpr std::array<std::string_view, 4> kTariffNames{"T1", "T2", "T3", "T4"};
-constexpr std::array<CodeNames, 8> kCodeNames{{
-    {"baud_rate", 1, kBaudNames},
-    {"parity", 1, kParityNames},
-    {"combination_code", 1, kCombinationNames},
-    {"pulse_type", 1, kPulseTypeNames},
-    {"data_type", 1, kDataTypeNames},
-    {"screen_direction", 0, kScreenNames},
-    {"obis", 0, kObisNames},
-    {"tariff", 1, kTariffNames},
-}};
-
+/// The name of a coded setting's value, as the settings table spells it ("even", "9600",
+/// "on"); nullopt for a register that carries no coded setting.
 std::optional<std::string> code_name(const RegisterDef& def, RegisterValue value) {
-  const auto it = std::ranges::find(kCodeNames, def.name, &CodeNames::register_name);
-  if (it == kCodeNames.end()) return std::nullopt;
-  const RegisterValue index = value - it->first_code;
-  if (index < 0 || index >= std::ssize(it->names)) return fmt::format("code {}", value);
-  return std::string(it->names[static_cast<std::size_t>(index)]);
+  if (!def.setting) return std::nullopt;
+  const SettingDef& setting_def = setting(*def.setting);
+  if (setting_def.kind != SettingKind::choice || setting_def.by_value) return std::nullopt;
+  const SettingChoice* choice = choice_of_code(setting_def, value);
+  if (choice == nullptr) return fmt::format("code {}", value);
+  return std::string(choice->text);
 }
 
 std::string ascii_text(RegisterValue value) {
@@ -184,11 +101,8 @@ std::string ascii_text(RegisterValue value) {
 }  // namespace
 
 std::optional<RegisterGroup> register_group(const RegisterDef& def) {
-  if (def.encoding == Encoding::reserved_zero) return std::nullopt;
-  const auto it = std::ranges::find(kGroupExceptions, def.name,
-                                    &std::pair<std::string_view, RegisterGroup>::first);
-  if (it != kGroupExceptions.end()) return it->second;
-  return block_group(def.address);
+  if (def.group == RegisterGroup::none) return std::nullopt;
+  return def.group;
 }
 
 std::string_view to_string(RegisterGroup group) {
@@ -266,7 +180,7 @@ std::string format_register(const RegisterDef& def, RegisterValue value) {
   if (auto name = code_name(def, value)) return *std::move(name);
   switch (def.encoding) {
     case Encoding::float_abcd: {
-      const UnitFormat& f = kUnitFormats[static_cast<std::size_t>(def.unit)];
+      const UnitFormat f = unit_format(def.unit);
       return f.shortest ? shortest_float(value) : fixed_from_nano(value, f.decimals, f.trim);
     }
     case Encoding::bcd:  // an identifier (meter code) keeps its 4 digits; a quantity does not

@@ -15,11 +15,7 @@
 
 namespace ambi {
 
-/// The groups `ambimeter read --group` knows. `status` holds the error code, the power-down
-/// counter, the status word, quadrants and current directions.
-enum class RegisterGroup : std::uint8_t { identity, settings, status, instant, energy };
-
-/// The group a mapped register belongs to; nullopt for the reserved spans.
+/// The group a mapped register belongs to (its row's); nullopt for the reserved spans.
 [[nodiscard]] std::optional<RegisterGroup> register_group(const RegisterDef& def);
 /// "identity", "settings", "status", "instant", "energy".
 [[nodiscard]] std::string_view to_string(RegisterGroup group);

@@ -138,22 +138,23 @@ const Codec& codec(Encoding e) {
 struct UnitInfo {
   std::string_view symbol;
   std::int64_t integer_lsb_nano;  ///< 0: no integer form (R17 lists none)
+  UnitFormat format;
 };
 /// Indexed by `Unit`.
 constexpr std::array<UnitInfo, 13> kUnits{{
-    {"-", 0},
-    {"V", 10'000'000},
-    {"A", 1'000'000},
-    {"Hz", 10'000'000},
-    {"kW", 1'000'000},
-    {"kvar", 1'000'000},
-    {"kVA", 1'000'000},
-    {"-", 1'000'000},
-    {"kWh", 10'000'000},
-    {"kvarh", 10'000'000},
-    {"imp/kWh", 0},
-    {"s", 0},
-    {"ms", 0},
+    {"-", 0, {0, false, true}},  // versions: as the float reads
+    {"V", 10'000'000, {2, false, false}},
+    {"A", 1'000'000, {3, false, false}},
+    {"Hz", 10'000'000, {2, false, false}},
+    {"kW", 1'000'000, {3, false, false}},
+    {"kvar", 1'000'000, {3, false, false}},
+    {"kVA", 1'000'000, {3, false, false}},
+    {"-", 1'000'000, {3, false, false}},
+    {"kWh", 10'000'000, {3, false, false}},
+    {"kvarh", 10'000'000, {3, false, false}},
+    {"imp/kWh", 0, {2, true, false}},
+    {"s", 0, {0, false, false}},
+    {"ms", 0, {0, false, false}},
 }};
 const UnitInfo& unit_info(Unit u) {
   return kUnits[static_cast<std::size_t>(u)];
@@ -181,6 +182,9 @@ std::string_view unit_symbol(Unit unit) {
 }
 std::int64_t integer_lsb_nano(Unit unit) {
   return unit_info(unit).integer_lsb_nano;
+}
+UnitFormat unit_format(Unit unit) {
+  return unit_info(unit).format;
 }
 
 bool sent_as_integer(const RegisterDef& def, DataType type) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/meter/commands.hpp"
+#include "core/meter/setting_table.hpp"
 #include "core/meter/settings.hpp"
 
 namespace ambi {
@@ -67,6 +68,11 @@ using ValueSource = RegisterValue (*)(const Meter&);
 using CommandMaker = std::optional<Command> (*)(RegisterValue);
 
 /// One register (or reserved span) of A3.2.
+/// The groups a reader names (`ambimeter read --group`): `status` holds the error code, the
+/// power-down counter, the status word, quadrants and current directions; `none` the
+/// reserved spans.
+enum class RegisterGroup : std::uint8_t { identity, settings, status, instant, energy, none };
+
 struct RegisterDef {
   std::uint16_t address;
   std::uint8_t words;
@@ -75,6 +81,12 @@ struct RegisterDef {
   Unit unit;
   ValueSource source;
   CommandMaker write = nullptr;  ///< set for the registers of the "Write" table
+  RegisterGroup group = RegisterGroup::none;
+  /// What the register holds, in the manual's and the app's words ("L1 Voltage", "Exp.
+  /// capacitive reactive energy in Q2 (T1)": quadrants by their IEC numbers, R28).
+  std::string_view description = {};
+  /// The setting the register carries; its codes' names are the settings table's.
+  std::optional<SettingId> setting = std::nullopt;
 
   [[nodiscard]] constexpr Access access() const {
     return write != nullptr ? Access::read_write : Access::read;
@@ -88,6 +100,16 @@ struct RegisterDef {
 [[nodiscard]] const RegisterDef* find_register(std::uint16_t address);
 /// The register called `name`; nullptr when there is none.
 [[nodiscard]] const RegisterDef* find_register(std::string_view name);
+
+/// How a value in a unit is written for people (the reader, the app's export): a fixed
+/// number of decimals — V and Hz 2; A, kW, kvar, kVA, PF, kWh and kvarh 3 — trailing zeros
+/// trimmed (imp/kWh), or the float as it reads (versions: "1.02").
+struct UnitFormat {
+  int decimals = 0;
+  bool trim = false;
+  bool shortest = false;
+};
+[[nodiscard]] UnitFormat unit_format(Unit unit);
 
 /// Short names for docs and tools ("float_abcd", "V").
 [[nodiscard]] std::string_view to_string(Encoding encoding);
