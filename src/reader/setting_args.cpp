@@ -361,7 +361,7 @@ std::expected<ModbusWrite, std::string> modbus_write_for(const Command& command,
     return std::unexpected(fmt::format("cannot {}: the register map has no register \"{}\"",
                                        command_name(command), target->register_name));
   }
-  ModbusWrite write{def->address, std::vector<std::uint16_t>(def->words)};
+  ModbusWrite write{def->address, std::vector<std::uint16_t>(def->words), def};
   encode_register(*def, target->value, type, write.words);
   if (!carried(*def, target->value, decode_register(*def, write.words, type), type)) {
     return std::unexpected(fmt::format("{}: {} cannot be carried by register 0x{:04X} ({})",

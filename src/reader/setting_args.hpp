@@ -15,6 +15,8 @@
 
 namespace ambi {
 
+struct RegisterDef;
+
 /// One setting a user may write by name.
 struct SettingArgDef {
   std::string_view name;     ///< kebab-case: "modbus-id", "ct-ratio", "reset"
@@ -40,7 +42,11 @@ struct SettingArgDef {
 struct ModbusWrite {
   std::uint16_t start = 0;
   std::vector<std::uint16_t> words;
-  friend bool operator==(const ModbusWrite&, const ModbusWrite&) = default;
+  const RegisterDef* def = nullptr;  ///< the register at `start` (never null in a result)
+  /// `def` follows from `start`, so it takes no part.
+  friend bool operator==(const ModbusWrite& a, const ModbusWrite& b) {
+    return a.start == b.start && a.words == b.words;
+  }
 };
 /// The register write of the "Write" table that carries `command` when the meter's data
 /// type is `type`. Round-trips: `plan_write(start, words, type)` gives `command` back.

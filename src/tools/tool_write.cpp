@@ -19,6 +19,10 @@ struct Change {
 
 std::expected<DataType, ModbusClientError> read_data_type(MeterSession& s) {
   const RegisterDef* def = find_register("data_type");
+  if (def == nullptr) {
+    return std::unexpected{ModbusClientError{.kind = ModbusClientError::Kind::io,
+                                             .message = "the register map has no data_type register"}};
+  }
   auto words = s.modbus()->read(s.uri().unit, def->address, 1);
   if (!words) return std::unexpected{words.error()};
   return (*words)[0] == static_cast<std::uint16_t>(DataType::integer) ? DataType::integer
@@ -49,7 +53,7 @@ int write_modbus(MeterSession& s, const std::vector<Change>& changes) {
       tool_error("write", fmt::format("{}: {}", change.arg, write.error()));
       return kExitUsage;
     }
-    const RegisterDef& def = *find_register(write->start);
+    const RegisterDef& def = *write->def;
     const std::string before = read_text(s, def);
     if (auto ok = s.modbus()->write(s.uri().unit, write->start, write->words); !ok) {
       const auto& e = ok.error();

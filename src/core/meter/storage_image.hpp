@@ -6,8 +6,10 @@
 //   backup   — an identical second copy
 //   mantissa — the sub-mWh remainders of every energy counter
 // Each area: magic "AMB1", area id, format version, sequence number, payload length,
-// payload, CRC-32. The app layer writes the areas to files (write, fsync, rename), main
-// first, then backup, so a crash at any instant leaves at least one valid copy.
+// payload, CRC-32. The twin's state store writes the areas to files (write, fsync, rename)
+// in the order mantissa, main, backup (docs/storage.md): a crash at any instant leaves at
+// least one valid copy of main or backup, and the mantissa on disk is never older than the
+// copy it completes.
 
 #include <cstddef>
 #include <cstdint>

@@ -219,6 +219,9 @@ TEST(SettingArgModbus, EveryCarriedCommandRoundTripsThroughPlanWrite) {
     for (const Command& command : modbus_commands()) {
       const auto write = modbus_write_for(command, type);
       ASSERT_TRUE(write.has_value()) << command_name(command) << ": " << write.error();
+      ASSERT_NE(write->def, nullptr) << command_name(command);
+      EXPECT_EQ(write->def, find_register(write->start)) << command_name(command);
+      EXPECT_EQ(write->def->words, write->words.size()) << command_name(command);
       const auto back = plan_write(write->start, write->words, type);
       ASSERT_TRUE(back.has_value()) << command_name(command);
       ASSERT_EQ(back->size(), 1U);

@@ -83,17 +83,33 @@ MeterUri uri_of(Link link, const LoopbackSlave& slave) {
 }
 
 /// A port on loopback with nothing listening.
-std::uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), size);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+/// A loopback port that refuses connections for as long as it lives: bound (so nothing
+/// else can take the port) but not listening, so a connect is refused, not accepted.
+class ClosedPort {
+ public:
+  ClosedPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), size) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
+      ADD_FAILURE() << "cannot bind a loopback port";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+  ~ClosedPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+};
 
 /// Waits up to a second for `done(meter)`.
 template <class Done>
@@ -232,7 +248,8 @@ TEST(ModbusClientTcp, ReportsExceptionElevenForAUnitTheMeterDoesNotAnswerTo) {
 
 TEST(ModbusClientTcp, ARefusedConnectionFailsAtOnce) {
   for (const UriScheme scheme : {UriScheme::modbus_tcp, UriScheme::rtu_over_tcp}) {
-    const std::uint16_t port = closed_port();
+    const ClosedPort closed;
+    const std::uint16_t port = closed.port();
     const auto start = Clock::now();
     const auto client = open_modbus(tcp_uri(scheme, port));
     ASSERT_FALSE(client.has_value());
