@@ -71,6 +71,67 @@ std::size_t complete_telegram(const std::vector<std::uint8_t>& rx, bool& bad) {
   return size;
 }
 
+/// What a run measured.
+struct Tally {
+  std::vector<std::uint32_t> latencies_us;
+  std::uint64_t errors = 0;
+  std::size_t telegram_bytes = 0;
+};
+
+/// Takes in what arrived on `c`; on a complete telegram, records it and sends the next
+/// request (before `deadline`). False when the server closed the connection.
+bool on_readable(Connection& c, std::uint8_t address, Clock::time_point deadline, Tally& tally) {
+  std::array<std::uint8_t, 65536> buf{};
+  const ssize_t got = recv(c.fd, buf.data(), buf.size(), 0);
+  if (got <= 0) return false;
+  c.rx.insert(c.rx.end(), buf.begin(), buf.begin() + got);
+  bool bad = false;
+  const std::size_t size = complete_telegram(c.rx, bad);
+  if (size == 0) return true;
+  const auto now = Clock::now();
+  if (bad) ++tally.errors;
+  tally.telegram_bytes = size;
+  tally.latencies_us.push_back(static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent).count()));
+  c.rx.erase(c.rx.begin(), c.rx.begin() + static_cast<std::ptrdiff_t>(std::min(size, c.rx.size())));
+  if (now < deadline && !send_request(c, address)) ++tally.errors;
+  return true;
+}
+
+/// Keeps one request in flight on every connection until `deadline`. False when the server
+/// closed a connection.
+bool drive(std::vector<Connection>& pool, int ep, std::uint8_t address, Clock::time_point deadline,
+           Tally& tally) {
+  for (auto& c : pool) {
+    if (!send_request(c, address)) ++tally.errors;
+  }
+  std::vector<epoll_event> events(pool.size());
+  while (Clock::now() < deadline) {
+    const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
+    for (int e = 0; e < n; ++e) {
+      Connection& c = pool[events[static_cast<std::size_t>(e)].data.u64];
+      if (!on_readable(c, address, deadline, tally)) return false;
+    }
+  }
+  return true;
+}
+
+/// The JSON line of a run; the exit status (0: answers and no errors).
+int report(int conns, Tally& tally, double elapsed) {
+  auto& lat = tally.latencies_us;
+  std::sort(lat.begin(), lat.end());
+  const auto pct = [&](double p) {
+    return lat.empty() ? 0U
+                       : lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))];
+  };
+  std::printf(
+      "{\"conns\":%d,\"frames\":%zu,\"frames_per_s\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
+      "\"telegram_bytes\":%zu,\"errors\":%llu}\n",
+      conns, lat.size(), static_cast<double>(lat.size()) / elapsed, pct(0.50), pct(0.99),
+      tally.telegram_bytes, static_cast<unsigned long long>(tally.errors));
+  return tally.errors == 0 && !lat.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,54 +152,16 @@ int main(int argc, char** argv) {
     epoll_event ev{EPOLLIN, {.u64 = i}};
     epoll_ctl(ep, EPOLL_CTL_ADD, pool[i].fd, &ev);
   }
-  std::vector<std::uint32_t> latencies_us;
-  latencies_us.reserve(1 << 22);
-  std::uint64_t errors = 0;
-  std::size_t telegram_bytes = 0;
+  Tally tally;
+  tally.latencies_us.reserve(1 << 22);
   const auto start = Clock::now();
   const auto deadline =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  for (auto& c : pool) {
-    if (!send_request(c, address)) ++errors;
-  }
-
-  std::vector<epoll_event> events(static_cast<std::size_t>(conns));
-  std::uint8_t buf[65536];
-  while (Clock::now() < deadline) {
-    const int n = epoll_wait(ep, events.data(), conns, 100);
-    for (int e = 0; e < n; ++e) {
-      Connection& c = pool[events[static_cast<std::size_t>(e)].data.u64];
-      const ssize_t got = recv(c.fd, buf, sizeof buf, 0);
-      if (got <= 0) {
-        std::fprintf(stderr, "connection closed by the server\n");
-        return 1;
-      }
-      c.rx.insert(c.rx.end(), buf, buf + got);
-      bool bad = false;
-      const std::size_t size = complete_telegram(c.rx, bad);
-      if (size == 0) continue;
-      const auto now = Clock::now();
-      if (bad) ++errors;
-      telegram_bytes = size;
-      latencies_us.push_back(static_cast<std::uint32_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(now - c.sent).count()));
-      c.rx.erase(c.rx.begin(),
-                 c.rx.begin() + static_cast<std::ptrdiff_t>(std::min(size, c.rx.size())));
-      if (now < deadline && !send_request(c, address)) ++errors;
-    }
+  if (!drive(pool, ep, address, deadline, tally)) {
+    std::fprintf(stderr, "connection closed by the server\n");
+    return 1;
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   for (auto& c : pool) close(c.fd);
-  std::sort(latencies_us.begin(), latencies_us.end());
-  const auto pct = [&](double p) {
-    return latencies_us.empty() ? 0U
-                                : latencies_us[static_cast<std::size_t>(
-                                      p * static_cast<double>(latencies_us.size() - 1))];
-  };
-  std::printf(
-      "{\"conns\":%d,\"frames\":%zu,\"frames_per_s\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
-      "\"telegram_bytes\":%zu,\"errors\":%llu}\n",
-      conns, latencies_us.size(), static_cast<double>(latencies_us.size()) / elapsed, pct(0.50),
-      pct(0.99), telegram_bytes, static_cast<unsigned long long>(errors));
-  return errors == 0 && !latencies_us.empty() ? 0 : 1;
+  return report(conns, tally, elapsed);
 }

@@ -55,11 +55,9 @@ UniqueFd connect_one(const addrinfo& ai, Clock::time_point deadline) {
   if (error == EINPROGRESS) {
     const auto revents = wait_for(fd.get(), POLLOUT, deadline);
     socklen_t size = sizeof error;
-    if (!revents) {
-      error = errno;
-    } else if (*revents == 0) {
+    if (revents && *revents == 0) {
       error = ETIMEDOUT;
-    } else if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+    } else if (!revents || ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
       error = errno;
     }
     if (error == 0) return fd;

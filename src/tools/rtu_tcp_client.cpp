@@ -118,7 +118,7 @@ class RtuOverTcpClient final : public ModbusClient {
     const std::vector<std::uint8_t> frame = encode_rtu(info.unit, encode_request(request));
     if (auto sent = link_->send(frame); !sent) return std::unexpected(broken(sent.error()));
     if (info.unit == 0) return std::optional<Response>{};
-    if (auto received = receive(info, request); !received) {
+    if (auto received = receive(*link_, info, request); !received) {
       return std::unexpected(std::move(received.error()));
     }
     auto response = check_rtu_reply(info.unit, request, reply_);
@@ -128,14 +128,14 @@ class RtuOverTcpClient final : public ModbusClient {
 
   /// Reads into `reply_` until the reply is as long as its function code says, or the
   /// timeout passes.
-  std::expected<void, ModbusClientError> receive(const RequestInfo& info, const Request& request) {
+  std::expected<void, ModbusClientError> receive(ByteLink& link, const RequestInfo& info,
+                                                 const Request& request) {
     const auto deadline = ByteLink::Clock::now() + timeout_;
     reply_.clear();
     std::array<std::uint8_t, kMaxRtuFrame> chunk{};
     std::size_t length = 0;
     while (length == 0 || reply_.size() < length) {
-      const auto got =
-          link_->receive(std::span{chunk}.first(kMaxRtuFrame - reply_.size()), deadline);
+      const auto got = link.receive(std::span{chunk}.first(kMaxRtuFrame - reply_.size()), deadline);
       if (!got) return std::unexpected(broken(got.error()));
       if (*got == 0) return std::unexpected(incomplete(info, reply_.size(), length));
       reply_.insert(reply_.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*got));

@@ -220,7 +220,7 @@ Outcome<> Meter::apply_all(std::span<const Command> commands, const Origin& orig
                     fmt::format("{}: {}", command_name(command), ok.error().message));
     }
   }
-  *this = std::move(next);
+  *this = next;
   settings_changed();
   return {};
 }

@@ -65,7 +65,7 @@ ParsedRequest parse_write_multiple(PduBytes pdu) {
     return std::unexpected(error);
   };
   if (count < 1 || count > kMaxWriteRegisters) return fail(RequestError::Kind::bad_count);
-  if (bytes != 2U * count) return fail(RequestError::Kind::bad_byte_count);
+  if (bytes != std::size_t{2} * count) return fail(RequestError::Kind::bad_byte_count);
   if (present.size() != bytes) return fail(RequestError::Kind::bad_length);
   return WriteMultipleRegistersRequest{fields.address, fields.values};
 }
@@ -123,7 +123,7 @@ ParsedResponse parse_read_response(PduBytes pdu, std::optional<std::size_t> aske
     error.expected_byte_count = *asked;
     return std::unexpected(error);
   }
-  if (bytes % 2 != 0 || bytes == 0 || bytes > 2U * kMaxReadRegisters) {
+  if (bytes % 2 != 0 || bytes == 0 || bytes > std::size_t{2} * kMaxReadRegisters) {
     ResponseError error = response_error(ResponseError::Kind::bad_byte_count, pdu);
     error.byte_count = bytes;
     return std::unexpected(error);

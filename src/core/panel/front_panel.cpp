@@ -83,9 +83,8 @@ void FrontPanel::reset(std::int64_t now_ms) {
 void FrontPanel::settle(std::int64_t now_ms) {
   if (stage_ == Stage::normal || !last_press_ms_) return;
   const std::int64_t idle = now_ms - *last_press_ms_;
-  if (idle >= kMenuTimeoutMs) {
-    go(Stage::normal);
-  } else if (idle >= kErrorPageMs && stage_ == Stage::wrong_password) {
+  const bool error_page_over = idle >= kErrorPageMs && stage_ == Stage::wrong_password;
+  if (idle >= kMenuTimeoutMs || error_page_over) {
     go(Stage::normal);
   } else if (idle >= kErrorPageMs && stage_ == Stage::refused) {
     go(Stage::browse);
