@@ -14,8 +14,8 @@ namespace {
 
 // ---- groups -------------------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 5> kGroupNames{"identity", "settings", "status", "instant",
-                                                      "energy"};
+constexpr std::array kGroups{RegisterGroup::identity, RegisterGroup::settings,
+                             RegisterGroup::status, RegisterGroup::instant, RegisterGroup::energy};
 
 // ---- block planning -----------------------------------------------------------------------
 
@@ -105,14 +105,10 @@ std::optional<RegisterGroup> register_group(const RegisterDef& def) {
   return def.group;
 }
 
-std::string_view to_string(RegisterGroup group) {
-  return kGroupNames[static_cast<std::size_t>(group)];
-}
-
 std::optional<RegisterGroup> parse_register_group(std::string_view name) {
-  const auto it = std::ranges::find(kGroupNames, name);
-  if (it == kGroupNames.end()) return std::nullopt;
-  return static_cast<RegisterGroup>(it - kGroupNames.begin());
+  const auto it = std::ranges::find(kGroups, name, [](RegisterGroup g) { return to_string(g); });
+  if (it == kGroups.end()) return std::nullopt;
+  return *it;
 }
 
 std::vector<const RegisterDef*> registers_in(RegisterGroup group) {

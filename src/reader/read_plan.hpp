@@ -17,8 +17,6 @@ namespace ambi {
 
 /// The group a mapped register belongs to (its row's); nullopt for the reserved spans.
 [[nodiscard]] std::optional<RegisterGroup> register_group(const RegisterDef& def);
-/// "identity", "settings", "status", "instant", "energy".
-[[nodiscard]] std::string_view to_string(RegisterGroup group);
 /// Parses a group name; nullopt for anything else ("all" is handled by the caller).
 [[nodiscard]] std::optional<RegisterGroup> parse_register_group(std::string_view name);
 /// Every register of `group`, in address order (reserved spans excluded).

@@ -283,15 +283,25 @@ std::expected<std::vector<Command>, WriteError> plan_write(std::uint16_t start, 
   return commands;
 }
 
+std::string_view to_string(RegisterGroup group) {
+  constexpr std::array<std::string_view, 6> kNames{"identity", "settings", "status",
+                                                   "instant",  "energy",   ""};
+  static_assert(static_cast<std::size_t>(RegisterGroup::none) + 1 == kNames.size());
+  return kNames[static_cast<std::size_t>(group)];
+}
+
 std::string render_register_table() {
   std::string out =
-      "<!-- Generated from src/core/modbus_map_table.cpp by tests/unit/modbus_docs_test.cpp.\n"
+      "<!-- Generated from src/core/modbus/modbus_map_table.cpp by\n"
+      "     tests/unit/core/modbus/modbus_docs_test.cpp.\n"
       "     Do not edit: run the unit tests with AMBI_REGEN_DOCS=1 to rewrite it. -->\n"
       "# Modbus registers\n\n"
       "Every register of manual A3.2 as the twin serves it; see docs/modbus.md for the\n"
       "encodings, the integer data mode (unverified) and the exceptions.\n\n"
-      "| address | name | words | encoding | unit | access | write FC | integer mode (4026 = 2) |\n"
-      "|---|---|---|---|---|---|---|---|\n";
+      "`group` is the reader's `ambimeter read --group` that reads the register.\n\n"
+      "| address | name | description | group | words | encoding | unit | access | write FC | "
+      "integer mode (4026 = 2) |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const RegisterDef& def : register_map()) {
     const std::string write = def.access() == Access::read ? "" : def.words == 1 ? "06, 16" : "16";
     std::string integer;
@@ -301,8 +311,10 @@ std::string render_register_table() {
           fmt::format("int32 × {:g}{}{}", static_cast<double>(integer_lsb_nano(def.unit)) / kNano,
                       symbol == "-" ? "" : " ", symbol == "-" ? "" : symbol);
     }
-    fmt::format_to(std::back_inserter(out), "| 0x{:04X} | {} | {} | {} | {} | {} | {} | {} |\n",
-                   def.address, def.name, def.words, to_string(def.encoding), unit_symbol(def.unit),
+    fmt::format_to(std::back_inserter(out),
+                   "| 0x{:04X} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", def.address,
+                   def.name, def.description, to_string(def.group), def.words,
+                   to_string(def.encoding), unit_symbol(def.unit),
                    def.access() == Access::read ? "read" : "read_write", write, integer);
   }
   return out;

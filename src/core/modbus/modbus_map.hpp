@@ -72,6 +72,8 @@ using CommandMaker = std::optional<Command> (*)(RegisterValue);
 /// power-down counter, the status word, quadrants and current directions; `none` the
 /// reserved spans.
 enum class RegisterGroup : std::uint8_t { identity, settings, status, instant, energy, none };
+/// "identity" ... "energy" (the reader's `--group` names); "" for none.
+[[nodiscard]] std::string_view to_string(RegisterGroup group);
 
 struct RegisterDef {
   std::uint16_t address;
