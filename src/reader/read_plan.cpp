@@ -132,7 +132,9 @@ std::vector<BlockRead> plan_block_reads(std::span<const RegisterDef* const> want
   std::vector<BlockRead> blocks;
   std::optional<std::size_t> open_run;
   for (const RegisterDef* def : sorted_unique(wanted)) {
-    const std::size_t run = *run_of(*def);
+    const std::optional<std::size_t> found = run_of(*def);
+    if (!found) continue;  // not a register of the map: nothing to read
+    const std::size_t run = *found;
     if (!blocks.empty() && open_run == run) {
       BlockRead& last = blocks.back();
       const std::uint32_t count = def->end() - last.start;

@@ -40,6 +40,8 @@ struct CtHistoryEntry {
 inline constexpr int kMaxCtChanges = 7;
 
 /// Error bits of manual 8.1 (register 4015).
+// A set of named values, spelled like enumerators (error_bit::name) rather than kCamel constants.
+// NOLINTBEGIN(readability-identifier-naming)
 namespace error_bit {
 inline constexpr std::uint8_t both_copies_bad = 0x01;
 inline constexpr std::uint8_t mantissa_unwritable = 0x02;
@@ -50,8 +52,11 @@ inline constexpr std::uint8_t backup_corrupt = 0x20;
 inline constexpr std::uint8_t main_corrupt = 0x40;
 inline constexpr std::uint8_t init_failed = 0x80;
 }  // namespace error_bit
+// NOLINTEND(readability-identifier-naming)
 
 /// Bits of the active status word 401D (PRODUCT.md ruling; documented in docs/).
+// A set of named values, spelled like enumerators (status_bit::name) rather than kCamel constants.
+// NOLINTBEGIN(readability-identifier-naming)
 namespace status_bit {
 inline constexpr std::uint32_t communication_active = 1U << 0;
 inline constexpr std::uint32_t bluetooth_active = 1U << 1;
@@ -62,6 +67,7 @@ inline constexpr std::uint32_t tariff_input_energized = 1U << 5;
 inline constexpr std::uint32_t powered = 1U << 6;
 inline constexpr std::uint32_t ct_history_full = 1U << 7;
 }  // namespace status_bit
+// NOLINTEND(readability-identifier-naming)
 
 /// What survives a power cycle: the content of the storage image.
 struct PersistentState {

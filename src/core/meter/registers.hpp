@@ -24,6 +24,8 @@ inline constexpr int kTariffs = 4;
 inline constexpr std::size_t kCounterCount = 62;
 
 /// Index arithmetic of the flat counter array.
+// A set of named values, spelled like enumerators (counter_index::name) rather than kCamel
+// constants. NOLINTBEGIN(readability-identifier-naming)
 namespace counter_index {
 constexpr std::size_t total(Family f, Dir d) {
   return std::size_t{16} * static_cast<std::size_t>(f) + static_cast<std::size_t>(d);
@@ -53,6 +55,7 @@ constexpr std::size_t ct_secondary(Dir d) {
   return 60 + static_cast<std::size_t>(d);
 }
 }  // namespace counter_index
+// NOLINTEND(readability-identifier-naming)
 
 /// All energy counters. Magnitudes only; signed "totals" are derived by `combine`.
 struct Registers {

@@ -37,12 +37,15 @@ inline constexpr std::uint16_t kMaxWriteRegisters = 123;
 
 /// The function codes the codec knows by their fields (the meter reads with FC 03, writes
 /// with FC 06 and FC 16; FC 04 is a quirk).
+// A set of named values, spelled like enumerators (function_code::name) rather than kCamel
+// constants. NOLINTBEGIN(readability-identifier-naming)
 namespace function_code {
 inline constexpr std::uint8_t read_holding_registers = 0x03;
 inline constexpr std::uint8_t read_input_registers = 0x04;
 inline constexpr std::uint8_t write_single_register = 0x06;
 inline constexpr std::uint8_t write_multiple_registers = 0x10;
 }  // namespace function_code
+// NOLINTEND(readability-identifier-naming)
 
 /// True for the read function codes (03, 04): the requests a broadcast does not execute.
 [[nodiscard]] constexpr bool is_read_function(std::uint8_t function) {

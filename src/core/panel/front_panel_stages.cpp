@@ -97,11 +97,12 @@ std::optional<PanelCommand> FrontPanel::on_choose(Meter& meter, Button button) {
     choice_ = wrap(choice_, delta_of(button), choices.size());
     return std::nullopt;
   }
-  if (!choices[choice_].command) {
+  const auto& command = choices[choice_].command;
+  if (!command) {
     go(Stage::browse);
     return std::nullopt;
   }
-  return apply(meter, *choices[choice_].command);
+  return apply(meter, *command);
 }
 
 /// Starts editing the page shown: digits from the present value, a choice list on the

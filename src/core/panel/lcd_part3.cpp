@@ -28,6 +28,12 @@ struct Part3Row {
   std::string (*value)(const Meter&, int phase);
 };
 
+/// The index into kLabels of `phase` (-1, the total, is label 0).
+std::size_t label_index(int phase) {
+  const int index = phase + 1;
+  return static_cast<std::size_t>(index);
+}
+
 const PhaseMeasurement& ph(const Meter& m, int phase) {
   return m.measurement().phases[static_cast<std::size_t>(phase)];
 }
@@ -119,9 +125,8 @@ LcdLine page(const Meter& m, const Part3Row& row, int phase) {
   const std::string caption = row.caption.empty() ? std::string(to_string(m.settings().combination))
                                                   : std::string(row.caption);
   return LcdLine{.caption = caption,
-                 .label = row.scope == Scope::single
-                              ? std::string{}
-                              : std::string(kLabels[static_cast<std::size_t>(phase + 1)]),
+                 .label = row.scope == Scope::single ? std::string{}
+                                                     : std::string(kLabels[label_index(phase)]),
                  .obis = obis_text(m, row, phase),
                  .value = row.value(m, phase),
                  .unit = std::string(row.unit),

@@ -258,7 +258,7 @@ std::expected<ProfileStep, std::string> parse_row(std::string_view line, const H
   }
   auto prepared = prepare_load(load);
   if (!prepared) return Error(prepared.error().message);
-  step.load = std::move(*prepared);
+  step.load = *prepared;
   return step;
 }
 
@@ -312,7 +312,7 @@ struct CsvReader {
     auto step = parse_row(text, *header, load);
     if (!step) return Error(step.error());
     if (auto ok = check_order(profile, *step); !ok) return ok;
-    profile.steps.push_back(std::move(*step));
+    profile.steps.push_back(*step);
     return {};
   }
 
