@@ -67,7 +67,6 @@ using ValueSource = RegisterValue (*)(const Meter&);
 /// cannot be such a command (exception 03).
 using CommandMaker = std::optional<Command> (*)(RegisterValue);
 
-/// One register (or reserved span) of A3.2.
 /// The groups a reader names (`ambimeter read --group`): `status` holds the error code, the
 /// power-down counter, the status word, quadrants and current directions; `none` the
 /// reserved spans.
@@ -75,6 +74,7 @@ enum class RegisterGroup : std::uint8_t { identity, settings, status, instant, e
 /// "identity" ... "energy" (the reader's `--group` names); "" for none.
 [[nodiscard]] std::string_view to_string(RegisterGroup group);
 
+/// One register (or reserved span) of A3.2.
 struct RegisterDef {
   std::uint16_t address;
   std::uint8_t words;

@@ -2,33 +2,16 @@
 // test fails when they differ. AMBI_REGEN_DOCS=1 rewrites the file instead.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "core/mbus/mbus_records.hpp"
+#include "docs_drift.hpp"
 
 namespace ambi {
 namespace {
 
-std::filesystem::path docs_file() {
-  return std::filesystem::path(AMBI_SOURCE_DIR) / "docs" / "mbus-records.md";
-}
-
 TEST(MbusDocs, RecordTableMatchesTheTables) {
-  const std::string rendered = render_mbus_record_table();
-  const char* regen = std::getenv("AMBI_REGEN_DOCS");
-  if (regen != nullptr && std::string(regen) == "1") {
-    std::ofstream(docs_file(), std::ios::binary) << rendered;
-  }
-  std::ifstream in(docs_file(), std::ios::binary);
-  ASSERT_TRUE(in.good()) << docs_file() << " is missing: run the tests with AMBI_REGEN_DOCS=1";
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_EQ(text.str(), rendered) << docs_file()
-                                  << " is out of date: run the tests with AMBI_REGEN_DOCS=1";
+  expect_docs_file("mbus-records.md", render_mbus_record_table());
 }
 
 TEST(MbusDocs, RecordTableShowsBytesAndExamples) {
