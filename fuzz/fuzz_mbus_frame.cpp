@@ -1,14 +1,16 @@
 // Fuzzes the M-bus framer and slave: the input is split into chunks at fuzzer-chosen points
 // (the first byte of each chunk is its length) and every telegram found is served. The
 // framer never holds more than one telegram, every telegram it yields re-encodes to bytes
-// that frame back to it, and every answer is silence, E5 or an RSP_UD the decoder reads.
+// that frame back to it, and every answer is silence, E5 or an RSP_UD the decoder reads,
+// typed as it encodes (the slave's typed answer is its bytes).
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <variant>
 
 #include "core/mbus/mbus_frame.hpp"
-#include "core/mbus/mbus_records.hpp"
+#include "core/mbus/mbus_readout.hpp"
+#include "core/mbus/mbus_rsp_ud.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "fuzz_support.hpp"
 
@@ -25,7 +27,20 @@ void check_reencodes(const MbusFrame& frame) {
   fuzz::require(parsed != nullptr && *parsed == frame && again.buffered() == 0);
 }
 
+/// The typed answer is the reply's bytes: silence, E5, or the RSP_UD it encodes to.
+void check_answer(const MbusExchange& out) {
+  if (const auto* rsp_ud = std::get_if<MbusRspUd>(&out.answer)) {
+    fuzz::require(encode_rsp_ud_frame(*rsp_ud) == out.reply);
+  } else if (std::holds_alternative<MbusAck>(out.answer)) {
+    fuzz::require(out.reply == std::vector<std::uint8_t>{kMbusAck});
+  } else {
+    fuzz::require(out.reply.empty());
+  }
+  if (!out.reply.empty()) fuzz::require(addressed(out.route));
+}
+
 void check_reply(const MbusExchange& out) {
+  check_answer(out);
   if (out.reply.empty() || out.reply == std::vector<std::uint8_t>{kMbusAck}) return;
   MbusFramer framer;
   framer.push(out.reply);

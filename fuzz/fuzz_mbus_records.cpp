@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-#include "core/mbus/mbus_records.hpp"
+#include "core/mbus/mbus_readout.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -166,7 +166,7 @@ class LineMaster final : public MbusMaster {
     return {};
   }
 
-  std::expected<MbusProbe, Error> select(const MbusSelectionMask& mask) override {
+  std::expected<MbusProbe, Error> select(const MbusSelection& mask) override {
     const auto data = mask.bytes();
     const auto request = encode_mbus(
         mbus_long(c_field::snd_ud, mbus_address::selected, ci_field::select_slave, data));
@@ -307,17 +307,6 @@ class LineMaster final : public MbusMaster {
 };
 
 }  // namespace
-
-std::array<std::uint8_t, 8> MbusSelectionMask::bytes() const {
-  return {static_cast<std::uint8_t>(id),
-          static_cast<std::uint8_t>(id >> 8),
-          static_cast<std::uint8_t>(id >> 16),
-          static_cast<std::uint8_t>(id >> 24),
-          static_cast<std::uint8_t>(manufacturer),
-          static_cast<std::uint8_t>(manufacturer >> 8),
-          version,
-          medium};
-}
 
 std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(const MeterUri& uri) {
   if (!uri.is_mbus())

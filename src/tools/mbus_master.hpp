@@ -1,10 +1,10 @@
 #pragma once
 // The M-bus master side of the reader tools (EN 13757-2/-3): requests to one meter by
 // primary or secondary address, and the probes a scan is built from. It frames with the
-// twin's own codec (core/mbus_frame.hpp) and decodes with its record table
-// (core/mbus_records.hpp).
+// twin's own codec (core/mbus/mbus_frame.hpp) and decodes with its record table
+// (core/mbus/mbus_readout.hpp); a selection has the layout the slave reads
+// (core/mbus/mbus_selection.hpp).
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/mbus/mbus_records.hpp"
+#include "core/mbus/mbus_readout.hpp"
+#include "core/mbus/mbus_selection.hpp"
 #include "tools/meter_uri.hpp"
 
 namespace ambi {
@@ -39,17 +40,6 @@ enum class MbusProbe : std::uint8_t {
   collision,  ///< bytes that are not one clean E5: more than one meter answered
 };
 
-/// An 8-byte secondary-address mask for a selection (EN 13757-3 11.4): ID as 8 BCD digits
-/// with F for "any digit", then manufacturer, version and medium with FF for "any".
-struct MbusSelectionMask {
-  std::uint32_t id = 0xFFFFFFFF;
-  std::uint16_t manufacturer = 0xFFFF;
-  std::uint8_t version = 0xFF;
-  std::uint8_t medium = 0xFF;
-  /// The 8 data bytes of the SND_UD CI 52 (ID least significant byte first).
-  [[nodiscard]] std::array<std::uint8_t, 8> bytes() const;
-};
-
 /// A connection to one M-bus line (or a TCP stream carrying one). Not thread-safe.
 class MbusMaster {
  public:
@@ -69,9 +59,10 @@ class MbusMaster {
   /// talk to the meter at the new one with a new URI.
   [[nodiscard]] virtual std::expected<void, MbusMasterError> change_baud(std::uint8_t address,
                                                                          std::uint32_t baud) = 0;
-  /// Selects by secondary address (SND_UD CI 52 to 0xFD) and reports what answered.
+  /// Selects by secondary address (SND_UD CI 52 to 0xFD, `mask.bytes()` as its data: F
+  /// digits and FF bytes are wildcards) and reports what answered.
   [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> select(
-      const MbusSelectionMask& mask) = 0;
+      const MbusSelection& mask) = 0;
   /// SND_NKE to a primary address and reports what answered (for the primary scan).
   [[nodiscard]] virtual std::expected<MbusProbe, MbusMasterError> probe(std::uint8_t address) = 0;
   /// Changes the answer timeout.

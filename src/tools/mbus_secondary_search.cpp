@@ -9,7 +9,6 @@ namespace ambi {
 namespace {
 
 constexpr int kDigits = 8;
-constexpr std::uint32_t kAnyId = 0xFFFFFFFF;
 
 class SecondarySearch {
  public:
@@ -17,7 +16,7 @@ class SecondarySearch {
       : master_(master), on_probe_(on_probe) {}
 
   std::expected<std::vector<std::uint32_t>, MbusMasterError> run() {
-    if (auto ok = visit(kAnyId, -1); !ok) return std::unexpected(ok.error());
+    if (auto ok = visit(kMbusAnyId, -1); !ok) return std::unexpected(ok.error());
     std::ranges::sort(found_);
     const auto [first, last] = std::ranges::unique(found_);
     found_.erase(first, last);
@@ -27,9 +26,7 @@ class SecondarySearch {
  private:
   /// Selects `id` (whose digits after `position` are F) and follows what answered.
   std::expected<void, MbusMasterError> visit(std::uint32_t id, int position) {
-    MbusSelectionMask mask;
-    mask.id = id;
-    const auto probe = master_.select(mask);
+    const auto probe = master_.select(MbusSelection{.id = id});
     if (!probe) return std::unexpected(probe.error());
     if (on_probe_) on_probe_(id, *probe);
     if (*probe == MbusProbe::none) return {};

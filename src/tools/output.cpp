@@ -45,7 +45,7 @@ std::string render_table(std::span<const MeterValue> readings) {
 std::string render_csv(std::span<const MeterValue> readings) {
   std::string out = "name,description,value,unit,source\n";
   for (const MeterValue& r : readings) {
-    out += fmt::format("{},{},{},{},{}\n", csv_field(r.name), csv_field(reading_label(r.name)),
+    out += fmt::format("{},{},{},{},{}\n", csv_field(r.name), csv_field(r.description),
                        csv_field(r.text), csv_field(r.unit), csv_field(r.where));
   }
   return out;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdlib>
 #include <utility>
 
@@ -55,20 +54,6 @@ const RegisterDef* data_type_register() {
 
 }  // namespace
 
-std::string reading_label(std::string_view name) {
-  std::string out{name};
-  std::ranges::replace(out, '_', ' ');
-  // "l1 voltage" → "L1 voltage", "t1 total..." → "T1 total...", "q2 ..." → "Q2 ...".
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const bool word_start = i == 0 || out[i - 1] == ' ';
-    const bool code =
-        i + 1 < out.size() && std::isdigit(static_cast<unsigned char>(out[i + 1])) != 0;
-    if (word_start && (code || i == 0))
-      out[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
-  }
-  return out;
-}
-
 std::expected<std::vector<const RegisterDef*>, std::string> select_registers(
     const ReadSelection& selection) {
   if (auto ok = check_groups(selection); !ok) return std::unexpected{ok.error()};
@@ -117,6 +102,7 @@ std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
   for (const RegisterReading& r : decode_block_reads(wanted, plan, replies, type)) {
     MeterValue reading{
         .name = std::string{r.def->name},
+        .description = std::string{r.def->description},
         .group = std::string{to_string(register_group(*r.def).value_or(RegisterGroup::status))},
         .where = fmt::format("0x{:04X}", r.def->address),
         .number = std::nullopt,
@@ -136,42 +122,31 @@ std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
 
 namespace {
 
-std::string mbus_group(const MbusRecordDef& def) {
-  if (def.unit == "Wh" || def.unit == "varh") return "energy";
-  if (def.name == "tariff" || def.name == "ct_ratio") return "settings";
-  return "instant";
-}
-
-std::string mbus_text(const MbusRecordDef& def, std::int64_t raw) {
-  if (def.name == "ct_ratio") return fmt::format("{}/{}", raw / 100, raw % 100);
-  if (def.name == "tariff") return fmt::format("T{}", raw);
-  if (def.exponent >= 0) return fmt::format("{}", raw);
-  return fmt::format("{:.{}f}", in_unit(def, raw), -def.exponent);
-}
-
 std::vector<MeterValue> header_readings(const MbusDataHeader& h) {
-  auto text = [](std::string name, std::string value) {
+  auto text = [](std::string name, std::string description, std::string value) {
     return MeterValue{.name = std::move(name),
+                      .description = std::move(description),
                       .group = "identity",
                       .where = "header",
                       .number = std::nullopt,
                       .text = std::move(value),
                       .unit = ""};
   };
-  auto number = [](std::string name, double value) {
+  auto number = [](std::string name, std::string description, double value) {
     return MeterValue{.name = std::move(name),
+                      .description = std::move(description),
                       .group = "identity",
                       .where = "header",
                       .number = value,
                       .text = fmt::format("{}", value),
                       .unit = ""};
   };
-  return {text("secondary_address", fmt::format("{:08X}", h.id_bcd)),
-          text("manufacturer", manufacturer_letters(h.manufacturer)),
-          number("version", h.version),
-          text("medium", fmt::format("0x{:02X}", h.medium)),
-          number("access_number", h.access_number),
-          text("status", fmt::format("0x{:02X}", h.status))};
+  return {text("secondary_address", "Secondary address", fmt::format("{:08X}", h.id_bcd)),
+          text("manufacturer", "Manufacturer", manufacturer_letters(h.manufacturer)),
+          number("version", "Version", h.version),
+          text("medium", "Medium", fmt::format("0x{:02X}", h.medium)),
+          number("access_number", "Access number", h.access_number),
+          text("status", "Status", fmt::format("0x{:02X}", h.status))};
 }
 
 }  // namespace
@@ -183,15 +158,15 @@ std::expected<std::vector<MeterValue>, std::string> mbus_readings(const MbusRead
   for (const MbusValue& v : readout.values) {
     if (v.def == nullptr) continue;
     MeterValue r{.name = std::string{v.def->name},
-                 .group = mbus_group(*v.def),
+                 .description = std::string{v.def->description},
+                 .group = std::string{to_string(v.def->group)},
                  .where = hex_bytes(v.record.header),
                  .number = std::nullopt,
                  .text = "?",
                  .unit = plain_unit(v.def->unit)};
     if (v.value) {
-      r.number = v.def->name == "ct_ratio" ? std::optional<double>{} : in_unit(*v.def, *v.value);
-      r.text = mbus_text(*v.def, *v.value);
-      if (v.def->name == "tariff") r.number = static_cast<double>(*v.value);
+      r.number = mbus_number(*v.def, *v.value);
+      r.text = format_mbus_value(*v.def, *v.value);
     }
     all.push_back(std::move(r));
   }

@@ -1,8 +1,8 @@
 #pragma once
 // What a reader tool got from a meter, whatever the protocol: named values with their unit,
 // their text as a person reads it and where in the meter they came from. Modbus readings
-// decode through the register map (core/modbus_map.hpp, core/read_plan.hpp), M-bus readings
-// through the record table (core/mbus_records.hpp): the tables the twin serves from.
+// decode through the register map (core/modbus/modbus_map.hpp, reader/read_plan.hpp), M-bus
+// readings through the record table (core/mbus/mbus_records.hpp): the tables the twin serves from.
 
 #include <cstdint>
 #include <expected>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/mbus/mbus_records.hpp"
+#include "core/mbus/mbus_readout.hpp"
 #include "reader/read_plan.hpp"
 #include "tools/mbus_master.hpp"
 #include "tools/modbus_client.hpp"
@@ -20,9 +20,10 @@ namespace ambi {
 
 /// One value read from a meter.
 struct MeterValue {
-  std::string name;   ///< snake_case, as in the register or record table
-  std::string group;  ///< identity, settings, status, instant, energy
-  std::string where;  ///< "0x5002" (Modbus) or the record header "02 FD C7 FC 01" (M-bus)
+  std::string name;         ///< snake_case, as in the register or record table
+  std::string description;  ///< what it is, as the table (or the manual) words it
+  std::string group;        ///< identity, settings, status, instant, energy
+  std::string where;        ///< "0x5002" (Modbus) or the record header "02 FD C7 FC 01" (M-bus)
   std::optional<double> number;  ///< the value in `unit`; nullopt for text-only values
   std::string text;              ///< as shown to a person: "230.01", "C-04", "19020246"
   std::string unit;              ///< "V", "kWh"; empty for plain numbers and codes
@@ -49,8 +50,5 @@ struct ReadSelection {
 /// The error names an unknown group or record name.
 [[nodiscard]] std::expected<std::vector<MeterValue>, std::string> mbus_readings(
     const MbusReadout& readout, const ReadSelection& selection);
-
-/// "L1 voltage" from "l1_voltage": the label a table or CSV shows.
-[[nodiscard]] std::string reading_label(std::string_view name);
 
 }  // namespace ambi

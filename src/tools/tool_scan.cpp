@@ -213,7 +213,7 @@ int scan_mbus_secondary(MbusMaster& m, bool progress_on, std::vector<Row>& rows)
   if (progress_on) fmt::print(stderr, "\r\x1b[K");
   if (!ids) return fail(ids.error().message);
   for (const std::uint32_t id : *ids) {
-    MbusSelectionMask mask;
+    MbusSelection mask;
     mask.id = id;
     auto probe = m.select(mask);
     auto readout =

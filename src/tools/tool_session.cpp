@@ -19,8 +19,8 @@ extern "C" void on_stop_signal(int /*signal*/) {
   g_stop = 1;
 }
 
-MbusSelectionMask mask_for(std::uint32_t secondary) {
-  MbusSelectionMask mask;
+MbusSelection mask_for(std::uint32_t secondary) {
+  MbusSelection mask;
   mask.id = secondary;
   return mask;
 }

@@ -61,26 +61,34 @@ std::string_view to_string(MbusDiscard::Reason reason) {
   return kNames[static_cast<std::size_t>(reason)];
 }
 
+void MbusFramer::forget_polled() {
+  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(polled_));
+  polled_ = 0;
+}
+
+MbusEvent MbusFramer::take(std::size_t bytes, MbusEvent event) {
+  polled_ = bytes;
+  return event;
+}
+
 void MbusFramer::push(std::span<const std::uint8_t> bytes) {
+  forget_polled();
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
 MbusEvent MbusFramer::poll() {
+  forget_polled();
   if (buffer_.empty()) return MbusNeedMore{};
   const auto start = std::find_if(buffer_.begin(), buffer_.end(), is_start);
   if (start != buffer_.begin()) {
     return drop(MbusDiscard::Reason::garbage, static_cast<std::size_t>(start - buffer_.begin()));
   }
-  if (buffer_[0] == kMbusAck) {
-    buffer_.erase(buffer_.begin());
-    return mbus_single();
-  }
+  if (buffer_[0] == kMbusAck) return take(1, mbus_single());
   return buffer_[0] == kMbusShortStart ? short_frame() : long_frame();
 }
 
 MbusEvent MbusFramer::drop(MbusDiscard::Reason reason, std::size_t bytes) {
-  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(bytes));
-  return MbusDiscard{reason, bytes};
+  return take(bytes, MbusDiscard{reason, bytes});
 }
 
 MbusEvent MbusFramer::short_frame() {
@@ -89,9 +97,7 @@ MbusEvent MbusFramer::short_frame() {
   if (mbus_checksum(std::span(buffer_).subspan(1, 2)) != buffer_[3]) {
     return drop(MbusDiscard::Reason::bad_checksum, kShortLength);
   }
-  MbusFrame frame = mbus_short(buffer_[1], buffer_[2]);
-  buffer_.erase(buffer_.begin(), buffer_.begin() + kShortLength);
-  return frame;
+  return take(kShortLength, mbus_short(buffer_[1], buffer_[2]));
 }
 
 MbusEvent MbusFramer::long_frame() {
@@ -107,9 +113,7 @@ MbusEvent MbusFramer::long_frame() {
   if (mbus_checksum(body) != buffer_[total - 2]) {
     return drop(MbusDiscard::Reason::bad_checksum, total);
   }
-  MbusFrame frame = mbus_long(body[0], body[1], body[2], body.subspan(3));
-  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(total));
-  return frame;
+  return take(total, mbus_long(body[0], body[1], body[2], body.subspan(3)));
 }
 
 }  // namespace ambi

@@ -114,17 +114,30 @@ class MbusFramer {
   void push(std::span<const std::uint8_t> bytes);
   /// The next telegram or discard found in the bytes so far.
   [[nodiscard]] MbusEvent poll();
+  /// The bytes the last `poll` consumed: the telegram as it arrived, or the bytes dropped;
+  /// empty after `MbusNeedMore`. Valid until the next `push`, `poll` or `clear`.
+  [[nodiscard]] std::span<const std::uint8_t> polled() const {
+    return std::span(buffer_).first(polled_);
+  }
   /// Bytes held, not yet framed (never more than `kMbusMaxFrame` after `poll` gave
   /// `MbusNeedMore`).
-  [[nodiscard]] std::size_t buffered() const { return buffer_.size(); }
+  [[nodiscard]] std::size_t buffered() const { return buffer_.size() - polled_; }
   /// Forgets the bytes held (the line was idle, or the baud rate changed).
-  void clear() { buffer_.clear(); }
+  void clear() {
+    buffer_.clear();
+    polled_ = 0;
+  }
 
  private:
+  /// Drops the bytes of the last event from the front of the buffer.
+  void forget_polled();
+  /// The last event consumed the first `bytes` bytes.
+  MbusEvent take(std::size_t bytes, MbusEvent event);
   MbusEvent drop(MbusDiscard::Reason reason, std::size_t bytes);
   MbusEvent short_frame();
   MbusEvent long_frame();
-  std::vector<std::uint8_t> buffer_;
+  std::vector<std::uint8_t> buffer_;  ///< the last event's bytes, then the bytes held
+  std::size_t polled_ = 0;            ///< how many bytes at the front the last event took
 };
 
 }  // namespace ambi

@@ -8,6 +8,9 @@
 //   FB 82 73 kvarh × 10^-3 = varh · FD C7 0.01 V · FD D9 mA · 2B W · FB 14 var · FB 34 VA
 //   FD 3A dimensionless · FB 2C mHz · 7C 01 54 plain-text unit "T" · FC 01-03 phase L1-L3
 //   DIFE 10/20/30 tariff 1-3, DIFE 80 10 tariff 4.
+//
+// Each Read record also names the group a reader files it under (energy for Wh and varh,
+// settings for the tariff and the CT ratio, instant otherwise) and how its value is shown.
 #include <cmath>
 
 #include "core/mbus/mbus_records.hpp"
@@ -21,6 +24,8 @@ constexpr Family kAct = Family::active;
 constexpr Family kReact = Family::reactive;
 constexpr Dir kFwd = Dir::forward;
 constexpr Dir kRev = Dir::reverse;
+constexpr MbusGroup kEnergy = MbusGroup::energy;
+constexpr MbusGroup kSettings = MbusGroup::settings;
 
 // ---- value sources ------------------------------------------------------------------------
 // clang-format off
@@ -68,19 +73,19 @@ constexpr std::int64_t kWh = 123'456'789;  // the manual's example energy
 constexpr std::int64_t kW = 1'234'567;     // the manual's example power
 
 constexpr std::array kReadRecords = std::to_array<MbusRecordDef>({
-    {"forward_active_wh", "total forward active energy", {0x04, 0x03}, "Wh", 0, kWh, wh<ci::total(kAct, kFwd)>},
-    {"t1_forward_active_wh", "forward active energy T1", {0x84, 0x10, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 1, kFwd)>},
-    {"t2_forward_active_wh", "forward active energy T2", {0x84, 0x20, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 2, kFwd)>},
-    {"t3_forward_active_wh", "forward active energy T3", {0x84, 0x30, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 3, kFwd)>},
-    {"t4_forward_active_wh", "forward active energy T4", {0x84, 0x80, 0x10, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 4, kFwd)>},
-    {"reverse_active_wh", "total reverse active energy", {0x04, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::total(kAct, kRev)>},
-    {"t1_reverse_active_wh", "reverse active energy T1", {0x84, 0x10, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 1, kRev)>},
-    {"t2_reverse_active_wh", "reverse active energy T2", {0x84, 0x20, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 2, kRev)>},
-    {"t3_reverse_active_wh", "reverse active energy T3", {0x84, 0x30, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 3, kRev)>},
-    {"t4_reverse_active_wh", "reverse active energy T4", {0x84, 0x80, 0x10, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 4, kRev)>},
-    {"trip_wh", "total kWh (resettable), per the combination code", {0x04, 0x83, 0xFC, 0x10}, "Wh", 0, kWh, trip_wh},
-    {"forward_reactive_varh", "forward reactive energy", {0x04, 0xFB, 0x82, 0x73}, "varh", 0, kWh, wh<ci::total(kReact, kFwd)>},
-    {"reverse_reactive_varh", "reverse reactive energy", {0x04, 0xFB, 0x82, 0xF3, 0x3C}, "varh", 0, kWh, wh<ci::total(kReact, kRev)>},
+    {"forward_active_wh", "total forward active energy", {0x04, 0x03}, "Wh", 0, kWh, wh<ci::total(kAct, kFwd)>, kEnergy},
+    {"t1_forward_active_wh", "forward active energy T1", {0x84, 0x10, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 1, kFwd)>, kEnergy},
+    {"t2_forward_active_wh", "forward active energy T2", {0x84, 0x20, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 2, kFwd)>, kEnergy},
+    {"t3_forward_active_wh", "forward active energy T3", {0x84, 0x30, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 3, kFwd)>, kEnergy},
+    {"t4_forward_active_wh", "forward active energy T4", {0x84, 0x80, 0x10, 0x03}, "Wh", 0, kWh, wh<ci::tariff(kAct, 4, kFwd)>, kEnergy},
+    {"reverse_active_wh", "total reverse active energy", {0x04, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::total(kAct, kRev)>, kEnergy},
+    {"t1_reverse_active_wh", "reverse active energy T1", {0x84, 0x10, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 1, kRev)>, kEnergy},
+    {"t2_reverse_active_wh", "reverse active energy T2", {0x84, 0x20, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 2, kRev)>, kEnergy},
+    {"t3_reverse_active_wh", "reverse active energy T3", {0x84, 0x30, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 3, kRev)>, kEnergy},
+    {"t4_reverse_active_wh", "reverse active energy T4", {0x84, 0x80, 0x10, 0x83, 0x3C}, "Wh", 0, kWh, wh<ci::tariff(kAct, 4, kRev)>, kEnergy},
+    {"trip_wh", "total kWh (resettable), per the combination code", {0x04, 0x83, 0xFC, 0x10}, "Wh", 0, kWh, trip_wh, kEnergy},
+    {"forward_reactive_varh", "forward reactive energy", {0x04, 0xFB, 0x82, 0x73}, "varh", 0, kWh, wh<ci::total(kReact, kFwd)>, kEnergy},
+    {"reverse_reactive_varh", "reverse reactive energy", {0x04, 0xFB, 0x82, 0xF3, 0x3C}, "varh", 0, kWh, wh<ci::total(kReact, kRev)>, kEnergy},
     {"l1_voltage", "L1 voltage", {0x02, 0xFD, 0xC7, 0xFC, 0x01}, "V", -2, 23'012, centivolts<0>},
     {"l2_voltage", "L2 voltage", {0x02, 0xFD, 0xC7, 0xFC, 0x02}, "V", -2, 23'012, centivolts<1>},
     {"l3_voltage", "L3 voltage", {0x02, 0xFD, 0xC7, 0xFC, 0x03}, "V", -2, 23'012, centivolts<2>},
@@ -98,8 +103,8 @@ constexpr std::array kReadRecords = std::to_array<MbusRecordDef>({
     {"total_apparent_power", "total apparent power", {0x03, 0xFB, 0x34}, "VA", 0, kW, s_total},
     {"power_factor", "total power factor", {0x0A, 0xFD, 0x3A}, "-", -2, 100, pf_centi},
     {"frequency", "grid frequency", {0x03, 0xFB, 0x2C}, "Hz", -3, 50'999, millihertz},
-    {"tariff", "active tariff (plain-text unit \"T\")", {0x09, 0x7C, 0x01, 0x54}, "-", 0, 1, tariff},
-    {"ct_ratio", "CT ratio: 4 digits primary, 2 digits secondary", {0x0B, 0xFD, 0x3A}, "-", 0, 999'505, ct_ratio},
+    {"tariff", "active tariff (plain-text unit \"T\")", {0x09, 0x7C, 0x01, 0x54}, "-", 0, 1, tariff, kSettings, MbusFormat::tariff},
+    {"ct_ratio", "CT ratio: 4 digits primary, 2 digits secondary", {0x0B, 0xFD, 0x3A}, "-", 0, 999'505, ct_ratio, kSettings, MbusFormat::ct_ratio},
 });
 
 constexpr std::array kWriteRecords = std::to_array<MbusWriteDef>({

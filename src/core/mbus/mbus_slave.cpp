@@ -6,51 +6,23 @@
 #include <array>
 
 #include "core/mbus/mbus_records.hpp"
+#include "core/mbus/mbus_selection.hpp"
 #include "core/meter/meter.hpp"
 
 namespace ambi {
 namespace {
 
-enum class Route : std::uint8_t { ignore, execute_silently, execute_and_reply };
-
-constexpr std::size_t kSelectionSize = 8;  // ID (4 BCD) MAN (2) VER (1) MED (1)
-
 MbusExchange ack() {
-  return {{kMbusAck}, std::nullopt};
+  return {MbusRoute::ignored, {kMbusAck}, MbusAck{}, std::nullopt};
 }
 
 bool is_snd_ud(const MbusFrame& frame) {
   return (frame.c & ~c_field::fcb) == c_field::snd_ud;
 }
 
-/// The 8 bytes this meter answers a selection with: its secondary address as in the header.
-std::array<std::uint8_t, kSelectionSize> own_selection(const Meter& meter) {
-  const MbusDataHeader h = meter_data_header(meter, 0);
-  return {static_cast<std::uint8_t>(h.id_bcd),
-          static_cast<std::uint8_t>(h.id_bcd >> 8),
-          static_cast<std::uint8_t>(h.id_bcd >> 16),
-          static_cast<std::uint8_t>(h.id_bcd >> 24),
-          static_cast<std::uint8_t>(h.manufacturer),
-          static_cast<std::uint8_t>(h.manufacturer >> 8),
-          h.version,
-          h.medium};
-}
-
-/// EN 13757-3 11.4: an F nibble in the ID and an FF byte in manufacturer, version or medium
-/// match anything.
-bool selection_matches(std::span<const std::uint8_t> wanted,
-                       const std::array<std::uint8_t, kSelectionSize>& own) {
-  for (std::size_t i = 0; i < kSelectionSize; ++i) {
-    if (i < 4) {
-      for (const int shift : {0, 4}) {
-        const int nibble = (wanted[i] >> shift) & 0xF;
-        if (nibble != 0xF && nibble != ((own[i] >> shift) & 0xF)) return false;
-      }
-    } else if (wanted[i] != 0xFF && wanted[i] != own[i]) {
-      return false;
-    }
-  }
-  return true;
+bool is_selection(const MbusFrame& frame) {
+  return frame.kind != MbusFrameKind::short_frame && is_snd_ud(frame) &&
+         frame.ci == ci_field::select_slave;
 }
 
 }  // namespace
@@ -83,13 +55,13 @@ struct MbusSlave::Handlers {
 
   static MbusExchange req_ud2(MbusSlave& s, Meter& meter, const MbusFrame& frame) {
     const bool repeat = (frame.c & c_field::fcv) != 0 && s.last_request_c_ == frame.c;
-    if (repeat && s.quirks_.fcb_repeat) return {s.last_reply_, std::nullopt};
-    ++s.access_number_;
-    s.last_reply_ =
-        encode_mbus(mbus_long(c_field::rsp_ud, meter.settings().mbus_id, ci_field::rsp_ud_variable,
-                              encode_rsp_ud(meter, s.access_number_)));
-    s.last_request_c_ = frame.c;
-    return {s.last_reply_, std::nullopt};
+    if (!repeat || !s.quirks_.fcb_repeat) {
+      ++s.access_number_;
+      s.last_rsp_ud_ = build_rsp_ud(meter, s.access_number_);
+      s.last_reply_ = encode_rsp_ud_frame(s.last_rsp_ud_);
+      s.last_request_c_ = frame.c;
+    }
+    return {MbusRoute::ignored, s.last_reply_, s.last_rsp_ud_, std::nullopt};
   }
 
   static MbusExchange snd_ud(MbusSlave& s, Meter& meter, const MbusFrame& frame) {
@@ -110,8 +82,10 @@ struct MbusSlave::Handlers {
   }
 
   static MbusExchange select(MbusSlave& s, Meter& meter, const MbusFrame& frame) {
-    if (frame.a != mbus_address::selected || frame.data.size() != kSelectionSize) return {};
-    s.selected_ = selection_matches(frame.data, own_selection(meter));
+    if (frame.a != mbus_address::selected) return {};
+    const auto wanted = MbusSelection::parse(frame.data);
+    if (!wanted) return {};
+    s.selected_ = wanted->matches(secondary_address(meter_data_header(meter, 0)));
     return s.selected_ ? ack() : MbusExchange{};
   }
 
@@ -141,13 +115,16 @@ struct MbusSlave::Handlers {
       {ci_field::baud_300, ci_field::baud_9600, set_baud},
   }};
 
-  static Route route(const MbusSlave& s, const Meter& meter, const MbusFrame& frame) {
+  /// The route by address alone. A selection to 0xFD is taken as `selected` here; `serve`
+  /// turns it into `ignored` when it did not select this meter (and it was not selected).
+  static MbusRoute route(const MbusSlave& s, const Meter& meter, const MbusFrame& frame) {
+    if (frame.kind == MbusFrameKind::single) return MbusRoute::ignored;
     const std::uint8_t a = frame.a;
-    if (a == meter.settings().mbus_id || a == mbus_address::test) return Route::execute_and_reply;
-    if (a == mbus_address::broadcast) return Route::execute_silently;
-    if (a != mbus_address::selected) return Route::ignore;
-    const bool selection = is_snd_ud(frame) && frame.ci == ci_field::select_slave;
-    return s.selected_ || selection ? Route::execute_and_reply : Route::ignore;
+    if (a == meter.settings().mbus_id) return MbusRoute::primary;
+    if (a == mbus_address::test) return MbusRoute::test;
+    if (a == mbus_address::broadcast) return MbusRoute::broadcast;
+    if (a != mbus_address::selected) return MbusRoute::ignored;
+    return s.selected_ || is_selection(frame) ? MbusRoute::selected : MbusRoute::ignored;
   }
 
   static const Function* function(const MbusFrame& frame) {
@@ -170,14 +147,26 @@ void MbusSlave::follow_power(const Meter& meter) {
 MbusExchange MbusSlave::serve(Meter& meter, const MbusFrame& frame) {
   if (!meter.powered()) return {};  // no supply: the meter draws no current (manual 5.8)
   follow_power(meter);
+  const MbusRoute route = Handlers::route(*this, meter, frame);
+  if (!addressed(route)) return {};
+  const bool was_selected = selected_;
+  MbusExchange out = execute(meter, frame, route == MbusRoute::broadcast);
+  out.route = route;
+  // A selection that neither selected this meter nor found it selected was for another one.
+  if (route == MbusRoute::selected && !was_selected && !selected_) out.route = MbusRoute::ignored;
+  return out;
+}
+
+MbusExchange MbusSlave::execute(Meter& meter, const MbusFrame& frame, bool broadcast) {
   const Handlers::Function* function = Handlers::function(frame);
   if (function == nullptr) return {};
-  const Route route = Handlers::route(*this, meter, frame);
-  if (route == Route::ignore) return {};
-  if (route == Route::execute_silently && function->request) return {};
+  if (broadcast && function->request) return {};
   if (function->handler != &Handlers::req_ud2) last_request_c_.reset();
   MbusExchange out = function->handler(*this, meter, frame);
-  if (route == Route::execute_silently) out.reply.clear();
+  if (broadcast) {
+    out.reply.clear();
+    out.answer = std::monostate{};
+  }
   return out;
 }
 

@@ -14,12 +14,19 @@
 // SND_UD with CI 50 (application reset) → E5, CI 51 (the manual's Write table) → E5 when
 // every record is valid and accepted, else silence; CI B8-BD in a control frame → E5, then
 // the baud rate changes.
+//
+// The slave decides once who a telegram is for (`MbusRoute`) and returns it with its answer,
+// both as bytes and typed (the RSP_UD's values as it built them), so that a transport's
+// trace and the twin's communication flag read what the slave decided instead of working
+// it out again.
 
 #include <cstdint>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "core/mbus/mbus_frame.hpp"
+#include "core/mbus/mbus_rsp_ud.hpp"
 
 namespace ambi {
 
@@ -34,9 +41,34 @@ struct MbusQuirks {
   friend bool operator==(const MbusQuirks&, const MbusQuirks&) = default;
 };
 
+/// Who a telegram is for, from its A-field (EN 13757-2 5.5), as the slave decided it.
+enum class MbusRoute : std::uint8_t {
+  ignored,    ///< not this meter: another address, 0xFD while not selected (and not selected
+              ///< by it), a single character; or a meter without supply, which hears nothing
+  broadcast,  ///< 0xFF: executed without an answer; a request (REQ_UD1/2) is not executed
+  primary,    ///< the meter's primary address: executed and answered
+  test,       ///< 0xFE: executed and answered
+  selected,   ///< 0xFD while selected by secondary address, or the selection that selects
+              ///< it (or, while selected, deselects it): executed and answered
+};
+/// True when the telegram was for this meter (it marks communication active), whether or
+/// not its function was known and answered.
+[[nodiscard]] constexpr bool addressed(MbusRoute route) {
+  return route != MbusRoute::ignored;
+}
+
+/// The single character E5.
+struct MbusAck {
+  friend bool operator==(const MbusAck&, const MbusAck&) = default;
+};
+/// What the slave answered, typed: nothing (`std::monostate`), E5, or an RSP_UD.
+using MbusAnswer = std::variant<std::monostate, MbusAck, MbusRspUd>;
+
 /// The result of serving one telegram.
 struct MbusExchange {
+  MbusRoute route = MbusRoute::ignored;
   std::vector<std::uint8_t> reply;    ///< bytes to send; empty: stay silent
+  MbusAnswer answer;                  ///< `reply` as the slave built it
   std::optional<std::uint32_t> baud;  ///< switch to this rate once `reply` is sent
   friend bool operator==(const MbusExchange&, const MbusExchange&) = default;
 };
@@ -63,11 +95,14 @@ class MbusSlave {
   struct Handlers;
   /// Forgets the link state when the meter powered up since the last telegram.
   void follow_power(const Meter& meter);
+  /// Runs the telegram's function (an addressed one); a broadcast gets no answer.
+  MbusExchange execute(Meter& meter, const MbusFrame& frame, bool broadcast);
   MbusQuirks quirks_;
   std::uint64_t power_ups_ = 0;  ///< the meter's power-ups when last served
   bool selected_ = false;
   std::optional<std::uint8_t> last_request_c_;  ///< C-field of the REQ_UD2 last answered
   std::vector<std::uint8_t> last_reply_;        ///< the RSP_UD sent for it
+  MbusRspUd last_rsp_ud_;                       ///< the same, typed
   std::uint8_t access_number_ = 0;
 };
 

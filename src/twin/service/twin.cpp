@@ -177,16 +177,10 @@ void Twin::begin_modbus() {
 MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   sync();
   last_request_ = SimClock::WallClock::now();
-  const bool selected_before = slave.selected();
   const std::uint64_t revision = meter_.settings_revision();
   const PersistentState before = meter_.state();
-  const std::uint8_t own = meter_.settings().mbus_id;
   MbusExchange exchange = slave.serve(meter_, frame);
-  const bool addressed =
-      frame.kind != MbusFrameKind::single &&
-      (frame.a == own || frame.a == mbus_address::test || frame.a == mbus_address::broadcast ||
-       (frame.a == mbus_address::selected && (selected_before || slave.selected())));
-  if (addressed) {
+  if (addressed(exchange.route)) {
     communication_until_ = last_request_ + kCommunicationHold;
     meter_.set_communication_active(true);
   }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/codec/hex.hpp"
+#include "core/mbus/mbus_readout.hpp"
 #include "core/mbus/mbus_records.hpp"
 
 namespace ambi {
@@ -32,6 +33,13 @@ std::string_view function_name(std::uint8_t c) {
   return it == kFunctionNames.end() ? std::string_view("unknown") : it->name;
 }
 
+void add_header(Json& j, const MbusDataHeader& header) {
+  j["id"] = fmt::format("{:08X}", header.id_bcd);
+  j["manufacturer"] = manufacturer_letters(header.manufacturer);
+  j["access_number"] = header.access_number;
+  j["status"] = header.status;
+}
+
 /// The decoded RSP_UD: header fields and every known record in its unit.
 void add_readout(Json& j, std::span<const std::uint8_t> data) {
   const auto readout = decode_rsp_ud(data);
@@ -39,10 +47,7 @@ void add_readout(Json& j, std::span<const std::uint8_t> data) {
     j["readout_error"] = static_cast<int>(readout.error().kind);
     return;
   }
-  j["id"] = fmt::format("{:08X}", readout->header.id_bcd);
-  j["manufacturer"] = manufacturer_letters(readout->header.manufacturer);
-  j["access_number"] = readout->header.access_number;
-  j["status"] = readout->header.status;
+  add_header(j, readout->header);
   Json records = Json::object();
   for (const MbusValue& v : readout->values) {
     if (v.def != nullptr && v.value) records[std::string(v.def->name)] = in_unit(*v.def, *v.value);
@@ -54,21 +59,38 @@ bool is_master(std::uint8_t c) {
   return (c & 0x40U) != 0;
 }
 
+/// What every frame but the single character shows: format, function, C, A and, from a
+/// master, the frame count bits.
+Json frame_fields(MbusFrameKind kind, std::uint8_t c, std::uint8_t a) {
+  Json j{{"format", kFormatNames[static_cast<std::size_t>(kind)]}};
+  j["function"] = function_name(c);
+  j["c"] = c;
+  j["a"] = a;
+  if (is_master(c) && c != c_field::snd_nke) {
+    j["fcb"] = (c & c_field::fcb) != 0 ? 1 : 0;
+    j["fcv"] = (c & c_field::fcv) != 0 ? 1 : 0;
+  }
+  return j;
+}
+
+/// The RSP_UD the slave built, from its values: what `decode_mbus_frame` reads from its bytes.
+Json decode_rsp_ud_answer(const MbusRspUd& rsp_ud) {
+  Json j = frame_fields(MbusFrameKind::long_frame, c_field::rsp_ud, rsp_ud.address);
+  j["ci"] = ci_field::rsp_ud_variable;
+  add_header(j, rsp_ud.header);
+  Json records = Json::object();
+  const auto defs = mbus_read_records();
+  for (std::size_t i = 0; i < defs.size() && i < rsp_ud.values.size(); ++i)
+    records[std::string(defs[i].name)] = in_unit(defs[i], rsp_ud.values[i]);
+  j["records"] = std::move(records);
+  return j;
+}
+
 }  // namespace
 
 Json decode_mbus_frame(const MbusFrame& frame) {
-  Json j{{"format", kFormatNames[static_cast<std::size_t>(frame.kind)]}};
-  if (frame.kind == MbusFrameKind::single) {
-    j["function"] = "ACK";
-    return j;
-  }
-  j["function"] = function_name(frame.c);
-  j["c"] = frame.c;
-  j["a"] = frame.a;
-  if (is_master(frame.c) && frame.c != c_field::snd_nke) {
-    j["fcb"] = (frame.c & c_field::fcb) != 0 ? 1 : 0;
-    j["fcv"] = (frame.c & c_field::fcv) != 0 ? 1 : 0;
-  }
+  if (frame.kind == MbusFrameKind::single) return Json{{"format", "single"}, {"function", "ACK"}};
+  Json j = frame_fields(frame.kind, frame.c, frame.a);
   if (frame.kind == MbusFrameKind::short_frame) return j;
   j["ci"] = frame.ci;
   if (frame.c == c_field::rsp_ud && frame.ci == ci_field::rsp_ud_variable) {
@@ -77,6 +99,12 @@ Json decode_mbus_frame(const MbusFrame& frame) {
     j["data"] = hex_bytes(frame.data);
   }
   return j;
+}
+
+Json decode_mbus_frame(const MbusAnswer& answer) {
+  if (const auto* rsp_ud = std::get_if<MbusRspUd>(&answer)) return decode_rsp_ud_answer(*rsp_ud);
+  if (std::holds_alternative<MbusAck>(answer)) return decode_mbus_frame(mbus_single());
+  return Json{{"format", "unknown"}};
 }
 
 MbusLinkCore::MbusLinkCore(MbusContext& context, TraceSource source)
@@ -128,22 +156,17 @@ MbusReplies MbusLinkCore::received(std::span<const std::uint8_t> bytes) {
 
 void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
   if (context_.trace != nullptr) {
-    const std::vector<std::uint8_t> bytes = encode_mbus(frame);
-    consumed(bytes.size());
+    const std::span<const std::uint8_t> received = framer_.polled();
     Json decoded = decode_mbus_frame(frame);
     if (!context_.twin.meter().powered()) decoded["no_supply"] = true;
-    context_.trace->frame(source_, sim_ms(), TraceDirection::in, bytes, std::move(decoded));
+    context_.trace->frame(source_, sim_ms(), TraceDirection::in, received, std::move(decoded));
+    consumed(received.size());
   }
   const MbusExchange exchange = context_.twin.serve_mbus(context_.slave, frame);
   if (!exchange.reply.empty()) {
     if (context_.trace != nullptr) {
-      MbusFramer reply;
-      reply.push(exchange.reply);
-      const MbusEvent event = reply.poll();
-      const auto* sent = std::get_if<MbusFrame>(&event);
-      context_.trace->frame(
-          source_, sim_ms(), TraceDirection::out, exchange.reply,
-          sent != nullptr ? decode_mbus_frame(*sent) : Json{{"format", "unknown"}});
+      context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply,
+                            decode_mbus_frame(exchange.answer));
     }
     out.bytes.insert(out.bytes.end(), exchange.reply.begin(), exchange.reply.end());
   }

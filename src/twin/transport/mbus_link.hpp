@@ -70,6 +70,9 @@ class MbusLinkCore {
 /// {"format":"short","function":"REQ_UD2","c":123,"a":0,"fcb":1,"fcv":1}; a long frame
 /// adds "ci" and its "data" in hex, an RSP_UD its decoded header and records by name.
 [[nodiscard]] Json decode_mbus_frame(const MbusFrame& frame);
+/// The slave's answer as it built it, in the same JSON as its bytes decode to: E5 as the
+/// single character, an RSP_UD with its header and records from the values it sent.
+[[nodiscard]] Json decode_mbus_frame(const MbusAnswer& answer);
 
 /// Options of an M-bus link.
 struct MbusLinkOptions {

@@ -81,7 +81,8 @@ struct Bus {
   }
 
   /// Serves every telegram in `bytes`; the exchanges concatenated (replies appended, the
-  /// last baud change kept). Fails the test when no telegram is found.
+  /// last baud change kept, the route and typed answer of the last telegram). Fails the
+  /// test when no telegram is found.
   MbusExchange send(const Bytes& bytes) {
     MbusFramer framer;
     framer.push(bytes);
@@ -94,6 +95,8 @@ struct Bus {
       ++frames;
       const MbusExchange out = slave.serve(meter, *frame);
       all.reply.insert(all.reply.end(), out.reply.begin(), out.reply.end());
+      all.route = out.route;
+      all.answer = out.answer;
       if (out.baud) all.baud = out.baud;
     }
     EXPECT_GT(frames, 0) << "no telegram in the bytes";

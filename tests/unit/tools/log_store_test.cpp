@@ -43,6 +43,7 @@ class TempDir {
 MeterValue value(std::string name, std::optional<double> number, std::string text,
                  std::string unit) {
   return MeterValue{.name = std::move(name),
+                    .description = {},
                     .group = "instant",
                     .where = "0x5002",
                     .number = number,

@@ -171,20 +171,20 @@ TEST(MbusMaster, SelectsBySecondaryAddressAndReadsAtFd) {
   const auto master = open_master(server.uri("timeout=50ms"));
   ASSERT_NE(master, nullptr);
 
-  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x9FFFFFFF}), MbusProbe::none);
-  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x1234567F}), MbusProbe::collision);
-  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x12345679, .manufacturer = 0x25CD}),
+  EXPECT_EQ(master->select(MbusSelection{.id = 0x9FFFFFFF}), MbusProbe::none);
+  EXPECT_EQ(master->select(MbusSelection{.id = 0x1234567F}), MbusProbe::collision);
+  EXPECT_EQ(master->select(MbusSelection{.id = 0x12345679, .manufacturer = 0x25CD}),
             MbusProbe::single);
   const auto readout = master->read(mbus_address::selected);
   ASSERT_TRUE(readout.has_value()) << readout.error().message;
   EXPECT_EQ(readout->header.id_bcd, 0x12345679U);
   EXPECT_EQ(bus.heard().back(), (Heard{0x7B, 0xFD}));
-  EXPECT_EQ(master->select(MbusSelectionMask{.id = 0x12345679, .manufacturer = 0x1234}),
+  EXPECT_EQ(master->select(MbusSelection{.id = 0x12345679, .manufacturer = 0x1234}),
             MbusProbe::none);
 }
 
 TEST(MbusMaster, SelectionMaskIsSentIdFirstLeastSignificantByteFirst) {
-  const MbusSelectionMask mask{
+  const MbusSelection mask{
       .id = 0x1234567F, .manufacturer = 0x25CD, .version = 0x01, .medium = 0x02};
   EXPECT_EQ(mask.bytes(),
             (std::array<std::uint8_t, 8>{0x7F, 0x56, 0x34, 0x12, 0xCD, 0x25, 0x01, 0x02}));

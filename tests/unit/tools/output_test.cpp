@@ -11,8 +11,10 @@ namespace ambi {
 namespace {
 
 MeterValue value(std::string name, std::string group, std::string where,
-                 std::optional<double> number, std::string text, std::string unit) {
+                 std::optional<double> number, std::string text, std::string unit,
+                 std::string description = {}) {
   return MeterValue{.name = std::move(name),
+                    .description = std::move(description),
                     .group = std::move(group),
                     .where = std::move(where),
                     .number = number,
@@ -20,11 +22,14 @@ MeterValue value(std::string name, std::string group, std::string where,
                     .unit = std::move(unit)};
 }
 
-const MeterValue kVoltage = value("l1_voltage", "instant", "0x5002", 230.01, "230.01", "V");
+const MeterValue kVoltage =
+    value("l1_voltage", "instant", "0x5002", 230.01, "230.01", "V", "L1 Voltage");
 const MeterValue kFrequency = value("frequency", "instant", "0x5032", 50.0, "50.00", "Hz");
-const MeterValue kSerial = value("serial_number", "identity", "0x4000", 19020246.0, "19020246", "");
+const MeterValue kSerial =
+    value("serial_number", "identity", "0x4000", 19020246.0, "19020246", "", "Serial number");
 const MeterValue kCode = value("meter_code", "identity", "0x4003", std::nullopt, "0x0E1F", "");
-const MeterValue kEnergy = value("total_active_kwh", "energy", "0x6000", 1234.5, "1234.500", "kWh");
+const MeterValue kEnergy =
+    value("total_active_kwh", "energy", "0x6000", 1234.5, "1234.500", "kWh", "Total active energy");
 
 TEST(RenderTable, AlignsNamesLeftAndValuesRightUnderOneHeader) {
   const std::vector<MeterValue> readings{kVoltage, kFrequency};
@@ -54,23 +59,23 @@ TEST(RenderTable, OfNoReadingsIsTheHeaderAlone) {
   EXPECT_EQ(render_table({}), "NAME  VALUE  UNIT  SOURCE\n");
 }
 
-TEST(RenderCsv, WritesAHeaderThenOneRowPerReadingWithItsLabel) {
+TEST(RenderCsv, WritesAHeaderThenOneRowPerReadingWithItsDescription) {
   const std::vector<MeterValue> readings{kSerial, kVoltage, kEnergy};
   EXPECT_EQ(render_csv(readings),
             "name,description,value,unit,source\n"
             "serial_number,Serial number,19020246,,0x4000\n"
-            "l1_voltage,L1 voltage,230.01,V,0x5002\n"
-            "total_active_kwh,Total active kwh,1234.500,kWh,0x6000\n");
+            "l1_voltage,L1 Voltage,230.01,V,0x5002\n"
+            "total_active_kwh,Total active energy,1234.500,kWh,0x6000\n");
 }
 
 TEST(RenderCsv, QuotesFieldsWithCommasAndQuotesAsRfc4180Says) {
   const std::vector<MeterValue> readings{
-      value("ct_ratio", "settings", "02 FD C7 FC 01", std::nullopt, "500,5", ""),
-      value("note", "status", "header", std::nullopt, "say \"hi\"", "")};
+      value("ct_ratio", "settings", "02 FD C7 FC 01", std::nullopt, "500,5", "", "CT ratio"),
+      value("note", "status", "header", std::nullopt, "say \"hi\"", "", "a \"note\", quoted")};
   EXPECT_EQ(render_csv(readings),
             "name,description,value,unit,source\n"
-            "ct_ratio,Ct ratio,\"500,5\",,02 FD C7 FC 01\n"
-            "note,Note,\"say \"\"hi\"\"\",,header\n");
+            "ct_ratio,CT ratio,\"500,5\",,02 FD C7 FC 01\n"
+            "note,\"a \"\"note\"\", quoted\",\"say \"\"hi\"\"\",,header\n");
 }
 
 TEST(RenderCsv, OfNoReadingsIsTheHeaderAlone) {
@@ -121,18 +126,6 @@ TEST(ParseOutputFormat, KnowsTheThreeFormatsAndNothingElse) {
   EXPECT_EQ(parse_output_format("json"), OutputFormat::json);
   EXPECT_EQ(parse_output_format("JSON"), std::nullopt);
   EXPECT_EQ(parse_output_format(""), std::nullopt);
-}
-
-TEST(ReadingLabel, CapitalisesTheFirstWordAndPhaseAndTariffCodes) {
-  const std::pair<std::string_view, std::string_view> labels[] = {
-      {"l1_voltage", "L1 voltage"},
-      {"l1_l2_voltage", "L1 L2 voltage"},
-      {"t1_total_active_kwh", "T1 total active kwh"},
-      {"frequency", "Frequency"},
-      {"power_factor", "Power factor"},
-      {"q2_reactive_kvarh", "Q2 reactive kvarh"},
-  };
-  for (const auto& [name, label] : labels) EXPECT_EQ(reading_label(name), label) << name;
 }
 
 }  // namespace

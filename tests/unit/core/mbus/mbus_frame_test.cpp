@@ -159,5 +159,27 @@ TEST(MbusFrame, NamesEveryDiscardReason) {
   EXPECT_EQ(to_string(MbusDiscard::Reason::bad_checksum), "bad checksum");
 }
 
+// | 00 FF 16 | 10 40 01 41 16 | 68 03 03 68 53 01 BB 0F 16 | 10 5B (incomplete)
+//   garbage    short frame      control frame                 held
+TEST(MbusFrame, ShowsTheBytesEachEventConsumedAndHoldsTheRest) {
+  MbusFramer framer;
+  const Bytes control = telegram("68 03 03 68 53 01 BB");
+  framer.push(cat(hex("00 FF 16 10 40 01 41 16"), control, hex("10 5B")));
+  EXPECT_EQ(framer.poll(), MbusEvent{(MbusDiscard{MbusDiscard::Reason::garbage, 3})});
+  EXPECT_EQ(Bytes(framer.polled().begin(), framer.polled().end()), hex("00 FF 16"));
+  EXPECT_EQ(framer.poll(), MbusEvent{mbus_short(0x40, 0x01)});
+  EXPECT_EQ(Bytes(framer.polled().begin(), framer.polled().end()), hex("10 40 01 41 16"));
+  EXPECT_EQ(framer.buffered(), control.size() + 2);
+  EXPECT_EQ(framer.poll(), MbusEvent{mbus_long(0x53, 0x01, 0xBB)});
+  EXPECT_EQ(Bytes(framer.polled().begin(), framer.polled().end()), control);
+  EXPECT_EQ(framer.poll(), MbusEvent{MbusNeedMore{}});
+  EXPECT_TRUE(framer.polled().empty());
+  EXPECT_EQ(framer.buffered(), 2U);
+  framer.push(hex("01 5C 16"));
+  EXPECT_EQ(framer.poll(), MbusEvent{mbus_short(0x5B, 0x01)});
+  EXPECT_EQ(Bytes(framer.polled().begin(), framer.polled().end()), hex("10 5B 01 5C 16"));
+  EXPECT_EQ(framer.buffered(), 0U);
+}
+
 }  // namespace
 }  // namespace ambi

@@ -7,6 +7,8 @@
 
 #include <string_view>
 
+#include "core/mbus/mbus_readout.hpp"
+#include "core/mbus/mbus_rsp_ud.hpp"
 #include "mbus_test_support.hpp"
 #include "modbus_test_support.hpp"
 
@@ -283,6 +285,46 @@ TEST(MbusRecords, DecoderKeepsRecordsItDoesNotKnow) {
   EXPECT_EQ(readout->values[0].value, 5);
   EXPECT_EQ(readout->values[1].def, find_mbus_record("forward_active_wh"));
   EXPECT_EQ(readout->values[1].value, 1);
+}
+
+// ---- the group and format columns -----------------------------------------------------------
+
+TEST(MbusRecordTable, FilesEnergiesUnderEnergyTariffAndCtRatioUnderSettingsTheRestInstant) {
+  for (const MbusRecordDef& def : mbus_read_records()) {
+    const bool energy = def.unit == "Wh" || def.unit == "varh";
+    const bool setting = def.name == "tariff" || def.name == "ct_ratio";
+    const MbusGroup want = energy    ? MbusGroup::energy
+                           : setting ? MbusGroup::settings
+                                     : MbusGroup::instant;
+    EXPECT_EQ(def.group, want) << def.name;
+  }
+  EXPECT_EQ(to_string(MbusGroup::energy), "energy");
+  EXPECT_EQ(to_string(MbusGroup::settings), "settings");
+  EXPECT_EQ(to_string(MbusGroup::instant), "instant");
+}
+
+TEST(MbusRecordTable, GivesEveryRecordADescription) {
+  for (const MbusRecordDef& def : mbus_read_records()) EXPECT_FALSE(def.description.empty());
+}
+
+TEST(MbusRecordFormat, ShowsScaledValuesWithTheDecimalsOfTheirResolution) {
+  EXPECT_EQ(format_mbus_value(*find_mbus_record("l1_voltage"), 23012), "230.12");
+  EXPECT_EQ(format_mbus_value(*find_mbus_record("l1_current"), 100123), "100.123");
+  EXPECT_EQ(format_mbus_value(*find_mbus_record("power_factor"), -100), "-1.00");
+  EXPECT_EQ(format_mbus_value(*find_mbus_record("forward_active_wh"), 123456789), "123456789");
+  EXPECT_EQ(mbus_number(*find_mbus_record("l1_voltage"), 23012), 230.12);
+}
+
+TEST(MbusRecordFormat, ShowsTheTariffWithItsLetterAndTheCtRatioAsARatioWithoutANumber) {
+  const MbusRecordDef& tariff = *find_mbus_record("tariff");
+  const MbusRecordDef& ct = *find_mbus_record("ct_ratio");
+  EXPECT_EQ(tariff.format, MbusFormat::tariff);
+  EXPECT_EQ(format_mbus_value(tariff, 2), "T2");
+  EXPECT_EQ(mbus_number(tariff, 2), 2.0);
+  EXPECT_EQ(ct.format, MbusFormat::ct_ratio);
+  EXPECT_EQ(format_mbus_value(ct, 100005), "1000/5");
+  EXPECT_EQ(format_mbus_value(ct, 999505), "9995/5");
+  EXPECT_EQ(mbus_number(ct, 100005), std::nullopt);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // REQ_UD1, application reset, baud switching, and silence for everything it must ignore.
 #include <gtest/gtest.h>
 
+#include "core/mbus/mbus_records.hpp"
 #include "mbus_test_support.hpp"
 
 namespace ambi {
@@ -146,7 +147,8 @@ TEST(MbusSlave, BroadcastExecutesButNeverAnswers) {
   EXPECT_EQ(bus.meter.tariff(), 2);
   EXPECT_TRUE(bus.send("10 5B FF").reply.empty());
   EXPECT_EQ(bus.slave.access_number(), 0);
-  EXPECT_EQ(bus.send("68 03 03 68 53 FF BD"), (MbusExchange{{}, 9600}));
+  EXPECT_EQ(bus.send("68 03 03 68 53 FF BD"),
+            (MbusExchange{.route = MbusRoute::broadcast, .reply = {}, .answer = {}, .baud = 9600}));
   EXPECT_EQ(bus.meter.settings().mbus_baud, 9600U);
 }
 
@@ -242,7 +244,9 @@ TEST(MbusSlave, AcknowledgesAnApplicationReset) {
 
 TEST(MbusSlave, BaudSwitchToTheRateInForceChangesNothing) {
   Bus bus = Bus::at(1);
-  EXPECT_EQ(bus.send("68 03 03 68 53 01 BB"), (MbusExchange{kAck, std::nullopt}));
+  EXPECT_EQ(
+      bus.send("68 03 03 68 53 01 BB"),
+      (MbusExchange{.route = MbusRoute::primary, .reply = kAck, .answer = MbusAck{}, .baud = {}}));
 }
 
 TEST(MbusSlave, IgnoresBaudRatesTheMeterDoesNotHave) {
@@ -292,6 +296,99 @@ TEST(MbusSlave, ServesBackToBackTelegramsInOrder) {
   EXPECT_EQ(bus.send(stream).reply, hex("E5 E5 E5"));
   EXPECT_EQ(bus.meter.tariff(), 4);
   EXPECT_FALSE(bus.slave.selected());
+}
+
+// ---- the route the slave decided -----------------------------------------------------------
+
+TEST(MbusSlaveRoute, NamesThePrimaryTestAndBroadcastAddresses) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("10 5B 01").route, MbusRoute::primary);
+  EXPECT_EQ(bus.send("10 5B FE").route, MbusRoute::test);
+  EXPECT_EQ(bus.send("10 40 FF").route, MbusRoute::broadcast);
+  EXPECT_EQ(bus.send("10 5B FF").route, MbusRoute::broadcast) << "a request is not executed";
+  EXPECT_EQ(bus.slave.access_number(), 2);
+}
+
+TEST(MbusSlaveRoute, IgnoresOtherAddressesAndTheSingleCharacter) {
+  Bus bus = Bus::at(1);
+  EXPECT_EQ(bus.send("10 5B 02").route, MbusRoute::ignored);
+  EXPECT_EQ(bus.send("10 40 FB").route, MbusRoute::ignored);
+  EXPECT_EQ(bus.send(kAck).route, MbusRoute::ignored);
+  EXPECT_FALSE(addressed(MbusRoute::ignored));
+}
+
+TEST(MbusSlaveRoute, IsAddressedForAnUnknownFunctionToTheMeterThoughNothingAnswers) {
+  Bus bus = Bus::at(1);
+  const MbusExchange out = bus.send("10 7F 01");  // C 7F: no function of EN 13757-2
+  EXPECT_EQ(out.route, MbusRoute::primary);
+  EXPECT_TRUE(out.reply.empty());
+}
+
+// 0xFD: "while or by being selected" (spec decision C45).
+TEST(MbusSlaveRoute, TakesFdAsSelectedOnlyWhileOrBySelecting) {
+  Bus bus = manual_bus();
+  EXPECT_EQ(bus.send("10 5B FD").route, MbusRoute::ignored);
+  EXPECT_EQ(bus.send("68 0B 0B 68 53 FD 52 02 00 07 13 CD 25 01 02").route, MbusRoute::ignored)
+      << "a selection of another meter";
+  EXPECT_EQ(bus.send("68 0B 0B 68 53 FD 52 01 00 07 13 CD 25 01 02").route, MbusRoute::selected);
+  EXPECT_EQ(bus.send("10 7B FD").route, MbusRoute::selected);
+  EXPECT_EQ(bus.send("68 0B 0B 68 53 FD 52 02 00 07 13 CD 25 01 02").route, MbusRoute::selected)
+      << "deselecting a selected meter is addressed to it";
+  EXPECT_FALSE(bus.slave.selected());
+  EXPECT_EQ(bus.send("10 7B FD").route, MbusRoute::ignored);
+}
+
+TEST(MbusSlaveRoute, IsIgnoredWithoutSupply) {
+  Bus bus = Bus::at(1);
+  bus.meter.power_off();
+  EXPECT_EQ(bus.send("10 5B 01").route, MbusRoute::ignored);
+}
+
+// ---- the answer, typed ---------------------------------------------------------------------
+
+TEST(MbusSlaveAnswer, IsTheRspUdTheReplyEncodes) {
+  Bus bus = manual_bus();
+  const MbusExchange out = bus.send("10 5B 01");
+  const auto* rsp_ud = std::get_if<MbusRspUd>(&out.answer);
+  ASSERT_NE(rsp_ud, nullptr);
+  EXPECT_EQ(encode_rsp_ud_frame(*rsp_ud), out.reply);
+  EXPECT_EQ(rsp_ud->address, 1);
+  EXPECT_EQ(rsp_ud->header, meter_data_header(bus.meter, 1));
+  EXPECT_EQ(rsp_ud->values.size(), mbus_read_records().size());
+}
+
+TEST(MbusSlaveAnswer, HoldsEachValueAsSentLimitedToItsDataField) {
+  Bus bus = Bus::at(1);
+  LoadInput load;
+  load.phases[0] = {230.0, 100.0, 0.0};
+  ASSERT_TRUE(bus.meter.set_load(load).has_value());
+  const MbusExchange out = bus.send("10 5B 01");
+  const auto* rsp_ud = std::get_if<MbusRspUd>(&out.answer);
+  ASSERT_NE(rsp_ud, nullptr);
+  const auto defs = mbus_read_records();
+  for (std::size_t i = 0; i < defs.size(); ++i) {
+    const std::int64_t now = defs[i].source(bus.meter);
+    EXPECT_EQ(rsp_ud->values[i], clamp_to_field(defs[i].header.dif(), now)) << defs[i].name;
+  }
+}
+
+TEST(MbusSlaveAnswer, RepeatsTheTypedRspUdWithItsBytesOnAnFcbRepeat) {
+  Bus bus = Bus::at(1, MbusQuirks{.fcb_repeat = true});
+  const MbusExchange first = bus.send("10 7B 01");
+  LoadInput load;
+  load.phases[0] = {230.0, 10.0, 0.0};
+  ASSERT_TRUE(bus.meter.set_load(load).has_value());
+  const MbusExchange again = bus.send("10 7B 01");
+  EXPECT_EQ(again.reply, first.reply);
+  EXPECT_EQ(again.answer, first.answer);
+}
+
+TEST(MbusSlaveAnswer, IsAnAckOrNothing) {
+  Bus bus = Bus::at(1);
+  EXPECT_TRUE(std::holds_alternative<MbusAck>(bus.send("10 40 01").answer));
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(bus.send("10 40 FF").answer))
+      << "a broadcast is executed, not answered";
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(bus.send("10 5B 02").answer));
 }
 
 }  // namespace

@@ -26,7 +26,9 @@ Bus bus_with(const Command& command) {
 TEST(MbusWriteExamples, SwitchesToBaudRate2400AfterTheAck) {
   Bus bus = bus_with(SetMbusBaud{9600});
   const MbusExchange out = bus.send("68 03 03 68 53 01 BB");
-  EXPECT_EQ(out, (MbusExchange{kAck, 2400}));
+  EXPECT_EQ(out,
+            (MbusExchange{
+                .route = MbusRoute::primary, .reply = kAck, .answer = MbusAck{}, .baud = 2400}));
   EXPECT_EQ(bus.meter.settings().mbus_baud, 2400U);
 }
 
@@ -36,7 +38,8 @@ TEST(MbusWriteExamples, MapsEveryBaudCiToItsRate) {
   for (const auto& [ci, baud] : cases) {
     Bus bus = Bus::at(1);
     EXPECT_EQ(bus.send(std::string("68 03 03 68 53 01 ") + std::string(ci)),
-              (MbusExchange{kAck, baud}))
+              (MbusExchange{
+                  .route = MbusRoute::primary, .reply = kAck, .answer = MbusAck{}, .baud = baud}))
         << ci;
     EXPECT_EQ(bus.meter.settings().mbus_baud, baud);
   }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/mbus/mbus_frame.hpp"
+#include "core/mbus/mbus_slave.hpp"
+#include "core/meter/meter.hpp"
 #include "twin/run/run_config.hpp"
 #include "twin/transport/mbus_link.hpp"
 
@@ -37,6 +39,48 @@ TEST(MbusTraceDecoding, NamesAControlFrame) {
   EXPECT_EQ(
       decode_mbus_frame(mbus_long(0x53, 0, 0xBD)).dump(),
       R"({"format":"control","function":"SND_UD","c":83,"a":0,"fcb":0,"fcv":1,"ci":189,"data":""})");
+}
+
+/// A meter at primary address 5 and its slave's answer to `request`.
+MbusExchange answer_to(const MbusFrame& request) {
+  Meter meter;
+  meter.power_on();
+  EXPECT_TRUE(meter.apply(SetMbusId{5}, Origin{Source::mbus, {}}).has_value());
+  LoadInput load;
+  load.phases[0] = {230.12, 5.5, 30.0};
+  EXPECT_TRUE(meter.set_load(load).has_value());
+  meter.advance(3'600'000);
+  MbusSlave slave;
+  return slave.serve(meter, request);
+}
+
+/// The telegram in `bytes`, as a master's framer reads it.
+MbusFrame framed(const Bytes& bytes) {
+  MbusFramer framer;
+  framer.push(bytes);
+  const MbusEvent event = framer.poll();
+  EXPECT_TRUE(std::holds_alternative<MbusFrame>(event));
+  return std::holds_alternative<MbusFrame>(event) ? std::get<MbusFrame>(event) : MbusFrame{};
+}
+
+// The trace prints the RSP_UD the slave built; it is what decoding its bytes gives.
+TEST(MbusTraceDecoding, RendersTheTypedRspUdAsItsBytesDecode) {
+  const MbusExchange out = answer_to(mbus_short(0x7B, 5));
+  ASSERT_TRUE(std::holds_alternative<MbusRspUd>(out.answer));
+  const Json typed = decode_mbus_frame(out.answer);
+  EXPECT_EQ(typed, decode_mbus_frame(framed(out.reply)));
+  EXPECT_EQ(typed["function"], "RSP_UD");
+  EXPECT_EQ(typed["a"], 5);
+  EXPECT_EQ(typed["manufacturer"], "INM");
+  EXPECT_EQ(typed["access_number"], 1);
+  EXPECT_NEAR(typed["records"]["l1_voltage"].get<double>(), 230.12, 1e-9);
+  EXPECT_EQ(typed["records"].size(), 32U);
+}
+
+TEST(MbusTraceDecoding, RendersATypedAckAsTheSingleCharacter) {
+  const MbusExchange out = answer_to(mbus_short(0x40, 5));
+  EXPECT_EQ(decode_mbus_frame(out.answer).dump(), R"({"format":"single","function":"ACK"})");
+  EXPECT_EQ(decode_mbus_frame(out.answer), decode_mbus_frame(framed(out.reply)));
 }
 
 RunOptions options() {
