@@ -145,7 +145,14 @@ std::expected<ByteLink, std::string> ByteLink::open_serial(const std::string& de
   return link;
 }
 
+ByteLink ByteLink::over(std::unique_ptr<ByteStream> stream) {
+  ByteLink link{UniqueFd{}, false, true};
+  link.stream_ = std::move(stream);
+  return link;
+}
+
 std::expected<void, std::string> ByteLink::send(std::span<const std::uint8_t> bytes) {
+  if (stream_) return stream_->send(bytes);
   const auto deadline = Clock::now() + kSendLimit;
   while (!bytes.empty()) {
     const ssize_t n = serial_ ? ::write(fd_.get(), bytes.data(), bytes.size())
@@ -167,6 +174,7 @@ std::expected<void, std::string> ByteLink::send(std::span<const std::uint8_t> by
 
 std::expected<std::size_t, std::string> ByteLink::receive(std::span<std::uint8_t> buffer,
                                                           Clock::time_point deadline) {
+  if (stream_) return stream_->receive(buffer, deadline);
   for (;;) {
     const auto revents = wait_for(fd_.get(), POLLIN, deadline);
     if (!revents) return Error{fmt::format("cannot receive: {}", errno_text())};
@@ -180,6 +188,7 @@ std::expected<std::size_t, std::string> ByteLink::receive(std::span<std::uint8_t
 }
 
 void ByteLink::discard_input() {
+  if (stream_) return stream_->discard_input();
   if (serial_) ::tcflush(fd_.get(), TCIFLUSH);
   std::array<std::uint8_t, 256> sink{};
   while (::read(fd_.get(), sink.data(), sink.size()) > 0) {

@@ -1,21 +1,25 @@
 #pragma once
 // The byte stream under a reader tool's master: a TCP connection or a serial line (a real
-// UART or a pseudo-terminal), with every wait bounded by a deadline (poll()).
+// UART or a pseudo-terminal), with every wait bounded by a deadline (poll()), or any other
+// `ByteStream` (the in-memory pair of io/memory_stream.hpp, in tests).
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
 
 #include "core/meter/settings.hpp"
+#include "io/byte_stream.hpp"
 #include "io/unique_fd.hpp"
 
 namespace ambi {
 
-/// An open file descriptor carrying bytes both ways. Move-only; closes on destruction.
+/// An open file descriptor (or a `ByteStream`) carrying bytes both ways. Move-only; closes
+/// on destruction.
 class ByteLink {
  public:
   using Clock = std::chrono::steady_clock;
@@ -30,6 +34,9 @@ class ByteLink {
   [[nodiscard]] static std::expected<ByteLink, std::string> open_serial(const std::string& device,
                                                                         std::uint32_t baud,
                                                                         Parity parity);
+
+  /// Carries `stream` (not a serial line: `serial()` is false).
+  [[nodiscard]] static ByteLink over(std::unique_ptr<ByteStream> stream);
 
   /// Writes every byte (waiting for the stream to take them). The error is one line.
   [[nodiscard]] std::expected<void, std::string> send(std::span<const std::uint8_t> bytes);
@@ -49,6 +56,7 @@ class ByteLink {
   ByteLink(UniqueFd fd, bool serial, bool parity_applied)
       : fd_(std::move(fd)), serial_(serial), parity_applied_(parity_applied) {}
   UniqueFd fd_;
+  std::unique_ptr<ByteStream> stream_;  ///< in place of `fd_` when set
   bool serial_ = false;
   bool parity_applied_ = true;
 };

@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
+#include <functional>
 #include <optional>
+#include <string>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -69,11 +72,14 @@ ModbusAnswer<void> write_answer(const std::optional<Response>& response) {
   return {};
 }
 
+/// Opens the link again after it broke.
+using Reconnect = std::function<std::expected<ByteLink, std::string>(std::chrono::milliseconds)>;
+
 class RtuOverTcpClient final : public ModbusClient {
  public:
-  RtuOverTcpClient(ByteLink link, const MeterUri& uri)
+  RtuOverTcpClient(ByteLink link, const MeterUri& uri, Reconnect reconnect)
       : link_(std::move(link)),
-        uri_(uri),
+        reconnect_(std::move(reconnect)),
         link_name_(link_name(uri)),
         timeout_(effective_timeout(uri)),
         retries_(effective_retries(uri)) {}
@@ -110,7 +116,7 @@ class RtuOverTcpClient final : public ModbusClient {
   std::expected<std::optional<Response>, ModbusClientError> transact(const RequestInfo& info,
                                                                      const Request& request) {
     if (!link_) {
-      auto link = ByteLink::connect_tcp(uri_.host, uri_.port, timeout_);
+      auto link = reconnect_(timeout_);
       if (!link) return std::unexpected(connect_error(link.error()));
       link_.emplace(std::move(*link));
     }
@@ -163,7 +169,7 @@ class RtuOverTcpClient final : public ModbusClient {
   }
 
   std::optional<ByteLink> link_;
-  MeterUri uri_;
+  Reconnect reconnect_;
   std::string link_name_;
   std::chrono::milliseconds timeout_;
   int retries_;
@@ -201,7 +207,17 @@ std::expected<Response, std::string> check_rtu_reply(std::uint8_t unit, const Re
 std::expected<std::unique_ptr<ModbusClient>, std::string> open_rtu_over_tcp(const MeterUri& uri) {
   auto link = ByteLink::connect_tcp(uri.host, uri.port, effective_timeout(uri));
   if (!link) return std::unexpected(link.error());
-  return std::make_unique<RtuOverTcpClient>(std::move(*link), uri);
+  return std::make_unique<RtuOverTcpClient>(
+      std::move(*link), uri, [host = uri.host, port = uri.port](std::chrono::milliseconds timeout) {
+        return ByteLink::connect_tcp(host, port, timeout);
+      });
+}
+
+std::unique_ptr<ModbusClient> rtu_client_over(ByteLink link, const MeterUri& uri) {
+  return std::make_unique<RtuOverTcpClient>(
+      std::move(link), uri, [](std::chrono::milliseconds) -> std::expected<ByteLink, std::string> {
+        return std::unexpected("the stream is closed and cannot be opened again");
+      });
 }
 
 }  // namespace ambi

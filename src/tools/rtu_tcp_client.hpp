@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/modbus/modbus_codec.hpp"
+#include "io/byte_link.hpp"
 #include "tools/meter_uri.hpp"
 #include "tools/modbus_client.hpp"
 
@@ -39,5 +40,10 @@ namespace ambi {
 /// a link that broke is reconnected at the next request. The error is one line.
 [[nodiscard]] std::expected<std::unique_ptr<ModbusClient>, std::string> open_rtu_over_tcp(
     const MeterUri& uri);
+
+/// The same client over an open `link` (in tests, an in-memory stream to a core slave:
+/// io/memory_stream.hpp); `uri` gives the timeout, the retries and the name in messages. A
+/// link that broke is not opened again: the requests after it fail as `connect` errors.
+[[nodiscard]] std::unique_ptr<ModbusClient> rtu_client_over(ByteLink link, const MeterUri& uri);
 
 }  // namespace ambi

@@ -10,7 +10,8 @@
 #include <optional>
 #include <utility>
 
-#include "twin/net/tcp_listener.hpp"
+#include "twin/net/connection.hpp"
+#include "twin/net/tcp_server.hpp"
 
 namespace ambi {
 
@@ -20,14 +21,12 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+/// What every connection of one server shares.
+struct HttpServer::Impl {
   Impl(HttpHandler h, HttpLimits l) : handler(std::move(h)), limits(l) {}
-  void admit(tcp::socket socket);
-
-  std::shared_ptr<TcpListener> listener;
   HttpHandler handler;
   HttpLimits limits;
-  std::size_t active = 0;
+  std::unique_ptr<TcpServer> server;
 };
 
 namespace {
@@ -36,20 +35,23 @@ HttpResponse error(unsigned status, std::string_view message) {
   return make_response(status, nlohmann::json{{"error", message}}.dump() + "\n");
 }
 
-/// One connection: read a request, answer it, repeat while the client keeps it alive.
-class Session : public std::enable_shared_from_this<Session> {
+/// One connection: read a request, answer it, repeat while the client keeps it alive. The
+/// server counts it (for the cap) while it lives, unless it was accepted beyond the cap only
+/// to be told so.
+class Session : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  /// A counted connection, or (`counted` false) one accepted beyond the cap only to be
-  /// told so.
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server, bool counted)
-      : stream_(std::move(socket)), server_(std::move(server)), counted_(counted) {
-    if (counted_) ++server_->active;
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+
+  /// Closes the socket now (the server stops); pending reads and writes end.
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    error_code ignored;
+    stream_.socket().close(ignored);
   }
-  ~Session() {
-    if (counted_) --server_->active;
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  /// True while a response is being written.
+  [[nodiscard]] bool busy() const override { return writing_; }
 
   /// Answers 503 without reading the request, then closes.
   void reject() {
@@ -75,7 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
     continue_ = http::response<http::empty_body>{http::status::continue_, 11};
     http::async_write(stream_, continue_, [self = shared_from_this()](error_code wec, std::size_t) {
-      if (wec) return self->close();
+      if (wec) return self->finish();
       self->read_body();
     });
   }
@@ -98,7 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return send(error(400, "malformed HTTP request"), false, 11);
     }
-    if (ec) return close();
+    if (ec) return finish();
+    touch();
     const auto& req = parser_->get();
     std::string target(req.target());
     if (const auto q = target.find('?'); q != std::string::npos) target.resize(q);
@@ -124,20 +127,23 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive);
     response_.prepare_payload();
     stream_.expires_after(server_->limits.idle_timeout);
+    writing_ = true;
     http::async_write(stream_, response_,
                       [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-                        if (ec) return;
+                        self->writing_ = false;
+                        if (ec || self->closed_) return;
                         if (keep_alive) {
                           self->read();
                         } else {
-                          self->close();
+                          self->finish();
                         }
                       });
   }
 
   /// Half-closes and reads what the client still sends (an unread body would make the
   /// close a reset that can destroy our answer), until it closes or the timeout.
-  void close() {
+  void finish() {
+    if (closed_) return;
     error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(std::chrono::seconds(2));
@@ -158,7 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::empty_body> continue_;
   std::array<char, 4096> drain_{};
   std::shared_ptr<HttpServer::Impl> server_;
-  bool counted_;
+  bool writing_ = false;
 };
 
 }  // namespace
@@ -171,40 +177,42 @@ HttpResponse make_response(unsigned status, std::string body, std::string conten
   return response;
 }
 
-void HttpServer::Impl::admit(tcp::socket socket) {
-  const bool room = active < limits.max_connections;
-  auto session = std::make_shared<Session>(std::move(socket), shared_from_this(), room);
-  if (room) {
-    session->read();
-  } else {
-    session->reject();
-  }
-}
-
 std::expected<std::unique_ptr<HttpServer>, std::string> HttpServer::listen(
     asio::io_context& io, const tcp::endpoint& endpoint, HttpHandler handler, HttpLimits limits) {
   auto impl = std::make_shared<Impl>(std::move(handler), limits);
-  auto listener = TcpListener::open(io, endpoint, "choose another with --http",
-                                    [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
-                                      if (auto self = weak.lock()) self->admit(std::move(socket));
-                                    });
-  if (!listener) return std::unexpected(listener.error());
-  impl->listener = std::move(*listener);
+  TcpAdmission admission{limits.max_connections, WhenFull::refuse,
+                         [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
+                           if (auto shared = weak.lock())
+                             std::make_shared<Session>(std::move(socket), shared)->reject();
+                         }};
+  auto server = TcpServer::listen(
+      io, endpoint, "choose another with --http", std::move(admission),
+      [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket,
+                                         const tcp::endpoint&) -> std::shared_ptr<Connection> {
+        const auto shared = weak.lock();
+        if (!shared) return nullptr;
+        auto session = std::make_shared<Session>(std::move(socket), shared);
+        session->read();
+        return session;
+      });
+  if (!server) return std::unexpected(server.error());
+  impl->server = std::move(*server);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
 HttpServer::HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
-  stop();
+  // Closes every connection: their handlers then end without the handler being called.
+  impl_->server.reset();
 }
 
 tcp::endpoint HttpServer::local_endpoint() const {
-  return impl_->listener->local_endpoint();
+  return impl_->server->local_endpoint();
 }
 
 void HttpServer::stop() {
-  impl_->listener->close();
+  impl_->server->stop();
 }
 
 }  // namespace ambi

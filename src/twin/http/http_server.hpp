@@ -73,7 +73,7 @@ class HttpServer {
   /// Stops accepting new connections.
   void stop();
 
-  struct Impl;  ///< the listener and the state its connections share
+  struct Impl;  ///< the handler and limits its connections share, and the TCP server
 
  private:
   explicit HttpServer(std::shared_ptr<Impl> impl);

@@ -114,7 +114,7 @@ std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfi
     faces.trace = std::move(*trace);
     context.trace = faces.trace.get();
   }
-  const ModbusTcpLimits limits{64, config.modbus_idle_timeout};
+  const TcpServerLimits limits{64, config.modbus_idle_timeout};
   if (config.modbus_tcp) {
     auto server = ModbusTcpServer::listen(io, *config.modbus_tcp, TcpFraming::mbap, context, limits,
                                           "--modbus-tcp");
@@ -161,7 +161,7 @@ struct MbusFaces {
 std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig& config,
                                           MbusContext& context, MbusFaces& faces) {
   if (config.mbus_tcp) {
-    const ModbusTcpLimits limits{64, config.modbus_idle_timeout};
+    const TcpServerLimits limits{64, config.modbus_idle_timeout};
     auto server = MbusTcpServer::listen(io, *config.mbus_tcp, context, limits, "--mbus-tcp");
     if (!server) return std::unexpected(UsageError{server.error()});
     faces.tcp = std::move(*server);
@@ -277,8 +277,7 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   bool fresh = false;
   auto meter = make_meter(*store, config, fresh);
   if (!meter) return std::unexpected(meter.error());
-  Twin twin(std::move(*meter), std::move(*store),
-            SimClock(config.clock, config.speed, 0, SimClock::WallClock::now()));
+  Twin twin(std::move(*meter), std::move(*store), config.clock, config.speed);
   if (!config.scenario) {
     if (auto ok = twin.set_load(config.load); !ok)
       return std::unexpected(UsageError{ok.error().message});

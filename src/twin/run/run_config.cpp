@@ -146,7 +146,7 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
       return Error(
           "--modbus-rtu needs a serial device like /dev/ttyUSB0, or pty:PATH like "
           "pty:/tmp/ttyAMBI");
-    c.modbus_rtu = RtuPortSpec{path, pty};
+    c.modbus_rtu = SerialPortSpec{path, pty};
   }
   if (o.rtu_pacing && !c.modbus_rtu)
     return Error("--rtu-pacing applies to --modbus-rtu only; add --modbus-rtu DEVICE or pty:PATH");
@@ -191,7 +191,7 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
       return Error(
           "--mbus-serial needs a serial device like /dev/ttyUSB1, or pty:PATH like "
           "pty:/tmp/ttyMBUS");
-    c.mbus_serial = RtuPortSpec{path, pty};
+    c.mbus_serial = SerialPortSpec{path, pty};
   }
   if (o.mbus_pacing && !c.mbus_serial) {
     return Error(

@@ -15,7 +15,7 @@
 #include "core/profile/profile.hpp"
 #include "twin/run/run_command.hpp"
 #include "twin/service/clock.hpp"
-#include "twin/transport/modbus_rtu_port.hpp"
+#include "twin/transport/serial_attachment.hpp"
 
 namespace ambi {
 
@@ -34,14 +34,14 @@ struct RunConfig {
   bool bluetooth = false;
   std::optional<boost::asio::ip::tcp::endpoint> modbus_tcp;  ///< none with `--modbus-tcp off`
   std::optional<boost::asio::ip::tcp::endpoint> rtu_over_tcp;
-  std::optional<RtuPortSpec> modbus_rtu;
+  std::optional<SerialPortSpec> modbus_rtu;
   bool rtu_pacing = false;
   bool rtu_ignore_gaps = false;  ///< with a modbus_rtu device only
   std::optional<std::filesystem::path> trace;
   ModbusQuirks quirks{};
   std::chrono::milliseconds modbus_idle_timeout{60'000};
   std::optional<boost::asio::ip::tcp::endpoint> mbus_tcp;  ///< none with `--mbus-tcp off`
-  std::optional<RtuPortSpec> mbus_serial;                  ///< device or pty:PATH
+  std::optional<SerialPortSpec> mbus_serial;               ///< device or pty:PATH
   bool mbus_pacing = false;                                ///< with mbus_serial only
   MbusQuirks mbus_quirks{};
   std::chrono::microseconds busy_poll{0};  ///< polling window after a request (0: off)

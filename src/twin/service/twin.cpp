@@ -6,28 +6,52 @@
 
 namespace ambi {
 
-WallMs steady_wall_ms() {
-  return [origin = SimClock::WallClock::now()] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(SimClock::WallClock::now() -
-                                                                 origin)
-        .count();
-  };
+SteadyNow real_steady_now() {
+  return [] { return SimClock::WallClock::now(); };
 }
 
-Twin::Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms)
-    : meter_(std::move(meter)),
+LinkSettings link_settings_of(const Settings& settings) {
+  return LinkSettings{settings.modbus_baud_code, settings.parity, settings.modbus_id,
+                      settings.mbus_baud, settings.mbus_id};
+}
+
+Twin::Twin(Meter meter, StateStore store, ClockMode mode, double speed, SteadyNow now)
+    : now_(std::move(now)),
+      wall_origin_(now_()),
+      meter_(std::move(meter)),
       store_(std::move(store)),
-      clock_(clock),
-      wall_ms_(std::move(wall_ms)) {
-  panel_.reset(wall_ms_());
+      clock_(mode, speed, 0, wall_origin_),
+      link_(link_settings_of(meter_.settings())) {
+  panel_.reset(wall_ms());
+}
+
+std::int64_t Twin::wall_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now_() - wall_origin_).count();
+}
+
+LinkSubscription Twin::on_link_change(LinkListener listener) {
+  auto subscription = std::make_shared<const LinkListener>(std::move(listener));
+  link_listeners_.push_back(subscription);
+  return subscription;
+}
+
+void Twin::announce_link_changes() {
+  const LinkSettings now = link_settings_of(meter_.settings());
+  if (now == link_) return;
+  link_ = now;
+  std::erase_if(link_listeners_, [](const auto& w) { return w.expired(); });
+  const auto listeners = link_listeners_;  // a listener may subscribe another
+  for (const auto& weak : listeners) {
+    if (const auto listener = weak.lock()) (*listener)(now);
+  }
 }
 
 void Twin::restart_clock() {
-  clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), SimClock::WallClock::now());
+  clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), now_());
 }
 
 void Twin::sync() {
-  sync_to(SimClock::WallClock::now());
+  sync_to(now_());
 }
 
 void Twin::sync_to(SimClock::WallClock::time_point now) {
@@ -43,17 +67,18 @@ void Twin::sync_to(SimClock::WallClock::time_point now) {
       meter_.advance(dt);
     }
   }
-  led_.update(led_energy_mwh(meter_), wall_ms_());
+  led_.update(led_energy_mwh(meter_), wall_ms());
   follow_power();
 }
 
 void Twin::follow_power() {
   if (meter_.power_ups() == power_ups_seen_) return;
   power_ups_seen_ = meter_.power_ups();
-  panel_.reset(wall_ms_());
+  panel_.reset(wall_ms());
 }
 
 void Twin::save() {
+  announce_link_changes();
   if (meter_.stopped()) return;
   const std::uint8_t bits = store_.save(meter_.state());
   meter_.set_storage_write_error(bits);
@@ -142,7 +167,7 @@ Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
 
 TwinOutcome<> Twin::set_speed(double speed) {
   if (clock_.mode() != ClockMode::real) return std::unexpected(TwinRefusal::clock_is_stepped);
-  const auto now = SimClock::WallClock::now();
+  const auto now = now_();
   sync_to(now);
   clock_ = SimClock(ClockMode::real, speed, meter_.now_ms(), now);
   return {};
@@ -152,22 +177,22 @@ std::optional<PanelCommand> Twin::press(Button button, PressLength length) {
   sync();
   const std::uint64_t revision = meter_.settings_revision();
   const PersistentState before = meter_.state();
-  std::optional<PanelCommand> sent = panel_.press(meter_, button, length, wall_ms_());
+  std::optional<PanelCommand> sent = panel_.press(meter_, button, length, wall_ms());
   if (meter_.settings_revision() != revision || !(meter_.state() == before)) save();
   return sent;
 }
 
 LcdScreen Twin::screen() const {
-  return panel_.screen(meter_, wall_ms_());
+  return panel_.screen(meter_, wall_ms());
 }
 
 std::int64_t Twin::led_flashes() const {
-  return led_.flashes(wall_ms_());
+  return led_.flashes(wall_ms());
 }
 
 void Twin::begin_modbus() {
   sync();
-  last_request_ = SimClock::WallClock::now();
+  last_request_ = now_();
   communication_until_ = last_request_ + kCommunicationHold;
   meter_.set_communication_active(true);
 }
@@ -176,7 +201,7 @@ void Twin::begin_modbus() {
 
 MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   sync();
-  last_request_ = SimClock::WallClock::now();
+  last_request_ = now_();
   const std::uint64_t revision = meter_.settings_revision();
   const PersistentState before = meter_.state();
   MbusExchange exchange = slave.serve(meter_, frame);

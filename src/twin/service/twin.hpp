@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/meter.hpp"
@@ -23,12 +25,32 @@
 
 namespace ambi {
 
-/// Wall time in milliseconds from a fixed origin, never going back: the front panel's and
-/// the LED's time (a person presses the buttons, whatever the simulated clock does).
-using WallMs = std::function<std::int64_t()>;
+/// The steady clock the twin reads: wall time for the front panel, the LED and the
+/// communication hold, and the simulated clock's real mode. The real one, or a test's that
+/// only moves when told (never going back).
+using SteadyNow = std::function<SimClock::WallClock::time_point()>;
 
-/// Milliseconds of the steady clock since the first call of the returned source.
-[[nodiscard]] WallMs steady_wall_ms();
+/// The real steady clock.
+[[nodiscard]] SteadyNow real_steady_now();
+
+/// The settings that shape the meter's links (manual 7.6.5-7.6.9, A2, A3): Modbus baud
+/// rate, parity and address, M-bus baud rate and primary address.
+struct LinkSettings {
+  std::uint8_t modbus_baud_code = 0;
+  Parity parity = Parity::even;
+  std::uint8_t modbus_id = 0;
+  std::uint32_t mbus_baud = 0;
+  std::uint8_t mbus_id = 0;
+  friend bool operator==(const LinkSettings&, const LinkSettings&) = default;
+};
+
+/// The link settings among `settings`.
+[[nodiscard]] LinkSettings link_settings_of(const Settings& settings);
+
+/// Called with the new link settings after they changed.
+using LinkListener = std::function<void(const LinkSettings&)>;
+/// A subscription to link changes: the listener is called for as long as this is held.
+using LinkSubscription = std::shared_ptr<const LinkListener>;
 
 /// Why the twin refuses a request about its clock or its supply: each is a 409 to the HTTP
 /// layer, with a message of its own (twin/http).
@@ -43,8 +65,18 @@ using TwinOutcome = std::expected<T, TwinRefusal>;
 
 class Twin {
  public:
-  /// Takes over a constructed meter (already powered on or not) and its open store.
-  Twin(Meter meter, StateStore store, SimClock clock, WallMs wall_ms = steady_wall_ms());
+  /// Takes over a constructed meter (already powered on or not) and its open store, with
+  /// simulated time moving as `mode` and `speed` say (see `SimClock`) and wall time read
+  /// from `now`.
+  Twin(Meter meter, StateStore store, ClockMode mode, double speed,
+       SteadyNow now = real_steady_now());
+
+  /// Calls `listener` after every change of the meter's link settings, whatever made it:
+  /// the HTTP API, a Modbus or M-bus write, the front-panel buttons, a reset of the
+  /// settings. The change is announced when it is saved, which every path that changes a
+  /// setting does at once; a serial port reconfigures its line then (after the reply that
+  /// carried the change has left). Unsubscribes when the returned handle is dropped.
+  [[nodiscard]] LinkSubscription on_link_change(LinkListener listener);
 
   /// Starts simulated time afresh from the meter's present time (at the end of start-up,
   /// so that the start-up save holds exactly the loaded state).
@@ -53,7 +85,8 @@ class Twin {
   /// and feeds the pulse LED the energy counted so far.
   void sync();
   /// Writes the state now (unless the meter is stopped) and records write failures in the
-  /// meter's error code (manual 8.1 bits 1-3).
+  /// meter's error code (manual 8.1 bits 1-3). Announces a change of the link settings
+  /// first (`on_link_change`).
   void save();
   /// Saves when the persistent state differs from the last save (or the last save failed).
   void save_if_changed();
@@ -101,8 +134,8 @@ class Twin {
     std::forward<Serve>(serve)(meter_);
     if (meter_.settings_revision() != revision) save();
   }
-  /// When the last Modbus request or M-bus telegram arrived (steady clock; the event loop's
-  /// busy-poll window runs from it).
+  /// When the last Modbus request or M-bus telegram arrived (the twin's steady clock; the
+  /// event loop's busy-poll window runs from it).
   [[nodiscard]] SimClock::WallClock::time_point last_request() const { return last_request_; }
   /// How long the communication flag stays on after a request (wall time).
   static constexpr std::chrono::seconds kCommunicationHold{5};
@@ -126,18 +159,25 @@ class Twin {
   [[nodiscard]] const SimClock& clock() const { return clock_; }
   /// The state directory.
   [[nodiscard]] const StateStore& store() const { return store_; }
+  /// The twin's steady clock now.
+  [[nodiscard]] SimClock::WallClock::time_point steady_now() const { return now_(); }
 
  private:
+  SteadyNow now_;
+  SimClock::WallClock::time_point wall_origin_;
   Meter meter_;
   StateStore store_;
   SimClock clock_;
+  /// Wall milliseconds since the twin was made: the front panel's and the LED's time.
+  [[nodiscard]] std::int64_t wall_ms() const;
+  /// Tells the link listeners when the link settings differ from those last announced.
+  void announce_link_changes();
   void sync_to(SimClock::WallClock::time_point now);
   /// After a power-up of the meter (by the switch or by voltage returning) the front panel
   /// starts afresh, as RAM does.
   void follow_power();
 
   std::optional<ProfilePlayer> player_;
-  WallMs wall_ms_;
   FrontPanel panel_;
   PulseLed led_;
   PersistentState saved_{};
@@ -146,6 +186,8 @@ class Twin {
   std::uint8_t write_bits_ = 0;
   std::optional<SimClock::WallClock::time_point> communication_until_;
   SimClock::WallClock::time_point last_request_{};
+  LinkSettings link_{};
+  std::vector<std::weak_ptr<const LinkListener>> link_listeners_;
 };
 
 }  // namespace ambi

@@ -7,9 +7,7 @@
 // reads again. On a serial line the answer waits one character (11 bit times) after the
 // request (EN 13757-2) and may be paced one byte per character time.
 
-#include <array>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -22,7 +20,7 @@
 #include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "twin/service/twin.hpp"
-#include "twin/transport/modbus_link.hpp"
+#include "twin/transport/link_session.hpp"
 #include "twin/transport/traffic_trace.hpp"
 
 namespace ambi {
@@ -75,132 +73,77 @@ class MbusLinkCore {
 [[nodiscard]] Json decode_mbus_frame(const MbusAnswer& answer);
 
 /// Options of an M-bus link.
-struct MbusLinkOptions {
-  std::chrono::milliseconds idle_timeout{0};  ///< close after this silence (0: never)
+struct MbusLinkOptions : LinkOptions {
   bool turnaround = false;  ///< answer no earlier than 11 bit times after the request (serial line)
   bool pacing = false;      ///< send one byte per character time (11 bits, 8E1)
   std::function<void(std::uint32_t)> switch_baud;  ///< once the answer asking for it has left
-  std::function<void(const boost::system::error_code&)> on_error;  ///< a read or write failed
 };
 
-/// One M-bus link over `Stream` (a TCP socket or a POSIX descriptor).
+/// One M-bus link over `Stream` (a TCP socket or a POSIX descriptor): half duplex, it reads,
+/// serves the telegrams received, writes the answers, switches the baud rate if one was
+/// asked for, and reads again.
 template <class Stream>
-class MbusSession : public Connection, public std::enable_shared_from_this<MbusSession<Stream>> {
+class MbusSession final : public LinkSession<Stream> {
  public:
   MbusSession(Stream stream, MbusContext& context, TraceSource source, MbusLinkOptions options)
-      : stream_(std::move(stream)),
+      : LinkSession<Stream>(std::move(stream), options),
         core_(context, std::move(source)),
         options_(std::move(options)),
-        gap_(stream_.get_executor()),
-        pace_(stream_.get_executor()),
-        idle_(stream_.get_executor()) {}
+        gap_(this->stream_.get_executor()) {}
 
-  /// Starts reading.
-  void start() {
-    if (options_.idle_timeout.count() > 0)
-      watch_idle(idle_, options_.idle_timeout, this->shared_from_this());
-    read();
-  }
-  void close() override {
-    if (closed_) return;
-    closed_ = true;
-    boost::system::error_code ignored;
-    stream_.close(ignored);
-    gap_.cancel();
-    pace_.cancel();
-    idle_.cancel();
-  }
-  [[nodiscard]] bool busy() const override { return writing_; }
-  [[nodiscard]] Stream& stream() { return stream_; }
+  /// Busy while a telegram is served and while its answer is written.
+  [[nodiscard]] bool busy() const override { return serving_ || this->writing(); }
 
  private:
-  void read() {
-    stream_.async_read_some(
-        boost::asio::buffer(buffer_),
-        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
-          self->on_read(ec, n);
-        });
-  }
+  using Clock = std::chrono::steady_clock;
 
-  void on_read(boost::system::error_code ec, std::size_t n) {
-    if (closed_) return;
-    if (ec) return fail(ec);
-    touch();
+  void received(std::span<const std::uint8_t> bytes, Clock::time_point at) override {
     gap_.cancel();
     line_baud_ = core_.baud();
-    MbusReplies replies = core_.received(std::span(buffer_).first(n));
+    serving_ = true;
+    MbusReplies replies = core_.received(bytes);
+    serving_ = false;
     if (core_.partial()) watch_gap();
-    if (replies.bytes.empty() && !replies.baud) return read();
-    write(std::move(replies));
+    if (replies.bytes.empty() && !replies.baud) {
+      this->went_idle();
+      return this->read();
+    }
+    write(std::move(replies), at);
   }
+
+  void closing() override { gap_.cancel(); }
 
   void watch_gap() {
     gap_.expires_after(line_timing::mbus_gap(core_.baud()));
-    gap_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    gap_.async_wait([self = this->template self_as<MbusSession>()](boost::system::error_code ec) {
       if (!ec && !self->closed_) self->core_.silence();
     });
   }
 
-  /// Waits the turnaround on a serial line (at the rate the request came in), then sends.
-  void write(MbusReplies replies) {
-    writing_ = true;
-    out_ = std::move(replies.bytes);
+  /// Sends the answers, on a serial line no earlier than the turnaround after the request
+  /// arrived and at the rate it came in.
+  void write(MbusReplies replies, Clock::time_point request_at) {
     baud_ = replies.baud;
-    if (!options_.turnaround) return send();
-    pace_.expires_after(line_timing::character_time(line_baud_));
-    pace_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
-      if (!ec && !self->closed_) self->send();
-    });
-  }
-
-  void send() {
-    if (out_.empty()) return sent();
-    if (options_.pacing) return send_byte(0);
-    boost::asio::async_write(
-        stream_, boost::asio::buffer(out_),
-        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-          if (ec) return self->fail(ec);
-          self->sent();
-        });
-  }
-
-  void send_byte(std::size_t index) {
-    boost::asio::async_write(
-        stream_, boost::asio::buffer(&out_[index], 1),
-        [self = this->shared_from_this(), index](boost::system::error_code ec, std::size_t) {
-          if (ec) return self->fail(ec);
-          if (index + 1 == self->out_.size()) return self->sent();
-          self->pace_.expires_after(line_timing::character_time(self->line_baud_));
-          self->pace_.async_wait([self, index](boost::system::error_code tec) {
-            if (!tec && !self->closed_) self->send_byte(index + 1);
-          });
-        });
+    if (replies.bytes.empty()) return sent();
+    WriteSchedule schedule;
+    if (options_.turnaround) schedule.start = request_at + line_timing::character_time(line_baud_);
+    if (options_.pacing) schedule.pace_baud = line_baud_;
+    this->send(std::move(replies.bytes), schedule, [this](std::size_t) { sent(); });
   }
 
   void sent() {
-    writing_ = false;
     if (baud_ && options_.switch_baud) options_.switch_baud(*baud_);
     baud_.reset();
-    read();
+    this->went_idle();
+    this->read();
   }
 
-  void fail(const boost::system::error_code& ec) {
-    if (closed_) return;
-    close();
-    if (options_.on_error) options_.on_error(ec);
-  }
-
-  Stream stream_;
   MbusLinkCore core_;
   MbusLinkOptions options_;
   boost::asio::steady_timer gap_;
-  boost::asio::steady_timer pace_;
-  boost::asio::steady_timer idle_;
-  std::array<std::uint8_t, 512> buffer_{};
-  std::vector<std::uint8_t> out_;
   std::optional<std::uint32_t> baud_;
   std::uint32_t line_baud_ = 0;  ///< the rate when the request came in
-  bool writing_ = false;
+  bool serving_ = false;
 };
 
 }  // namespace ambi

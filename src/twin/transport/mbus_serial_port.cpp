@@ -1,122 +1,55 @@
 #include "twin/transport/mbus_serial_port.hpp"
 
 #include <fmt/format.h>
-#include <termios.h>
-#include <unistd.h>
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <cerrno>
 #include <utility>
-
-#include "io/log.hpp"
-#include "twin/transport/serial_attachment.hpp"
 
 namespace ambi {
 
-namespace asio = boost::asio;
-using Descriptor = asio::posix::stream_descriptor;
-
 namespace {
 
-/// How often the port looks for a baud rate changed by another path (HTTP, M-bus TCP).
-constexpr std::chrono::milliseconds kSettingsPoll{250};
-constexpr std::string_view kFlag = "--mbus-serial";
+/// The M-bus line: the meter's M-bus baud rate, always 8E1 (manual A2).
+LineSettings mbus_line(const Settings& s) {
+  return {s.mbus_baud, Parity::even};
+}
+
+std::string describe(const LineSettings& line) {
+  return fmt::format("{} baud, 8E1", line.baud);
+}
 
 }  // namespace
 
-struct MbusSerialPort::Impl : std::enable_shared_from_this<MbusSerialPort::Impl> {
-  Impl(asio::io_context& io, MbusContext& c, SerialAttachment attached, bool paced)
-      : context(c), line(std::move(attached)), pacing(paced), poll(io), retry(io) {}
-
-  /// Waits for the bytes written to leave, then sets `rate` (8E1).
-  void set_baud(std::uint32_t rate) {
-    if (rate == baud) return;
-    if (::tcdrain(line.fd) != 0 && errno != EINTR)
-      log_line("mbus serial {}: tcdrain: {}", line.path, errno_text());
-    if (!configure_serial_line(line.fd, rate, Parity::even, line.pty)) {
-      log_line("mbus serial {}: cannot set {} baud: {}", line.path, rate, errno_text());
-    } else {
-      log_line("mbus serial {}: now {} baud, 8E1{}", line.path, rate,
-               line.pty ? " (parity logical only on a pseudo-terminal)" : "");
-    }
-    baud = rate;
-  }
-
-  void watch_settings() {
-    poll.expires_after(kSettingsPoll);
-    poll.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      const auto self = weak.lock();
-      if (ec || !self || !self->session || self->session->closed()) return;
-      if (!self->session->busy()) self->set_baud(self->context.twin.meter().settings().mbus_baud);
-      self->watch_settings();
-    });
-  }
-
-  void start() {
-    MbusLinkOptions options;
-    options.turnaround = true;
-    options.pacing = pacing;
-    options.switch_baud = [weak = weak_from_this()](std::uint32_t rate) {
-      if (const auto self = weak.lock()) self->set_baud(rate);
-    };
-    options.on_error = [weak = weak_from_this()](const boost::system::error_code& ec) {
-      if (const auto self = weak.lock()) self->lost(ec);
-    };
-    session = std::make_shared<MbusSession<Descriptor>>(
-        Descriptor(poll.get_executor(), line.fd), context, TraceSource{"mbus-serial", line.path},
-        std::move(options));
-    session->start();
-    watch_settings();
-  }
-
-  /// The line failed. A device (a USB adapter unplugged) is opened again every second until
-  /// it is back; a pty of our own cannot come back.
-  void lost(const boost::system::error_code& ec) {
-    serial_line_lost("mbus serial", line, ec, retry, [weak = weak_from_this()] {
-      const auto self = weak.lock();
-      return !self || self->reopen();
-    });
-  }
-
-  bool reopen() {
-    const std::uint32_t rate = context.twin.meter().settings().mbus_baud;
-    auto again = SerialAttachment::open(line.path, false, rate, Parity::even, kFlag);
-    if (!again) return false;
-    line = std::move(*again);
-    baud = rate;
-    start();
-    log_line("mbus serial {}: open again, {} baud, 8E1", line.path, rate);
-    return true;
-  }
-
-  MbusContext& context;
-  SerialAttachment line;
-  bool pacing = false;
-  std::uint32_t baud = 0;
-  asio::steady_timer poll;
-  asio::steady_timer retry;  ///< opening a lost device again
-  std::shared_ptr<MbusSession<Descriptor>> session;
-};
-
 std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open(
-    asio::io_context& io, const RtuPortSpec& spec, MbusContext& context, bool pacing) {
-  const std::uint32_t baud = context.twin.meter().settings().mbus_baud;
-  auto line = SerialAttachment::open(spec.path.string(), spec.pty, baud, Parity::even, kFlag);
-  if (!line) return std::unexpected(line.error());
-  auto impl = std::make_shared<Impl>(io, context, std::move(*line), pacing);
-  impl->baud = baud;
-  impl->start();
-  return std::unique_ptr<MbusSerialPort>(new MbusSerialPort(spec, std::move(impl)));
+    boost::asio::io_context& io, const SerialPortSpec& spec, MbusContext& context, bool pacing) {
+  SerialFace::Protocol protocol{
+      "mbus serial",
+      "--mbus-serial",
+      " (parity logical only on a pseudo-terminal)",
+      mbus_line,
+      describe,
+      [&context, pacing](SerialFace::Descriptor descriptor, const SerialAttachment& line,
+                         SerialFace::Hooks hooks) -> std::shared_ptr<Connection> {
+        MbusLinkOptions link;
+        link.turnaround = true;
+        link.pacing = pacing;
+        link.switch_baud = [follow = std::move(hooks.follow)](std::uint32_t) { follow(); };
+        link.on_error = std::move(hooks.on_error);
+        link.on_idle = std::move(hooks.on_idle);
+        auto session = std::make_shared<MbusSession<SerialFace::Descriptor>>(
+            std::move(descriptor), context, TraceSource{"mbus-serial", line.path}, std::move(link));
+        session->start();
+        return session;
+      }};
+  auto face = SerialFace::open(io, spec, context.twin, std::move(protocol));
+  if (!face) return std::unexpected(face.error());
+  return std::unique_ptr<MbusSerialPort>(new MbusSerialPort(spec, std::move(*face)));
 }
 
-MbusSerialPort::MbusSerialPort(RtuPortSpec spec, std::shared_ptr<Impl> impl)
-    : spec_(std::move(spec)), impl_(std::move(impl)) {}
+MbusSerialPort::MbusSerialPort(SerialPortSpec spec, std::shared_ptr<SerialFace> face)
+    : spec_(std::move(spec)), face_(std::move(face)) {}
 
 MbusSerialPort::~MbusSerialPort() {
-  impl_->poll.cancel();
-  impl_->retry.cancel();
-  if (impl_->session) impl_->session->close();
-  impl_->line.release();
+  face_->close();
 }
 
 }  // namespace ambi

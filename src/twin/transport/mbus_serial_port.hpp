@@ -11,12 +11,13 @@
 #include <string>
 
 #include "twin/transport/mbus_link.hpp"
-#include "twin/transport/modbus_rtu_port.hpp"
+#include "twin/transport/serial_face.hpp"
 
 namespace ambi {
 
-/// An open M-bus port. A baud change asked by SND_UD (CI B8-BD) applies once the E5 has left
-/// the line (tcdrain); a change made another way applies within a moment, between telegrams.
+/// An open M-bus port (a `SerialFace` with the M-bus session). A baud change asked by SND_UD
+/// (CI B8-BD) applies once the E5 has left the line (tcdrain); a change made another way
+/// applies as soon as the line is idle (the twin announces every change).
 class MbusSerialPort {
  public:
   /// Opens the device, or creates the pseudo-terminal and its symlink (replacing a stale
@@ -24,7 +25,7 @@ class MbusSerialPort {
   /// start 11 bit times after the request (EN 13757-2); `pacing` sends them one byte per
   /// character time (`--mbus-pacing`).
   [[nodiscard]] static std::expected<std::unique_ptr<MbusSerialPort>, std::string> open(
-      boost::asio::io_context& io, const RtuPortSpec& spec, MbusContext& context,
+      boost::asio::io_context& io, const SerialPortSpec& spec, MbusContext& context,
       bool pacing = false);
 
   /// Closes the port and removes the pty symlink.
@@ -35,12 +36,10 @@ class MbusSerialPort {
   /// The path clients open (the symlink for a pty).
   [[nodiscard]] const std::filesystem::path& path() const { return spec_.path; }
 
-  struct Impl;  ///< the descriptors, the session and the baud rate in force
-
  private:
-  MbusSerialPort(RtuPortSpec spec, std::shared_ptr<Impl> impl);
-  RtuPortSpec spec_;
-  std::shared_ptr<Impl> impl_;
+  MbusSerialPort(SerialPortSpec spec, std::shared_ptr<SerialFace> face);
+  SerialPortSpec spec_;
+  std::shared_ptr<SerialFace> face_;
 };
 
 }  // namespace ambi

@@ -4,17 +4,6 @@
 
 namespace ambi {
 
-void Connection::watch_idle(boost::asio::steady_timer& timer, std::chrono::milliseconds timeout,
-                            std::shared_ptr<Connection> self) {
-  if (timeout.count() <= 0) return;
-  timer.expires_at(self->last_activity_ + timeout);
-  timer.async_wait([&timer, timeout, self = std::move(self)](boost::system::error_code ec) mutable {
-    if (ec || self->closed_) return;
-    if (Clock::now() >= self->last_activity_ + timeout) return self->close();
-    watch_idle(timer, timeout, std::move(self));
-  });
-}
-
 RtuCore::RtuCore(ModbusContext& context, TraceSource source)
     : context_(context), source_(std::move(source)) {}
 
@@ -97,30 +86,6 @@ void RtuCore::trace_reply(const RtuExchange& exchange) {
 void RtuCore::refused(const RtuFrame& frame, std::string_view reason) {
   if (context_.trace == nullptr) return;
   context_.trace->error(source_, sim_ms(), TraceDirection::in, frame.adu, reason);
-}
-
-bool ConnectionPool::make_room(std::size_t max) {
-  connections_.remove_if([](const std::weak_ptr<Connection>& w) {
-    const auto c = w.lock();
-    return !c || c->closed();
-  });
-  if (connections_.size() < max) return true;
-  std::shared_ptr<Connection> oldest;
-  for (const auto& w : connections_) {
-    const auto c = w.lock();
-    if (c && !c->busy() && (!oldest || c->last_activity() < oldest->last_activity())) oldest = c;
-  }
-  if (!oldest) return false;
-  oldest->close();
-  connections_.remove_if([&](const std::weak_ptr<Connection>& w) { return w.lock() == oldest; });
-  return true;
-}
-
-void ConnectionPool::close_all() {
-  for (const auto& w : connections_) {
-    if (const auto c = w.lock()) c->close();
-  }
-  connections_.clear();
 }
 
 }  // namespace ambi

@@ -12,14 +12,9 @@
 #include <string>
 
 #include "twin/transport/modbus_link.hpp"
+#include "twin/transport/serial_face.hpp"
 
 namespace ambi {
-
-/// Where the port is.
-struct RtuPortSpec {
-  std::filesystem::path path;  ///< the serial device, or the symlink to create for a pty
-  bool pty = false;            ///< `--modbus-rtu pty:PATH`
-};
 
 /// How the port treats its line.
 struct RtuPortOptions {
@@ -27,14 +22,15 @@ struct RtuPortOptions {
   bool ignore_gaps = false;  ///< `--rtu-ignore-gaps`: a device's frames may pause > t1.5
 };
 
-/// An open RTU port serving the meter. The link follows the meter's settings: after a
-/// reply that changed them (R8), or within a moment when they changed another way.
+/// An open RTU port serving the meter (a `SerialFace` with the RTU session). The line
+/// follows the meter's settings: after the reply that changed them (R8), or as soon as the
+/// line is idle when they changed another way (the twin announces every change).
 class RtuPort {
  public:
   /// Opens the device, or creates the pseudo-terminal and its symlink (replacing a stale
   /// symlink, refusing any other file). Errors are one line naming `--modbus-rtu`.
   [[nodiscard]] static std::expected<std::unique_ptr<RtuPort>, std::string> open(
-      boost::asio::io_context& io, const RtuPortSpec& spec, ModbusContext& context,
+      boost::asio::io_context& io, const SerialPortSpec& spec, ModbusContext& context,
       RtuPortOptions options);
 
   /// Closes the port and removes the pty symlink.
@@ -45,12 +41,10 @@ class RtuPort {
   /// The path clients open (the symlink for a pty).
   [[nodiscard]] const std::filesystem::path& path() const { return spec_.path; }
 
-  struct Impl;  ///< the descriptors, the session and the settings in force
-
  private:
-  RtuPort(RtuPortSpec spec, std::shared_ptr<Impl> impl);
-  RtuPortSpec spec_;
-  std::shared_ptr<Impl> impl_;
+  RtuPort(SerialPortSpec spec, std::shared_ptr<SerialFace> face);
+  SerialPortSpec spec_;
+  std::shared_ptr<SerialFace> face_;
 };
 
 }  // namespace ambi

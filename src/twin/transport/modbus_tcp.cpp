@@ -7,7 +7,6 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <list>
 #include <utility>
 
 #include "core/modbus/modbus_server.hpp"
@@ -180,64 +179,46 @@ std::string_view transport_name(TcpFraming framing) {
   return framing == TcpFraming::mbap ? "tcp" : "rtu-over-tcp";
 }
 
-}  // namespace
-
-struct ModbusTcpServer::Impl : std::enable_shared_from_this<ModbusTcpServer::Impl> {
-  Impl(TcpFraming f, ModbusContext& c, ModbusTcpLimits l) : framing(f), context(c), limits(l) {}
-
-  void admit(tcp::socket socket) {
-    error_code ec;
-    const auto peer = socket.remote_endpoint(ec);
-    if (ec || !connections.make_room(limits.max_connections)) {
-      socket.close(ec);
-      return;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
-    if (framing == TcpFraming::mbap) {
-      auto session = std::make_shared<MbapSession>(std::move(socket), context, std::move(source),
-                                                   limits.idle_timeout);
-      connections.add(session);
-      session->start();
-      return;
-    }
-    RtuLinkOptions options;
-    options.idle_timeout = limits.idle_timeout;
-    auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context,
-                                                             std::move(source), std::move(options));
-    connections.add(session);
+std::shared_ptr<Connection> start_session(tcp::socket socket, const tcp::endpoint& peer,
+                                          TcpFraming framing, ModbusContext& context,
+                                          std::chrono::milliseconds idle_timeout) {
+  TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
+  if (framing == TcpFraming::mbap) {
+    auto session =
+        std::make_shared<MbapSession>(std::move(socket), context, std::move(source), idle_timeout);
     session->start();
+    return session;
   }
+  RtuLinkOptions options;
+  options.idle_timeout = idle_timeout;
+  auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context,
+                                                           std::move(source), std::move(options));
+  session->start();
+  return session;
+}
 
-  std::shared_ptr<TcpListener> listener;
-  TcpFraming framing;
-  ModbusContext& context;
-  ModbusTcpLimits limits;
-  ConnectionPool connections;
-};
+}  // namespace
 
 std::expected<std::unique_ptr<ModbusTcpServer>, std::string> ModbusTcpServer::listen(
     asio::io_context& io, const tcp::endpoint& endpoint, TcpFraming framing, ModbusContext& context,
-    ModbusTcpLimits limits, std::string_view flag) {
-  auto impl = std::make_shared<Impl>(framing, context, limits);
-  auto listener = TcpListener::open(io, endpoint, choose_another_or_off(flag),
-                                    [weak = std::weak_ptr<Impl>(impl)](tcp::socket socket) {
-                                      if (auto self = weak.lock()) self->admit(std::move(socket));
-                                    });
-  if (!listener) return std::unexpected(listener.error());
-  impl->listener = std::move(*listener);
-  return std::unique_ptr<ModbusTcpServer>(new ModbusTcpServer(std::move(impl)));
+    TcpServerLimits limits, std::string_view flag) {
+  auto server =
+      TcpServer::listen(io, endpoint, choose_another_or_off(flag),
+                        TcpAdmission{limits.max_connections, WhenFull::close_idle_longest, {}},
+                        [framing, &context, idle = limits.idle_timeout](tcp::socket socket,
+                                                                        const tcp::endpoint& peer) {
+                          return start_session(std::move(socket), peer, framing, context, idle);
+                        });
+  if (!server) return std::unexpected(server.error());
+  return std::unique_ptr<ModbusTcpServer>(new ModbusTcpServer(std::move(*server)));
 }
 
-ModbusTcpServer::ModbusTcpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ModbusTcpServer::ModbusTcpServer(std::unique_ptr<TcpServer> server) : server_(std::move(server)) {}
 
-ModbusTcpServer::~ModbusTcpServer() {
-  impl_->listener->close();
-  impl_->connections.close_all();
-}
+ModbusTcpServer::~ModbusTcpServer() = default;
 
 tcp::endpoint ModbusTcpServer::local_endpoint() const {
-  return impl_->listener->local_endpoint();
+  return server_->local_endpoint();
 }
 
 }  // namespace ambi

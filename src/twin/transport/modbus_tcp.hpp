@@ -8,8 +8,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -17,6 +15,7 @@
 #include <string_view>
 
 #include "twin/net/tcp_listener.hpp"
+#include "twin/net/tcp_server.hpp"
 #include "twin/transport/modbus_link.hpp"
 
 namespace ambi {
@@ -27,20 +26,15 @@ enum class TcpFraming : std::uint8_t {
   rtu,   ///< unit + PDU + CRC (Modbus RTU over TCP)
 };
 
-/// Resource limits of a Modbus TCP server.
-struct ModbusTcpLimits {
-  std::size_t max_connections = 64;                ///< the oldest idle one is closed beyond this
-  std::chrono::milliseconds idle_timeout{60'000};  ///< close after this long without a byte
-};
-
-/// A listening Modbus server. Destroying it closes the listener and every connection.
+/// A listening Modbus server (a `TcpServer` starting MBAP or RTU sessions). Destroying it
+/// closes the listener and every connection.
 class ModbusTcpServer {
  public:
   /// Binds `endpoint` and starts accepting. On failure, a one-line message naming the
   /// address, the reason and `flag`, the option to change.
   [[nodiscard]] static std::expected<std::unique_ptr<ModbusTcpServer>, std::string> listen(
       boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-      TcpFraming framing, ModbusContext& context, ModbusTcpLimits limits, std::string_view flag);
+      TcpFraming framing, ModbusContext& context, TcpServerLimits limits, std::string_view flag);
 
   ~ModbusTcpServer();
   ModbusTcpServer(const ModbusTcpServer&) = delete;
@@ -49,11 +43,9 @@ class ModbusTcpServer {
   /// The bound address (with the port the system chose for port 0).
   [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
 
-  struct Impl;  ///< the listener and its connections
-
  private:
-  explicit ModbusTcpServer(std::shared_ptr<Impl> impl);
-  std::shared_ptr<Impl> impl_;
+  explicit ModbusTcpServer(std::unique_ptr<TcpServer> server);
+  std::unique_ptr<TcpServer> server_;
 };
 
 }  // namespace ambi

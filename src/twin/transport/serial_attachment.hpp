@@ -16,6 +16,12 @@
 
 namespace ambi {
 
+/// Where a serial port is (`--modbus-rtu`, `--mbus-serial`).
+struct SerialPortSpec {
+  std::filesystem::path path;  ///< the serial device, or the symlink to create for a pty
+  bool pty = false;            ///< `pty:PATH`
+};
+
 /// Points `link` at `target`, replacing a stale symlink but no other kind of file. Errors
 /// name `flag` ("--modbus-rtu") as the option to change.
 [[nodiscard]] std::expected<void, std::string> make_pty_symlink(const std::filesystem::path& link,

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,13 +27,13 @@
 #include "core/modbus/modbus_mbap.hpp"
 #include "core/modbus/modbus_rtu.hpp"
 #include "core/modbus/modbus_server.hpp"
+#include "modbus_test_slave.hpp"
 
 namespace ambi::modbus_test {
 
 enum class Framing : std::uint8_t { mbap, rtu };
-enum class Misbehaviour : std::uint8_t { none, silent, bad_crc, junk_after_reply };
 
-class LoopbackSlave {
+class LoopbackSlave final : public TestSlave {
  public:
   /// Listens on 127.0.0.1, an ephemeral port.
   LoopbackSlave(Framing framing, Meter meter) : framing_(framing), meter_(std::move(meter)) {
@@ -60,7 +61,7 @@ class LoopbackSlave {
   }
   LoopbackSlave(const LoopbackSlave&) = delete;
   LoopbackSlave& operator=(const LoopbackSlave&) = delete;
-  ~LoopbackSlave() {
+  ~LoopbackSlave() override {
     stop_ = true;
     thread_.join();
     for (const int fd : {listen_fd_, master_fd_, pty_slave_fd_}) {
@@ -68,20 +69,19 @@ class LoopbackSlave {
     }
   }
 
-  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] bool ok() const override { return ok_; }
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] const std::string& device() const { return device_; }
-  void misbehave(Misbehaviour misbehaviour) { misbehaviour_ = misbehaviour; }
-  /// Requests framed so far (answered or not).
-  [[nodiscard]] int requests() const { return requests_; }
-  /// The function code of the last request.
-  [[nodiscard]] std::uint8_t last_function() const { return last_function_; }
+  void misbehave(Misbehaviour misbehaviour) override { misbehaviour_ = misbehaviour; }
+  [[nodiscard]] int requests() const override { return requests_; }
+  [[nodiscard]] std::uint8_t last_function() const override { return last_function_; }
   /// Runs `f` on the meter, under the lock the serving thread takes.
-  template <class F>
-  auto with_meter(F f) {
+  void on_meter(const std::function<void(Meter&)>& f) override {
     const std::lock_guard lock{mutex_};
-    return f(meter_);
+    f(meter_);
   }
+  /// Stray bytes sent after replies so far (`Misbehaviour::junk_after_reply`).
+  [[nodiscard]] int junk_sent() const { return junk_sent_; }
 
  private:
   static constexpr int kPollMs = 5;
@@ -169,6 +169,7 @@ class LoopbackSlave {
     if (misbehaviour == Misbehaviour::junk_after_reply) {
       std::this_thread::sleep_for(std::chrono::milliseconds{30});
       send_all(fd, std::vector<std::uint8_t>{0xDE, 0xAD, 0xBE, 0xEF});
+      ++junk_sent_;
     }
   }
 
@@ -189,6 +190,7 @@ class LoopbackSlave {
   std::atomic<bool> stop_{false};
   std::atomic<Misbehaviour> misbehaviour_{Misbehaviour::none};
   std::atomic<int> requests_{0};
+  std::atomic<int> junk_sent_{0};
   std::atomic<std::uint8_t> last_function_{0};
   bool ok_ = false;
   int listen_fd_ = -1;

@@ -1,9 +1,10 @@
 #pragma once
 // A twin in memory for the tests of the twin's service and HTTP layer: a fresh state
-// directory, a stepped (or real) clock and a wall clock the test moves by hand.
+// directory, a stepped (or real) clock and a steady clock the test moves by hand.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -35,9 +36,8 @@ class TwinTest : public ::testing::Test {
     if (!store) throw std::runtime_error(store.error());
     const StoredState stored = store->load();
     Meter meter = stored.fresh ? Meter() : Meter(stored.loaded.state, stored.loaded.error_code);
-    auto twin = std::make_unique<Twin>(std::move(meter), std::move(*store),
-                                       SimClock(mode, 1.0, 0, SimClock::WallClock::now()),
-                                       [this] { return wall_ms_; });
+    auto twin = std::make_unique<Twin>(std::move(meter), std::move(*store), mode, 1.0,
+                                       [this] { return steady_now(); });
     twin->set_power(true);
     return twin;
   }
@@ -50,8 +50,13 @@ class TwinTest : public ::testing::Test {
     ASSERT_EQ(twin_->screen().menu.section, "7.6.6");
   }
 
+  /// The fake steady clock the twin reads: `wall_ms_` after its epoch.
+  [[nodiscard]] SimClock::WallClock::time_point steady_now() const {
+    return SimClock::WallClock::time_point{} + std::chrono::milliseconds(wall_ms_);
+  }
+
   std::filesystem::path dir_;
-  std::int64_t wall_ms_ = 1'000;
+  std::int64_t wall_ms_ = 1'000;  ///< moved by the test only
   std::unique_ptr<Twin> twin_;
 };
 

@@ -1,5 +1,6 @@
 // The reader tools' Modbus master against the twin's own slave stack, over loopback TCP
-// (Modbus TCP and RTU over TCP) and a pseudo-terminal (RTU on a serial line, libmodbus).
+// (Modbus TCP and RTU over TCP), a pseudo-terminal (RTU on a serial line, libmodbus) and an
+// in-memory stream (our RTU client with no thread or socket: timeouts cost no wall time).
 #include "tools/modbus_client.hpp"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 
 #include "core/modbus/modbus_map.hpp"
 #include "loopback_slave.hpp"
+#include "memory_slave.hpp"
 #include "modbus_test_support.hpp"
 #include "tools/modbus_client_detail.hpp"
 #include "tools/rtu_tcp_client.hpp"
@@ -31,8 +33,8 @@ using Kind = ModbusClientError::Kind;
 
 constexpr std::chrono::milliseconds kTestTimeout{200};
 
-enum class Link : std::uint8_t { tcp, rtu_over_tcp, serial };
-constexpr std::array<const char*, 3> kLinkNames{"tcp", "rtu_over_tcp", "serial"};
+enum class Link : std::uint8_t { tcp, rtu_over_tcp, serial, memory };
+constexpr std::array<const char*, 4> kLinkNames{"tcp", "rtu_over_tcp", "serial", "memory"};
 void PrintTo(Link link, std::ostream* out) {
   *out << kLinkNames[static_cast<std::size_t>(link)];
 }
@@ -58,8 +60,17 @@ MeterUri serial_uri(const std::string& device, Parity parity = Parity::none) {
   return uri;
 }
 
-std::unique_ptr<LoopbackSlave> slave_on(Link link) {
+/// The in-memory link's URI: our RTU client, named as if over TCP.
+MeterUri memory_uri() {
+  MeterUri uri = tcp_uri(UriScheme::rtu_over_tcp, 1);
+  uri.host = "memory";
+  return uri;
+}
+
+std::unique_ptr<TestSlave> slave_on(Link link) {
   switch (link) {
+    case Link::memory:
+      return std::make_unique<MemorySlave>(busy_meter());
     case Link::tcp:
       return std::make_unique<LoopbackSlave>(Framing::mbap, busy_meter());
     case Link::rtu_over_tcp:
@@ -70,8 +81,12 @@ std::unique_ptr<LoopbackSlave> slave_on(Link link) {
   return nullptr;
 }
 
-MeterUri uri_of(Link link, const LoopbackSlave& slave) {
+MeterUri uri_of(Link link, const TestSlave& test_slave) {
+  if (link == Link::memory) return memory_uri();
+  const auto& slave = dynamic_cast<const LoopbackSlave&>(test_slave);
   switch (link) {
+    case Link::memory:
+      break;
     case Link::tcp:
       return tcp_uri(UriScheme::modbus_tcp, slave.port());
     case Link::rtu_over_tcp:
@@ -111,9 +126,16 @@ class ClosedPort {
   std::uint16_t port_ = 0;
 };
 
+/// A client on `link` to `slave` with `uri`.
+std::expected<std::unique_ptr<ModbusClient>, std::string> open_client(Link link, TestSlave& slave,
+                                                                      const MeterUri& uri) {
+  if (link == Link::memory) return rtu_client_over(dynamic_cast<MemorySlave&>(slave).link(), uri);
+  return open_modbus(uri);
+}
+
 /// Waits up to a second for `done(meter)`.
 template <class Done>
-bool eventually(LoopbackSlave& slave, Done done) {
+bool eventually(TestSlave& slave, Done done) {
   const auto deadline = Clock::now() + 1s;
   while (Clock::now() < deadline) {
     if (slave.with_meter(done)) return true;
@@ -128,11 +150,11 @@ class ModbusClientOnEveryLink : public ::testing::TestWithParam<Link> {
     slave_ = slave_on(GetParam());
     ASSERT_TRUE(slave_->ok());
     uri_ = uri_of(GetParam(), *slave_);
-    auto client = open_modbus(uri_);
+    auto client = open_client(GetParam(), *slave_, uri_);
     ASSERT_TRUE(client.has_value()) << client.error();
     client_ = std::move(*client);
   }
-  std::unique_ptr<LoopbackSlave> slave_;
+  std::unique_ptr<TestSlave> slave_;
   MeterUri uri_;
   std::unique_ptr<ModbusClient> client_;
 };
@@ -199,19 +221,22 @@ std::string link_test_name(const ::testing::TestParamInfo<Link>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ModbusClientLinks, ModbusClientOnEveryLink,
-                         ::testing::Values(Link::tcp, Link::rtu_over_tcp, Link::serial),
+                         ::testing::Values(Link::tcp, Link::rtu_over_tcp, Link::serial,
+                                           Link::memory),
                          link_test_name);
 
 /// A client on `link` to `slave`, with `retries`.
-std::unique_ptr<ModbusClient> client_on(Link link, const LoopbackSlave& slave, int retries = 0) {
+std::unique_ptr<ModbusClient> client_on(Link link, TestSlave& slave, int retries = 0) {
   MeterUri uri = uri_of(link, slave);
   uri.retries = retries;
-  auto client = open_modbus(uri);
+  auto client = open_client(link, slave, uri);
   EXPECT_TRUE(client.has_value()) << client.error();
   return client ? std::move(*client) : nullptr;
 }
 
-std::string where(Link link, const LoopbackSlave& slave) {
+std::string where(Link link, const TestSlave& test_slave) {
+  if (link == Link::memory) return "rtu+tcp://memory:1";
+  const auto& slave = dynamic_cast<const LoopbackSlave&>(test_slave);
   if (link == Link::serial) return "serial://" + slave.device();
   return (link == Link::tcp ? "tcp://127.0.0.1:" : "rtu+tcp://127.0.0.1:") +
          std::to_string(slave.port());
@@ -276,7 +301,12 @@ TEST(ModbusClientTcp, ALostServerIsAnIoFailureThenAConnectFailure) {
   }
 }
 
-/// The RTU links: our own framing over TCP, libmodbus on a pseudo-terminal.
+/// A real line's waits: a timeout takes its time there, not in memory.
+bool waits(Link link) {
+  return link != Link::memory;
+}
+
+/// The RTU links: our own framing over an in-memory stream, libmodbus on a pseudo-terminal.
 class ModbusClientRtu : public ::testing::TestWithParam<Link> {};
 
 TEST_P(ModbusClientRtu, TimesOutForAUnitTheLineDoesNotServe) {
@@ -298,7 +328,9 @@ TEST_P(ModbusClientRtu, RetriesATimeoutAsOftenAsTheUriSays) {
   const auto start = Clock::now();
   const auto words = client->read(9, 0x4000, 2);
   ASSERT_FALSE(words.has_value());
-  EXPECT_GE(Clock::now() - start, 380ms);
+  if (waits(GetParam())) {
+    EXPECT_GE(Clock::now() - start, 380ms);
+  }
   EXPECT_EQ(words.error().message,
             "no answer from unit 9 at " + where(GetParam(), *slave) + " within 200 ms (2 tries)");
   EXPECT_EQ(slave->requests(), 2);
@@ -338,7 +370,14 @@ TEST_P(ModbusClientRtu, DropsStaleBytesBeforeTheNextRequest) {
   ASSERT_NE(client, nullptr);
   const auto first = client->read(1, 0x4000, 2);
   ASSERT_TRUE(first.has_value()) << first.error().message;
-  std::this_thread::sleep_for(150ms);  // the junk comes 30 ms after the reply
+  if (GetParam() == Link::serial) {
+    // The junk leaves 30 ms after the reply; the pty passes it on a moment later.
+    auto& loopback = dynamic_cast<LoopbackSlave&>(*slave);
+    const auto deadline = Clock::now() + 1s;
+    while (loopback.junk_sent() == 0 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    ASSERT_EQ(loopback.junk_sent(), 1);
+    std::this_thread::sleep_for(20ms);
+  }
   const auto second = client->read(1, 0x4000, 2);
   ASSERT_TRUE(second.has_value()) << second.error().message;
   EXPECT_EQ(*second, *first);
@@ -348,7 +387,7 @@ TEST_P(ModbusClientRtu, BroadcastsToUnitZeroWithoutAwaitingAReply) {
   const auto slave = slave_on(GetParam());
   MeterUri uri = uri_of(GetParam(), *slave);
   uri.timeout = 2s;
-  auto client = open_modbus(uri);
+  auto client = open_client(GetParam(), *slave, uri);
   ASSERT_TRUE(client.has_value()) << client.error();
   const std::array<std::uint16_t, 1> lcd_cycle{0x0025};
   const auto start = Clock::now();
@@ -359,7 +398,21 @@ TEST_P(ModbusClientRtu, BroadcastsToUnitZeroWithoutAwaitingAReply) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ModbusClientLinks, ModbusClientRtu,
-                         ::testing::Values(Link::rtu_over_tcp, Link::serial), link_test_name);
+                         ::testing::Values(Link::memory, Link::serial), link_test_name);
+
+TEST(ModbusClientMemory, AHungUpStreamIsAnIoFailureThenAConnectFailure) {
+  MemorySlave slave{busy_meter()};
+  const auto client = client_on(Link::memory, slave);
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->read(1, 0x4000, 2).has_value());
+  slave.hang_up();
+  const auto lost = client->read(1, 0x4000, 2);
+  ASSERT_FALSE(lost.has_value());
+  EXPECT_EQ(lost.error().kind, Kind::io) << lost.error().message;
+  const auto again = client->read(1, 0x4000, 2);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().kind, Kind::connect) << again.error().message;
+}
 
 TEST(ModbusClientSerial, RefusesEvenParityOnAPseudoTerminal) {
   LoopbackSlave slave{powered_meter()};
