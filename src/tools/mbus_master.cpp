@@ -319,4 +319,8 @@ std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(const MeterUri
   return std::make_unique<LineMaster>(std::move(*link), uri);
 }
 
+std::unique_ptr<MbusMaster> mbus_master_over(ByteLink link, const MeterUri& uri) {
+  return std::make_unique<LineMaster>(std::move(link), uri);
+}
+
 }  // namespace ambi

@@ -16,6 +16,7 @@
 
 #include "core/mbus/mbus_readout.hpp"
 #include "core/mbus/mbus_selection.hpp"
+#include "io/byte_link.hpp"
 #include "tools/meter_uri.hpp"
 
 namespace ambi {
@@ -72,6 +73,10 @@ class MbusMaster {
 /// Opens the line or connection `uri` names (an M-bus scheme).
 [[nodiscard]] std::expected<std::unique_ptr<MbusMaster>, std::string> open_mbus(
     const MeterUri& uri);
+/// A master on a link already open, such as an in-memory stream to a core slave
+/// (io/memory_stream.hpp); `uri` gives its name in messages, the timeout, the retries and the
+/// baud rate the reply window is timed by.
+[[nodiscard]] std::unique_ptr<MbusMaster> mbus_master_over(ByteLink link, const MeterUri& uri);
 
 /// The standard collision-driven secondary search: selects with wildcards digit by digit
 /// (most significant first), descending only where several meters answered. Returns the

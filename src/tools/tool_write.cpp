@@ -20,8 +20,9 @@ struct Change {
 std::expected<DataType, ModbusClientError> read_data_type(MeterSession& s) {
   const RegisterDef* def = find_register("data_type");
   if (def == nullptr) {
-    return std::unexpected{ModbusClientError{.kind = ModbusClientError::Kind::io,
-                                             .message = "the register map has no data_type register"}};
+    return std::unexpected{
+        ModbusClientError{.kind = ModbusClientError::Kind::io,
+                          .message = "the register map has no data_type register"}};
   }
   auto words = s.modbus()->read(s.uri().unit, def->address, 1);
   if (!words) return std::unexpected{words.error()};

@@ -10,8 +10,8 @@
 #include <variant>
 
 #include "core/codec/hex.hpp"
-#include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_data_header.hpp"
+#include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_readout.hpp"
 #include "core/mbus/mbus_records.hpp"
 #include "golden_corpus.hpp"

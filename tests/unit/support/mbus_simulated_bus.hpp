@@ -1,7 +1,8 @@
 #pragma once
 // A simulated M-bus for the tests of the reader tools: several meters (the twin's Meter and
-// MbusSlave) on one line, served from a thread over a loopback TCP port or the master side
-// of a pseudo-terminal. Every telegram reaches every meter; several answers collide.
+// MbusSlave) on one line, served in memory (MemoryBus, no thread), or from a thread over a
+// loopback TCP port or the master side of a pseudo-terminal (BusServer). Every telegram
+// reaches every meter; several answers collide.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -21,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/byte_link.hpp"
+#include "io/memory_stream.hpp"
 #include "mbus_test_support.hpp"
 
 namespace ambi::mbus_test {
@@ -177,6 +180,32 @@ class BusServer {
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+};
+
+/// A SimulatedBus on the far end of an in-memory stream (io/memory_stream.hpp): the meters
+/// answer from inside the master's send, with no thread, socket or pseudo-terminal, so every
+/// exchange is deterministic and a silence costs no wall time.
+class MemoryBus {
+ public:
+  explicit MemoryBus(SimulatedBus& bus) : bus_(bus) {
+    auto [master, line] = memory_stream_pair();
+    master_ = std::move(master);
+    line_ = std::move(line);
+    line_->on_receive([this](MemoryStream& end) {
+      const Bytes reply = bus_.serve(end.take_all());
+      if (!reply.empty()) {
+        EXPECT_TRUE(end.send(reply).has_value());
+      }
+    });
+  }
+
+  /// The master's end of the line (once).
+  [[nodiscard]] ByteLink link() { return ByteLink::over(std::move(master_)); }
+
+ private:
+  SimulatedBus& bus_;
+  std::unique_ptr<MemoryStream> master_;
+  std::unique_ptr<MemoryStream> line_;
 };
 
 /// A pseudo-terminal pair in raw mode; the test keeps the slave open so the master side

@@ -1,5 +1,6 @@
 // The M-bus master against the twin's own slave, in process: a simulated bus of one or more
-// meters served over a loopback TCP socket or a pseudo-terminal.
+// meters on an in-memory line (no thread or socket), and over a loopback TCP socket and a
+// pseudo-terminal where the transport itself is under test.
 #include "tools/mbus_master.hpp"
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ using namespace std::chrono_literals;
 using mbus_test::BusServer;
 using mbus_test::Bytes;
 using mbus_test::Heard;
+using mbus_test::MemoryBus;
 using mbus_test::Pty;
 using mbus_test::SimulatedBus;
 
@@ -27,6 +29,14 @@ std::unique_ptr<MbusMaster> open_master(const std::string& text) {
   auto master = open_mbus(*uri);
   EXPECT_TRUE(master.has_value()) << master.error();
   return master ? std::move(*master) : nullptr;
+}
+
+/// A master on the in-memory line to `bus`'s meters: no socket, no thread, and a silence
+/// costs no wall time. `query` sets the timeout and retries as a URI's would.
+std::unique_ptr<MbusMaster> master_on(MemoryBus& line, std::string_view query) {
+  const auto uri = parse_meter_uri(fmt::format("mbus+tcp://127.0.0.1:1?{}", query));
+  EXPECT_TRUE(uri.has_value()) << uri.error();
+  return mbus_master_over(line.link(), *uri);
 }
 
 /// The tariff record of the manual's Write table: 09 7C 01 54 "T", then the tariff in BCD.
@@ -74,8 +84,8 @@ TEST(MbusMaster, ReadDecodesEveryRecordTheMeterSends) {
 TEST(MbusMaster, TogglesTheFcbSoEveryReadIsFresh) {
   SimulatedBus bus;
   bus.add(5, 0x12345678);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=500ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=500ms");
   ASSERT_NE(master, nullptr);
 
   for (const int access : {1, 2, 3}) {
@@ -92,8 +102,8 @@ TEST(MbusMaster, TogglesTheFcbSoEveryReadIsFresh) {
 TEST(MbusMaster, RetriesWithTheSameFcbAndGetsTheLostAnswerAgain) {
   SimulatedBus bus;
   bus.add(5, 0x12345678, MbusQuirks{.fcb_repeat = true});
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=150ms&retries=1"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=150ms&retries=1");
   ASSERT_NE(master, nullptr);
   ASSERT_TRUE(master->reset(5).has_value());
 
@@ -110,8 +120,8 @@ TEST(MbusMaster, RetriesWithTheSameFcbAndGetsTheLostAnswerAgain) {
 TEST(MbusMaster, WriteChangesTheMeter) {
   SimulatedBus bus;
   bus.add(5, 0x12345678);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=500ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=500ms");
   ASSERT_NE(master, nullptr);
 
   EXPECT_EQ(tariff_record(3), mbus_test::hex("09 7C 01 54 03"));
@@ -132,8 +142,8 @@ TEST(MbusMaster, WriteChangesTheMeter) {
 TEST(MbusMaster, RefusedWriteIsATimeoutSayingTheMeterDidNotAcknowledge) {
   SimulatedBus bus;
   bus.add(5, 0x12345678);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=150ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=150ms");
   ASSERT_NE(master, nullptr);
 
   const auto written = master->write(5, tariff_record(5));
@@ -149,8 +159,8 @@ TEST(MbusMaster, ProbeHearsSilenceOneMeterOrACollision) {
   bus.add(1, 0x11111111);
   bus.add(2, 0x22222222);
   bus.add(2, 0x33333333);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=50ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=50ms");
   ASSERT_NE(master, nullptr);
 
   EXPECT_EQ(master->probe(3), MbusProbe::none);
@@ -167,8 +177,8 @@ TEST(MbusMaster, SelectsBySecondaryAddressAndReadsAtFd) {
   bus.add(1, 0x12345678);
   bus.add(2, 0x12345679);
   bus.add(3, 0x87654321);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=50ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=50ms");
   ASSERT_NE(master, nullptr);
 
   EXPECT_EQ(master->select(MbusSelection{.id = 0x9FFFFFFF}), MbusProbe::none);
@@ -195,8 +205,8 @@ TEST(SecondarySearch, FindsEveryMeterOnTheBus) {
   bus.add(1, 0x87654321);
   bus.add(2, 0x12345679);
   bus.add(3, 0x12345678);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=20ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=20ms");
   ASSERT_NE(master, nullptr);
 
   int probes = 0;
@@ -215,8 +225,8 @@ TEST(SecondarySearch, ListsTwoMetersWithOneAddressOnce) {
   SimulatedBus bus;
   bus.add(1, 0x00000000);
   bus.add(2, 0x00000000);
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=20ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=20ms");
   ASSERT_NE(master, nullptr);
 
   std::vector<std::uint32_t> collided;
@@ -231,8 +241,8 @@ TEST(SecondarySearch, ListsTwoMetersWithOneAddressOnce) {
 
 TEST(SecondarySearch, FindsNothingOnAnEmptyBus) {
   SimulatedBus bus;
-  BusServer server(bus);
-  const auto master = open_master(server.uri("timeout=50ms"));
+  MemoryBus line(bus);
+  const auto master = master_on(line, "timeout=50ms");
   ASSERT_NE(master, nullptr);
 
   std::vector<std::pair<std::uint32_t, MbusProbe>> probes;
