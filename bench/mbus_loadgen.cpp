@@ -5,9 +5,7 @@
 // of its answer), errors. Raw sockets + epoll, one thread.
 //
 //   mbus_loadgen HOST PORT CONNS SECONDS [ADDRESS=0]
-#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +18,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "loadgen_socket.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -31,20 +31,7 @@ struct Connection {
   std::vector<std::uint8_t> rx;
 };
 
-int connect_to(const char* host, int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  inet_pton(AF_INET, host, &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::perror("connect");
-    std::exit(2);
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
+using loadgen::connect_to;
 
 /// REQ_UD2 to `address`, FCV set, FCB as given (EN 13757-2 short frame).
 bool send_request(Connection& c, std::uint8_t address) {

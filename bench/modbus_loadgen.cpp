@@ -8,21 +8,23 @@
 // client sends them); --send-each sends every request on its own (one syscall each).
 // The generator must not be what limits the figures: per reply it does no allocation and
 // reads the clock once per recv (the replies a recv returns arrived together).
-#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "loadgen_socket.hpp"
 
 namespace {
 
@@ -72,20 +74,7 @@ void append_request(std::vector<std::uint8_t>& out, std::uint16_t tid, std::uint
   out.insert(out.end(), bytes, bytes + sizeof bytes);
 }
 
-int connect_to(const char* host, int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  inet_pton(AF_INET, host, &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::perror("connect");
-    std::exit(2);
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
+using loadgen::connect_to;
 
 bool send_all(int fd, const std::vector<std::uint8_t>& bytes) {
   std::size_t sent = 0;
@@ -97,107 +86,157 @@ bool send_all(int fd, const std::vector<std::uint8_t>& bytes) {
   return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   bool send_each = false;
+  const char* host = nullptr;
+  int port = 0;
+  int conns = 0;
+  int depth = 0;
+  double seconds = 0;
+  std::uint16_t address = 0x5002;
+  std::uint16_t count = 2;
+  std::uint8_t unit = 1;
+};
+
+/// The command line; nullopt (after the usage line) when it is short.
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
   if (argc > 1 && std::string(argv[1]) == "--send-each") {
-    send_each = true;
+    o.send_each = true;
     --argc;
     ++argv;
   }
   if (argc < 6) {
     std::fprintf(stderr, "usage: %s HOST PORT CONNS DEPTH SECONDS [ADDRESS] [COUNT] [UNIT]\n",
                  argv[0]);
-    return 2;
+    return std::nullopt;
   }
-  const char* host = argv[1];
-  const int port = std::atoi(argv[2]);
-  const int conns = std::atoi(argv[3]);
-  const int depth = std::atoi(argv[4]);
-  const double seconds = std::atof(argv[5]);
-  const auto address =
-      static_cast<std::uint16_t>(argc > 6 ? std::strtol(argv[6], nullptr, 0) : 0x5002);
-  const auto count = static_cast<std::uint16_t>(argc > 7 ? std::atoi(argv[7]) : 2);
-  const auto unit = static_cast<std::uint8_t>(argc > 8 ? std::atoi(argv[8]) : 1);
-  const std::size_t reply_size = 9 + 2U * count;
+  o.host = argv[1];
+  o.port = std::atoi(argv[2]);
+  o.conns = std::atoi(argv[3]);
+  o.depth = std::atoi(argv[4]);
+  o.seconds = std::atof(argv[5]);
+  if (argc > 6) o.address = static_cast<std::uint16_t>(std::strtol(argv[6], nullptr, 0));
+  if (argc > 7) o.count = static_cast<std::uint16_t>(std::atoi(argv[7]));
+  if (argc > 8) o.unit = static_cast<std::uint8_t>(std::atoi(argv[8]));
+  return o;
+}
 
-  const int ep = epoll_create1(0);
-  std::vector<Connection> pool(static_cast<std::size_t>(conns),
-                               Connection(static_cast<std::size_t>(depth)));
-  for (std::size_t i = 0; i < pool.size(); ++i) {
-    pool[i].fd = connect_to(host, port);
-    epoll_event ev{EPOLLIN, {.u64 = i}};
-    epoll_ctl(ep, EPOLL_CTL_ADD, pool[i].fd, &ev);
-  }
-  std::vector<std::uint32_t> latencies_us;
-  latencies_us.reserve(1 << 22);
-  std::uint64_t errors = 0;
-  // Requests for one connection are queued in `tx` and leave in one send (a pipelining
-  // client answers a batch of replies with a batch of requests).
-  std::vector<std::uint8_t> tx;
-  const auto issue = [&](Connection& c, Clock::time_point now) {
-    c.in_flight.push(now);
-    append_request(tx, c.next_tid++, unit, address, count);
-    if (send_each && !send_all(c.fd, tx)) ++errors;
-    if (send_each) tx.clear();
-  };
-  const auto send_queued = [&](Connection& c) {
-    if (!tx.empty() && !send_all(c.fd, tx)) ++errors;
-    tx.clear();
-  };
-  const auto start = Clock::now();
-  const auto deadline =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  for (auto& c : pool) {
-    for (int d = 0; d < depth; ++d) issue(c, Clock::now());
-    send_queued(c);
+/// The closed loop: every connection keeps `depth` requests in flight until the deadline.
+class Load {
+ public:
+  explicit Load(const Options& o)
+      : o_(o),
+        reply_size_(9 + 2U * o.count),
+        ep_(epoll_create1(0)),
+        pool_(static_cast<std::size_t>(o.conns), Connection(static_cast<std::size_t>(o.depth))) {
+    for (std::size_t i = 0; i < pool_.size(); ++i) {
+      pool_[i].fd = connect_to(o.host, o.port);
+      epoll_event ev{EPOLLIN, {.u64 = i}};
+      epoll_ctl(ep_, EPOLL_CTL_ADD, pool_[i].fd, &ev);
+    }
+    latencies_us_.reserve(1 << 22);
   }
 
-  std::vector<epoll_event> events(static_cast<std::size_t>(conns));
-  std::uint8_t buf[65536];
-  while (Clock::now() < deadline) {
-    const int n = epoll_wait(ep, events.data(), conns, 100);
-    for (int e = 0; e < n; ++e) {
-      Connection& c = pool[events[static_cast<std::size_t>(e)].data.u64];
-      const ssize_t got = recv(c.fd, buf, sizeof buf, 0);
-      if (got <= 0) {
-        std::fprintf(stderr, "connection closed by the server\n");
-        return 1;
-      }
-      const auto now = Clock::now();
-      // Whole replies are read where recv put them; only a partial one is kept in c.rx.
-      std::span<const std::uint8_t> bytes(buf, static_cast<std::size_t>(got));
-      if (!c.rx.empty()) {
-        c.rx.insert(c.rx.end(), bytes.begin(), bytes.end());
-        bytes = c.rx;
-      }
-      std::size_t off = 0;
-      while (bytes.size() - off >= reply_size && !c.in_flight.empty()) {
-        if (bytes[off + 7] != 3) ++errors;
-        latencies_us.push_back(static_cast<std::uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(now - c.in_flight.pop())
-                .count()));
-        off += bytes[off + 7] == 3 ? reply_size : 9;
-        if (now < deadline) issue(c, now);
-      }
-      std::vector<std::uint8_t> rest(bytes.begin() + static_cast<std::ptrdiff_t>(off), bytes.end());
-      c.rx.swap(rest);
+  /// Runs until the deadline; false when the server closed a connection.
+  bool run() {
+    start_ = Clock::now();
+    deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(o_.seconds));
+    for (auto& c : pool_) {
+      for (int d = 0; d < o_.depth; ++d) issue(c, Clock::now());
       send_queued(c);
     }
+    std::vector<epoll_event> events(static_cast<std::size_t>(o_.conns));
+    while (Clock::now() < deadline_) {
+      const int n = epoll_wait(ep_, events.data(), o_.conns, 100);
+      for (int e = 0; e < n; ++e) {
+        if (!on_readable(pool_[events[static_cast<std::size_t>(e)].data.u64])) {
+          std::fprintf(stderr, "connection closed by the server\n");
+          return false;
+        }
+      }
+    }
+    elapsed_ = std::chrono::duration<double>(Clock::now() - start_).count();
+    for (auto& c : pool_) close(c.fd);
+    return true;
   }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  for (auto& c : pool) close(c.fd);
-  std::sort(latencies_us.begin(), latencies_us.end());
-  const auto pct = [&](double p) {
-    return latencies_us.empty() ? 0U
-                                : latencies_us[static_cast<std::size_t>(
-                                      p * static_cast<double>(latencies_us.size() - 1))];
-  };
-  std::printf(
-      "{\"conns\":%d,\"depth\":%d,\"transactions\":%zu,\"tps\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
-      "\"errors\":%llu}\n",
-      conns, depth, latencies_us.size(), static_cast<double>(latencies_us.size()) / elapsed,
-      pct(0.50), pct(0.99), static_cast<unsigned long long>(errors));
-  return errors == 0 ? 0 : 1;
+
+  /// Prints the JSON line; the exit status (0 without errors).
+  int report() {
+    std::sort(latencies_us_.begin(), latencies_us_.end());
+    const auto pct = [&](double p) {
+      return latencies_us_.empty() ? 0U
+                                   : latencies_us_[static_cast<std::size_t>(
+                                         p * static_cast<double>(latencies_us_.size() - 1))];
+    };
+    std::printf(
+        "{\"conns\":%d,\"depth\":%d,\"transactions\":%zu,\"tps\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
+        "\"errors\":%llu}\n",
+        o_.conns, o_.depth, latencies_us_.size(),
+        static_cast<double>(latencies_us_.size()) / elapsed_, pct(0.50), pct(0.99),
+        static_cast<unsigned long long>(errors_));
+    return errors_ == 0 ? 0 : 1;
+  }
+
+ private:
+  // Requests for one connection are queued in `tx_` and leave in one send (a pipelining
+  // client answers a batch of replies with a batch of requests).
+  void issue(Connection& c, Clock::time_point now) {
+    c.in_flight.push(now);
+    append_request(tx_, c.next_tid++, o_.unit, o_.address, o_.count);
+    if (o_.send_each && !send_all(c.fd, tx_)) ++errors_;
+    if (o_.send_each) tx_.clear();
+  }
+  void send_queued(Connection& c) {
+    if (!tx_.empty() && !send_all(c.fd, tx_)) ++errors_;
+    tx_.clear();
+  }
+
+  /// One recv on `c`: its whole replies timed, a request issued for each; false on close.
+  bool on_readable(Connection& c) {
+    const ssize_t got = recv(c.fd, buf_.data(), buf_.size(), 0);
+    if (got <= 0) return false;
+    const auto now = Clock::now();
+    // Whole replies are read where recv put them; only a partial one is kept in c.rx.
+    std::span<const std::uint8_t> bytes(buf_.data(), static_cast<std::size_t>(got));
+    if (!c.rx.empty()) {
+      c.rx.insert(c.rx.end(), bytes.begin(), bytes.end());
+      bytes = c.rx;
+    }
+    std::size_t off = 0;
+    while (bytes.size() - off >= reply_size_ && !c.in_flight.empty()) {
+      if (bytes[off + 7] != 3) ++errors_;
+      latencies_us_.push_back(static_cast<std::uint32_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - c.in_flight.pop()).count()));
+      off += bytes[off + 7] == 3 ? reply_size_ : 9;
+      if (now < deadline_) issue(c, now);
+    }
+    std::vector<std::uint8_t> rest(bytes.begin() + static_cast<std::ptrdiff_t>(off), bytes.end());
+    c.rx.swap(rest);
+    send_queued(c);
+    return true;
+  }
+
+  Options o_;
+  std::size_t reply_size_;
+  int ep_;
+  std::vector<Connection> pool_;
+  std::vector<std::uint32_t> latencies_us_;
+  std::uint64_t errors_ = 0;
+  std::vector<std::uint8_t> tx_;
+  std::array<std::uint8_t, 65536> buf_{};
+  Clock::time_point start_;
+  Clock::time_point deadline_;
+  double elapsed_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto options = parse_options(argc, argv);
+  if (!options) return 2;
+  Load load(*options);
+  if (!load.run()) return 1;
+  return load.report();
 }

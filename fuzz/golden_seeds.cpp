@@ -18,24 +18,22 @@
 #include <string>
 #include <vector>
 
+#include "core/codec/hex.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
-/// The bytes of a .hex file: every line not starting with '#', as hex digit pairs.
+/// The bytes of a .hex file: every line not starting with '#', as hex digit pairs (a line
+/// that is not is skipped: the golden runner reports it).
 Bytes read_hex(const fs::path& path) {
   std::ifstream in(path);
   Bytes out;
   std::string line;
   while (std::getline(in, line)) {
     if (line.starts_with("#")) continue;
-    std::string digits;
-    std::copy_if(line.begin(), line.end(), std::back_inserter(digits),
-                 [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-      out.push_back(static_cast<std::uint8_t>(std::stoul(digits.substr(i, 2), nullptr, 16)));
-    }
+    if (const auto bytes = parse_hex(line)) out.insert(out.end(), bytes->begin(), bytes->end());
   }
   return out;
 }

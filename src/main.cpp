@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 
 #include "tools/tool_cli.hpp"
 #include "twin/run/run_command.hpp"
@@ -11,7 +12,9 @@
 #define AMBI_VERSION "0.1.0"
 #endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int ambimeter_main(int argc, char** argv) {
   CLI::App app{
       "ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter, and the "
       "tools to read, write, scan, watch and log such meters"};
@@ -32,4 +35,17 @@ int main(int argc, char** argv) {
   if (run->parsed()) return ambi::run_meter(run_options);
   if (const int rc = ambi::run_tool(tools, tool_options); rc >= 0) return rc;
   return ambi::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Every error a user can cause has its own message and exit code below this; what escapes
+  // is a bug (or memory exhausted) and still gets one line instead of std::terminate.
+  try {
+    return ambimeter_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ambimeter: internal error: %s\n", e.what());
+    return ambi::kExitFailure;
+  }
 }

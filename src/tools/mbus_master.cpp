@@ -116,7 +116,7 @@ class LineMaster final : public MbusMaster {
         [address](const Heard& h) { return not_rsp_ud(h, address); },
         no_answer(address, "REQ_UD2"));
     if (!heard) return std::unexpected(heard.error());
-    auto readout = decode_rsp_ud(heard->frame->data);
+    auto readout = decode_rsp_ud(heard->frame.value().data);  // not_rsp_ud saw a frame
     if (!readout) {
       return std::unexpected(Error{
           Kind::bad_reply, fmt::format("{}: the RSP_UD from {} does not decode: {}", where_,

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "core/codec/line_timing.hpp"
@@ -113,6 +114,19 @@ std::string value_of(const std::vector<MeterValue>& readings, std::string_view n
   return "?";
 }
 
+/// The row of a unit that answered but not as an Ambition does: every detail "?", `why` in
+/// the last column.
+Row unreadable_row(int id, std::string why) {
+  return {{"unit", std::to_string(id)},
+          {"serial_number", "?"},
+          {"meter_code", "?"},
+          {"software_version", "?"},
+          {"baud_rate", "?"},
+          {"parity", "?"},
+          {"ct_ratio", "?"},
+          {"data_type", std::move(why)}};
+}
+
 int scan_modbus(MeterSession& s, Range range, bool progress_on, std::vector<Row>& rows) {
   ModbusClient& client = *s.modbus();
   Progress progress(progress_on, range.last - range.first + 1);
@@ -130,24 +144,10 @@ int scan_modbus(MeterSession& s, Range range, bool progress_on, std::vector<Row>
       const auto& e = probe.error();
       if (e.kind == K::connect || e.kind == K::io) return fail(e.message);
       if (e.kind == K::exception && e.exception_code != 0x0A && e.exception_code != 0x0B) {
-        rows.push_back({{"unit", std::to_string(id)},
-                        {"serial_number", "?"},
-                        {"meter_code", "?"},
-                        {"software_version", "?"},
-                        {"baud_rate", "?"},
-                        {"parity", "?"},
-                        {"ct_ratio", "?"},
-                        {"data_type", fmt::format("(answers exception {:02X}: not an Ambition?)",
-                                                  e.exception_code)}});
+        rows.push_back(unreadable_row(
+            id, fmt::format("(answers exception {:02X}: not an Ambition?)", e.exception_code)));
       } else if (e.kind == K::bad_reply) {
-        rows.push_back({{"unit", std::to_string(id)},
-                        {"serial_number", "?"},
-                        {"meter_code", "?"},
-                        {"software_version", "?"},
-                        {"baud_rate", "?"},
-                        {"parity", "?"},
-                        {"ct_ratio", "?"},
-                        {"data_type", "(garbled answer: two devices with this id?)"}});
+        rows.push_back(unreadable_row(id, "(garbled answer: two devices with this id?)"));
       }
       continue;
     }

@@ -67,25 +67,14 @@ def modbus_client_path(binary):
     return path
 
 
-class ModbusTwin(Twin):
-    """A stepped twin with Modbus TCP, RTU over TCP and a pty, all on fresh names."""
+class InteropTwin(Twin):
+    """A stepped twin whose state and pseudo-terminal live in a fresh folder of its own,
+    removed when it is killed. `args` are the listeners of the protocol under test."""
 
-    def __init__(self, binary, *extra, tcp=True, rtu_over_tcp=True, pty=True, state=None):
-        self.tmp = tempfile.mkdtemp(prefix="ambi-interop-")
-        args = ["--clock", "stepped"]
-        args += ["--modbus-tcp", "127.0.0.1:0" if tcp else "off"]
-        if rtu_over_tcp:
-            args += ["--rtu-over-tcp", "127.0.0.1:0"]
-        self.pty = os.path.join(self.tmp, "ttyAMBI") if pty else None
-        if pty:
-            args += ["--modbus-rtu", "pty:" + self.pty]
-        super().__init__(binary, state or os.path.join(self.tmp, "state"), *(args + list(extra)))
-
-    def start(self, timeout=15.0):
-        super().start(timeout)
-        self.tcp_port = port_of(self.ready.get("modbus_tcp"))
-        self.rtu_tcp_port = port_of(self.ready.get("rtu_over_tcp"))
-        return self
+    def __init__(self, binary, prefix, args, extra, state=None):
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
+        super().__init__(binary, state or os.path.join(self.tmp, "state"),
+                         *(["--clock", "stepped"] + args(self.tmp) + list(extra)))
 
     def reference(self, seconds=3600):
         """Sets LOAD and lets `seconds` pass; returns the state."""
@@ -96,6 +85,27 @@ class ModbusTwin(Twin):
     def kill(self):
         super().kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class ModbusTwin(InteropTwin):
+    """A stepped twin with Modbus TCP, RTU over TCP and a pty, all on fresh names."""
+
+    def __init__(self, binary, *extra, tcp=True, rtu_over_tcp=True, pty=True, state=None):
+        def listeners(tmp):
+            self.pty = os.path.join(tmp, "ttyAMBI") if pty else None
+            args = ["--modbus-tcp", "127.0.0.1:0" if tcp else "off"]
+            if rtu_over_tcp:
+                args += ["--rtu-over-tcp", "127.0.0.1:0"]
+            if pty:
+                args += ["--modbus-rtu", "pty:" + self.pty]
+            return args
+        super().__init__(binary, "ambi-interop-", listeners, extra, state)
+
+    def start(self, timeout=15.0):
+        super().start(timeout)
+        self.tcp_port = port_of(self.ready.get("modbus_tcp"))
+        self.rtu_tcp_port = port_of(self.ready.get("rtu_over_tcp"))
+        return self
 
 
 def port_of(address):

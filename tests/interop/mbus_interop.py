@@ -6,12 +6,10 @@ import os
 import select
 import signal
 import subprocess
-import shutil
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-from interop import LOAD, TOOL_TIMEOUT_S, Twin, TwinError, port_of  # noqa: F401
+from interop import LOAD, TOOL_TIMEOUT_S, InteropTwin, Twin, TwinError, port_of  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # libmbus waits this long for an answer over TCP (its default is 4 s): scans finish in seconds.
@@ -28,30 +26,22 @@ def libmbus_bin(binary):
     return done.stdout.decode().strip().splitlines()[-1]
 
 
-class MbusTwin(Twin):
+class MbusTwin(InteropTwin):
     """A stepped twin with M-bus over TCP and on a pty (Modbus off), on fresh names."""
 
     def __init__(self, binary, *extra, pty=True, tcp=True):
-        self.tmp = tempfile.mkdtemp(prefix="ambi-mbus-")
-        self.pty = os.path.join(self.tmp, "ttyMBUS") if pty else None
-        args = ["--clock", "stepped", "--modbus-tcp", "off", "--mbus-tcp", "127.0.0.1:0" if tcp else "off"]
-        if pty:
-            args += ["--mbus-serial", "pty:" + self.pty]
-        super().__init__(binary, os.path.join(self.tmp, "state"), *(args + list(extra)))
+        def listeners(tmp):
+            self.pty = os.path.join(tmp, "ttyMBUS") if pty else None
+            args = ["--modbus-tcp", "off", "--mbus-tcp", "127.0.0.1:0" if tcp else "off"]
+            if pty:
+                args += ["--mbus-serial", "pty:" + self.pty]
+            return args
+        super().__init__(binary, "ambi-mbus-", listeners, extra)
 
     def start(self, timeout=15.0):
         super().start(timeout)
         self.port = port_of(self.ready.get("mbus_tcp"))
         return self
-
-    def reference(self, seconds=3600):
-        self.set_load(LOAD)
-        self.advance(seconds)
-        return self.state()
-
-    def kill(self):
-        super().kill()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def tool(bindir, name, *args, timeout=TOOL_TIMEOUT_S):

@@ -29,6 +29,9 @@ inline constexpr std::size_t kMbusMaxData = 252;
 /// The longest telegram: 68 L L 68, L bytes, CS 16.
 inline constexpr std::size_t kMbusMaxFrame = kMbusMaxData + 9;
 
+// The three sets below are named values, spelled like enumerators (c_field::snd_nke) rather
+// than kCamel constants. NOLINTBEGIN(readability-identifier-naming)
+
 /// C-field values (EN 13757-2 5.4). Master to slave: PRM (0x40) set, FCV/FCB in bits 4/5.
 namespace c_field {
 inline constexpr std::uint8_t snd_nke = 0x40;  ///< link reset
@@ -57,6 +60,7 @@ inline constexpr std::uint8_t rsp_ud_variable = 0x72;  ///< variable data struct
 inline constexpr std::uint8_t baud_300 = 0xB8;         ///< B8-BD: 300 ... 9600 baud
 inline constexpr std::uint8_t baud_9600 = 0xBD;
 }  // namespace ci_field
+// NOLINTEND(readability-identifier-naming)
 
 enum class MbusFrameKind : std::uint8_t { single, short_frame, control, long_frame };
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -82,7 +83,7 @@ ApiResult<Json> post_advance(Twin& twin, const Json& body) {
   if (auto ok = only_members(body, {"seconds"}); !ok) return std::unexpected(ok.error());
   const auto seconds = number_member(body, "seconds", true);
   if (!seconds) return std::unexpected(seconds.error());
-  const double s = **seconds;
+  const double s = seconds->value();  // required: number_member returned it or an error
   if (!(s >= 0.001) || s > kMaxAdvanceSeconds) {
     return unprocessable(
         fmt::format("\"seconds\" must be between 0.001 and {:.0f}, got {}", kMaxAdvanceSeconds, s));
@@ -137,11 +138,12 @@ ApiResult<Json> post_power(Twin& twin, const Json& body) {
 ApiResult<Origin> app_origin(const Json& body) {
   const auto password = password_of(body);
   if (!password) return std::unexpected(password.error());
-  if (!*password) {
+  const std::optional<std::array<char, 4>>& given = *password;
+  if (!given.has_value()) {
     return std::unexpected(
         ApiError{403, "missing \"password\": the meter's 4-digit password (default \"0000\")"});
   }
-  return Origin{Source::app, **password};
+  return Origin{Source::app, *given};
 }
 
 ApiResult<Json> put_settings(Twin& twin, const Json& body) {
@@ -204,7 +206,7 @@ ApiResult<Json> put_clock(Twin& twin, const Json& body) {
   if (auto ok = only_members(body, {"speed"}); !ok) return std::unexpected(ok.error());
   const auto speed = number_member(body, "speed", true);
   if (!speed) return std::unexpected(speed.error());
-  const double v = **speed;
+  const double v = speed->value();  // required: number_member returned it or an error
   if (!(v > 0) || v > kMaxApiSpeed) {
     return unprocessable(fmt::format(
         "\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",
@@ -341,6 +343,7 @@ HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
 
 std::vector<ApiEndpoint> api_endpoints() {
   std::vector<ApiEndpoint> endpoints;
+  endpoints.reserve(kRoutes.size());
   for (const Route& route : kRoutes) endpoints.push_back(route.endpoint);
   return endpoints;
 }

@@ -48,7 +48,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     if (closed_) return;
     closed_ = true;
     error_code ignored;
-    stream_.socket().close(ignored);
+    (void)stream_.socket().close(ignored);
   }
   /// True while a response is being written.
   [[nodiscard]] bool busy() const override { return writing_; }
@@ -66,7 +66,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
     stream_.expires_after(server_->limits.idle_timeout);
     http::async_read_header(
-        stream_, buffer_, *parser_,
+        stream_, buffer_, parser_.value(),
         [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
@@ -74,7 +74,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   /// Answers "Expect: 100-continue" (curl sends it with bodies over 1 KiB), then reads the body.
   void on_header(error_code ec) {
     if (ec) return on_read(ec);
-    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
+    if (!beast::iequals(parser_.value().get()[http::field::expect], "100-continue"))
+      return read_body();
     continue_ = http::response<http::empty_body>{http::status::continue_, 11};
     http::async_write(stream_, continue_, [self = shared_from_this()](error_code wec, std::size_t) {
       if (wec) return self->finish();
@@ -84,7 +85,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   void read_body() {
     http::async_read(
-        stream_, buffer_, *parser_,
+        stream_, buffer_, parser_.value(),
         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
@@ -102,7 +103,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     }
     if (ec) return finish();
     touch();
-    const auto& req = parser_->get();
+    const auto& req = parser_.value().get();
     std::string target(req.target());
     if (const auto q = target.find('?'); q != std::string::npos) target.resize(q);
     HttpResponse response = server_->handler(
@@ -145,7 +146,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   void finish() {
     if (closed_) return;
     error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    (void)stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(std::chrono::seconds(2));
     drain();
   }

@@ -49,10 +49,10 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 /// Resource limits of the server.
 struct HttpLimits {
-  std::size_t max_connections = 64;       ///< more are answered 503 and closed
-  std::chrono::seconds idle_timeout{30};  ///< per read or write
-  std::size_t body_limit = 64 * 1024;     ///< larger bodies get 413
-  std::size_t header_limit = 16 * 1024;   ///< larger headers get 431
+  std::size_t max_connections = 64;                   ///< more are answered 503 and closed
+  std::chrono::seconds idle_timeout{30};              ///< per read or write
+  std::size_t body_limit = std::size_t{64} * 1024;    ///< larger bodies get 413
+  std::size_t header_limit = std::size_t{16} * 1024;  ///< larger headers get 431
 };
 
 /// A listening server. Destroying it (or `stop`) closes the listening socket.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -23,7 +24,7 @@ ApiResult<PhaseInput> phase_from_json(const Json& j, const char* key, PhaseInput
   for (const auto& [name, target] : fields) {
     const auto value = number_member(j, name, false);
     if (!value) return unprocessable(fmt::format("{}: {}", key, value.error().message));
-    if (*value) *target = **value;
+    if (const std::optional<double> given = *value; given.has_value()) *target = *given;
   }
   return phase;
 }
@@ -63,7 +64,7 @@ ApiResult<LoadInput> load_from_json(const Json& body, const LoadInput& base) {
   }
   const auto hz = number_member(body, "f", false);
   if (!hz) return std::unexpected(hz.error());
-  if (*hz) load.hz = **hz;
+  if (const std::optional<double> given = *hz; given.has_value()) load.hz = *given;
   return load;
 }
 

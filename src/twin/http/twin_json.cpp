@@ -1,5 +1,8 @@
 #include "twin/http/twin_json.hpp"
 
+#include <cstdint>
+#include <optional>
+
 #include "twin/http/panel_json.hpp"
 
 namespace ambi {
@@ -14,7 +17,8 @@ Json scenario_json(const Twin& twin) {
   const ProfilePlayer* player = twin.scenario();
   if (player == nullptr) return nullptr;
   Json j{{"name", player->profile().name}, {"position_ms", player->position_ms()}};
-  j["repeat_ms"] = player->profile().repeat_ms ? Json(*player->profile().repeat_ms) : Json();
+  const std::optional<std::int64_t>& repeat = player->profile().repeat_ms;
+  j["repeat_ms"] = repeat ? Json(*repeat) : Json();
   return j;
 }
 

@@ -35,10 +35,10 @@ std::expected<std::shared_ptr<TcpListener>, std::string> TcpListener::open(
   auto listener = std::make_shared<TcpListener>(io, std::move(admit));
   tcp::acceptor& a = listener->acceptor_;
   error_code ec;
-  a.open(endpoint.protocol(), ec);
-  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) a.bind(endpoint, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  (void)a.open(endpoint.protocol(), ec);
+  if (!ec) (void)a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) (void)a.bind(endpoint, ec);
+  if (!ec) (void)a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     return std::unexpected(fmt::format("cannot listen on {}: {}; {}", endpoint_string(endpoint),
                                        listen_error(ec), fix));
@@ -68,7 +68,7 @@ tcp::endpoint TcpListener::local_endpoint() const {
 
 void TcpListener::close() {
   error_code ignored;
-  if (acceptor_.is_open()) acceptor_.close(ignored);
+  if (acceptor_.is_open()) (void)acceptor_.close(ignored);
   retry_.cancel();
 }
 

@@ -17,7 +17,7 @@ struct TcpServer::Impl {
     error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     if (ec) return;  // gone already: the socket closes here
-    socket.set_option(tcp::no_delay(true), ec);
+    (void)socket.set_option(tcp::no_delay(true), ec);
     if (!has_room()) {
       if (admission.when_full == WhenFull::refuse && admission.refuse) {
         admission.refuse(std::move(socket));

@@ -3,8 +3,10 @@
 
 namespace ambi {
 
-CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
-  CLI::App* run = app.add_subcommand("run", "Run the meter twin with its JSON control API");
+namespace {
+
+/// The control API, the clock, the load and the meter's stored state.
+void add_meter_options(CLI::App* run, RunOptions& o) {
   run->add_option("--http", o.http,
                   "ADDR:PORT of the control API (port 0 picks a free one; non-loopback "
                   "addresses must be given explicitly)")
@@ -33,6 +35,10 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_flag("--factory-reset", o.factory_reset,
                 "Wipe the stored meter in the state directory first (all energy is lost)");
   run->add_flag("--bluetooth", o.bluetooth, "Bluetooth active from the start");
+}
+
+/// Modbus TCP, RTU and RTU over TCP.
+void add_modbus_options(CLI::App* run, RunOptions& o) {
   run->add_option("--modbus-tcp", o.modbus_tcp,
                   "ADDR:PORT of the Modbus TCP server (port 0 picks a free one), or off")
       ->capture_default_str();
@@ -57,6 +63,10 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option("--modbus-idle-timeout", o.modbus_idle_timeout_s,
                   "Wall seconds after which a silent Modbus TCP connection is closed")
       ->capture_default_str();
+}
+
+/// M-bus over TCP and serial, and the event loop.
+void add_mbus_options(CLI::App* run, RunOptions& o) {
   run->add_option("--mbus-tcp", o.mbus_tcp,
                   "ADDR:PORT of the M-bus over TCP server (port 0 picks a free one), or off")
       ->capture_default_str();
@@ -73,6 +83,15 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
                   "Microseconds the event loop polls without sleeping after a request, so a "
                   "client's next request is read without a wake-up (0: off; docs/performance.md)")
       ->capture_default_str();
+}
+
+}  // namespace
+
+CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
+  CLI::App* run = app.add_subcommand("run", "Run the meter twin with its JSON control API");
+  add_meter_options(run, o);
+  add_modbus_options(run, o);
+  add_mbus_options(run, o);
   return run;
 }
 

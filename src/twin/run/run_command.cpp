@@ -277,7 +277,7 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   bool fresh = false;
   auto meter = make_meter(*store, config, fresh);
   if (!meter) return std::unexpected(meter.error());
-  Twin twin(std::move(*meter), std::move(*store), config.clock, config.speed);
+  Twin twin(*meter, std::move(*store), config.clock, config.speed);
   if (!config.scenario) {
     if (auto ok = twin.set_load(config.load); !ok)
       return std::unexpected(UsageError{ok.error().message});

@@ -18,7 +18,7 @@ LinkSettings link_settings_of(const Settings& settings) {
 Twin::Twin(Meter meter, StateStore store, ClockMode mode, double speed, SteadyNow now)
     : now_(std::move(now)),
       wall_origin_(now_()),
-      meter_(std::move(meter)),
+      meter_(meter),
       store_(std::move(store)),
       clock_(mode, speed, 0, wall_origin_),
       link_(link_settings_of(meter_.settings())) {

@@ -79,7 +79,7 @@ void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) 
 
 void RtuCore::trace_reply(const RtuExchange& exchange) {
   Json decoded{{"unit", exchange.reply_unit}};
-  decoded.update(response_json(*exchange.response));
+  decoded.update(response_json(exchange.response.value()));  // traced only when replied
   context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply, std::move(decoded));
 }
 

@@ -20,7 +20,7 @@ using boost::system::error_code;
 namespace {
 
 /// Replies waiting beyond this stop the reading until the client takes them.
-constexpr std::size_t kMaxQueuedReply = 64 * 1024;
+constexpr std::size_t kMaxQueuedReply = std::size_t{64} * 1024;
 
 /// One Modbus TCP client: every read serves all the complete requests it brought, in order,
 /// and their replies leave in one send, written at once when the socket takes them; reading
@@ -38,7 +38,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
 
   void start() {
     error_code ignored;
-    socket_.non_blocking(true, ignored);
+    (void)socket_.non_blocking(true, ignored);
     watch_idle(idle_timer_, idle_, shared_from_this());
     read();
   }
@@ -47,8 +47,8 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     if (closed_) return;
     closed_ = true;
     error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    (void)socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    (void)socket_.close(ignored);
     idle_timer_.cancel();
   }
 
@@ -118,7 +118,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, request.adu, std::move(in));
     if (exchange.reply_size == 0) return;
     Json out = header;
-    out.update(response_json(*exchange.response));
+    out.update(response_json(exchange.response.value()));  // a reply has its response
     context_.trace->frame(
         source_, sim_ms(), TraceDirection::out,
         std::span<const std::uint8_t>(out_).subspan(exchange.reply_at, exchange.reply_size),

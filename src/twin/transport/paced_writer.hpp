@@ -88,7 +88,9 @@ class PacedWriter {
   void write_whole(std::shared_ptr<void> owner) {
     boost::asio::async_write(
         stream_, boost::asio::buffer(bytes_),
-        [this, owner](boost::system::error_code ec, std::size_t) { finish(ec, bytes_.size()); });
+        [this, owner = std::move(owner)](boost::system::error_code ec, std::size_t) {
+          finish(ec, bytes_.size());
+        });
   }
 
   void write_byte(std::shared_ptr<void> owner, std::size_t index) {

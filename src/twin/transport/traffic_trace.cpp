@@ -2,13 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 
 #include "core/codec/hex.hpp"
+#include "io/utc_time.hpp"
 
 namespace ambi {
 namespace {
@@ -40,44 +39,33 @@ Json refused_json(const RequestError& error) {
   return j;
 }
 
-/// "2024-05-01T12:00:00.123Z".
-std::string iso_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  std::array<char, 32> text{};
-  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03}Z", text.data(), ms);
+/// FC 06's request and its echo alike.
+Json write_single_json(const std::uint16_t address, const std::uint16_t value) {
+  return Json{
+      {"function", function_code::write_single_register}, {"address", address}, {"value", value}};
 }
 
 }  // namespace
 
 Json request_json(const ParsedRequest& request) {
   if (!request) return refused_json(request.error());
-  return std::visit(Overloaded{
-                        [](const ReadRegistersRequest& r) {
-                          return Json{
-                              {"function", r.function}, {"address", r.address}, {"count", r.count}};
-                        },
-                        [](const WriteSingleRegisterRequest& r) {
-                          return Json{{"function", function_code::write_single_register},
-                                      {"address", r.address},
-                                      {"value", r.value}};
-                        },
-                        [](const WriteMultipleRegistersRequest& r) {
-                          return Json{{"function", function_code::write_multiple_registers},
-                                      {"address", r.address},
-                                      {"count", r.values.size()},
-                                      {"values", words_json(r.values)}};
-                        },
-                        [](const OtherRequest& r) {
-                          return Json{{"function", r.function}, {"data", hex_bytes(r.data)}};
-                        },
-                    },
-                    *request);
+  return std::visit(
+      Overloaded{
+          [](const ReadRegistersRequest& r) {
+            return Json{{"function", r.function}, {"address", r.address}, {"count", r.count}};
+          },
+          [](const WriteSingleRegisterRequest& r) { return write_single_json(r.address, r.value); },
+          [](const WriteMultipleRegistersRequest& r) {
+            return Json{{"function", function_code::write_multiple_registers},
+                        {"address", r.address},
+                        {"count", r.values.size()},
+                        {"values", words_json(r.values)}};
+          },
+          [](const OtherRequest& r) {
+            return Json{{"function", r.function}, {"data", hex_bytes(r.data)}};
+          },
+      },
+      *request);
 }
 
 Json response_json(const Response& response) {
@@ -86,9 +74,7 @@ Json response_json(const Response& response) {
                           return Json{{"function", r.function}, {"values", words_json(r.words)}};
                         },
                         [](const WriteSingleRegisterResponse& r) {
-                          return Json{{"function", function_code::write_single_register},
-                                      {"address", r.address},
-                                      {"value", r.value}};
+                          return write_single_json(r.address, r.value);
                         },
                         [](const WriteMultipleRegistersResponse& r) {
                           return Json{{"function", function_code::write_multiple_registers},
@@ -123,7 +109,7 @@ TrafficTrace::~TrafficTrace() {
 
 void TrafficTrace::frame(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
                          std::span<const std::uint8_t> bytes, Json decoded) {
-  write(Json{{"t", iso_now()},
+  write(Json{{"t", iso8601_utc(std::chrono::system_clock::now())},
              {"sim_ms", sim_ms},
              {"transport", source.transport},
              {"peer", source.peer},
@@ -134,7 +120,7 @@ void TrafficTrace::frame(const TraceSource& source, std::int64_t sim_ms, TraceDi
 
 void TrafficTrace::error(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
                          std::span<const std::uint8_t> bytes, std::string_view reason) {
-  write(Json{{"t", iso_now()},
+  write(Json{{"t", iso8601_utc(std::chrono::system_clock::now())},
              {"sim_ms", sim_ms},
              {"transport", source.transport},
              {"peer", source.peer},
@@ -143,7 +129,7 @@ void TrafficTrace::error(const TraceSource& source, std::int64_t sim_ms, TraceDi
              {"error", reason}});
 }
 
-void TrafficTrace::write(Json line) {
+void TrafficTrace::write(const Json& line) {
   const std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
   std::fputs(text.c_str(), file_);
   std::fputc('\n', file_);

@@ -50,7 +50,7 @@ class TrafficTrace {
 
  private:
   explicit TrafficTrace(std::FILE* file) : file_(file) {}
-  void write(Json line);
+  void write(const Json& line);
   std::FILE* file_;
 };
 

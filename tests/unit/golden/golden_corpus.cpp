@@ -8,6 +8,7 @@
 #include <sstream>
 #include <variant>
 
+#include "core/codec/hex.hpp"
 #include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "core/modbus/modbus_server.hpp"
@@ -50,17 +51,9 @@ Framing framing_of(const fs::path& path) {
 
 /// Appends the bytes of one line of hex tokens; false on a token that is not hex pairs.
 bool append_hex_line(const std::string& line, Bytes& out) {
-  std::istringstream tokens(line);
-  std::string token;
-  while (tokens >> token) {
-    if (token.size() % 2 != 0) return false;
-    for (std::size_t i = 0; i < token.size(); i += 2) {
-      if (std::isxdigit(static_cast<unsigned char>(token[i])) == 0 ||
-          std::isxdigit(static_cast<unsigned char>(token[i + 1])) == 0)
-        return false;
-      out.push_back(static_cast<std::uint8_t>(std::stoul(token.substr(i, 2), nullptr, 16)));
-    }
-  }
+  const auto bytes = parse_hex(line);
+  if (!bytes) return false;
+  out.insert(out.end(), bytes->begin(), bytes->end());
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/codec/hex.hpp"
 #include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/meter.hpp"
@@ -21,22 +22,9 @@ inline const Origin kMbus{Source::mbus, {}};
 
 /// Hex digits in pairs, spaces ignored: "10 5B 01" → 10 5B 01.
 inline Bytes hex(std::string_view text) {
-  Bytes out;
-  int pending = -1;
-  for (const char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) != 0) continue;
-    const int nibble = std::isdigit(static_cast<unsigned char>(c)) != 0
-                           ? c - '0'
-                           : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-    if (pending < 0) {
-      pending = nibble;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(pending * 16 + nibble));
-      pending = -1;
-    }
-  }
-  EXPECT_EQ(pending, -1) << "odd number of hex digits in " << text;
-  return out;
+  auto bytes = parse_hex(text);
+  EXPECT_TRUE(bytes.has_value()) << "not hex pairs: " << text;
+  return bytes.value_or(Bytes{});
 }
 
 /// The byte strings one after the other.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/codec/crc16.hpp"
+#include "core/codec/hex.hpp"
 #include "core/meter/meter.hpp"
 #include "core/modbus/modbus_rtu.hpp"
 #include "core/modbus/modbus_server.hpp"
@@ -21,22 +22,9 @@ using Bytes = std::vector<std::uint8_t>;
 
 /// Hex digits in pairs, spaces ignored: "01 06 4003 000A" → 01 06 40 03 00 0A.
 inline Bytes hex(std::string_view text) {
-  Bytes out;
-  int pending = -1;
-  for (const char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) != 0) continue;
-    const int nibble = std::isdigit(static_cast<unsigned char>(c)) != 0
-                           ? c - '0'
-                           : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-    if (pending < 0) {
-      pending = nibble;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(pending * 16 + nibble));
-      pending = -1;
-    }
-  }
-  EXPECT_EQ(pending, -1) << "odd number of hex digits in " << text;
-  return out;
+  auto bytes = parse_hex(text);
+  EXPECT_TRUE(bytes.has_value()) << "not hex pairs: " << text;
+  return bytes.value_or(Bytes{});
 }
 
 /// The frame with its CRC-16/MODBUS appended, low byte first.
