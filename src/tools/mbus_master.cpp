@@ -116,7 +116,11 @@ class LineMaster final : public MbusMaster {
         [address](const Heard& h) { return not_rsp_ud(h, address); },
         no_answer(address, "REQ_UD2"));
     if (!heard) return std::unexpected(heard.error());
-    auto readout = decode_rsp_ud(heard->frame.value().data);  // not_rsp_ud saw a frame
+    if (!heard->frame) {  // not_rsp_ud let only a frame through
+      return std::unexpected(
+          Error{Kind::bad_reply, fmt::format("{}: no RSP_UD from {}", where_, describe(address))});
+    }
+    auto readout = decode_rsp_ud(heard->frame->data);
     if (!readout) {
       return std::unexpected(Error{
           Kind::bad_reply, fmt::format("{}: the RSP_UD from {} does not decode: {}", where_,

@@ -6,8 +6,8 @@
 
 #include <charconv>
 #include <cstdio>
-#include <utility>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "core/codec/line_timing.hpp"
 #include "io/csv.hpp"

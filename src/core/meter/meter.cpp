@@ -21,6 +21,8 @@ Meter::Meter(const FactoryOptions& options) {
   state_.settings.mbus_secondary_id = options.serial_bcd;
   if (options.ordered_c05)
     state_.settings.combination = CombinationCode::netted_forward_minus_reverse;
+  if (options.modbus_id) state_.settings.modbus_id = *options.modbus_id;
+  if (options.mbus_id) state_.settings.mbus_id = *options.mbus_id;
   identity_.serial_bcd = options.serial_bcd;
   remeasure();
   rebase_s0();

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -87,6 +88,10 @@ struct PersistentState {
 struct FactoryOptions {
   std::uint32_t serial_bcd = 0x19020246;
   bool ordered_c05 = false;  ///< "meters ordered as C-05" (7.6.15)
+  /// Addresses set before delivery, as an installer orders a fleet (docs/fleet.md); the
+  /// factory defaults (Modbus id 1, M-bus primary address 0) when none.
+  std::optional<std::uint8_t> modbus_id{};  ///< 1-247
+  std::optional<std::uint8_t> mbus_id{};    ///< 0-250
 };
 
 /// A signed register value in mWh as every interface shows it: rolled over at 999999.999 kWh

@@ -11,6 +11,7 @@
 #include "core/profile/profile.hpp"
 #include "io/log.hpp"
 #include "twin/http/app_export.hpp"
+#include "twin/http/fleet_json.hpp"
 #include "twin/http/panel_json.hpp"
 #include "twin/http/settings_json.hpp"
 #include "twin/http/twin_json.hpp"
@@ -24,14 +25,18 @@ constexpr double kMaxAdvanceSeconds = 1e10;
 /// Fastest clock PUT /api/v1/clock sets: a bit more than a day per second.
 constexpr double kMaxApiSpeed = 100'000;
 constexpr std::string_view kAssetsPrefix = "/assets/";
+constexpr std::string_view kMetersPath = "/api/v1/meters";
 
 /// What a route may use besides the request.
 struct ApiContext {
-  Twin& twin;
+  Twin& twin;  ///< the meter addressed; in a fleet without /meters/{serial}, its first
   EventStreams& events;
+  Fleet* fleet = nullptr;                             ///< a fleet's API (docs/fleet.md)
+  const std::vector<std::string>* gateways = nullptr;  ///< with a fleet: gateway endpoints
 };
 
 using JsonRouteFn = ApiResult<Json> (*)(Twin&, const Json&);
+using ContextJsonRouteFn = ApiResult<Json> (*)(ApiContext&, const Json&);
 using RouteFn = ApiResult<HttpResponse> (*)(ApiContext&, const HttpRequest&);
 
 struct Route {
@@ -79,7 +84,8 @@ ApiResult<Json> put_scenario(Twin& twin, const Json& body) {
   return Json{{"scenario", scenario_json(twin)}};
 }
 
-ApiResult<Json> post_advance(Twin& twin, const Json& body) {
+/// The fleet's clock, or the one twin's.
+ApiResult<Json> post_advance(ApiContext& c, const Json& body) {
   if (auto ok = only_members(body, {"seconds"}); !ok) return std::unexpected(ok.error());
   const auto seconds = number_member(body, "seconds", true);
   if (!seconds) return std::unexpected(seconds.error());
@@ -89,8 +95,10 @@ ApiResult<Json> post_advance(Twin& twin, const Json& body) {
         fmt::format("\"seconds\" must be between 0.001 and {:.0f}, got {}", kMaxAdvanceSeconds, s));
   }
   const std::int64_t ms = std::llround(s * 1000.0);
-  if (auto ok = twin.advance(ms); !ok) return std::unexpected(api_error(ok.error()));
-  Json j = time_json(twin);
+  if (auto ok = c.fleet != nullptr ? c.fleet->advance(ms) : c.twin.advance(ms); !ok) {
+    return std::unexpected(api_error(ok.error()));
+  }
+  Json j = time_json(c.twin);
   j["advanced_ms"] = ms;
   return j;
 }
@@ -143,7 +151,7 @@ ApiResult<Origin> app_origin(const Json& body) {
     return std::unexpected(
         ApiError{403, "missing \"password\": the meter's 4-digit password (default \"0000\")"});
   }
-  return Origin{Source::app, *given};
+  return Origin{Source::app, given};
 }
 
 ApiResult<Json> put_settings(Twin& twin, const Json& body) {
@@ -202,7 +210,7 @@ ApiResult<Json> post_app_reset(Twin& twin, const Json& body) {
   return post_reset(twin, body);
 }
 
-ApiResult<Json> put_clock(Twin& twin, const Json& body) {
+ApiResult<Json> put_clock(ApiContext& c, const Json& body) {
   if (auto ok = only_members(body, {"speed"}); !ok) return std::unexpected(ok.error());
   const auto speed = number_member(body, "speed", true);
   if (!speed) return std::unexpected(speed.error());
@@ -212,8 +220,10 @@ ApiResult<Json> put_clock(Twin& twin, const Json& body) {
         "\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",
         kMaxApiSpeed, v));
   }
-  if (auto ok = twin.set_speed(v); !ok) return std::unexpected(api_error(ok.error()));
-  return Json{{"time", time_json(twin)}};
+  if (auto ok = c.fleet != nullptr ? c.fleet->set_speed(v) : c.twin.set_speed(v); !ok) {
+    return std::unexpected(api_error(ok.error()));
+  }
+  return Json{{"time", time_json(c.twin)}};
 }
 
 ApiResult<Json> get_panel(Twin& twin, const Json&) {
@@ -291,13 +301,23 @@ ApiResult<HttpResponse> json_route(ApiContext& c, const HttpRequest& request) {
   return make_response(200, result->dump() + "\n");
 }
 
+/// The same for a route that needs more than the twin (the clock of a fleet).
+template <ContextJsonRouteFn F>
+ApiResult<HttpResponse> context_json_route(ApiContext& c, const HttpRequest& request) {
+  const auto body = parse_body(request);
+  if (!body) return std::unexpected(body.error());
+  auto result = F(c, *body);
+  if (!result) return std::unexpected(result.error());
+  return make_response(200, result->dump() + "\n");
+}
+
 const std::array<Route, 19> kRoutes{{
     {{"index", "GET", "/api/v1"}, json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
     {{"scenario", "PUT", "/api/v1/scenario"}, json_route<put_scenario>},
-    {{"advance", "POST", "/api/v1/clock/advance"}, json_route<post_advance>},
-    {{"clock", "PUT", "/api/v1/clock"}, json_route<put_clock>},
+    {{"advance", "POST", "/api/v1/clock/advance"}, context_json_route<post_advance>},
+    {{"clock", "PUT", "/api/v1/clock"}, context_json_route<put_clock>},
     {{"tariff_input", "PUT", "/api/v1/tariff-input"}, json_route<put_tariff_input>},
     {{"power_cycle", "POST", "/api/v1/power-cycle"}, json_route<post_power_cycle>},
     {{"power", "POST", "/api/v1/power"}, json_route<post_power>},
@@ -321,8 +341,14 @@ HttpResponse asset(const HttpRequest& request) {
   return response ? std::move(*response) : error_response(response.error());
 }
 
+HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request);
+
 HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
   if (request.path.starts_with(kAssetsPrefix)) return asset(request);
+  if (context.fleet != nullptr && (request.path == kMetersPath ||
+                                   request.path.starts_with(std::string(kMetersPath) + "/"))) {
+    return dispatch_meters(context, request);
+  }
   std::string allow;
   for (const Route& route : kRoutes) {
     if (request.path != route.endpoint.path) continue;
@@ -337,6 +363,44 @@ HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
     return error_response({405, fmt::format("{} needs {}", request.path, allow)}, allow);
   }
   return error_response({404, fmt::format("no endpoint {}; GET /api/v1 lists them", request.path)});
+}
+
+/// The paths a meter of a fleet does not have of its own: the clock, the event stream and
+/// the page are the fleet's.
+bool fleet_wide(std::string_view path) {
+  return path == "/api/v1/clock" || path == "/api/v1/clock/advance" || path == "/api/v1/events" ||
+         path == "/" || path == "/api/v1";
+}
+
+/// GET /api/v1/meters and /api/v1/meters/{serial}/...: the list, and every path of a single
+/// meter's API for the meter with that serial.
+HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request) {
+  const std::string_view rest = std::string_view(request.path).substr(kMetersPath.size());
+  if (rest.empty()) {
+    if (request.method != "GET") return error_response({405, "/api/v1/meters needs GET"}, "GET");
+    const auto page = parse_meters_page(request.query);
+    if (!page) return error_response(page.error());
+    return make_response(200,
+                         meters_page_json(*context.fleet, *page, *context.gateways).dump() + "\n");
+  }
+  const std::string_view after = rest.substr(1);
+  const std::string_view serial_text = after.substr(0, after.find('/'));
+  const std::string_view sub = after.substr(serial_text.size());
+  Twin* twin = nullptr;
+  if (auto serial = serial_from_text(serial_text)) twin = context.fleet->find(*serial);
+  if (twin == nullptr) {
+    return error_response(
+        {404, fmt::format("no meter {} in the fleet; GET /api/v1/meters lists them", serial_text)});
+  }
+  HttpRequest inner = request;
+  inner.path = sub.empty() ? std::string("/api/v1/state") : fmt::format("/api/v1{}", sub);
+  if (fleet_wide(inner.path)) {
+    return error_response({404, fmt::format("no endpoint {}: {} is the fleet's, without "
+                                            "/meters/{{serial}}",
+                                            request.path, inner.path)});
+  }
+  ApiContext meter{*twin, context.events};
+  return dispatch(meter, inner);
 }
 
 }  // namespace
@@ -354,14 +418,31 @@ Json endpoints_json() {
   return j;
 }
 
-HttpHandler make_api_handler(Twin& twin, EventStreams& events) {
-  return [context = ApiContext{twin, events}](const HttpRequest& request) mutable {
+namespace {
+
+HttpHandler make_handler(ApiContext context) {
+  return [context](const HttpRequest& request) mutable {
     HttpResponse response = dispatch(context, request);
     if (request.method != "GET") {
       log_line("{} {} -> {}", request.method, request.path, response.status);
       if (response.status < 300) context.events.changed();
     }
     return response;
+  };
+}
+
+}  // namespace
+
+HttpHandler make_api_handler(Twin& twin, EventStreams& events) {
+  return make_handler(ApiContext{twin, events});
+}
+
+HttpHandler make_fleet_api_handler(Fleet& fleet, std::vector<std::string> gateways,
+                                   EventStreams& events) {
+  auto endpoints = std::make_shared<const std::vector<std::string>>(std::move(gateways));
+  HttpHandler handler = make_handler(ApiContext{fleet.at(0), events, &fleet, endpoints.get()});
+  return [endpoints, handler = std::move(handler)](const HttpRequest& request) {
+    return handler(request);
   };
 }
 

@@ -9,6 +9,7 @@
 #include "twin/http/event_stream.hpp"
 #include "twin/http/http_server.hpp"
 #include "twin/http/state_json.hpp"
+#include "twin/service/fleet.hpp"
 #include "twin/service/twin.hpp"
 
 namespace ambi {
@@ -27,6 +28,11 @@ struct ApiEndpoint {
 /// The request handler for an HttpServer; `twin` and `events` must outlive the server. A
 /// successful request other than GET tells `events` that something changed.
 [[nodiscard]] HttpHandler make_api_handler(Twin& twin, EventStreams& events);
+/// The handler of a fleet's API (docs/fleet.md): every path of `make_api_handler` for the
+/// fleet's first meter, the clock for the whole fleet, GET /api/v1/meters (paged) and
+/// /api/v1/meters/{serial}/... for each meter. `gateways[i]` is gateway i's endpoint.
+[[nodiscard]] HttpHandler make_fleet_api_handler(Fleet& fleet, std::vector<std::string> gateways,
+                                                 EventStreams& events);
 /// The data of one event: {"state": GET /api/v1/state, "panel": GET /api/v1/panel} as one
 /// line of JSON, after bringing the twin to now.
 [[nodiscard]] std::string event_data(Twin& twin);

@@ -61,12 +61,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   }
 
   void read() {
-    parser_.emplace();
+    parser_ = std::make_unique<http::request_parser<http::string_body>>();
     parser_->body_limit(server_->limits.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
     stream_.expires_after(server_->limits.idle_timeout);
     http::async_read_header(
-        stream_, buffer_, parser_.value(),
+        stream_, buffer_, *parser_,
         [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
@@ -74,7 +74,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   /// Answers "Expect: 100-continue" (curl sends it with bodies over 1 KiB), then reads the body.
   void on_header(error_code ec) {
     if (ec) return on_read(ec);
-    if (!beast::iequals(parser_.value().get()[http::field::expect], "100-continue"))
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue"))
       return read_body();
     continue_ = http::response<http::empty_body>{http::status::continue_, 11};
     http::async_write(stream_, continue_, [self = shared_from_this()](error_code wec, std::size_t) {
@@ -85,7 +85,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   void read_body() {
     http::async_read(
-        stream_, buffer_, parser_.value(),
+        stream_, buffer_, *parser_,
         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
@@ -103,11 +103,15 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     }
     if (ec) return finish();
     touch();
-    const auto& req = parser_.value().get();
+    const auto& req = parser_->get();
     std::string target(req.target());
-    if (const auto q = target.find('?'); q != std::string::npos) target.resize(q);
-    HttpResponse response = server_->handler(
-        HttpRequest{std::string(req.method_string()), std::move(target), req.body()});
+    std::string query;
+    if (const auto q = target.find('?'); q != std::string::npos) {
+      query = target.substr(q + 1);
+      target.resize(q);
+    }
+    HttpResponse response = server_->handler(HttpRequest{
+        std::string(req.method_string()), std::move(target), req.body(), std::move(query)});
     if (response.take_over) {
       response.take_over(stream_.release_socket());
       return;
@@ -160,7 +164,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  /// A parser per request (a beast parser cannot be reused).
+  std::unique_ptr<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   http::response<http::empty_body> continue_;
   std::array<char, 4096> drain_{};

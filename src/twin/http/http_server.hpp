@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string method;  ///< "GET", "PUT", ...
   std::string path;    ///< the target without its query string
   std::string body;
+  std::string query = {};  ///< after the '?', if any ("offset=0&limit=100")
 };
 
 /// Takes over a connection whose request it answers itself (Server-Sent Events): the server

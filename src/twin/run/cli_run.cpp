@@ -35,6 +35,10 @@ void add_meter_options(CLI::App* run, RunOptions& o) {
   run->add_flag("--factory-reset", o.factory_reset,
                 "Wipe the stored meter in the state directory first (all energy is lost)");
   run->add_flag("--bluetooth", o.bluetooth, "Bluetooth active from the start");
+  run->add_option_function<std::int64_t>(
+      "--meters", [&o](const std::int64_t& v) { o.meters = v; },
+      "A fleet of N meters (serials from --serial up), 247 behind each Modbus TCP gateway on "
+      "ports from --modbus-tcp up (docs/fleet.md)");
 }
 
 /// Modbus TCP, RTU and RTU over TCP.

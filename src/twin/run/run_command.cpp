@@ -16,6 +16,7 @@
 #include "twin/http/http_api.hpp"
 #include "twin/http/twin_json.hpp"
 #include "twin/run/run_config.hpp"
+#include "twin/run/run_support.hpp"
 #include "twin/service/event_loop.hpp"
 #include "twin/service/state_store.hpp"
 #include "twin/service/twin.hpp"
@@ -29,73 +30,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
-
-/// Wall time between clock ticks with a real clock.
-constexpr std::chrono::milliseconds kTick{50};
-/// Wall time between two events of the event streams (GET /api/v1/events).
-constexpr std::chrono::milliseconds kEventInterval{250};
-
-struct UsageError {
-  std::string message;
-};
-
-/// --factory-reset: removes the storage areas of a (locked) state directory.
-void wipe_storage(const fs::path& dir) {
-  for (const char* name :
-       {StateStore::kMainFile, StateStore::kBackupFile, StateStore::kMantissaFile}) {
-    std::error_code ec;
-    fs::remove(dir / name, ec);
-    fs::path tmp = dir / name;
-    tmp += ".tmp";
-    fs::remove(tmp, ec);
-  }
-  log_line("factory reset: storage in {} wiped; starting a new meter", dir.string());
-}
-
-/// The meter of a state directory: new (with the factory options) or restored.
-std::expected<Meter, UsageError> make_meter(StateStore& store, const RunConfig& config,
-                                            bool& fresh) {
-  const StoredState stored = store.load();
-  fresh = stored.fresh;
-  if (fresh) {
-    FactoryOptions options;
-    if (config.serial_bcd) options.serial_bcd = *config.serial_bcd;
-    options.ordered_c05 = config.ordered_c05;
-    return Meter(options);
-  }
-  const LoadedStorage& loaded = stored.loaded;
-  const bool stopped = (loaded.error_code & error_bit::both_copies_bad) != 0;
-  if (!stopped && config.serial_bcd && *config.serial_bcd != loaded.state.serial_bcd) {
-    return std::unexpected(UsageError{fmt::format(
-        "--serial {:08X} applies to a new meter only; {} holds meter {:08X} (add --factory-reset "
-        "to replace it, energy is lost)",
-        *config.serial_bcd, store.dir().string(), loaded.state.serial_bcd)});
-  }
-  if (!stopped && config.ordered_c05 &&
-      loaded.state.settings.combination != CombinationCode::netted_forward_minus_reverse) {
-    return std::unexpected(UsageError{
-        fmt::format("--ordered-c05 applies to a new meter only; {} holds a meter set to {} (add "
-                    "--factory-reset to replace it)",
-                    store.dir().string(), to_string(loaded.state.settings.combination))});
-  }
-  return Meter(loaded.state, loaded.error_code);
-}
-
-void repeat(asio::steady_timer& timer, std::chrono::nanoseconds interval,
-            std::function<void()> fn) {
-  timer.expires_after(interval);
-  timer.async_wait([&timer, interval, fn = std::move(fn)](boost::system::error_code ec) mutable {
-    if (ec) return;
-    fn();
-    repeat(timer, interval, std::move(fn));
-  });
-}
-
-std::string http_url(const asio::ip::tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  if (address.is_v6()) return fmt::format("http://[{}]:{}", address.to_string(), endpoint.port());
-  return fmt::format("http://{}:{}", address.to_string(), endpoint.port());
-}
 
 /// The Modbus faces of a run (docs/modbus-transports.md), open for as long as it lasts.
 struct ModbusFaces {
@@ -275,7 +209,10 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   if (!store) return std::unexpected(UsageError{store.error()});
   if (config.factory_reset) wipe_storage(config.state_dir);
   bool fresh = false;
-  auto meter = make_meter(*store, config, fresh);
+  FactoryOptions factory;
+  if (config.serial_bcd) factory.serial_bcd = *config.serial_bcd;
+  factory.ordered_c05 = config.ordered_c05;
+  auto meter = make_meter(*store, factory, config.serial_bcd.has_value(), fresh);
   if (!meter) return std::unexpected(meter.error());
   Twin twin(*meter, std::move(*store), config.clock, config.speed);
   if (!config.scenario) {
@@ -317,7 +254,7 @@ int run_meter(const RunOptions& options) {
     return kExitUsage;
   }
   try {
-    auto result = start(*config);
+    auto result = config->meters > 0 ? run_fleet(*config) : start(*config);
     if (!result) {
       log_line("{}", result.error().message);
       return kExitUsage;

@@ -38,6 +38,7 @@ struct RunOptions {
   bool mbus_pacing = false;
   std::vector<std::string> mbus_quirks;
   std::int64_t busy_poll_us = 200;  ///< docs/performance.md
+  std::optional<std::int64_t> meters;  ///< a fleet (docs/fleet.md)
 };
 
 /// Declares the `run` subcommand and its options on `app`, filling `options`.

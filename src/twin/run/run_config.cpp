@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "twin/service/fleet.hpp"
+
 namespace ambi {
 namespace {
 
@@ -217,6 +219,37 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
   return {};
 }
 
+/// --meters N: a fleet behind Modbus TCP gateways. The faces that serve one meter on one
+/// link (RTU, RTU over TCP, an M-bus serial port) have no meaning for a fleet until meters
+/// share lines; M-bus over TCP is off for the same reason (docs/fleet.md).
+std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c) {
+  if (!o.meters) return {};
+  if (*o.meters < 1 || *o.meters > static_cast<std::int64_t>(kMaxFleetMeters)) {
+    return Error(fmt::format("bad --meters {}: give a number of meters from 1 to {}", *o.meters,
+                             kMaxFleetMeters));
+  }
+  c.meters = static_cast<std::size_t>(*o.meters);
+  const auto refuse = [](std::string_view flag) {
+    return Error(fmt::format(
+        "{} serves one meter: a fleet (--meters) is served by Modbus TCP gateways; drop {}",
+        flag, flag));
+  };
+  if (c.modbus_rtu) return refuse("--modbus-rtu");
+  if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");
+  if (c.mbus_serial) return refuse("--mbus-serial");
+  if (!c.modbus_tcp) {
+    return Error(
+        "--modbus-tcp off leaves a fleet (--meters) unreachable: give --modbus-tcp ADDR:PORT for "
+        "its first gateway");
+  }
+  if (auto ids = fleet_identities(c.serial_bcd.value_or(FactoryOptions{}.serial_bcd), c.meters);
+      !ids) {
+    return Error(ids.error());
+  }
+  c.mbus_tcp.reset();
+  return {};
+}
+
 }  // namespace
 
 std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
@@ -262,10 +295,11 @@ std::expected<fs::path, std::string> resolve_state_dir(const std::optional<std::
 }
 
 std::expected<std::uint32_t, std::string> parse_serial(const std::string& text) {
-  if (text.size() != 8 || text.find_first_not_of("0123456789") != std::string::npos) {
+  const auto serial = serial_from_text(text);
+  if (!serial) {
     return Error(fmt::format("bad --serial \"{}\": give 8 decimal digits like 19020246", text));
   }
-  return static_cast<std::uint32_t>(std::stoul(text, nullptr, 16));
+  return *serial;
 }
 
 std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
@@ -288,6 +322,7 @@ std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
   c.bluetooth = o.bluetooth;
   if (auto ok = resolve_modbus(o, c); !ok) return Error(ok.error());
   if (auto ok = resolve_mbus(o, c); !ok) return Error(ok.error());
+  if (auto ok = resolve_fleet(o, c); !ok) return Error(ok.error());
   return c;
 }
 

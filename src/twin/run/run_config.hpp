@@ -45,6 +45,9 @@ struct RunConfig {
   bool mbus_pacing = false;                                ///< with mbus_serial only
   MbusQuirks mbus_quirks{};
   std::chrono::microseconds busy_poll{0};  ///< polling window after a request (0: off)
+  /// With --meters: that many meters behind Modbus TCP gateways of 247 (docs/fleet.md);
+  /// 0: the one meter of a plain run.
+  std::size_t meters = 0;
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".

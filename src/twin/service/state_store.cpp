@@ -110,7 +110,9 @@ void write_pid(int fd) {
 
 }  // namespace
 
-std::expected<StateStore, std::string> StateStore::open(std::filesystem::path dir) {
+namespace {
+
+std::expected<void, std::string> create_state_dir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) {
@@ -118,6 +120,18 @@ std::expected<StateStore, std::string> StateStore::open(std::filesystem::path di
         "cannot create state directory {}: {}; use --state to choose a writable directory",
         dir.string(), ec ? ec.message() : std::string("not a directory")));
   }
+  return {};
+}
+
+}  // namespace
+
+std::expected<StateStore, std::string> StateStore::open_member(std::filesystem::path dir) {
+  if (auto ok = create_state_dir(dir); !ok) return std::unexpected(ok.error());
+  return StateStore(std::move(dir), UniqueFd{});
+}
+
+std::expected<StateStore, std::string> StateStore::open(std::filesystem::path dir) {
+  if (auto ok = create_state_dir(dir); !ok) return std::unexpected(ok.error());
   const fs::path lock_path = dir / kLockFile;
   UniqueFd lock{::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
   if (!lock) {

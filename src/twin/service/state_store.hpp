@@ -32,6 +32,10 @@ class StateStore {
   /// Creates `dir` if needed and locks it. Fails with a one-line message naming the path
   /// and the fix when it cannot be created or another process holds it.
   [[nodiscard]] static std::expected<StateStore, std::string> open(std::filesystem::path dir);
+  /// A meter's directory inside a fleet's state directory, which the fleet has locked with
+  /// `open` (one lock for the fleet, not one descriptor per meter). Creates `dir` if needed.
+  [[nodiscard]] static std::expected<StateStore, std::string> open_member(
+      std::filesystem::path dir);
 
   /// Reads the three area files (a missing or unreadable file counts as an empty area) and
   /// decodes them. An area file that exists but cannot be read also sets its

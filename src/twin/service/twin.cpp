@@ -20,7 +20,17 @@ Twin::Twin(Meter meter, StateStore store, ClockMode mode, double speed, SteadyNo
       wall_origin_(now_()),
       meter_(meter),
       store_(std::move(store)),
-      clock_(mode, speed, 0, wall_origin_),
+      clock_(std::make_shared<SimClock>(mode, speed, 0, wall_origin_)),
+      link_(link_settings_of(meter_.settings())) {
+  panel_.reset(wall_ms());
+}
+
+Twin::Twin(Meter meter, StateStore store, std::shared_ptr<SimClock> clock, SteadyNow now)
+    : now_(std::move(now)),
+      wall_origin_(now_()),
+      meter_(meter),
+      store_(std::move(store)),
+      clock_(std::move(clock)),
       link_(link_settings_of(meter_.settings())) {
   panel_.reset(wall_ms());
 }
@@ -47,7 +57,7 @@ void Twin::announce_link_changes() {
 }
 
 void Twin::restart_clock() {
-  clock_ = SimClock(clock_.mode(), clock_.speed(), meter_.now_ms(), now_());
+  *clock_ = SimClock(clock_->mode(), clock_->speed(), meter_.now_ms(), now_());
 }
 
 void Twin::sync() {
@@ -59,7 +69,7 @@ void Twin::sync_to(SimClock::WallClock::time_point now) {
     communication_until_.reset();
     meter_.set_communication_active(false);
   }
-  const std::int64_t dt = clock_.target_ms(now) - meter_.now_ms();
+  const std::int64_t dt = clock_->target_ms(now) - meter_.now_ms();
   if (dt > 0) {
     if (player_) {
       player_->advance(meter_, dt);
@@ -100,9 +110,9 @@ void Twin::save_if_changed() {
 }
 
 TwinOutcome<> Twin::advance(std::int64_t dt_ms) {
-  if (clock_.mode() != ClockMode::stepped) return std::unexpected(TwinRefusal::clock_is_real);
+  if (clock_->mode() != ClockMode::stepped) return std::unexpected(TwinRefusal::clock_is_real);
   sync();
-  clock_.advance(dt_ms);
+  clock_->advance(dt_ms);
   sync();
   return {};
 }
@@ -141,14 +151,14 @@ void Twin::set_power(bool on) {
 }
 
 TwinOutcome<> Twin::power_cycle(std::int64_t off_ms) {
-  if (off_ms > 0 && clock_.mode() != ClockMode::stepped) {
+  if (off_ms > 0 && clock_->mode() != ClockMode::stepped) {
     return std::unexpected(TwinRefusal::off_time_needs_stepped_clock);
   }
   sync();
   meter_.power_off();
   save_if_changed();
   if (off_ms > 0) {
-    clock_.advance(off_ms);
+    clock_->advance(off_ms);
     sync();
   }
   meter_.power_on();
@@ -166,10 +176,10 @@ Outcome<> Twin::apply(std::span<const Command> commands, const Origin& origin) {
 }
 
 TwinOutcome<> Twin::set_speed(double speed) {
-  if (clock_.mode() != ClockMode::real) return std::unexpected(TwinRefusal::clock_is_stepped);
+  if (clock_->mode() != ClockMode::real) return std::unexpected(TwinRefusal::clock_is_stepped);
   const auto now = now_();
   sync_to(now);
-  clock_ = SimClock(ClockMode::real, speed, meter_.now_ms(), now);
+  *clock_ = SimClock(ClockMode::real, speed, meter_.now_ms(), now);
   return {};
 }
 

@@ -70,6 +70,11 @@ class Twin {
   /// from `now`.
   Twin(Meter meter, StateStore store, ClockMode mode, double speed,
        SteadyNow now = real_steady_now());
+  /// A meter of a fleet: simulated time is `clock`, shared with the fleet's other meters
+  /// (PRODUCT.md: nothing else is shared). The fleet moves and restarts it (twin/service/
+  /// fleet.hpp); this twin's own `restart_clock`, `advance`, `set_speed` and `power_cycle`
+  /// with time off would move every meter's time, so a fleet does not call them.
+  Twin(Meter meter, StateStore store, std::shared_ptr<SimClock> clock, SteadyNow now);
 
   /// Calls `listener` after every change of the meter's link settings, whatever made it:
   /// the HTTP API, a Modbus or M-bus write, the front-panel buttons, a reset of the
@@ -156,7 +161,7 @@ class Twin {
   /// The meter, for reading (change it through the methods above, which save).
   [[nodiscard]] const Meter& meter() const { return meter_; }
   /// The simulated clock.
-  [[nodiscard]] const SimClock& clock() const { return clock_; }
+  [[nodiscard]] const SimClock& clock() const { return *clock_; }
   /// The state directory.
   [[nodiscard]] const StateStore& store() const { return store_; }
   /// The twin's steady clock now.
@@ -167,7 +172,7 @@ class Twin {
   SimClock::WallClock::time_point wall_origin_;
   Meter meter_;
   StateStore store_;
-  SimClock clock_;
+  std::shared_ptr<SimClock> clock_;  ///< this meter's own, or the fleet's
   /// Wall milliseconds since the twin was made: the front panel's and the LED's time.
   [[nodiscard]] std::int64_t wall_ms() const;
   /// Tells the link listeners when the link settings differ from those last announced.

@@ -78,8 +78,9 @@ void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) 
 }
 
 void RtuCore::trace_reply(const RtuExchange& exchange) {
+  if (!exchange.response) return;  // traced only when replied
   Json decoded{{"unit", exchange.reply_unit}};
-  decoded.update(response_json(exchange.response.value()));  // traced only when replied
+  decoded.update(response_json(*exchange.response));
   context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply, std::move(decoded));
 }
 

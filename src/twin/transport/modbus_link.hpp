@@ -22,11 +22,14 @@
 
 namespace ambi {
 
+class ModbusGateway;
+
 /// The meter side of every Modbus transport; outlives them.
 struct ModbusContext {
-  Twin& twin;
+  Twin& twin;  ///< the meter that answers; with a gateway, its first meter (the trace's time)
   ModbusQuirks quirks{};
-  TrafficTrace* trace = nullptr;  ///< null without --trace
+  TrafficTrace* trace = nullptr;      ///< null without --trace
+  ModbusGateway* gateway = nullptr;  ///< Modbus TCP of a fleet: the gateway routes by unit id
 };
 
 /// The RTU rules over a byte stream, without the stream: framing, routing, serving and

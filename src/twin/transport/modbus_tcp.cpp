@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/modbus/modbus_server.hpp"
+#include "twin/transport/modbus_gateway.hpp"
 
 namespace ambi {
 
@@ -95,7 +96,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
         ending_ = true;
         return;
       }
-      if (!begun) context_.twin.begin_modbus();
+      if (!begun && context_.gateway == nullptr) context_.twin.begin_modbus();
       begun = true;
       serve(std::get<MbapView>(event));
     }
@@ -104,8 +105,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   /// Serves one request, its reply going straight to the end of `out_`.
   void serve(const MbapView& request) {
     MbapExchange exchange;
-    context_.twin.serve_modbus(
-        [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
+    if (context_.gateway != nullptr) {
+      exchange = context_.gateway->serve_into(request, context_.quirks, out_);
+    } else {
+      context_.twin.serve_modbus(
+          [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
+    }
     if (context_.trace != nullptr) trace(request, exchange);
   }
 
@@ -116,9 +121,9 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     in.update(request_json(exchange.request));
     if (exchange.no_supply) in["no_supply"] = true;
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, request.adu, std::move(in));
-    if (exchange.reply_size == 0) return;
+    if (exchange.reply_size == 0 || !exchange.response) return;
     Json out = header;
-    out.update(response_json(exchange.response.value()));  // a reply has its response
+    out.update(response_json(*exchange.response));
     context_.trace->frame(
         source_, sim_ms(), TraceDirection::out,
         std::span<const std::uint8_t>(out_).subspan(exchange.reply_at, exchange.reply_size),

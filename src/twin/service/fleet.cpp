@@ -1,0 +1,122 @@
+#include "twin/service/fleet.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace ambi {
+
+namespace {
+
+std::optional<std::uint32_t> bcd_value(std::uint32_t bcd) {
+  std::uint32_t value = 0;
+  for (int shift = 28; shift >= 0; shift -= 4) {
+    const std::uint32_t digit = (bcd >> shift) & 0xF;
+    if (digit > 9) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+std::uint32_t to_bcd(std::uint32_t value) {
+  std::uint32_t bcd = 0;
+  for (int shift = 0; shift < 32; shift += 4) {
+    bcd |= (value % 10) << shift;
+    value /= 10;
+  }
+  return bcd;
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> serial_from_text(std::string_view text) {
+  if (text.size() != 8) return std::nullopt;
+  std::uint32_t bcd = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    bcd = (bcd << 4) | static_cast<std::uint32_t>(c - '0');
+  }
+  return bcd;
+}
+
+std::optional<std::uint32_t> bcd_add(std::uint32_t serial_bcd, std::uint32_t n) {
+  const auto value = bcd_value(serial_bcd);
+  if (!value || std::uint64_t{*value} + n > 99'999'999) return std::nullopt;
+  return to_bcd(*value + n);
+}
+
+std::expected<std::vector<FleetIdentity>, std::string> fleet_identities(
+    std::uint32_t base_serial_bcd, std::size_t count) {
+  if (count == 0 || count > kMaxFleetMeters) {
+    return std::unexpected(
+        fmt::format("--meters {}: a fleet has 1 to {} meters", count, kMaxFleetMeters));
+  }
+  if (!bcd_add(base_serial_bcd, static_cast<std::uint32_t>(count - 1))) {
+    return std::unexpected(fmt::format(
+        "--meters {} from serial {:08X} would pass 99999999: choose a lower --serial", count,
+        base_serial_bcd));
+  }
+  std::vector<FleetIdentity> identities;
+  identities.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    identities.push_back(
+        FleetIdentity{*bcd_add(base_serial_bcd, static_cast<std::uint32_t>(i)),
+                      static_cast<std::uint8_t>(1 + i % kMetersPerGateway),
+                      static_cast<std::uint8_t>(1 + i % kMbusAddresses), i / kMetersPerGateway});
+  }
+  return identities;
+}
+
+Fleet::Fleet(ClockMode mode, double speed, SteadyNow now)
+    : now_(std::move(now)), clock_(std::make_shared<SimClock>(mode, speed, 0, now_())) {}
+
+Twin& Fleet::add(Meter meter, StateStore store) {
+  const std::uint32_t serial = meter.state().serial_bcd;
+  twins_.push_back(std::make_unique<Twin>(meter, std::move(store), clock_, now_));
+  by_serial_.emplace(serial, twins_.size() - 1);
+  return *twins_.back();
+}
+
+Twin* Fleet::find(std::uint32_t serial_bcd) {
+  const auto it = by_serial_.find(serial_bcd);
+  return it == by_serial_.end() ? nullptr : twins_[it->second].get();
+}
+
+void Fleet::restart_clock() {
+  std::int64_t origin = std::numeric_limits<std::int64_t>::max();
+  for (const auto& twin : twins_) origin = std::min(origin, twin->meter().now_ms());
+  if (twins_.empty()) origin = 0;
+  *clock_ = SimClock(clock_->mode(), clock_->speed(), origin, now_());
+}
+
+void Fleet::sync() {
+  for (const auto& twin : twins_) twin->sync();
+}
+
+void Fleet::save_if_changed() {
+  for (const auto& twin : twins_) twin->save_if_changed();
+}
+
+void Fleet::save() {
+  for (const auto& twin : twins_) twin->save();
+}
+
+TwinOutcome<> Fleet::advance(std::int64_t dt_ms) {
+  if (clock_->mode() != ClockMode::stepped) return std::unexpected(TwinRefusal::clock_is_real);
+  clock_->advance(dt_ms);
+  sync();
+  return {};
+}
+
+TwinOutcome<> Fleet::set_speed(double speed) {
+  if (clock_->mode() != ClockMode::real) return std::unexpected(TwinRefusal::clock_is_stepped);
+  const auto now = now_();
+  const std::int64_t reached = clock_->target_ms(now);
+  sync();
+  *clock_ = SimClock(ClockMode::real, speed, reached, now);
+  return {};
+}
+
+}  // namespace ambi

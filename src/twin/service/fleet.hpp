@@ -1,0 +1,92 @@
+#pragma once
+// A fleet: many full meters in one process (docs/fleet.md). Each is a whole `Twin` — its
+// own meter model, identity, settings, registers, front panel and state directory — and
+// the only thing they share is the simulated clock (PRODUCT.md "A fleet's meters").
+// Single-threaded like the twin: every method is called from the one io_context thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "twin/service/twin.hpp"
+
+namespace ambi {
+
+/// Meters behind one Modbus TCP gateway: its unit ids 1-247.
+inline constexpr std::size_t kMetersPerGateway = 247;
+/// M-bus primary addresses 1-250 (manual A2.1).
+inline constexpr std::size_t kMbusAddresses = 250;
+/// The most meters `--meters` starts.
+inline constexpr std::size_t kMaxFleetMeters = 100'000;
+
+/// A generated identity (PRODUCT.md "Generated identities").
+struct FleetIdentity {
+  std::uint32_t serial_bcd = 0;  ///< 8 BCD digits; the M-bus secondary address too (A2.1)
+  std::uint8_t modbus_id = 1;    ///< 1-247, in order per gateway
+  std::uint8_t mbus_id = 1;      ///< 1-250, in order per line
+  std::size_t gateway = 0;       ///< which gateway the meter sits behind
+  friend bool operator==(const FleetIdentity&, const FleetIdentity&) = default;
+};
+
+/// The identities of `count` meters: serials counting up from `base_serial_bcd` as 8 BCD
+/// digits, Modbus ids 1-247 per gateway of 247 meters, M-bus primary addresses 1-250 in turn.
+/// Fails (one line) when the serials would pass 99999999 or `count` is 0 or too large.
+[[nodiscard]] std::expected<std::vector<FleetIdentity>, std::string> fleet_identities(
+    std::uint32_t base_serial_bcd, std::size_t count);
+
+/// "19020246" → 0x19020246: exactly 8 decimal digits, as serials are written; none otherwise.
+[[nodiscard]] std::optional<std::uint32_t> serial_from_text(std::string_view text);
+
+/// `serial_bcd` + `n` as BCD ("19020246" + 1 = "19020247"); none past 99999999.
+[[nodiscard]] std::optional<std::uint32_t> bcd_add(std::uint32_t serial_bcd, std::uint32_t n);
+
+/// Many twins on one simulated clock.
+class Fleet {
+ public:
+  Fleet(ClockMode mode, double speed, SteadyNow now = real_steady_now());
+  Fleet(const Fleet&) = delete;
+  Fleet& operator=(const Fleet&) = delete;
+  Fleet(Fleet&&) = delete;
+  Fleet& operator=(Fleet&&) = delete;
+  ~Fleet() = default;
+
+  /// Adds a meter (constructed, powered on or not) with its open store, on the fleet's clock.
+  Twin& add(Meter meter, StateStore store);
+
+  [[nodiscard]] std::size_t size() const { return twins_.size(); }
+  [[nodiscard]] Twin& at(std::size_t i) { return *twins_.at(i); }
+  [[nodiscard]] const Twin& at(std::size_t i) const { return *twins_.at(i); }
+  /// The meter with serial `serial_bcd`, if any (serials are fixed at the factory).
+  [[nodiscard]] Twin* find(std::uint32_t serial_bcd);
+
+  /// Starts simulated time from the earliest meter's present time, so that no meter is
+  /// carried past a time it has not lived (a meter restored a little ahead waits until the
+  /// clock reaches it).
+  void restart_clock();
+  /// Every meter to the present simulated time.
+  void sync();
+  /// `Twin::save_if_changed` on every meter.
+  void save_if_changed();
+  /// `Twin::save` on every meter.
+  void save();
+  /// Stepped clock only: simulated time on by `dt_ms` > 0 for every meter.
+  [[nodiscard]] TwinOutcome<> advance(std::int64_t dt_ms);
+  /// Real clock only: the fleet's speed from now on (> 0).
+  [[nodiscard]] TwinOutcome<> set_speed(double speed);
+
+  [[nodiscard]] const SimClock& clock() const { return *clock_; }
+
+ private:
+  SteadyNow now_;
+  std::shared_ptr<SimClock> clock_;
+  std::vector<std::unique_ptr<Twin>> twins_;
+  std::unordered_map<std::uint32_t, std::size_t> by_serial_;
+};
+
+}  // namespace ambi
