@@ -59,7 +59,8 @@ std::optional<Response> append_gateway_pdu(const GatewayIdentity& identity,
     return append_exception(request.error().function, *code, out);
   }
   const auto* read = std::get_if<ReadRegistersRequest>(&*request);
-  if (read == nullptr) return append_exception(function_of(*request), ExceptionCode::illegal_function, out);
+  if (read == nullptr)
+    return append_exception(function_of(*request), ExceptionCode::illegal_function, out);
   const unsigned end = unsigned{read->address} + read->count;
   if (read->address < kGatewayIdentityAddress ||
       end > unsigned{kGatewayIdentityAddress} + kGatewayIdentityCount) {
@@ -69,7 +70,8 @@ std::optional<Response> append_gateway_pdu(const GatewayIdentity& identity,
   out.push_back(read->function);
   out.push_back(static_cast<std::uint8_t>(2 * read->count));
   const std::size_t first = out.size();
-  for (unsigned a = read->address; a < end; ++a) append_be16(out, words[a - kGatewayIdentityAddress]);
+  for (unsigned a = read->address; a < end; ++a)
+    append_be16(out, words[a - kGatewayIdentityAddress]);
   return ReadRegistersResponse{read->function, RegisterWords{std::span(out).subspan(first)}};
 }
 

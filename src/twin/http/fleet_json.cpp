@@ -11,8 +11,7 @@ namespace ambi {
 
 namespace {
 
-ApiResult<std::size_t> page_number(std::string_view name, std::string_view text,
-                                   std::size_t max) {
+ApiResult<std::size_t> page_number(std::string_view name, std::string_view text, std::size_t max) {
   std::size_t value = 0;
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);

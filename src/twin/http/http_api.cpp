@@ -31,7 +31,7 @@ constexpr std::string_view kMetersPath = "/api/v1/meters";
 struct ApiContext {
   Twin& twin;  ///< the meter addressed; in a fleet without /meters/{serial}, its first
   EventStreams& events;
-  Fleet* fleet = nullptr;                             ///< a fleet's API (docs/fleet.md)
+  Fleet* fleet = nullptr;                              ///< a fleet's API (docs/fleet.md)
   const std::vector<std::string>* gateways = nullptr;  ///< with a fleet: gateway endpoints
 };
 
@@ -345,8 +345,8 @@ HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request);
 
 HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
   if (request.path.starts_with(kAssetsPrefix)) return asset(request);
-  if (context.fleet != nullptr && (request.path == kMetersPath ||
-                                   request.path.starts_with(std::string(kMetersPath) + "/"))) {
+  if (context.fleet != nullptr &&
+      (request.path == kMetersPath || request.path.starts_with(std::string(kMetersPath) + "/"))) {
     return dispatch_meters(context, request);
   }
   std::string allow;

@@ -74,8 +74,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   /// Answers "Expect: 100-continue" (curl sends it with bodies over 1 KiB), then reads the body.
   void on_header(error_code ec) {
     if (ec) return on_read(ec);
-    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue"))
-      return read_body();
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
     continue_ = http::response<http::empty_body>{http::status::continue_, 11};
     http::async_write(stream_, continue_, [self = shared_from_this()](error_code wec, std::size_t) {
       if (wec) return self->finish();

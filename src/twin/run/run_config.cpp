@@ -231,8 +231,8 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
   c.meters = static_cast<std::size_t>(*o.meters);
   const auto refuse = [](std::string_view flag) {
     return Error(fmt::format(
-        "{} serves one meter: a fleet (--meters) is served by Modbus TCP gateways; drop {}",
-        flag, flag));
+        "{} serves one meter: a fleet (--meters) is served by Modbus TCP gateways; drop {}", flag,
+        flag));
   };
   if (c.modbus_rtu) return refuse("--modbus-rtu");
   if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");

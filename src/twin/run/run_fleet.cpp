@@ -83,12 +83,12 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
       return std::unexpected(UsageError{fmt::format(
           "--meters {} needs {} gateway ports from {}, past 65535: give a lower --modbus-tcp port "
           "or port 0",
-          fleet.size(), (fleet.size() + kMetersPerGateway - 1) / kMetersPerGateway,
-          first.port())});
+          fleet.size(), (fleet.size() + kMetersPerGateway - 1) / kMetersPerGateway, first.port())});
     }
-    asio::ip::tcp::endpoint at(first.address(),
-                               first.port() == 0 ? 0 : static_cast<unsigned short>(first.port() + g));
-    auto server = ModbusTcpServer::listen(io, at, TcpFraming::mbap, *context, limits, "--modbus-tcp");
+    asio::ip::tcp::endpoint at(
+        first.address(), first.port() == 0 ? 0 : static_cast<unsigned short>(first.port() + g));
+    auto server =
+        ModbusTcpServer::listen(io, at, TcpFraming::mbap, *context, limits, "--modbus-tcp");
     if (!server) return std::unexpected(UsageError{server.error()});
     out.endpoints.push_back(endpoint_string((*server)->local_endpoint()));
     out.servers.push_back(std::move(*server));

@@ -54,17 +54,17 @@ std::expected<std::vector<FleetIdentity>, std::string> fleet_identities(
         fmt::format("--meters {}: a fleet has 1 to {} meters", count, kMaxFleetMeters));
   }
   if (!bcd_add(base_serial_bcd, static_cast<std::uint32_t>(count - 1))) {
-    return std::unexpected(fmt::format(
-        "--meters {} from serial {:08X} would pass 99999999: choose a lower --serial", count,
-        base_serial_bcd));
+    return std::unexpected(
+        fmt::format("--meters {} from serial {:08X} would pass 99999999: choose a lower --serial",
+                    count, base_serial_bcd));
   }
   std::vector<FleetIdentity> identities;
   identities.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    identities.push_back(
-        FleetIdentity{*bcd_add(base_serial_bcd, static_cast<std::uint32_t>(i)),
-                      static_cast<std::uint8_t>(1 + i % kMetersPerGateway),
-                      static_cast<std::uint8_t>(1 + i % kMbusAddresses), i / kMetersPerGateway});
+    identities.push_back(FleetIdentity{*bcd_add(base_serial_bcd, static_cast<std::uint32_t>(i)),
+                                       static_cast<std::uint8_t>(1 + i % kMetersPerGateway),
+                                       static_cast<std::uint8_t>(1 + i % kMbusAddresses),
+                                       i / kMetersPerGateway});
   }
   return identities;
 }

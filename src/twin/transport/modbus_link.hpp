@@ -28,7 +28,7 @@ class ModbusGateway;
 struct ModbusContext {
   Twin& twin;  ///< the meter that answers; with a gateway, its first meter (the trace's time)
   ModbusQuirks quirks{};
-  TrafficTrace* trace = nullptr;      ///< null without --trace
+  TrafficTrace* trace = nullptr;     ///< null without --trace
   ModbusGateway* gateway = nullptr;  ///< Modbus TCP of a fleet: the gateway routes by unit id
 };
 
