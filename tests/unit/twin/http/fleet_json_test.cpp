@@ -22,8 +22,8 @@ TEST(MetersPage, TakesOffsetAndLimitInAnyOrder) {
 }
 
 TEST(MetersPage, RefusesBadNumbersAndUnknownParametersWithA400) {
-  for (const char* query : {"limit=1001", "limit=-1", "offset=abc", "offset=", "limit=5x",
-                            "offset=100001"}) {
+  for (const char* query :
+       {"limit=1001", "limit=-1", "offset=abc", "offset=", "limit=5x", "offset=100001"}) {
     const auto page = parse_meters_page(query);
     ASSERT_FALSE(page.has_value()) << query;
     EXPECT_EQ(page.error().status, 400U) << query;

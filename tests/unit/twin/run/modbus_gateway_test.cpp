@@ -31,8 +31,8 @@ class GatewayTest : public ::testing::Test {
     for (const FleetIdentity& id : *ids) {
       auto store = StateStore::open_member(dir_ / std::to_string(id.serial_bcd));
       if (!store) throw std::runtime_error(store.error());
-      Twin& twin = fleet_.add(
-          Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}), std::move(*store));
+      Twin& twin = fleet_.add(Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}),
+                              std::move(*store));
       twin.set_power(true);
       meters.push_back(&twin);
     }
@@ -91,7 +91,8 @@ TEST_F(GatewayTest, AMeterThatChangesItsIdMovesToThatUnit) {
 
 TEST_F(GatewayTest, TwoMetersWithOneIdAnswerAsTheFirst) {
   const Command command = SetModbusId{1};
-  ASSERT_TRUE(fleet_.at(2).apply(std::span(&command, 1), Origin{Source::app, {{'0', '0', '0', '0'}}})
+  ASSERT_TRUE(fleet_.at(2)
+                  .apply(std::span(&command, 1), Origin{Source::app, {{'0', '0', '0', '0'}}})
                   .has_value());
   EXPECT_EQ(serve("00 09 00 00 00 06 01 03 40 00 00 02"),
             hex("00 09 00 00 00 07 01 03 04 19 02 02 46"));

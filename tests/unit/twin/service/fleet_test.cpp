@@ -67,9 +67,8 @@ class FleetTest : public ::testing::Test {
     for (const FleetIdentity& id : *ids) {
       auto store = StateStore::open_member(dir_ / std::to_string(id.serial_bcd));
       ASSERT_TRUE(store.has_value());
-      Twin& twin =
-          fleet_->add(Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}),
-                      std::move(*store));
+      Twin& twin = fleet_->add(
+          Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}), std::move(*store));
       twin.set_power(true);
     }
   }
@@ -124,7 +123,7 @@ TEST_F(FleetTest, TheClockRestartsFromTheEarliestMeterSoNoneIsCarriedPastItsTime
   make(ClockMode::stepped, 2);
   fleet_->restart_clock();
   ASSERT_TRUE(fleet_->at(0).advance(5'000).has_value());  // one meter's own step moves the
-  fleet_->sync();                                          // shared clock: both follow
+  fleet_->sync();                                         // shared clock: both follow
   EXPECT_EQ(fleet_->at(1).meter().now_ms(), 5'000);
   fleet_->restart_clock();
   EXPECT_EQ(fleet_->clock().target_ms(now()), 5'000);
