@@ -116,11 +116,12 @@ class LineMaster final : public MbusMaster {
         [address](const Heard& h) { return not_rsp_ud(h, address); },
         no_answer(address, "REQ_UD2"));
     if (!heard) return std::unexpected(heard.error());
-    if (!heard->frame) {  // not_rsp_ud let only a frame through
+    const std::optional<MbusFrame>& frame = heard->frame;
+    if (!frame) {  // not_rsp_ud let only a frame through
       return std::unexpected(
           Error{Kind::bad_reply, fmt::format("{}: no RSP_UD from {}", where_, describe(address))});
     }
-    auto readout = decode_rsp_ud(heard->frame->data);
+    auto readout = decode_rsp_ud(frame->data);
     if (!readout) {
       return std::unexpected(Error{
           Kind::bad_reply, fmt::format("{}: the RSP_UD from {} does not decode: {}", where_,

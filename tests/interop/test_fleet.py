@@ -8,6 +8,7 @@ list is paged; a meter comes back after kill -9 with what it had counted.
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_fleet.py --binary=PATH_TO_ambimeter
 """
 
+import json
 import logging
 import os
 import random
@@ -154,6 +155,21 @@ def test_a_meter_that_changes_its_id_moves_to_that_unit(fleet, binary):
                               "unit", 53, "read", "0x4000", 2)
     assert lines[0]["values"] == bcd_words(serial_of(299))
     assert lines[2]["exception"] == 0x0B  # lines[1] is the unit change
+
+
+def test_scan_lists_every_meter_behind_a_gateway_and_read_takes_a_unit(fleet, binary):
+    # 247 probes: without exception 0B for the empty units this would take 247 × 300 ms.
+    address = f"tcp://127.0.0.1:{fleet.gateways[1]}"
+    code, out, err = run_cli(binary, ["scan", address, "--format", "json", "--quiet"], timeout=30)
+    assert code == 0, err
+    meters = json.loads(out)["meters"]
+    assert [m["unit"] for m in meters] == [str(u) for u in range(1, 54) if u != 53] + ["200"] \
+        or [m["unit"] for m in meters] == [str(u) for u in range(1, 54)]
+    assert meters[0]["serial_number"] == serial_of(247)
+    code, out, err = run_cli(binary, ["read", address + "?unit=20", "serial_number",
+                                      "--format", "json"])
+    assert code == 0, err
+    assert json.loads(out)["values"]["serial_number"]["text"] == serial_of(266)
 
 
 def test_meters_list_is_paged_and_unknown_meters_are_404(fleet):

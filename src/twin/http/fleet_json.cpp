@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "twin/http/state_json.hpp"
 
@@ -13,9 +12,12 @@ namespace {
 
 ApiResult<std::size_t> page_number(std::string_view name, std::string_view text, std::size_t max) {
   std::size_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || ptr != end || value > max) {
+  bool ok = !text.empty() && text.size() <= 7;
+  for (const char c : text) {
+    if (c < '0' || c > '9') ok = false;
+    if (ok) value = value * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (!ok || value > max) {
     return std::unexpected(ApiError{
         400, fmt::format("bad {}=\"{}\": give a whole number from 0 to {}", name, text, max)});
   }

@@ -89,7 +89,9 @@ ApiResult<Json> post_advance(ApiContext& c, const Json& body) {
   if (auto ok = only_members(body, {"seconds"}); !ok) return std::unexpected(ok.error());
   const auto seconds = number_member(body, "seconds", true);
   if (!seconds) return std::unexpected(seconds.error());
-  const double s = seconds->value();  // required: number_member returned it or an error
+  const std::optional<double>& given = *seconds;
+  if (!given) return unprocessable("missing \"seconds\"");  // required: not reached
+  const double s = *given;
   if (!(s >= 0.001) || s > kMaxAdvanceSeconds) {
     return unprocessable(
         fmt::format("\"seconds\" must be between 0.001 and {:.0f}, got {}", kMaxAdvanceSeconds, s));
@@ -214,7 +216,9 @@ ApiResult<Json> put_clock(ApiContext& c, const Json& body) {
   if (auto ok = only_members(body, {"speed"}); !ok) return std::unexpected(ok.error());
   const auto speed = number_member(body, "speed", true);
   if (!speed) return std::unexpected(speed.error());
-  const double v = speed->value();  // required: number_member returned it or an error
+  const std::optional<double>& given = *speed;
+  if (!given) return unprocessable("missing \"speed\"");  // required: not reached
+  const double v = *given;
   if (!(v > 0) || v > kMaxApiSpeed) {
     return unprocessable(fmt::format(
         "\"speed\" must be > 0 and at most {:.0f} simulated seconds per wall second, got {}",

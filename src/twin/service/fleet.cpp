@@ -61,10 +61,11 @@ std::expected<std::vector<FleetIdentity>, std::string> fleet_identities(
   std::vector<FleetIdentity> identities;
   identities.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    identities.push_back(FleetIdentity{*bcd_add(base_serial_bcd, static_cast<std::uint32_t>(i)),
-                                       static_cast<std::uint8_t>(1 + i % kMetersPerGateway),
-                                       static_cast<std::uint8_t>(1 + i % kMbusAddresses),
-                                       i / kMetersPerGateway});
+    const auto serial = bcd_add(base_serial_bcd, static_cast<std::uint32_t>(i));
+    if (!serial) return std::unexpected(fmt::format("serial {:08X} is not BCD", base_serial_bcd));
+    identities.push_back(
+        FleetIdentity{*serial, static_cast<std::uint8_t>(1 + i % kMetersPerGateway),
+                      static_cast<std::uint8_t>(1 + i % kMbusAddresses), i / kMetersPerGateway});
   }
   return identities;
 }

@@ -27,6 +27,21 @@ Twin* ModbusGateway::meter_at(std::uint8_t unit) {
   return units_[unit];
 }
 
+MbapExchange ModbusGateway::broadcast(const MbapView& request, const ModbusQuirks& quirks,
+                                      std::vector<std::uint8_t>& out) {
+  MbapExchange exchange;
+  exchange.route = Route::execute_silently;
+  exchange.request = parse_request(request.pdu);
+  if (is_read_function(function_of(exchange.request))) return exchange;  // nothing to do
+  const std::size_t at = out.size();
+  for (Twin* twin : meters_) {
+    twin->begin_modbus();
+    twin->serve_modbus([&](Meter& m) { (void)serve_mbap_into(m, request, quirks, out); });
+    out.resize(at);  // a broadcast is answered by nobody
+  }
+  return exchange;
+}
+
 MbapExchange ModbusGateway::serve_into(const MbapView& request, const ModbusQuirks& quirks,
                                        std::vector<std::uint8_t>& out) {
   if (!meters_.empty()) last_request_ = meters_.front()->steady_now();
@@ -35,19 +50,8 @@ MbapExchange ModbusGateway::serve_into(const MbapView& request, const ModbusQuir
       return serve_gateway_mbap_into(identity_, request, out);
     case GatewayRoute::nobody:
       return absent_target_mbap_into(request, out);
-    case GatewayRoute::broadcast: {
-      MbapExchange exchange;
-      exchange.route = Route::execute_silently;
-      exchange.request = parse_request(request.pdu);
-      if (is_read_function(function_of(exchange.request))) return exchange;  // nothing to do
-      const std::size_t at = out.size();
-      for (Twin* twin : meters_) {
-        twin->begin_modbus();
-        twin->serve_modbus([&](Meter& m) { (void)serve_mbap_into(m, request, quirks, out); });
-        out.resize(at);  // a broadcast is answered by nobody
-      }
-      return exchange;
-    }
+    case GatewayRoute::broadcast:
+      return broadcast(request, quirks, out);
     case GatewayRoute::meter:
       break;
   }

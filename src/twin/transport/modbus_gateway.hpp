@@ -33,6 +33,9 @@ class ModbusGateway {
 
  private:
   void rebuild();
+  /// Unit 0: a write executed by every meter; a read by none; no reply either way.
+  [[nodiscard]] MbapExchange broadcast(const MbapView& request, const ModbusQuirks& quirks,
+                                       std::vector<std::uint8_t>& out);
   std::vector<Twin*> meters_;
   GatewayIdentity identity_;
   std::array<Twin*, kMaxMeterUnit + 1> units_{};
