@@ -2,7 +2,6 @@
 // A twin in memory for the tests of the twin's service and HTTP layer: a fresh state
 // directory, a stepped (or real) clock and a steady clock the test moves by hand.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "temp_dir.hpp"
 #include "twin/service/twin.hpp"
 
 namespace ambi {
@@ -17,17 +17,8 @@ namespace ambi {
 /// A twin on a fresh state directory with a wall clock the test moves by hand.
 class TwinTest : public ::testing::Test {
  protected:
-  TwinTest() {
-    std::string templ = "/tmp/ambi-twin-XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = templ;
-    twin_ = make(ClockMode::stepped);
-  }
-  ~TwinTest() override {
-    twin_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  TwinTest() { twin_ = make(ClockMode::stepped); }
+  ~TwinTest() override { twin_.reset(); }
   TwinTest(const TwinTest&) = delete;
   TwinTest& operator=(const TwinTest&) = delete;
 
@@ -55,7 +46,8 @@ class TwinTest : public ::testing::Test {
     return SimClock::WallClock::time_point{} + std::chrono::milliseconds(wall_ms_);
   }
 
-  std::filesystem::path dir_;
+  TempDir temp_{"ambi-twin"};
+  std::filesystem::path dir_ = temp_.path();
   std::int64_t wall_ms_ = 1'000;  ///< moved by the test only
   std::unique_ptr<Twin> twin_;
 };

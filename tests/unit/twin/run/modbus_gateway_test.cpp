@@ -4,13 +4,10 @@
 #include "twin/transport/modbus_gateway.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <stdexcept>
-#include <string>
-
+#include "fleet_fixture.hpp"
 #include "modbus_test_support.hpp"
+#include "temp_dir.hpp"
 #include "twin/service/fleet.hpp"
 
 namespace ambi {
@@ -21,30 +18,7 @@ using modbus_test::hex;
 
 class GatewayTest : public ::testing::Test {
  protected:
-  GatewayTest() {
-    std::string templ = "/tmp/ambi-gateway-XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = templ;
-    const auto ids = fleet_identities(0x19020246, 3);
-    if (!ids) throw std::runtime_error(ids.error());
-    std::vector<Twin*> meters;
-    for (const FleetIdentity& id : *ids) {
-      auto store = StateStore::open_member(dir_ / std::to_string(id.serial_bcd));
-      if (!store) throw std::runtime_error(store.error());
-      Twin& twin = fleet_.add(Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}),
-                              std::move(*store));
-      twin.set_power(true);
-      meters.push_back(&twin);
-    }
-    gateway_ = std::make_unique<ModbusGateway>(meters, GatewayIdentity{.meters = 3});
-  }
-  ~GatewayTest() override {
-    gateway_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  GatewayTest(const GatewayTest&) = delete;
-  GatewayTest& operator=(const GatewayTest&) = delete;
+  GatewayTest() : gateway_(add_meters(fleet_, dir_.path(), 3), GatewayIdentity{.meters = 3}) {}
 
   /// The gateway's reply to the MBAP request `adu`.
   Bytes serve(std::string_view adu) {
@@ -54,13 +28,13 @@ class GatewayTest : public ::testing::Test {
     const MbapViewEvent event = framer.next();
     EXPECT_TRUE(std::holds_alternative<MbapView>(event));
     Bytes out;
-    (void)gateway_->serve_into(std::get<MbapView>(event), {}, out);
+    (void)gateway_.serve_into(std::get<MbapView>(event), {}, out);
     return out;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"ambi-gateway"};
   Fleet fleet_{ClockMode::stepped, 1.0};
-  std::unique_ptr<ModbusGateway> gateway_;
+  ModbusGateway gateway_;
 };
 
 TEST_F(GatewayTest, EachUnitReadsItsOwnMetersSerial) {

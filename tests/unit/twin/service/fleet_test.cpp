@@ -3,11 +3,12 @@
 #include "twin/service/fleet.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <stdexcept>
+#include <memory>
 #include <string>
+
+#include "fleet_fixture.hpp"
+#include "temp_dir.hpp"
 
 namespace ambi {
 namespace {
@@ -47,36 +48,15 @@ TEST(FleetSerials, BcdArithmeticAndText) {
 /// A fleet on a fresh state directory and a steady clock the test moves by hand.
 class FleetTest : public ::testing::Test {
  protected:
-  FleetTest() {
-    std::string templ = "/tmp/ambi-fleet-XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = templ;
-  }
-  ~FleetTest() override {
-    fleet_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  FleetTest(const FleetTest&) = delete;
-  FleetTest& operator=(const FleetTest&) = delete;
-
   void make(ClockMode mode, std::size_t meters) {
     fleet_ = std::make_unique<Fleet>(mode, 1.0, [this] { return now(); });
-    const auto ids = fleet_identities(0x19020246, meters);
-    ASSERT_TRUE(ids.has_value());
-    for (const FleetIdentity& id : *ids) {
-      auto store = StateStore::open_member(dir_ / std::to_string(id.serial_bcd));
-      ASSERT_TRUE(store.has_value());
-      Twin& twin = fleet_->add(
-          Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}), std::move(*store));
-      twin.set_power(true);
-    }
+    (void)add_meters(*fleet_, dir_.path(), meters);
   }
   [[nodiscard]] SimClock::WallClock::time_point now() const {
     return SimClock::WallClock::time_point{} + std::chrono::milliseconds(wall_ms_);
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"ambi-fleet"};
   std::int64_t wall_ms_ = 1'000;
   std::unique_ptr<Fleet> fleet_;
 };
