@@ -33,7 +33,8 @@ Bytes read_hex(const fs::path& path) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.starts_with("#")) continue;
-    if (const auto bytes = parse_hex(line)) out.insert(out.end(), bytes->begin(), bytes->end());
+    if (const auto bytes = ambi::parse_hex(line))
+      out.insert(out.end(), bytes->begin(), bytes->end());
   }
   return out;
 }

@@ -189,6 +189,66 @@ def test_meters_list_is_paged_and_unknown_meters_are_404(fleet):
     assert status == 404 and "fleet's" in body["error"]
 
 
+def off_meters(twin):
+    return [m["serial"] for m in twin.ok("GET", "/api/v1/meters?limit=1000")["meters"]
+            if not m["powered"]]
+
+
+def test_a_seeded_fraction_loses_its_supply_and_answers_0B_behind_its_gateway(fleet, binary):
+    answer = fleet.ok("POST", "/api/v1/fleet/power?fraction=0.02&seed=7", {"on": False})
+    assert answer == {"selected": 6, "changed": 6, "refused": 0, "first_refusals": []}
+    off = off_meters(fleet)
+    assert len(off) == 6
+    index = int(off[0]) - BASE_SERIAL
+    gateway, unit = where(index)
+    code, lines, err = client(binary, "tcp", "127.0.0.1", fleet.gateways[gateway], unit,
+                              "read", "0x4000", 2)
+    assert lines[0]["exception"] == 0x0B, lines
+    fleet.ok("POST", "/api/v1/fleet/power?fraction=0.02&seed=7", {"on": True})
+    assert off_meters(fleet) == []
+    fleet.ok("POST", "/api/v1/fleet/power?seed=7&fraction=0.02", {"on": False})
+    assert off_meters(fleet) == off, "the same seed selects the same meters"
+    fleet.ok("POST", "/api/v1/fleet/power", {"on": True})  # every meter
+    assert off_meters(fleet) == []
+
+
+def test_fleet_wide_load_and_settings_by_serials_and_by_gateway(fleet):
+    two = f"{serial_of(10)},{serial_of(290)}"
+    answer = fleet.ok("PUT", f"/api/v1/fleet/load?serials={two}", {"L1": {"v": 230, "i": 20}})
+    assert answer["selected"] == 2 and answer["changed"] == 2
+    page = {m["serial"]: m for m in fleet.ok("GET", "/api/v1/meters?limit=1000")["meters"]}
+    assert page[serial_of(10)]["p_w"] == pytest.approx(9200)   # L1 20 A, L2 and L3 10 A
+    assert page[serial_of(11)]["p_w"] == pytest.approx(6900)
+    answer = fleet.ok("PUT", "/api/v1/fleet/settings?gateway=1",
+                      {"password": "0000", "settings": {"lcd_cycle_s": 20}})
+    assert answer["selected"] == 53 and answer["changed"] == 53
+    assert fleet.ok("GET", f"/api/v1/meters/{serial_of(299)}/state")["settings"]["lcd_cycle_s"] == 20
+    assert fleet.ok("GET", f"/api/v1/meters/{serial_of(246)}/state")["settings"]["lcd_cycle_s"] != 20
+    answer = fleet.ok("PUT", "/api/v1/fleet/settings?gateway=1",
+                      {"password": "1234", "settings": {"lcd_cycle_s": 21}})
+    assert answer["changed"] == 0 and answer["refused"] == 53
+    assert answer["first_refusals"][0]["status"] == 403
+
+
+@pytest.mark.parametrize("method, path, message", [
+    ("POST", "/api/v1/fleet/power?fraction=0.5", "needs seed="),
+    ("POST", "/api/v1/fleet/power?fraction=2&seed=1", "bad fraction"),
+    ("POST", "/api/v1/fleet/power?serials=12345678", "no meter 12345678"),
+    ("POST", "/api/v1/fleet/power?gateway=9", "gateway"),
+    ("POST", "/api/v1/fleet/power?group=a", "unknown parameter"),
+])
+def test_bad_selectors_are_400(fleet, method, path, message):
+    status, body = fleet.request(method, path, {"on": True})
+    assert status == 400 and message in body["error"], body
+
+
+def test_the_fleet_paths_take_only_changes(fleet):
+    status, body = fleet.get("/api/v1/fleet/state")
+    assert status == 404 and "/api/v1/fleet/" in body["error"]
+    status, body = fleet.post("/api/v1/fleet/clock/advance", {"seconds": 1})
+    assert status == 404
+
+
 def test_the_clock_is_the_fleets(fleet):
     before = fleet.ok("GET", f"/api/v1/meters/{serial_of(280)}/state")["time"]["sim_ms"]
     fleet.advance(60)

@@ -35,4 +35,12 @@ struct MetersPage {
 [[nodiscard]] Json meters_page_json(Fleet& fleet, const MetersPage& page,
                                     const std::vector<std::string>& gateways);
 
+/// The meters a fleet-wide operation acts on (`/api/v1/fleet/...?SELECTOR`), by index in
+/// the fleet, ascending. SELECTOR is one of: nothing (every meter); `serials=A,B,...`;
+/// `gateway=G` (the meters behind gateway G, from 0); `fraction=F&seed=S` (round(F × N)
+/// meters drawn with seed S, the same ones every time). A bad or unknown parameter, or a
+/// serial not in the fleet, is a 400 naming it.
+[[nodiscard]] ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet,
+                                                                std::string_view query);
+
 }  // namespace ambi

@@ -26,6 +26,7 @@ constexpr double kMaxAdvanceSeconds = 1e10;
 constexpr double kMaxApiSpeed = 100'000;
 constexpr std::string_view kAssetsPrefix = "/assets/";
 constexpr std::string_view kMetersPath = "/api/v1/meters";
+constexpr std::string_view kFleetPrefix = "/api/v1/fleet/";
 
 /// What a route may use besides the request.
 struct ApiContext {
@@ -346,12 +347,16 @@ HttpResponse asset(const HttpRequest& request) {
 }
 
 HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request);
+HttpResponse dispatch_fleet(ApiContext& context, const HttpRequest& request);
 
 HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
   if (request.path.starts_with(kAssetsPrefix)) return asset(request);
   if (context.fleet != nullptr &&
       (request.path == kMetersPath || request.path.starts_with(std::string(kMetersPath) + "/"))) {
     return dispatch_meters(context, request);
+  }
+  if (context.fleet != nullptr && request.path.starts_with(kFleetPrefix)) {
+    return dispatch_fleet(context, request);
   }
   std::string allow;
   for (const Route& route : kRoutes) {
@@ -405,6 +410,52 @@ HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request) {
   }
   ApiContext meter{*twin, context.events};
   return dispatch(meter, inner);
+}
+
+/// POST|PUT /api/v1/fleet/PATH?SELECTOR: the per-meter request PATH (load, scenario, power,
+/// power-cycle, tariff-input, settings, reset) for every selected meter, in fleet order, with
+/// the same body. Answers how many were selected and changed, and the first refusals.
+HttpResponse dispatch_fleet(ApiContext& context, const HttpRequest& request) {
+  HttpRequest inner = request;
+  inner.path =
+      fmt::format("/api/v1/{}", std::string_view(request.path).substr(kFleetPrefix.size()));
+  inner.query.clear();
+  if (request.method == "GET" || fleet_wide(inner.path)) {
+    return error_response(
+        {404, fmt::format("no endpoint {}: /api/v1/fleet/ takes the changes of one meter's API "
+                          "(PUT load, scenario, tariff-input, settings; POST power, power-cycle, "
+                          "reset) for a selection of meters",
+                          request.path)});
+  }
+  const auto selected = select_meters(*context.fleet, request.query);
+  if (!selected) return error_response(selected.error());
+  std::size_t changed = 0;
+  Json refused = Json::array();
+  for (const std::size_t i : *selected) {
+    ApiContext meter{context.fleet->at(i), context.events};
+    const HttpResponse response = dispatch(meter, inner);
+    if (response.status < 300) {
+      ++changed;
+      continue;
+    }
+    if (changed == 0 && refused.empty() && response.status >= 400 &&
+        (response.status == 404 || response.status == 405)) {
+      return response;  // the path itself is wrong: the same for every meter
+    }
+    if (refused.size() < 10) {
+      Json body = Json::parse(response.body, nullptr, false);
+      refused.push_back(
+          Json{{"serial", bcd_string(context.fleet->at(i).meter().state().serial_bcd)},
+               {"status", response.status},
+               {"error", body.is_object() ? body.value("error", "") : ""}});
+    }
+  }
+  return make_response(200, Json{{"selected", selected->size()},
+                                 {"changed", changed},
+                                 {"refused", selected->size() - changed},
+                                 {"first_refusals", std::move(refused)}}
+                                    .dump() +
+                                "\n");
 }
 
 }  // namespace

@@ -135,10 +135,11 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const asio::ip::tc
 
 int serve(asio::io_context& io, asio::signal_set& signals, Fleet& fleet, EventStreams& events,
           const RunConfig& config, const Gateways& gateways) {
-  asio::steady_timer tick(io);
+  // No clock tick: a meter is brought to now when it is read (Modbus, the API), changed or
+  // saved. Its energy between two load changes is exact arithmetic, so the result is the
+  // same as ticking, and an idle fleet costs one pass over its meters per save interval.
   asio::steady_timer persist(io);
   asio::steady_timer event_tick(io);
-  if (config.clock == ClockMode::real) repeat(tick, kTick, [&] { fleet.sync(); });
   repeat(event_tick, kEventInterval, [&] { events.broadcast(); });
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(config.persist_interval_s));

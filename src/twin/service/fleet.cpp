@@ -85,6 +85,12 @@ Twin* Fleet::find(std::uint32_t serial_bcd) {
   return it == by_serial_.end() ? nullptr : twins_[it->second].get();
 }
 
+std::optional<std::size_t> Fleet::index_of(std::uint32_t serial_bcd) const {
+  const auto it = by_serial_.find(serial_bcd);
+  if (it == by_serial_.end()) return std::nullopt;
+  return it->second;
+}
+
 void Fleet::restart_clock() {
   std::int64_t origin = std::numeric_limits<std::int64_t>::max();
   for (const auto& twin : twins_) origin = std::min(origin, twin->meter().now_ms());

@@ -64,6 +64,8 @@ class Fleet {
   [[nodiscard]] const Twin& at(std::size_t i) const { return *twins_.at(i); }
   /// The meter with serial `serial_bcd`, if any (serials are fixed at the factory).
   [[nodiscard]] Twin* find(std::uint32_t serial_bcd);
+  /// Where the meter with serial `serial_bcd` is in the fleet, if it is there.
+  [[nodiscard]] std::optional<std::size_t> index_of(std::uint32_t serial_bcd) const;
 
   /// Starts simulated time from the earliest meter's present time, so that no meter is
   /// carried past a time it has not lived (a meter restored a little ahead waits until the

@@ -9,9 +9,10 @@
 
 namespace ambi {
 
-/// Adds `count` meters (serials from 19020246) to `fleet`; returns them in order.
+/// Adds `count` meters (serials from 19020246) to `fleet`, powered on (which saves each)
+/// unless `power` is false; returns them in order.
 inline std::vector<Twin*> add_meters(Fleet& fleet, const std::filesystem::path& dir,
-                                     std::size_t count) {
+                                     std::size_t count, bool power = true) {
   const auto ids = fleet_identities(0x19020246, count);
   if (!ids) throw std::runtime_error(ids.error());
   std::vector<Twin*> meters;
@@ -20,7 +21,7 @@ inline std::vector<Twin*> add_meters(Fleet& fleet, const std::filesystem::path& 
     if (!store) throw std::runtime_error(store.error());
     Twin& twin = fleet.add(Meter(FactoryOptions{id.serial_bcd, false, id.modbus_id, id.mbus_id}),
                            std::move(*store));
-    twin.set_power(true);
+    if (power) twin.set_power(true);
     meters.push_back(&twin);
   }
   return meters;
