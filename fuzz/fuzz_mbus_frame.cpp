@@ -66,6 +66,7 @@ void drain(MbusFramer& framer, MbusSlave& slave, Meter& meter) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the entry point libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Meter kStart = fuzz::loaded_meter();
   Meter meter = kStart;

@@ -46,6 +46,7 @@ void check_write(std::span<const std::uint8_t> block) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the entry point libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> block(data, size);
   check_records(block);

@@ -13,6 +13,7 @@
 #include "core/modbus/modbus_server.hpp"
 #include "fuzz_support.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): the entry point libFuzzer calls
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace ambi;
   static const Meter kStart = fuzz::loaded_meter();
@@ -58,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::require(std::equal(bytes.begin(), bytes.begin() + 4, reply.begin()));
       fuzz::require(reply[6] == frame.unit);
       const auto pdu = reply.subspan(kMbapHeader);
+      if (!fast.response) std::abort();  // a reply has its response
       fuzz::require(encode_response(*fast.response) == std::vector(pdu.begin(), pdu.end()));
     }
     fuzz::require(viewer.buffered() == framer.buffered());
