@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 
 #include "core/meter/load.hpp"
 #include "core/meter/meter.hpp"
+#include "core/profile/load_generator.hpp"
 
 namespace ambi {
 
@@ -24,11 +26,20 @@ struct ProfileStep {
 
 /// A piecewise-constant load over time. Rows are sorted by time, the first at t = 0.
 /// With `repeat_ms` the profile starts again every `repeat_ms` (a day, for the demo).
+/// With a `generator` the rows are not stored: the load of each step of the generator is
+/// drawn with `seed` when its time comes, steps aligned to simulated time (a step starts at
+/// every multiple of its length, whenever the profile was started).
 struct LoadProfile {
   std::vector<ProfileStep> steps;
   std::optional<std::int64_t> repeat_ms;
   std::string name;
+  std::shared_ptr<const HouseholdModel> generator;
+  std::uint64_t seed = 0;
 };
+
+/// A generated profile (shared model, this meter's seed).
+[[nodiscard]] LoadProfile generated_profile(std::shared_ptr<const HouseholdModel> model,
+                                            std::uint64_t seed, std::string name);
 
 /// Parses the `--load` syntax, e.g. "L1=230V,10A,25deg;L2=230V,5A;L3=0A;f=50Hz" or
 /// "all=230V,16A,0deg". Each phase part lists values with units V, A, deg; omitted values
@@ -65,8 +76,10 @@ class ProfilePlayer {
 
  private:
   void apply_next(Meter& meter);
+  void apply_generated(Meter& meter);
 
   LoadProfile profile_;
+  std::int64_t start_ms_ = 0;  // the meter's simulated time when the profile started
   std::int64_t position_ms_ = 0;
   std::size_t next_ = 0;         // the row applied at next_at_ms_
   std::int64_t next_at_ms_ = 0;  // position of the next row boundary (max: none)

@@ -17,8 +17,18 @@ LoadProfile constant_profile(const LoadInput& load) {
   return profile;
 }
 
-ProfilePlayer::ProfilePlayer(LoadProfile profile, Meter& meter) : profile_(std::move(profile)) {
-  next_at_ms_ = profile_.steps.empty() ? kNever : 0;
+LoadProfile generated_profile(std::shared_ptr<const HouseholdModel> model, std::uint64_t seed,
+                              std::string name) {
+  LoadProfile profile;
+  profile.generator = std::move(model);
+  profile.seed = seed;
+  profile.name = std::move(name);
+  return profile;
+}
+
+ProfilePlayer::ProfilePlayer(LoadProfile profile, Meter& meter)
+    : profile_(std::move(profile)), start_ms_(meter.now_ms()) {
+  next_at_ms_ = profile_.steps.empty() && !profile_.generator ? kNever : 0;
   apply_next(meter);
 }
 
@@ -36,6 +46,7 @@ void ProfilePlayer::advance(Meter& meter, std::int64_t dt_ms) {
 /// with `repeat_ms` row 0 of the next cycle.
 void ProfilePlayer::apply_next(Meter& meter) {
   if (position_ms_ < next_at_ms_) return;
+  if (profile_.generator) return apply_generated(meter);
   const auto& steps = profile_.steps;
   const ProfileStep& row = steps[next_];
   meter.set_load(row.load);
@@ -50,6 +61,17 @@ void ProfilePlayer::apply_next(Meter& meter) {
   } else {
     next_at_ms_ = kNever;
   }
+}
+
+/// The generator's step that holds the present time, and the end of that step.
+void ProfilePlayer::apply_generated(Meter& meter) {
+  const HouseholdModel& model = *profile_.generator;
+  const std::int64_t now = start_ms_ + position_ms_;
+  std::int64_t step_start = now - (now % model.step_ms);
+  if (now % model.step_ms < 0) step_start -= model.step_ms;
+  const LoadInput load = household_load(model, profile_.seed, step_start);
+  meter.set_load(PreparedLoad{load, measure(load, true)});
+  next_at_ms_ = step_start + model.step_ms - start_ms_;
 }
 
 }  // namespace ambi

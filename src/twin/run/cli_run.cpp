@@ -39,6 +39,9 @@ void add_meter_options(CLI::App* run, RunOptions& o) {
       "--meters", [&o](const std::int64_t& v) { o.meters = v; },
       "A fleet of N meters (serials from --serial up), 247 behind each Modbus TCP gateway on "
       "ports from --modbus-tcp up (docs/fleet.md)");
+  run->add_option_function<std::string>(
+      "--fleet", [&o](const std::string& v) { o.fleet_file = v; },
+      "A fleet described by a TOML FILE: groups, identities, gateways, loads (docs/fleet.md)");
 }
 
 /// Modbus TCP, RTU and RTU over TCP.

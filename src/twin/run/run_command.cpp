@@ -254,7 +254,7 @@ int run_meter(const RunOptions& options) {
     return kExitUsage;
   }
   try {
-    auto result = config->meters > 0 ? run_fleet(*config) : start(*config);
+    auto result = config->fleet ? run_fleet(*config) : start(*config);
     if (!result) {
       log_line("{}", result.error().message);
       return kExitUsage;

@@ -37,8 +37,9 @@ struct RunOptions {
   std::optional<std::string> mbus_serial;
   bool mbus_pacing = false;
   std::vector<std::string> mbus_quirks;
-  std::int64_t busy_poll_us = 200;     ///< docs/performance.md
-  std::optional<std::int64_t> meters;  ///< a fleet (docs/fleet.md)
+  std::int64_t busy_poll_us = 200;        ///< docs/performance.md
+  std::optional<std::int64_t> meters;     ///< a fleet (docs/fleet.md)
+  std::optional<std::string> fleet_file;  ///< a fleet described by a TOML file
 };
 
 /// Declares the `run` subcommand and its options on `app`, filling `options`.

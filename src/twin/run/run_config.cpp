@@ -22,19 +22,22 @@ constexpr std::int64_t kMaxBusyPollUs = 10'000;
 constexpr double kMaxPersistIntervalS = 86'400;
 constexpr double kMaxSpeed = 3.2e10;
 
-std::expected<std::string, std::string> read_text_file(const std::string& path) {
+/// The text of a file the user named; `what` names it in messages ("scenario file"), `hint`
+/// says what to give instead.
+std::expected<std::string, std::string> read_text_file(
+    const std::string& path, std::string_view what = "scenario file",
+    std::string_view hint = "give a CSV file or --scenario demo") {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return Error(fmt::format(
-        "cannot read scenario file {}: no such file; give a CSV file or --scenario demo", path));
+    return Error(fmt::format("cannot read {} {}: no such file; {}", what, path, hint));
   }
   if (fs::is_directory(path, ec))
-    return Error(fmt::format("cannot read scenario file {}: it is a directory", path));
+    return Error(fmt::format("cannot read {} {}: it is a directory", what, path));
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   if (!in.is_open() || in.bad()) {
-    return Error(fmt::format("cannot read scenario file {}: permission denied or I/O error", path));
+    return Error(fmt::format("cannot read {} {}: permission denied or I/O error", what, path));
   }
   return text.str();
 }
@@ -219,33 +222,48 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
   return {};
 }
 
-/// --meters N: a fleet behind Modbus TCP gateways. The faces that serve one meter on one
-/// link (RTU, RTU over TCP, an M-bus serial port) have no meaning for a fleet until meters
-/// share lines; M-bus over TCP is off for the same reason (docs/fleet.md).
+/// --meters N or --fleet FILE: a fleet behind Modbus TCP gateways (or ports of its own).
+/// The faces that serve one meter on one link (RTU, RTU over TCP, an M-bus serial port)
+/// have no meaning for a fleet until meters share lines; M-bus over TCP is off for the same
+/// reason (docs/fleet.md).
 std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c) {
-  if (!o.meters) return {};
-  if (*o.meters < 1 || *o.meters > static_cast<std::int64_t>(kMaxFleetMeters)) {
+  if (!o.meters && !o.fleet_file) return {};
+  const std::string_view flag = o.meters ? "--meters" : "--fleet";
+  if (o.meters && o.fleet_file) {
+    return Error("--meters and --fleet exclude each other: give the count in the fleet file");
+  }
+  if (o.meters && (*o.meters < 1 || *o.meters > static_cast<std::int64_t>(kMaxFleetMeters))) {
     return Error(fmt::format("bad --meters {}: give a number of meters from 1 to {}", *o.meters,
                              kMaxFleetMeters));
   }
-  c.meters = static_cast<std::size_t>(*o.meters);
-  const auto refuse = [](std::string_view flag) {
-    return Error(fmt::format(
-        "{} serves one meter: a fleet (--meters) is served by Modbus TCP gateways; drop {}", flag,
-        flag));
+  const auto refuse = [flag](std::string_view face) {
+    return Error(
+        fmt::format("{} serves one meter: a fleet ({}) is served by Modbus TCP gateways; drop {}",
+                    face, flag, face));
   };
   if (c.modbus_rtu) return refuse("--modbus-rtu");
   if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");
   if (c.mbus_serial) return refuse("--mbus-serial");
   if (!c.modbus_tcp) {
-    return Error(
-        "--modbus-tcp off leaves a fleet (--meters) unreachable: give --modbus-tcp ADDR:PORT for "
-        "its first gateway");
+    return Error(fmt::format(
+        "--modbus-tcp off leaves a fleet ({}) unreachable: give --modbus-tcp ADDR:PORT for its "
+        "gateways",
+        flag));
   }
-  if (auto ids = fleet_identities(c.serial_bcd.value_or(FactoryOptions{}.serial_bcd), c.meters);
-      !ids) {
-    return Error(ids.error());
+  const FleetDefaults defaults{c.serial_bcd.value_or(FactoryOptions{}.serial_bcd), c.ordered_c05,
+                               c.modbus_tcp->port()};
+  std::expected<FleetPlan, std::string> plan;
+  if (o.meters) {
+    plan = meters_plan(static_cast<std::size_t>(*o.meters), defaults);
+  } else {
+    auto text =
+        read_text_file(*o.fleet_file, "fleet file", "give a TOML fleet file (docs/fleet.md)");
+    if (!text) return Error(text.error());
+    plan = parse_fleet_file(*text, *o.fleet_file, defaults,
+                            [](const fs::path& path) { return read_text_file(path.string()); });
   }
+  if (!plan) return Error(plan.error());
+  c.fleet = std::move(*plan);
   c.mbus_tcp.reset();
   return {};
 }

@@ -13,6 +13,7 @@
 #include "core/meter/load.hpp"
 #include "core/modbus/modbus_pdu.hpp"
 #include "core/profile/profile.hpp"
+#include "twin/run/fleet_file.hpp"
 #include "twin/run/run_command.hpp"
 #include "twin/service/clock.hpp"
 #include "twin/transport/serial_attachment.hpp"
@@ -45,9 +46,9 @@ struct RunConfig {
   bool mbus_pacing = false;                                ///< with mbus_serial only
   MbusQuirks mbus_quirks{};
   std::chrono::microseconds busy_poll{0};  ///< polling window after a request (0: off)
-  /// With --meters: that many meters behind Modbus TCP gateways of 247 (docs/fleet.md);
-  /// 0: the one meter of a plain run.
-  std::size_t meters = 0;
+  /// With --meters or --fleet: the fleet to run (docs/fleet.md); none: the one meter of a
+  /// plain run.
+  std::optional<FleetPlan> fleet;
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".

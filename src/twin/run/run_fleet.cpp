@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
@@ -27,24 +29,24 @@ namespace fs = std::filesystem;
 /// The meters' folders: STATE/fleet/<serial>, one lock for all (STATE/fleet/lock).
 constexpr const char* kFleetDir = "fleet";
 
-/// Opens (or creates) every meter of the fleet in `root`.
-std::expected<void, UsageError> open_meters(const RunConfig& config, const fs::path& root,
-                                            Fleet& fleet, std::size_t& fresh_meters) {
-  const auto identities =
-      fleet_identities(config.serial_bcd.value_or(FactoryOptions{}.serial_bcd), config.meters);
-  if (!identities) return std::unexpected(UsageError{identities.error()});
-  for (const FleetIdentity& id : *identities) {
-    auto store = StateStore::open_member(root / bcd_string(id.serial_bcd));
+/// Opens (or creates) every meter of the plan in `root`. `fresh[i]`: meter i is new.
+std::expected<void, UsageError> open_meters(const RunConfig& config, const FleetPlan& plan,
+                                            const fs::path& root, Fleet& fleet,
+                                            std::vector<bool>& fresh) {
+  fresh.assign(plan.meters.size(), false);
+  for (std::size_t i = 0; i < plan.meters.size(); ++i) {
+    const FleetMeter& m = plan.meters[i];
+    auto store = StateStore::open_member(root / bcd_string(m.factory.serial_bcd));
     if (!store) return std::unexpected(UsageError{store.error()});
     if (config.factory_reset) wipe_storage(store->dir());
-    FactoryOptions factory{id.serial_bcd, config.ordered_c05, id.modbus_id, id.mbus_id};
-    bool fresh = false;
-    auto meter = make_meter(*store, factory, true, fresh);
+    bool is_new = false;
+    auto meter = make_meter(*store, m.factory, true, is_new);
     if (!meter) return std::unexpected(meter.error());
-    if (fresh) ++fresh_meters;
-    Twin& twin = fleet.add(*meter, std::move(*store));
-    if (!config.scenario) {
-      if (auto ok = twin.set_load(config.load); !ok) {
+    fresh[i] = is_new;
+    Twin& twin = fleet.add(*meter, std::move(*store), FleetPlace{m.group, m.endpoint});
+    const bool own_profile = m.profile || (!m.load && config.scenario);
+    if (!own_profile) {
+      if (auto ok = twin.set_load(m.load.value_or(config.load)); !ok) {
         return std::unexpected(UsageError{ok.error().message});
       }
     }
@@ -52,62 +54,91 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const fs::p
   return {};
 }
 
-/// The gateways in front of the fleet, 247 meters each, with their Modbus TCP servers.
+/// The servers in front of the fleet: Modbus TCP gateways of up to 247 meters, and ports
+/// of a single meter (Modbus TCP or RTU over TCP), in the plan's order of endpoints.
 struct Gateways {
-  std::vector<std::unique_ptr<ModbusGateway>> gateways;
+  std::vector<std::unique_ptr<ModbusGateway>> gateways;  ///< null for a meter's own port
   std::vector<std::unique_ptr<ModbusContext>> contexts;
   std::vector<std::unique_ptr<ModbusTcpServer>> servers;
-  std::vector<std::string> endpoints;
+  std::vector<std::string> endpoints;  ///< what each listens on
 };
 
-/// Gateway g listens on the --modbus-tcp port + g (every one on a free port with port 0).
+std::unique_ptr<ModbusGateway> make_gateway(Fleet& fleet, const FleetEndpoint& endpoint) {
+  std::vector<Twin*> meters;
+  std::uint16_t first_unit = kMaxMeterUnit;
+  std::uint16_t last_unit = 1;
+  for (const std::size_t i : endpoint.meters) {
+    meters.push_back(&fleet.at(i));
+    const std::uint16_t unit = fleet.at(i).meter().settings().modbus_id;
+    first_unit = std::min(first_unit, unit);
+    last_unit = std::max(last_unit, unit);
+  }
+  GatewayIdentity identity;
+  identity.serial_bcd = meters.front()->meter().state().serial_bcd;
+  identity.meters = static_cast<std::uint16_t>(meters.size());
+  identity.first_unit = first_unit;
+  identity.last_unit = last_unit;
+  return std::make_unique<ModbusGateway>(std::move(meters), identity);
+}
+
 std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunConfig& config,
-                                              Fleet& fleet, Gateways& out) {
+                                              const FleetPlan& plan, Fleet& fleet, Gateways& out) {
   const TcpServerLimits limits{64, config.modbus_idle_timeout};
-  const asio::ip::tcp::endpoint first = config.modbus_tcp.value_or(asio::ip::tcp::endpoint{});
-  for (std::size_t begin = 0; begin < fleet.size(); begin += kMetersPerGateway) {
-    const std::size_t g = begin / kMetersPerGateway;
-    const std::size_t end = std::min(fleet.size(), begin + kMetersPerGateway);
-    std::vector<Twin*> meters;
-    for (std::size_t i = begin; i < end; ++i) meters.push_back(&fleet.at(i));
-    GatewayIdentity identity;
-    identity.serial_bcd = meters.front()->meter().state().serial_bcd;
-    identity.meters = static_cast<std::uint16_t>(meters.size());
-    identity.first_unit = 1;
-    identity.last_unit = static_cast<std::uint16_t>(meters.size());
-    auto& gateway =
-        out.gateways.emplace_back(std::make_unique<ModbusGateway>(std::move(meters), identity));
+  const asio::ip::tcp::endpoint bind = config.modbus_tcp.value_or(asio::ip::tcp::endpoint{});
+  for (const FleetEndpoint& endpoint : plan.endpoints) {
+    const bool gateway = endpoint.kind == FleetEndpointKind::gateway;
+    auto& routed = out.gateways.emplace_back(gateway ? make_gateway(fleet, endpoint) : nullptr);
+    Twin& first = fleet.at(endpoint.meters.front());
     auto& context = out.contexts.emplace_back(std::make_unique<ModbusContext>(
-        ModbusContext{*gateway->meters().front(), config.quirks, nullptr, gateway.get()}));
-    if (first.port() != 0 && first.port() + g > 65535) {
-      return std::unexpected(UsageError{fmt::format(
-          "--meters {} needs {} gateway ports from {}, past 65535: give a lower --modbus-tcp port "
-          "or port 0",
-          fleet.size(), (fleet.size() + kMetersPerGateway - 1) / kMetersPerGateway, first.port())});
-    }
-    asio::ip::tcp::endpoint at(
-        first.address(), first.port() == 0 ? 0 : static_cast<unsigned short>(first.port() + g));
-    auto server =
-        ModbusTcpServer::listen(io, at, TcpFraming::mbap, *context, limits, "--modbus-tcp");
+        ModbusContext{first, config.quirks, nullptr, routed.get()}));
+    const TcpFraming framing =
+        endpoint.kind == FleetEndpointKind::meter_rtu_over_tcp ? TcpFraming::rtu : TcpFraming::mbap;
+    const asio::ip::tcp::endpoint at(bind.address(), endpoint.port);
+    const std::string what = plan.file.empty()
+                                 ? std::string("--modbus-tcp")
+                                 : fmt::format("{}: endpoint \"{}\"", plan.file, endpoint.name);
+    auto server = ModbusTcpServer::listen(io, at, framing, *context, limits, what);
     if (!server) return std::unexpected(UsageError{server.error()});
     out.endpoints.push_back(endpoint_string((*server)->local_endpoint()));
     out.servers.push_back(std::move(*server));
   }
+  FleetLayout layout;
+  layout.groups = plan.groups;
+  for (const FleetEndpoint& endpoint : plan.endpoints)
+    layout.endpoint_names.push_back(endpoint.name);
+  layout.endpoint_addresses = out.endpoints;
+  fleet.set_layout(std::move(layout));
   return {};
+}
+
+/// The ready line's list of endpoints: every gateway, and every meter's own port.
+Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gateways& gateways) {
+  Json list = Json::array();
+  for (std::size_t e = 0; e < plan.endpoints.size(); ++e) {
+    const FleetEndpoint& endpoint = plan.endpoints[e];
+    const Twin& first = fleet.at(endpoint.meters.front());
+    const Twin& last = fleet.at(endpoint.meters.back());
+    const bool rtu = endpoint.kind == FleetEndpointKind::meter_rtu_over_tcp;
+    Json j{{"name", endpoint.name},
+           {"kind", to_string(endpoint.kind)},
+           {rtu ? "rtu_over_tcp" : "modbus_tcp", gateways.endpoints[e]},
+           {"meters", endpoint.meters.size()},
+           {"serials",
+            {bcd_string(first.meter().state().serial_bcd),
+             bcd_string(last.meter().state().serial_bcd)}}};
+    if (const auto& gateway = gateways.gateways[e]) {
+      j["units"] = {gateway->identity().first_unit, gateway->identity().last_unit};
+    } else {
+      j["units"] = {first.meter().settings().modbus_id, first.meter().settings().modbus_id};
+    }
+    list.push_back(std::move(j));
+  }
+  return list;
 }
 
 void print_ready(const Fleet& fleet, const RunConfig& config, const asio::ip::tcp::endpoint& bound,
                  std::size_t fresh_meters, const Gateways& gateways) {
-  Json list = Json::array();
-  for (std::size_t g = 0; g < gateways.gateways.size(); ++g) {
-    const auto& meters = gateways.gateways[g]->meters();
-    list.push_back(Json{{"modbus_tcp", gateways.endpoints[g]},
-                        {"meters", meters.size()},
-                        {"units", {1, meters.size()}},
-                        {"serials",
-                         {bcd_string(meters.front()->meter().state().serial_bcd),
-                          bcd_string(meters.back()->meter().state().serial_bcd)}}});
-  }
+  const FleetPlan& plan = *config.fleet;
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
@@ -122,13 +153,15 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const asio::ip::tc
              {"speed", config.speed},
              {"persist_interval_s", config.persist_interval_s},
              {"meters", fleet.size()},
+             {"groups", plan.groups},
              {"fresh", fresh_meters},
              {"with_error_code", errors},
              {"stopped", stopped},
-             {"gateways", std::move(list)},
+             {"gateways", endpoints_ready_json(plan, fleet, gateways)},
              {"modbus_tcp", gateways.endpoints.front()},
              {"mbus_tcp", nullptr},
              {"endpoints", endpoints_json()}};
+  if (!plan.file.empty()) ready["fleet_file"] = plan.file;
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }
@@ -158,10 +191,41 @@ int serve(asio::io_context& io, asio::signal_set& signals, Fleet& fleet, EventSt
   });
   run_event_loop(io, config.busy_poll, [&gateways] {
     SimClock::WallClock::time_point last{};
-    for (const auto& gateway : gateways.gateways) last = std::max(last, gateway->last_request());
+    for (std::size_t e = 0; e < gateways.gateways.size(); ++e) {
+      const auto& gateway = gateways.gateways[e];
+      last = std::max(
+          last, gateway ? gateway->last_request() : gateways.contexts[e]->twin.last_request());
+    }
     return last;
   });
   return kExitOk;
+}
+
+/// Powers every meter on, starts its profile, and gives a new meter the settings of its
+/// group (as its installer would, through the app with the factory password).
+std::expected<void, UsageError> start_meters(const RunConfig& config, const FleetPlan& plan,
+                                             const std::vector<bool>& fresh, Fleet& fleet) {
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    const FleetMeter& m = plan.meters[i];
+    Twin& twin = fleet.at(i);
+    if (m.profile) {
+      twin.start_scenario(*m.profile);
+    } else if (!m.load && config.scenario) {
+      twin.start_scenario(*config.scenario);
+    }
+    twin.set_power(true);
+    twin.set_bluetooth(config.bluetooth);
+    if (fresh[i] && !m.settings.empty()) {
+      if (auto ok = twin.apply(m.settings, Origin{Source::app, std::array{'0', '0', '0', '0'}});
+          !ok) {
+        return std::unexpected(UsageError{fmt::format(
+            "{}: group \"{}\": meter {}: the settings were refused: {}", plan.file,
+            plan.groups[m.group], bcd_string(m.factory.serial_bcd), ok.error().message)});
+      }
+    }
+    twin.save_if_changed();
+  }
+  return {};
 }
 
 }  // namespace
@@ -170,26 +234,23 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   const fs::path root = config.state_dir / kFleetDir;
   auto lock = StateStore::open(root);  // the fleet's lock; its own areas stay unused
   if (!lock) return std::unexpected(UsageError{lock.error()});
+  const FleetPlan& plan = *config.fleet;
   Fleet fleet(config.clock, config.speed);
-  std::size_t fresh_meters = 0;
-  if (auto ok = open_meters(config, root, fleet, fresh_meters); !ok) {
+  std::vector<bool> fresh;
+  if (auto ok = open_meters(config, plan, root, fleet, fresh); !ok) {
     return std::unexpected(ok.error());
   }
   asio::io_context io;
   Gateways gateways;
-  if (auto ok = open_gateways(io, config, fleet, gateways); !ok) return std::unexpected(ok.error());
+  if (auto ok = open_gateways(io, config, plan, fleet, gateways); !ok) {
+    return std::unexpected(ok.error());
+  }
   EventStreams events(io, [&fleet] { return event_data(fleet.at(0)); });
   auto server = HttpServer::listen(io, config.endpoint,
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));
   if (!server) return std::unexpected(UsageError{server.error()});
   fleet.restart_clock();
-  for (std::size_t i = 0; i < fleet.size(); ++i) {
-    Twin& twin = fleet.at(i);
-    if (config.scenario) twin.start_scenario(*config.scenario);
-    twin.set_power(true);
-    twin.set_bluetooth(config.bluetooth);
-    twin.save_if_changed();
-  }
+  if (auto ok = start_meters(config, plan, fresh, fleet); !ok) return std::unexpected(ok.error());
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto bound = (*server)->local_endpoint();
   if (!bound.address().is_loopback()) {
@@ -198,7 +259,8 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
         "it can change the meters",
         http_url(bound));
   }
-  print_ready(fleet, config, bound, fresh_meters, gateways);
+  print_ready(fleet, config, bound,
+              static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways);
   return serve(io, signals, fleet, events, config, gateways);
 }
 

@@ -73,9 +73,10 @@ std::expected<std::vector<FleetIdentity>, std::string> fleet_identities(
 Fleet::Fleet(ClockMode mode, double speed, SteadyNow now)
     : now_(std::move(now)), clock_(std::make_shared<SimClock>(mode, speed, 0, now_())) {}
 
-Twin& Fleet::add(Meter meter, StateStore store) {
+Twin& Fleet::add(Meter meter, StateStore store, FleetPlace place) {
   const std::uint32_t serial = meter.state().serial_bcd;
   twins_.push_back(std::make_unique<Twin>(meter, std::move(store), clock_, now_));
+  places_.push_back(place);
   by_serial_.emplace(serial, twins_.size() - 1);
   return *twins_.back();
 }

@@ -46,6 +46,21 @@ struct FleetIdentity {
 /// `serial_bcd` + `n` as BCD ("19020246" + 1 = "19020247"); none past 99999999.
 [[nodiscard]] std::optional<std::uint32_t> bcd_add(std::uint32_t serial_bcd, std::uint32_t n);
 
+/// Where a meter of the fleet sits: its group (of the fleet file; "meters" for --meters)
+/// and the endpoint that serves it (a gateway, or a port of its own).
+struct FleetPlace {
+  std::size_t group = 0;
+  std::size_t endpoint = 0;
+};
+
+/// A fleet's groups and endpoints by name, and the address each endpoint listens on
+/// ("127.0.0.1:5020"); set once the endpoints listen.
+struct FleetLayout {
+  std::vector<std::string> groups;
+  std::vector<std::string> endpoint_names;
+  std::vector<std::string> endpoint_addresses;
+};
+
 /// Many twins on one simulated clock.
 class Fleet {
  public:
@@ -57,7 +72,7 @@ class Fleet {
   ~Fleet() = default;
 
   /// Adds a meter (constructed, powered on or not) with its open store, on the fleet's clock.
-  Twin& add(Meter meter, StateStore store);
+  Twin& add(Meter meter, StateStore store, FleetPlace place = {});
 
   [[nodiscard]] std::size_t size() const { return twins_.size(); }
   [[nodiscard]] Twin& at(std::size_t i) { return *twins_.at(i); }
@@ -84,10 +99,16 @@ class Fleet {
 
   [[nodiscard]] const SimClock& clock() const { return *clock_; }
 
+  [[nodiscard]] const FleetPlace& place(std::size_t i) const { return places_.at(i); }
+  [[nodiscard]] const FleetLayout& layout() const { return layout_; }
+  void set_layout(FleetLayout layout) { layout_ = std::move(layout); }
+
  private:
   SteadyNow now_;
   std::shared_ptr<SimClock> clock_;
   std::vector<std::unique_ptr<Twin>> twins_;
+  std::vector<FleetPlace> places_;
+  FleetLayout layout_;
   std::unordered_map<std::uint32_t, std::size_t> by_serial_;
 };
 

@@ -1,0 +1,80 @@
+#pragma once
+// A fleet as `ambimeter run` builds it (docs/fleet.md): which meters, with which identities,
+// behind which endpoints, playing which loads. It comes from `--meters N` or from a fleet
+// file (`--fleet FILE`, TOML); the file is checked in full before anything starts, and
+// every mistake is one line naming the file, the line and the key.
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/meter/commands.hpp"
+#include "core/meter/meter.hpp"
+#include "core/profile/profile.hpp"
+
+namespace ambi {
+
+/// How meters are reached over TCP.
+enum class FleetEndpointKind : std::uint8_t {
+  gateway,            ///< a Modbus TCP gateway in front of up to 247 meters
+  meter_tcp,          ///< one meter on its own Modbus TCP port
+  meter_rtu_over_tcp  ///< one meter on its own port of RTU frames over TCP
+};
+
+[[nodiscard]] std::string_view to_string(FleetEndpointKind kind);
+
+struct FleetEndpoint {
+  FleetEndpointKind kind = FleetEndpointKind::gateway;
+  std::string name;                 ///< the file's gateway name, or GROUP/N for generated ones
+  std::uint16_t port = 0;           ///< 0: a free port
+  std::vector<std::size_t> meters;  ///< which meters of the plan it serves, in order
+};
+
+/// One meter of the plan. `load` and `profile` are both empty when the group names no load:
+/// the run's --load or --scenario applies.
+struct FleetMeter {
+  FactoryOptions factory;
+  std::size_t group = 0;
+  std::size_t endpoint = 0;
+  std::vector<Command> settings;  ///< applied once, to a new meter (as by its installer)
+  std::optional<LoadInput> load;
+  std::optional<LoadProfile> profile;
+};
+
+struct FleetPlan {
+  std::vector<std::string> groups;
+  std::vector<FleetEndpoint> endpoints;
+  std::vector<FleetMeter> meters;
+  std::uint64_t seed = 1;
+  /// A fleet file's path, for the ready line; empty for --meters.
+  std::string file;
+};
+
+/// What the command line gives a plan: the first serial, C-05, the first gateway port.
+struct FleetDefaults {
+  std::uint32_t serial_bcd = FactoryOptions{}.serial_bcd;
+  bool ordered_c05 = false;
+  std::uint16_t first_port = 0;  ///< 0: free ports
+};
+
+/// `--meters N`: one group "meters", gateways of 247 on ports from `first_port` up.
+[[nodiscard]] std::expected<FleetPlan, std::string> meters_plan(std::size_t count,
+                                                                const FleetDefaults& defaults);
+
+/// Reads a file a fleet file names (a scenario CSV), relative paths already resolved.
+using ReadTextFile =
+    std::function<std::expected<std::string, std::string>(const std::filesystem::path&)>;
+
+/// Parses and checks a fleet file (docs/fleet.md). `file` names it in messages and is where
+/// relative scenario paths start from. Errors: "FILE:LINE: KEY: problem; fix".
+[[nodiscard]] std::expected<FleetPlan, std::string> parse_fleet_file(
+    std::string_view text, const std::filesystem::path& file, const FleetDefaults& defaults,
+    const ReadTextFile& read_file);
+
+}  // namespace ambi
