@@ -34,11 +34,15 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const Fleet
                                             const fs::path& root, Fleet& fleet,
                                             std::vector<bool>& fresh) {
   fresh.assign(plan.meters.size(), false);
+  auto slots = SlotFile::open(root);
+  if (!slots) return std::unexpected(UsageError{slots.error()});
+  fleet.set_slots(*slots);
   for (std::size_t i = 0; i < plan.meters.size(); ++i) {
     const FleetMeter& m = plan.meters[i];
-    auto store = StateStore::open_member(root / bcd_string(m.factory.serial_bcd));
+    auto store = StateStore::open_slot(*slots, m.factory.serial_bcd,
+                                       root / bcd_string(m.factory.serial_bcd));
     if (!store) return std::unexpected(UsageError{store.error()});
-    if (config.factory_reset) wipe_storage(store->dir());
+    if (config.factory_reset) store->wipe();
     bool is_new = false;
     auto meter = make_meter(*store, m.factory, true, is_new);
     if (!meter) return std::unexpected(meter.error());
@@ -239,6 +243,10 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   std::vector<bool> fresh;
   if (auto ok = open_meters(config, plan, root, fleet, fresh); !ok) {
     return std::unexpected(ok.error());
+  }
+  if (config.factory_reset) {
+    log_line("factory reset: the storage of {} meters in {} wiped; starting new meters",
+             fleet.size(), root.string());
   }
   asio::io_context io;
   Gateways gateways;

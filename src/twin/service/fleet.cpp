@@ -6,6 +6,9 @@
 #include <limits>
 #include <utility>
 
+#include "io/errno_text.hpp"
+#include "io/log.hpp"
+
 namespace ambi {
 
 namespace {
@@ -105,10 +108,22 @@ void Fleet::sync() {
 
 void Fleet::save_if_changed() {
   for (const auto& twin : twins_) twin->save_if_changed();
+  sync_slots();
 }
 
 void Fleet::save() {
   for (const auto& twin : twins_) twin->save();
+  sync_slots();
+}
+
+void Fleet::sync_slots() {
+  if (!slots_) return;
+  const bool ok = slots_->sync();
+  if (!ok && !sync_failed_) {
+    log_line("cannot sync {}: {}; the meters' last saves may not survive a power loss",
+             slots_->path().string(), errno_text());
+  }
+  sync_failed_ = !ok;
 }
 
 TwinOutcome<> Fleet::advance(std::int64_t dt_ms) {

@@ -88,9 +88,9 @@ class Fleet {
   void restart_clock();
   /// Every meter to the present simulated time.
   void sync();
-  /// `Twin::save_if_changed` on every meter.
+  /// `Twin::save_if_changed` on every meter, then one sync of the slot file.
   void save_if_changed();
-  /// `Twin::save` on every meter.
+  /// `Twin::save` on every meter, then one sync of the slot file.
   void save();
   /// Stepped clock only: simulated time on by `dt_ms` > 0 for every meter.
   [[nodiscard]] TwinOutcome<> advance(std::int64_t dt_ms);
@@ -102,13 +102,19 @@ class Fleet {
   [[nodiscard]] const FleetPlace& place(std::size_t i) const { return places_.at(i); }
   [[nodiscard]] const FleetLayout& layout() const { return layout_; }
   void set_layout(FleetLayout layout) { layout_ = std::move(layout); }
+  /// The fleet's one slot file, synced after every save pass (its meters write into it).
+  void set_slots(std::shared_ptr<SlotFile> slots) { slots_ = std::move(slots); }
 
  private:
+  void sync_slots();
+
   SteadyNow now_;
   std::shared_ptr<SimClock> clock_;
   std::vector<std::unique_ptr<Twin>> twins_;
   std::vector<FleetPlace> places_;
   FleetLayout layout_;
+  std::shared_ptr<SlotFile> slots_;
+  bool sync_failed_ = false;
   std::unordered_map<std::uint32_t, std::size_t> by_serial_;
 };
 

@@ -156,25 +156,56 @@ std::expected<StateStore, std::string> StateStore::open(std::filesystem::path di
   return StateStore(std::move(dir), std::move(lock));
 }
 
-StoredState StateStore::load() {
+StoredState StateStore::decode(const std::vector<std::byte>& main, bool main_readable,
+                               const std::vector<std::byte>& backup, bool backup_readable,
+                               const std::vector<std::byte>& mantissa, bool mantissa_readable) {
+  StoredState result;
+  result.loaded = decode_storage(main, backup, mantissa);
+  if (!main_readable) result.loaded.error_code |= kMain.unwritable_bit;
+  if (!backup_readable) result.loaded.error_code |= kBackup.unwritable_bit;
+  if (!mantissa_readable) result.loaded.error_code |= kMantissa.unwritable_bit;
+  next_sequence_ = result.loaded.sequence + 1;
+  frozen_ = (result.loaded.error_code & error_bit::both_copies_bad) != 0;
+  return result;
+}
+
+StoredState StateStore::load_files() {
   const ReadArea main = read_area(dir_ / kMainFile);
   const ReadArea backup = read_area(dir_ / kBackupFile);
   const ReadArea mantissa = read_area(dir_ / kMantissaFile);
-  loaded_ = true;
-  StoredState result;
   if (!main.exists && !backup.exists && !mantissa.exists) {
+    StoredState result;
     result.fresh = true;
     next_sequence_ = 1;
     frozen_ = false;
     return result;
   }
-  result.loaded = decode_storage(main.bytes, backup.bytes, mantissa.bytes);
-  if (!main.readable) result.loaded.error_code |= kMain.unwritable_bit;
-  if (!backup.readable) result.loaded.error_code |= kBackup.unwritable_bit;
-  if (!mantissa.readable) result.loaded.error_code |= kMantissa.unwritable_bit;
-  next_sequence_ = result.loaded.sequence + 1;
-  frozen_ = (result.loaded.error_code & error_bit::both_copies_bad) != 0;
-  return result;
+  return decode(main.bytes, main.readable, backup.bytes, backup.readable, mantissa.bytes,
+                mantissa.readable);
+}
+
+StoredState StateStore::load_slots() {
+  // A record this run created holds nothing yet: the meter is new, or an older version
+  // kept it in its own files.
+  if (fresh_record_) return load_files();
+  const auto main = slots_->read(record_, SlotFile::kMain);
+  const auto backup = slots_->read(record_, SlotFile::kBackup);
+  const auto mantissa = slots_->read(record_, SlotFile::kMantissa);
+  const std::vector<std::byte> none;
+  if (main && backup && mantissa && main->empty() && backup->empty() && mantissa->empty()) {
+    StoredState result;
+    result.fresh = true;
+    next_sequence_ = 1;
+    frozen_ = false;
+    return result;
+  }
+  return decode(main.value_or(none), main.has_value(), backup.value_or(none), backup.has_value(),
+                mantissa.value_or(none), mantissa.has_value());
+}
+
+StoredState StateStore::load() {
+  loaded_ = true;
+  return slots_ ? load_slots() : load_files();
 }
 
 std::uint8_t StateStore::save(const PersistentState& state) {
@@ -184,10 +215,46 @@ std::uint8_t StateStore::save(const PersistentState& state) {
   std::uint8_t unwritable = 0;
   const std::array<std::pair<AreaFile, const std::vector<std::byte>*>, 3> order{
       {{kMantissa, &image.mantissa}, {kMain, &image.main}, {kBackup, &image.backup}}};
+  if (slots_) {
+    const std::array<SlotFile::Slot, 3> slots{SlotFile::kMantissa, SlotFile::kMain,
+                                              SlotFile::kBackup};
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (!slots_->write(record_, slots.at(i), *order.at(i).second)) {
+        unwritable |= order.at(i).first.unwritable_bit;
+      }
+    }
+    fresh_record_ = false;
+    return unwritable;
+  }
   for (const auto& [area, bytes] : order) {
     if (!replace_file(dir_, area.name, *bytes)) unwritable |= area.unwritable_bit;
   }
   return unwritable;
+}
+
+void StateStore::wipe() {
+  for (const char* name : {kMainFile, kBackupFile, kMantissaFile}) {
+    std::error_code ec;
+    fs::remove(dir_ / name, ec);
+  }
+  if (slots_) {
+    static_cast<void>(slots_->wipe(record_));
+    fresh_record_ = false;
+  }
+  loaded_ = false;
+}
+
+std::expected<StateStore, std::string> StateStore::open_slot(std::shared_ptr<SlotFile> slots,
+                                                             std::uint32_t serial_bcd,
+                                                             std::filesystem::path legacy_dir) {
+  bool fresh = false;
+  auto record = slots->record_of(serial_bcd, fresh);
+  if (!record) return std::unexpected(record.error());
+  StateStore store(std::move(legacy_dir), UniqueFd{});
+  store.slots_ = std::move(slots);
+  store.record_ = *record;
+  store.fresh_record_ = fresh;
+  return store;
 }
 
 }  // namespace ambi

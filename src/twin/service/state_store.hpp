@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "core/meter/storage_image.hpp"
 #include "io/unique_fd.hpp"
+#include "twin/service/slot_file.hpp"
 
 namespace ambi {
 
@@ -36,6 +38,14 @@ class StateStore {
   /// `open` (one lock for the fleet, not one descriptor per meter). Creates `dir` if needed.
   [[nodiscard]] static std::expected<StateStore, std::string> open_member(
       std::filesystem::path dir);
+  /// A fleet meter's record in the fleet's one slot file (docs/storage.md). `legacy_dir` is
+  /// where an older version kept this meter's area files: a meter with no record yet is
+  /// loaded from there once, then saved to its record.
+  [[nodiscard]] static std::expected<StateStore, std::string> open_slot(
+      std::shared_ptr<SlotFile> slots, std::uint32_t serial_bcd, std::filesystem::path legacy_dir);
+
+  /// --factory-reset: forgets the stored areas (files or slots).
+  void wipe();
 
   /// Reads the three area files (a missing or unreadable file counts as an empty area) and
   /// decodes them. An area file that exists but cannot be read also sets its
@@ -57,8 +67,17 @@ class StateStore {
   StateStore(std::filesystem::path dir, UniqueFd lock)
       : dir_(std::move(dir)), lock_(std::move(lock)) {}
 
+  [[nodiscard]] StoredState decode(const std::vector<std::byte>& main, bool main_readable,
+                                   const std::vector<std::byte>& backup, bool backup_readable,
+                                   const std::vector<std::byte>& mantissa, bool mantissa_readable);
+  [[nodiscard]] StoredState load_files();
+  [[nodiscard]] StoredState load_slots();
+
   std::filesystem::path dir_;
   UniqueFd lock_;
+  std::shared_ptr<SlotFile> slots_;  ///< a fleet's slot file, or none: the area files of dir_
+  std::size_t record_ = 0;
+  bool fresh_record_ = false;  ///< the record was created by this open
   std::uint64_t next_sequence_ = 1;
   bool loaded_ = false;
   bool frozen_ = false;
