@@ -147,6 +147,7 @@ std::expected<void, std::string> set_param(std::string_view key, std::string_vie
     auto unit = bounded<std::uint8_t>(key, value, 0, 247, uri);
     if (!unit) return Error{unit.error()};
     uri.unit = *unit;
+    uri.unit_given = true;
     return {};
   }
   if (key == "address" && mbus) {

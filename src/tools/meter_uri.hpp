@@ -38,6 +38,7 @@ struct MeterUri {
   std::uint32_t baud = 0;            ///< serial: 9600 (Modbus) or 2400 (M-bus) by default
   Parity parity = Parity::even;      ///< serial: even by default (both meter defaults)
   std::uint8_t unit = 1;             ///< Modbus unit id 1-247 (0 only for broadcast writes)
+  bool unit_given = false;           ///< the URI names its unit (`unit=`) instead of the default
   std::uint8_t mbus_address = 0xFE;  ///< M-bus primary 0-250, or 0xFE (whichever meter answers)
   std::optional<std::uint32_t> secondary;  ///< M-bus secondary address, 8 BCD digits (0xF wildcard)
   std::chrono::milliseconds timeout{0};    ///< the wait for an answer; scheme default when 0

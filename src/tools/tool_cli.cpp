@@ -76,8 +76,13 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
   c.log->add_option("--store", o.store, "sqlite or csv (default from the file name)")
       ->check(CLI::IsMember({"sqlite", "csv"}));
   c.log->add_option("--interval", o.interval, "time between polls (default 10s)");
-  c.log->add_option("--count", o.count, "stop after N polls (default: until Ctrl-C)")
+  c.log
+      ->add_option("--count", o.count,
+                   "stop after N polls, with --units N rounds (default: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
+  c.log->add_option("--units", o.units,
+                    "Modbus: log many meters of one gateway or bus, e.g. 1-10,20, or all (the "
+                    "units that answer at the start)");
   add_groups(c.log, o, "groups to store (default instant,energy)");
   return c;
 }

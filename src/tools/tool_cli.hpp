@@ -20,6 +20,7 @@ struct ToolOptions {
   std::string to;                   ///< log --to FILE
   std::string store;                ///< log --store sqlite|csv (default from the file name)
   int count = 0;                    ///< watch/log --count N: stop after N polls (0: until Ctrl-C)
+  std::string units;                ///< log --units all|1-10,20: many meters of one gateway or bus
   std::string range;                ///< scan --range A-B
   bool secondary = false;           ///< scan --secondary (M-bus)
   bool quiet = false;               ///< no progress bar

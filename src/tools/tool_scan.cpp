@@ -1,20 +1,21 @@
 // `ambimeter scan`: the meters on a bus. Modbus: a read of the identity registers at every
 // unit id of the range. M-bus: SND_NKE at every primary address, or the collision-driven
-// secondary search.
+// secondary search. Over Modbus TCP, unit 255 is asked whether it is a gateway (device type 330).
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
-#include "core/codec/line_timing.hpp"
 #include "io/csv.hpp"
 #include "io/exit_codes.hpp"
 #include "tools/output.hpp"
 #include "tools/tool_cli.hpp"
 #include "tools/tool_session.hpp"
+#include "tools/units.hpp"
 
 namespace ambi {
 namespace {
@@ -71,16 +72,8 @@ class Progress {
   int total_;
 };
 
-std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::string_view what) {
-  if (format == OutputFormat::json) {
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const Row& row : rows) {
-      nlohmann::ordered_json item;
-      for (const auto& [k, v] : row) item[k] = v;
-      list.push_back(std::move(item));
-    }
-    return nlohmann::ordered_json{{"meters", list}}.dump(2) + "\n";
-  }
+/// The rows as a table (for people) or CSV (a header row, then one row per meter).
+std::string render_list(OutputFormat format, const std::vector<Row>& rows, std::string_view what) {
   if (rows.empty())
     return format == OutputFormat::csv ? "" : fmt::format("no meter found ({})\n", what);
   std::vector<std::size_t> widths;
@@ -107,6 +100,42 @@ std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::
   return out;
 }
 
+/// The note on a gateway that answered at unit 255 (the table's last line; on stderr with csv).
+std::string gateway_note(const GatewayIdentity& g) {
+  return fmt::format(
+      "unit 255: a gateway (device type {}, Inepro 0330), serial {}, {} meter{} at units {}-{}",
+      g.device_type, g.serial_number, g.meters, g.meters == 1 ? "" : "s", g.first_unit,
+      g.last_unit);
+}
+
+nlohmann::ordered_json gateway_json(const GatewayIdentity& g) {
+  return {{"unit", kGatewayUnit},
+          {"device_type", g.device_type},
+          {"hardware_version", fmt::format("0x{:04X}", g.hardware_version)},
+          {"firmware_version", fmt::format("0x{:04X}", g.firmware_version)},
+          {"serial_number", g.serial_number},
+          {"meters", g.meters},
+          {"units", {g.first_unit, g.last_unit}}};
+}
+
+std::string render_rows(OutputFormat format, const std::vector<Row>& rows, std::string_view what,
+                        const std::optional<GatewayIdentity>& gateway) {
+  if (format == OutputFormat::json) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const Row& row : rows) {
+      nlohmann::ordered_json item;
+      for (const auto& [k, v] : row) item[k] = v;
+      list.push_back(std::move(item));
+    }
+    nlohmann::ordered_json out{{"meters", list}};
+    if (gateway) out["gateway"] = gateway_json(*gateway);
+    return out.dump(2) + "\n";
+  }
+  std::string out = render_list(format, rows, what);
+  if (gateway && format == OutputFormat::table) out += gateway_note(*gateway) + "\n";
+  return out;
+}
+
 std::string value_of(const std::vector<MeterValue>& readings, std::string_view name) {
   for (const MeterValue& r : readings) {
     if (r.name == name) return r.text;
@@ -127,38 +156,63 @@ Row unreadable_row(int id, std::string why) {
           {"data_type", std::move(why)}};
 }
 
-int scan_modbus(MeterSession& s, Range range, bool progress_on, std::vector<Row>& rows) {
+/// The row of a unit that answered the probe with data: its identity and line settings.
+Row meter_row(ModbusClient& client, std::uint8_t unit,
+              const std::vector<const RegisterDef*>& details) {
+  auto readings = read_modbus(client, unit, details);
+  Row row{{"unit", std::to_string(unit)}};
+  for (const RegisterDef* d : details) {
+    row.emplace_back(std::string{d->name}, readings ? value_of(*readings, d->name) : "?");
+  }
+  return row;
+}
+
+/// Probes the range (a second, longer try for the units a gateway left silent), then reads
+/// the details of each device found.
+int scan_modbus(MeterSession& s, Range range, bool progress_on, const MeterUri& uri,
+                std::vector<Row>& rows) {
   ModbusClient& client = *s.modbus();
   Progress progress(progress_on, range.last - range.first + 1);
+  std::vector<std::uint8_t> candidates;
+  for (int id = range.first; id <= range.last; ++id)
+    candidates.push_back(static_cast<std::uint8_t>(id));
+  auto probes =
+      probe_units(client, candidates, s.uri().timeout, effective_timeout(uri),
+                  [&](std::size_t done, std::size_t found) {
+                    progress.update(static_cast<int>(done), found,
+                                    fmt::format("unit {}", range.first + static_cast<int>(done)));
+                    return !stop_requested();
+                  });
+  if (!probes) return fail(probes.error().message);
   std::vector<const RegisterDef*> details;
   for (const char* n : {"serial_number", "meter_code", "software_version", "baud_rate", "parity",
                         "ct_ratio", "data_type"}) {
     details.push_back(find_register(n));
   }
-  for (int id = range.first; id <= range.last && !stop_requested(); ++id) {
-    const auto unit = static_cast<std::uint8_t>(id);
-    progress.update(id - range.first, rows.size(), fmt::format("unit {}", id));
-    auto probe = client.read(unit, 0x4000, 2);
-    if (!probe) {
-      using K = ModbusClientError::Kind;
-      const auto& e = probe.error();
-      if (e.kind == K::connect || e.kind == K::io) return fail(e.message);
-      if (e.kind == K::exception && e.exception_code != 0x0A && e.exception_code != 0x0B) {
+  for (const UnitProbe& p : *probes) {
+    switch (p.answer) {
+      case ProbeAnswer::empty:
+      case ProbeAnswer::silent:
+        break;
+      case ProbeAnswer::exception:
         rows.push_back(unreadable_row(
-            id, fmt::format("(answers exception {:02X}: not an Ambition?)", e.exception_code)));
-      } else if (e.kind == K::bad_reply) {
-        rows.push_back(unreadable_row(id, "(garbled answer: two devices with this id?)"));
-      }
-      continue;
+            p.unit, fmt::format("(answers exception {:02X}: not an Ambition?)", p.exception_code)));
+        break;
+      case ProbeAnswer::garbled:
+        rows.push_back(unreadable_row(p.unit, "(garbled answer: two devices with this id?)"));
+        break;
+      case ProbeAnswer::data:
+        rows.push_back(meter_row(client, p.unit, details));
+        break;
     }
-    auto readings = read_modbus(client, unit, details);
-    Row row{{"unit", std::to_string(id)}};
-    for (const RegisterDef* d : details) {
-      row.emplace_back(std::string{d->name}, readings ? value_of(*readings, d->name) : "?");
-    }
-    rows.push_back(std::move(row));
   }
   return kExitOk;
+}
+
+/// Over Modbus TCP, whether unit 255 is an Inepro gateway (one request after the units).
+std::optional<GatewayIdentity> scan_gateway(MeterSession& s) {
+  if (s.uri().scheme != UriScheme::modbus_tcp || stop_requested()) return std::nullopt;
+  return probe_gateway(*s.modbus());
 }
 
 Row mbus_row(std::string_view key, std::string value, const MbusReadout& readout) {
@@ -252,15 +306,8 @@ int tool_scan(const ToolOptions& o) {
     tool_error("scan", range.error());
     return kExitUsage;
   }
-  if (uri->retries < 0) uri->retries = 0;  // a silent id is the common answer: do not ask twice
-  if (uri->timeout.count() == 0) {
-    // On a line, 40 characters of answer on top of the wait.
-    const auto line = uri->is_serial() ? std::chrono::floor<std::chrono::milliseconds>(
-                                             line_timing::character_time(uri->baud, 40))
-                                       : std::chrono::milliseconds{0};
-    uri->timeout = std::chrono::milliseconds{uri->is_serial() ? 150 : 300} + line;
-  }
-  auto session = MeterSession::open(*uri);
+  // A short wait without retries: silence is the common answer on a line.
+  auto session = MeterSession::open(probe_uri(*uri));
   if (!session) {
     tool_error("scan", session.error());
     return kExitFailure;
@@ -268,7 +315,7 @@ int tool_scan(const ToolOptions& o) {
   install_stop_handlers();
   const bool progress_on = !o.quiet && isatty(STDERR_FILENO) != 0;
   std::vector<Row> rows;
-  const int rc = !uri->is_mbus() ? scan_modbus(*session, *range, progress_on, rows)
+  const int rc = !uri->is_mbus() ? scan_modbus(*session, *range, progress_on, *uri, rows)
                  : o.secondary   ? scan_mbus_secondary(*session->mbus(), progress_on, rows)
                                  : scan_mbus_primary(*session->mbus(), *range, progress_on, rows);
   const auto format = parse_output_format(o.format).value_or(OutputFormat::table);
@@ -276,7 +323,10 @@ int tool_scan(const ToolOptions& o) {
                                ? std::string{"secondary search"}
                                : fmt::format("{} {}-{}", uri->is_mbus() ? "addresses" : "unit ids",
                                              range->first, range->last);
-  const std::string text = render_rows(format, rows, what);
+  const std::optional<GatewayIdentity> gateway =
+      rc == kExitOk && !uri->is_mbus() ? scan_gateway(*session) : std::nullopt;
+  if (gateway && format == OutputFormat::csv) tool_error("scan", gateway_note(*gateway));
+  const std::string text = render_rows(format, rows, what, gateway);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return rc;
 }

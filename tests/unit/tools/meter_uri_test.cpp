@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ambi {
 namespace {
@@ -242,6 +244,20 @@ TEST(MeterUriKinds, TellMbusAndSerialSchemesApart) {
     ASSERT_TRUE(uri.has_value()) << uri.error();
     EXPECT_EQ(uri->is_mbus(), kind.first) << text;
     EXPECT_EQ(uri->is_serial(), kind.second) << text;
+  }
+}
+
+TEST(MeterUri, KnowsWhetherTheUnitWasGiven) {
+  // `log --units` takes the units instead of the URI's unit=, never both.
+  for (const auto& [text, given] : std::initializer_list<std::pair<std::string_view, bool>>{
+           {"tcp://h:1", false},
+           {"tcp://h:1?unit=1", true},
+           {"tcp://h:1?timeout=1s&unit=7", true},
+           {"serial:///dev/x?baud=9600", false},
+           {"mbus+tcp://h:1?address=3", false}}) {
+    const auto uri = parse_meter_uri(text);
+    ASSERT_TRUE(uri.has_value()) << text << ": " << uri.error();
+    EXPECT_EQ(uri->unit_given, given) << text;
   }
 }
 
