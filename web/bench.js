@@ -126,6 +126,12 @@ export function renderCharts(state) {
   $('chart-energy').dataset.lastSimS = String(series.t.at(-1));
 }
 
+/// Starts the charts afresh: the page now shows another meter of the fleet.
+export function resetCharts() {
+  for (const values of Object.values(series)) values.length = 0;
+  chartDrawnAt = 0;
+}
+
 /// Builds the phase inputs and wires every control to its endpoint; starts the charts.
 export function initBench() {
   buildPhases();

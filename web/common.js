@@ -1,8 +1,18 @@
-// Shared by the page's DOM modules: element lookup, the message area and JSON requests.
-// Nothing runs at import: every function touches the page only when called.
+// Shared by the page's DOM modules: element lookup, the message area, JSON requests and the
+// meter they address. Nothing runs at import: every function touches the page only when called.
+import { meterPath } from './fleet_model.js';
 
 export const API = '/api/v1';
 export const $ = (id) => document.getElementById(id);
+
+// The meter of a fleet the page shows and drives (its serial), or null: one meter, or the
+// fleet's first (whose paths are the single meter's). Every request of the page goes
+// through `apiUrl`, which puts it under /api/v1/meters/{serial}/ (fleet_model.js).
+let selected = null;
+export function selectMeter(serial) { selected = serial || null; }
+export const selectedMeter = () => selected;
+/// The URL of the control API's `path` ("/panel/press") for the meter the page shows.
+export const apiUrl = (path) => API + meterPath(selected, path);
 
 /// Shows `message` in the page's message area (role="alert").
 export function showError(message) {
@@ -23,7 +33,7 @@ export async function api(method, path, body) {
   }
   let res;
   try {
-    res = await fetch(API + path, init);
+    res = await fetch(apiUrl(path), init);
   } catch (e) {
     const err = new Error(`${method} ${path}: the meter does not answer (${e.message})`);
     showError(err.message);

@@ -77,6 +77,11 @@ export function renderPulses(panel, state) {
   (state.s0 || []).forEach((out, i) => setText($(`s0-${i + 1}-src`), `(${out.source})`));
 }
 
+/// Another meter of the fleet is shown: its LED count is not a growth of the last one's.
+export function forgetPulses() {
+  lastFlashes = null;
+}
+
 let pressChain = Promise.resolve();
 /// Presses are sent one after the other, in the order they were made.
 function press(button, long) {

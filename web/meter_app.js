@@ -3,7 +3,7 @@
 // checked, a password pop-up, saved with PUT /api/v1/app/settings; the counters reset with
 // POST /api/v1/app/reset). Both need Bluetooth active, as the app talks to the meter over it.
 // The settings' list is settings_form.js's; the checks are meter_app_model.js's.
-import { $, API, api, clearError, setText, showError } from './common.js';
+import { $, api, apiUrl, clearError, setText, showError } from './common.js';
 import { RESETS, bluetoothStatus, collectSettings, deviceView, isModified, keyedRows, passwordError,
   resetDoneText, shownValue, storeQuestion } from './meter_app_model.js';
 import { fieldsFromSchema } from './settings_form.js';
@@ -37,7 +37,7 @@ function renderTable(body, rows) {
 function downloadCsv() {
   // The browser downloads it: Content-Disposition names the file.
   const a = document.createElement('a');
-  a.href = `${API}/app/export.csv`;
+  a.href = apiUrl('/app/export.csv');
   a.download = '';
   document.body.append(a);
   a.click();
@@ -117,6 +117,13 @@ function renderSettings(settings) {
     if (!wasModified && document.activeElement !== input) input.value = shownValue(settings[s.name]);
     markModified(s);
   }
+}
+/// Another meter of the fleet is shown: the form takes its settings as they are (an edit
+/// made for the last meter is dropped, not carried to this one).
+export function forgetSettings() {
+  meterSettings = null;
+  for (const s of fields) $(`set-${s.name}`).value = '';
+  settingsStatus('', false);
 }
 function settingsStatus(text, error) {
   const el = $('settings-status');

@@ -196,3 +196,28 @@ def test_bad_fleet_options_are_refused(binary, tmp_path, args, message):
                              + args)
     assert code == 2, err
     assert message in err, err
+
+
+def test_the_api_knows_each_meters_group_and_endpoint(site):
+    shops = site.ok("GET", "/api/v1/meters?group=shops&limit=1000")
+    assert shops["total"] == SHOPS
+    assert {m["group"] for m in shops["meters"]} == {"shops"}
+    assert {m["modbus"]["endpoint"] for m in shops["meters"]} == \
+        {site.endpoints["square"]["modbus_tcp"]}
+    names = [e["name"] for e in site.ready["gateways"]]
+    square = site.ok("GET", f"/api/v1/meters?gateway={names.index('square')}&sort=unit")
+    assert [m["modbus"]["unit"] for m in square["meters"]] == list(range(100, 120))
+    lab = next(e for e in site.ready["gateways"] if e["kind"] == "port-per-meter")
+    (meter,) = site.ok("GET", "/api/v1/meters?group=lab")["meters"]
+    assert meter["modbus"]["endpoint"] == lab["modbus_tcp"] and meter["serial"] == lab["serials"][0]
+    status, answer = site.get("/api/v1/meters?group=nope")
+    assert status == 400 and "no such group; the groups are houses, shops" in answer["error"]
+
+
+def test_a_fleet_wide_change_by_group(site):
+    done = site.ok("PUT", "/api/v1/fleet/load?group=shops", {"L1": {"v": 230, "i": 20}})
+    assert done["selected"] == SHOPS and done["changed"] == SHOPS
+    shops = site.ok("GET", "/api/v1/meters?group=shops&limit=1000")["meters"]
+    assert all(m["p_w"] > 4000 for m in shops)
+    houses = site.ok("GET", "/api/v1/meters?group=houses&sort=p_w&order=desc&limit=1")["meters"]
+    assert houses[0]["group"] == "houses"

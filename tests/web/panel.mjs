@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 
 import { check, sleep } from './support.mjs';
 
-const PRESS_PATH = '/api/v1/panel/press';
+// A press of the single meter (/api/v1/panel/press) or of a fleet's meter
+// (/api/v1/meters/{serial}/panel/press).
+const PRESS_PATH = '/panel/press';
 
 /// A short click on a button; resolves when the meter has answered the press.
 export async function tap(page, button) {

@@ -47,18 +47,22 @@ export function within(ms, what, promise) {
 }
 
 /// One `ambimeter run` with a fresh state directory; `start()` waits for the ready line.
+/// `stateRoot` is where the directory is made (the system's temporary directory unless
+/// given: a fleet's thousands of fsynced files go faster on a tmpfs such as /dev/shm);
+/// `mbusTcp: false` leaves out --mbus-tcp (a fleet has no M-bus yet).
 export class Twin {
-  constructor(binary, extraArgs = []) {
+  constructor(binary, extraArgs = [], { stateRoot = os.tmpdir(), mbusTcp = true } = {}) {
     this.binary = binary;
     this.extraArgs = extraArgs;
-    this.dir = mkdtempSync(path.join(os.tmpdir(), 'ambi-web-'));
+    this.mbusTcp = mbusTcp;
+    this.dir = mkdtempSync(path.join(stateRoot, 'ambi-web-'));
     this.stderr = '';
     this.proc = null;
     this.ready = null;
   }
   async start(timeoutMs = 15000) {
     const args = ['run', '--clock', 'real', '--http', '127.0.0.1:0', '--modbus-tcp', '127.0.0.1:0',
-      '--mbus-tcp', '127.0.0.1:0', '--state', this.dir, ...this.extraArgs];
+      ...(this.mbusTcp ? ['--mbus-tcp', '127.0.0.1:0'] : []), '--state', this.dir, ...this.extraArgs];
     this.proc = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });
     const line = await within(timeoutMs, 'the twin\'s ready line', new Promise((resolve, reject) => {
@@ -96,19 +100,20 @@ export class Twin {
     if (r.status !== 200) throw new Error(`GET /api/v1/state: ${r.status}`);
     return r.body;
   }
-  /// SIGTERM, then SIGKILL after 5 s; removes the state directory.
-  async stop() {
+  /// SIGTERM, then SIGKILL after `graceMs`; removes the state directory unless `keep`
+  /// (`start()` again then runs the same meters).
+  async stop({ keep = false, graceMs = 5000 } = {}) {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
       const exited = new Promise((r) => this.proc.once('exit', r));
       this.proc.kill('SIGTERM');
       try {
-        await within(5000, 'the twin to exit', exited);
+        await within(graceMs, 'the twin to exit', exited);
       } catch {
         this.proc.kill('SIGKILL');
         await within(5000, 'the twin to die', exited).catch(() => {});
       }
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!keep) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

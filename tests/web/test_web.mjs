@@ -18,22 +18,14 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { launchChromium, watch } from './browser.mjs';
 import { Twin, anyFailed, check, counted, readHoldingRegisters, sleep, within } from './support.mjs';
 import { csvRows, expectedCsv } from './csv.mjs';
 import * as panel from './panel.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.AMBI_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('web-artifacts');
 const WAIT_MS = 10000;
-
-function loadPlaywright() {
-  const require = createRequire(import.meta.url);
-  for (const name of ['playwright-core', path.join(HERE, '../../web/node_modules/playwright-core')]) {
-    try { return require(name); } catch { /* next */ }
-  }
-  return null;
-}
 
 /// jsQR (web/node_modules, a devDependency): decodes the QR code the page draws.
 function jsqrPath() {
@@ -50,17 +42,6 @@ let browser = null;
 let page = null;
 const pageErrors = [];
 
-/// What a page logged and loaded: console errors, failed requests, HTTP errors, every response.
-function watch(p) {
-  const log = { console: [], failed: [], httpErrors: [], responses: [] };
-  p.on('console', (m) => { if (m.type() === 'error') log.console.push(`${m.text()} (${m.location().url})`); });
-  p.on('requestfailed', (r) => log.failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
-  p.on('response', (r) => {
-    log.responses.push({ url: r.url(), status: r.status() });
-    if (r.status() >= 400) log.httpErrors.push(`${r.request().method()} ${r.url()}: ${r.status()}`);
-  });
-  return log;
-}
 const logs = new Map();
 
 /// A new browser context on the page, its clock Playwright's (installed before the page
@@ -98,6 +79,11 @@ async function cleanLoad(t, p) {
   await check(t, 'the page\'s icon (favicon.svg) loads', () => {
     const icon = log.responses.filter((r) => r.url.endsWith('/assets/favicon.svg'));
     assert.deepEqual(icon.map((r) => r.status), [200]);
+  });
+  await check(t, 'one meter: no fleet view (GET /api/v1 says "fleet": null)', async () => {
+    assert.equal((await twin.request('GET', '/api/v1')).body.fleet, null);
+    assert.equal(await p.isHidden('[data-testid="fleet"]'), true);
+    assert.equal(await p.isHidden('[data-testid="selected-meter"]'), true);
   });
   await check(t, 'the libraries load as ES modules', () => {
     for (const lib of ['/assets/vendor/uplot.esm.js', '/assets/vendor/qrcode.mjs']) {
@@ -541,19 +527,10 @@ before(async () => {
   if (!binary || !existsSync(binary)) {
     throw new Error(`no ambimeter binary: set AMBI_BINARY or pass it (node ${path.basename(process.argv[1])} PATH_TO_ambimeter; got ${binary})`);
   }
-  const playwright = loadPlaywright();
-  if (!playwright) throw new Error('playwright-core not found: run `npm ci` in web/ (or set NODE_PATH to web/node_modules)');
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set AMBI_CHROMIUM`);
   twin = new Twin(binary);
   await twin.start();
   console.log(`twin at ${twin.url}, Modbus TCP ${twin.modbus.host}:${twin.modbus.port}, state ${twin.dir}`);
-  browser = await playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
-    timeout: 60000,
-  });
+  browser = await launchChromium();
   page = await newPage();
 });
 

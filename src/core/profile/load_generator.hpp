@@ -18,17 +18,17 @@ inline constexpr std::int64_t kDayMs = 86'400'000;
 /// The parameters of the generator. Powers in W, times of day in ms after midnight (UTC of
 /// simulated time), fractions 0-1.
 struct HouseholdModel {
-  std::int64_t step_ms = 15 * 60'000;  ///< the load changes every step: 1 s to 1 day
-  double base_w = 400;                 ///< mean consumption without PV and EV
-  double spread = 0.3;                 ///< per meter: base and PV peak scaled by 1 ± spread
-  double noise = 0.1;                  ///< per step: base scaled by 1 ± noise, PV by 1 - noise·u
+  std::int64_t step_ms = std::int64_t{15} * 60'000;  ///< the load changes every step: 1 s to 1 day
+  double base_w = 400;                               ///< mean consumption without PV and EV
+  double spread = 0.3;   ///< per meter: base and PV peak scaled by 1 ± spread
+  double noise = 0.1;    ///< per step: base scaled by 1 ± noise, PV by 1 - noise·u
   double pv_peak_w = 0;  ///< PV output at solar noon (13:00), sunrise 06:00, sunset 20:00
   double pv_share = 1;   ///< the fraction of meters with PV
   double ev_w = 0;       ///< EV charging power (three-phase)
   double ev_share = 0;   ///< the fraction of meters with an EV
   double ev_days = 0.7;  ///< the chance that an EV charges on a given day
-  std::int64_t ev_from_ms = 17 * 3'600'000;  ///< EV arrival window
-  std::int64_t ev_to_ms = 21 * 3'600'000;
+  std::int64_t ev_from_ms = std::int64_t{17} * 3'600'000;  ///< EV arrival window
+  std::int64_t ev_to_ms = std::int64_t{21} * 3'600'000;
   double ev_kwh_min = 5;  ///< energy charged per session
   double ev_kwh_max = 25;
   double volts = 230;          ///< nominal phase voltage (±1 % per step)

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <numeric>
 #include <random>
@@ -77,6 +79,21 @@ std::vector<std::size_t> fraction_selection(std::size_t meters, double fraction,
   return indices;
 }
 
+/// gateway=G: an endpoint of the fleet, from 0.
+ApiResult<std::size_t> endpoint_index(std::string_view value, const Fleet& fleet) {
+  return page_number("gateway", value, fleet.endpoint_count() - 1);
+}
+
+/// group=NAME: one of the fleet's groups.
+ApiResult<std::size_t> group_index(std::string_view value, const std::vector<std::string>& groups) {
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g] == value) return g;
+  }
+  if (groups.empty()) return bad_request(fmt::format("group={}: this fleet has no groups", value));
+  return bad_request(
+      fmt::format("group={}: no such group; the groups are {}", value, fmt::join(groups, ", ")));
+}
+
 }  // namespace
 
 ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet, std::string_view query) {
@@ -84,15 +101,18 @@ ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet, std::string_view
   std::optional<std::size_t> seed;
   for (const auto& [name, value] : query_pairs(query)) {
     if (name == "serials") return serials_selection(fleet, value);
-    if (name == "gateway") {
-      auto gateway = page_number(name, value, fleet.size() / kMetersPerGateway);
-      if (!gateway) return std::unexpected(gateway.error());
+    if (name == "gateway" || name == "group") {
+      const auto wanted = name == "gateway" ? endpoint_index(value, fleet)
+                                            : group_index(value, fleet.layout().groups);
+      if (!wanted) return std::unexpected(wanted.error());
       std::vector<std::size_t> indices;
-      const std::size_t begin = *gateway * kMetersPerGateway;
-      for (std::size_t i = begin; i < std::min(fleet.size(), begin + kMetersPerGateway); ++i) {
-        indices.push_back(i);
+      for (std::size_t i = 0; i < fleet.size(); ++i) {
+        const std::size_t at = name == "gateway" ? fleet.endpoint_of(i) : fleet.place(i).group;
+        if (at == *wanted) indices.push_back(i);
       }
-      if (indices.empty()) return bad_request(fmt::format("gateway={}: no such gateway", value));
+      if (indices.empty()) {
+        return bad_request(fmt::format("{}={}: no meter there", name, value));
+      }
       return indices;
     }
     if (name == "fraction") {
@@ -110,7 +130,8 @@ ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet, std::string_view
       seed = *n;
     } else {
       return bad_request(fmt::format(
-          "unknown parameter \"{}\": select meters with serials=, gateway= or fraction= and seed=",
+          "unknown parameter \"{}\": select meters with serials=, gateway=, group= or fraction= "
+          "and seed=",
           name));
     }
   }
@@ -124,54 +145,230 @@ ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet, std::string_view
   return all;
 }
 
-ApiResult<MetersPage> parse_meters_page(std::string_view query) {
+namespace {
+
+struct SortName {
+  MeterSort sort;
+  std::string_view name;
+};
+constexpr std::array<SortName, 7> kSortNames{{{MeterSort::fleet, "fleet"},
+                                              {MeterSort::serial, "serial"},
+                                              {MeterSort::unit, "unit"},
+                                              {MeterSort::p_w, "p_w"},
+                                              {MeterSort::forward_kwh, "forward_kwh"},
+                                              {MeterSort::reverse_kwh, "reverse_kwh"},
+                                              {MeterSort::error, "error"}}};
+
+constexpr std::string_view kMetersParameters =
+    "GET /api/v1/meters takes offset, limit, sort, order, q, error, supply, gateway and group";
+
+ApiResult<MeterSort> sort_of(std::string_view value) {
+  for (const SortName& s : kSortNames) {
+    if (s.name == value) return s.sort;
+  }
+  return bad_request(fmt::format(
+      "bad sort=\"{}\": sort by serial, unit, p_w, forward_kwh, reverse_kwh, error or fleet",
+      value));
+}
+
+/// One parameter of GET /api/v1/meters into `page`.
+ApiResult<void> meters_parameter(MetersPage& page, std::string_view name, std::string_view value,
+                                 std::size_t endpoints, const std::vector<std::string>& groups) {
+  if (name == "offset" || name == "limit") {
+    auto n = page_number(name, value, name == "offset" ? kMaxFleetMeters : kMaxMetersPage);
+    if (!n) return std::unexpected(n.error());
+    (name == "offset" ? page.offset : page.limit) = *n;
+  } else if (name == "sort") {
+    auto sort = sort_of(value);
+    if (!sort) return std::unexpected(sort.error());
+    page.sort = *sort;
+  } else if (name == "order") {
+    if (value != "asc" && value != "desc") {
+      return bad_request(fmt::format("bad order=\"{}\": give asc or desc", value));
+    }
+    page.descending = value == "desc";
+  } else if (name == "q") {
+    if (value.size() > 8 ||
+        !std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; })) {
+      return bad_request(
+          fmt::format("bad q=\"{}\": give up to 8 digits of a serial number", value));
+    }
+    page.serial_digits = value;
+  } else if (name == "error") {
+    if (value != "0" && value != "1") {
+      return bad_request(fmt::format(
+          "bad error=\"{}\": 1 lists the meters with an error code, 0 those without", value));
+    }
+    page.error = value == "1";
+  } else if (name == "supply") {
+    if (value != "on" && value != "off") {
+      return bad_request(fmt::format("bad supply=\"{}\": give on or off", value));
+    }
+    page.powered = value == "on";
+  } else if (name == "gateway") {
+    auto g = page_number(name, value, endpoints - 1);
+    if (!g) return std::unexpected(g.error());
+    page.gateway = *g;
+  } else if (name == "group") {
+    auto g = group_index(value, groups);
+    if (!g) return std::unexpected(g.error());
+    page.group = *g;
+  } else {
+    return bad_request(fmt::format("unknown parameter \"{}\": {}", name, kMetersParameters));
+  }
+  return {};
+}
+
+/// The 8 digits of a BCD serial as text, without allocating.
+std::array<char, 8> serial_digits(std::uint32_t bcd) {
+  std::array<char, 8> digits{};
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    digits.at(i) = static_cast<char>('0' + ((bcd >> (28 - 4 * i)) & 0xFU));
+  }
+  return digits;
+}
+
+bool page_filters_live_values(const MetersPage& page) {
+  return page.error.has_value() || page.powered.has_value() ||
+         (page.sort != MeterSort::fleet && page.sort != MeterSort::serial &&
+          page.sort != MeterSort::unit);
+}
+
+bool meter_matches(const MetersPage& page, const Meter& m) {
+  if (page.error && (m.error_code() != 0) != *page.error) return false;
+  if (page.powered && m.powered() != *page.powered) return false;
+  if (page.serial_digits.empty()) return true;
+  const std::array<char, 8> digits = serial_digits(m.state().serial_bcd);
+  return std::string_view(digits.data(), digits.size()).find(page.serial_digits) !=
+         std::string_view::npos;
+}
+
+/// The key a meter sorts by (ties: fleet order).
+std::int64_t sort_key(MeterSort sort, const Meter& m, std::size_t index, std::size_t endpoint) {
+  switch (sort) {
+    case MeterSort::fleet:
+      return static_cast<std::int64_t>(index);
+    case MeterSort::serial:
+      return m.state().serial_bcd;
+    case MeterSort::unit:
+      return static_cast<std::int64_t>(endpoint) * 256 + m.settings().modbus_id;
+    case MeterSort::p_w:
+      return m.measurement().p_mw;
+    case MeterSort::forward_kwh:
+      return m.counter(counter_index::total(Family::active, Dir::forward));
+    case MeterSort::reverse_kwh:
+      return m.counter(counter_index::total(Family::active, Dir::reverse));
+    case MeterSort::error:
+      return m.error_code();
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string_view sort_name(MeterSort sort) {
+  for (const SortName& s : kSortNames) {
+    if (s.sort == sort) return s.name;
+  }
+  return "fleet";
+}
+
+namespace {
+
+ApiResult<MetersPage> parse_page(std::string_view query, std::size_t endpoints,
+                                 const std::vector<std::string>& groups) {
   MetersPage page;
   for (const auto& [name, value] : query_pairs(query)) {
-    if (name == "offset") {
-      auto n = page_number(name, value, kMaxFleetMeters);
-      if (!n) return std::unexpected(n.error());
-      page.offset = *n;
-    } else if (name == "limit") {
-      auto n = page_number(name, value, kMaxMetersPage);
-      if (!n) return std::unexpected(n.error());
-      page.limit = *n;
-    } else {
-      return std::unexpected(ApiError{
-          400, fmt::format("unknown parameter \"{}\": GET /api/v1/meters takes offset and limit",
-                           name)});
+    if (auto ok = meters_parameter(page, name, value, endpoints, groups); !ok) {
+      return std::unexpected(ok.error());
     }
   }
   return page;
 }
 
-Json fleet_meter_json(Twin& twin, std::string_view modbus_endpoint) {
+}  // namespace
+
+ApiResult<MetersPage> parse_meters_page(std::string_view query, std::size_t fleet_size) {
+  const std::size_t gateways =
+      std::max<std::size_t>(1, (fleet_size + kMetersPerGateway - 1) / kMetersPerGateway);
+  return parse_page(query, gateways, {});
+}
+
+ApiResult<MetersPage> parse_meters_page(std::string_view query, const Fleet& fleet) {
+  return parse_page(query, fleet.endpoint_count(), fleet.layout().groups);
+}
+
+Json fleet_meter_json(Twin& twin, std::size_t gateway, std::string_view modbus_endpoint,
+                      std::string_view group) {
   twin.sync();
   const Meter& m = twin.meter();
   const Settings& s = m.settings();
+  Json status = status_to_json(m);
   return Json{
       {"serial", bcd_string(m.state().serial_bcd)},
+      {"gateway", gateway},
+      {"group", group},
       {"modbus", {{"endpoint", modbus_endpoint}, {"unit", s.modbus_id}}},
       {"mbus", {{"primary", s.mbus_id}, {"secondary", bcd_string(s.mbus_secondary_id)}}},
       {"powered", m.powered()},
+      {"supply_on", m.supply_switched_on()},
       {"p_w", static_cast<double>(m.measurement().p_mw) / 1000.0},
       {"forward_kwh", to_kwh(m.counter(counter_index::total(Family::active, Dir::forward)))},
       {"reverse_kwh", to_kwh(m.counter(counter_index::total(Family::active, Dir::reverse)))},
       {"error_code", m.error_code()},
+      {"error_bits", std::move(status["error_bits"])},
+      {"status_word", m.status_word()},
+      {"status_bits", std::move(status["status_bits"])},
       {"sim_ms", m.now_ms()}};
+}
+
+MatchingMeters matching_meters(Fleet& fleet, const MetersPage& page) {
+  const std::size_t begin = 0;
+  const std::size_t end = fleet.size();
+  const bool live = page_filters_live_values(page);
+  struct Row {
+    std::int64_t key;
+    std::size_t index;
+  };
+  std::vector<Row> rows;
+  rows.reserve(end - begin);
+  for (std::size_t i = begin; i < end; ++i) {
+    const std::size_t endpoint = fleet.endpoint_of(i);
+    if (page.gateway && endpoint != *page.gateway) continue;
+    if (page.group && fleet.place(i).group != *page.group) continue;
+    Twin& twin = fleet.at(i);
+    if (live) twin.sync();
+    if (!meter_matches(page, twin.meter())) continue;
+    rows.push_back(Row{sort_key(page.sort, twin.meter(), i, endpoint), i});
+  }
+  // Only the rows up to the page's end need their place: a partial sort of the rest.
+  const std::size_t wanted = std::min(rows.size(), page.offset + page.limit);
+  const bool descending = page.descending;
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(wanted), rows.end(),
+                    [descending](const Row& a, const Row& b) {
+                      if (a.key != b.key) return descending ? a.key > b.key : a.key < b.key;
+                      return a.index < b.index;
+                    });
+  MatchingMeters out{rows.size(), {}};
+  for (std::size_t k = std::min(page.offset, wanted); k < wanted; ++k) {
+    out.page.push_back(rows[k].index);
+  }
+  return out;
 }
 
 Json meters_page_json(Fleet& fleet, const MetersPage& page,
                       const std::vector<std::string>& gateways) {
+  const MatchingMeters matching = matching_meters(fleet, page);
   Json meters = Json::array();
-  const std::size_t end = std::min(fleet.size(), page.offset + page.limit);
-  for (std::size_t i = page.offset; i < end; ++i) {
-    const std::size_t gateway = i / kMetersPerGateway;
-    meters.push_back(
-        fleet_meter_json(fleet.at(i), gateway < gateways.size() ? gateways[gateway] : ""));
+  for (const std::size_t i : matching.page) {
+    const std::size_t gateway = fleet.endpoint_of(i);
+    meters.push_back(fleet_meter_json(fleet.at(i), gateway,
+                                      gateway < gateways.size() ? gateways[gateway] : "",
+                                      fleet.group_of(i)));
   }
-  return Json{{"total", fleet.size()},
-              {"offset", page.offset},
-              {"limit", page.limit},
+  return Json{{"total", matching.total},      {"fleet_meters", fleet.size()},
+              {"offset", page.offset},        {"limit", page.limit},
+              {"sort", sort_name(page.sort)}, {"order", page.descending ? "desc" : "asc"},
               {"meters", std::move(meters)}};
 }
 

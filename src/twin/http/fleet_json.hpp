@@ -1,8 +1,10 @@
 #pragma once
 // A fleet as the control API shows it (docs/fleet.md): GET /api/v1/meters, a page of meters
-// with their addresses and live values.
+// with their addresses and live values, sorted and filtered (docs/control-api.md).
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,22 +18,56 @@ namespace ambi {
 inline constexpr std::size_t kMaxMetersPage = 1000;
 inline constexpr std::size_t kDefaultMetersPage = 100;
 
-/// Which page: ?offset=N&limit=M.
+/// What the list is sorted by (?sort=); `fleet` is the fleet's order, without ?sort=.
+enum class MeterSort : std::uint8_t { fleet, serial, unit, p_w, forward_kwh, reverse_kwh, error };
+
+/// Which page of which meters, in which order: ?offset=N&limit=M&sort=KEY&order=asc|desc and
+/// the filters q= (serial digits), error=1|0, supply=on|off, gateway=G. Every filter given
+/// must hold. Ties of a sort are in fleet order.
 struct MetersPage {
   std::size_t offset = 0;
   std::size_t limit = kDefaultMetersPage;
+  MeterSort sort = MeterSort::fleet;
+  bool descending = false;
+  std::string serial_digits;           ///< q=: the serials that contain these digits
+  std::optional<bool> error;           ///< error=1: an error code; error=0: none
+  std::optional<bool> powered;         ///< supply=on|off: whether the meter has supply
+  std::optional<std::size_t> gateway;  ///< gateway=G: the meters behind gateway G (from 0)
+  std::optional<std::size_t> group;    ///< group=NAME: the meters of that group (by index)
 };
 
-/// Parses the query of GET /api/v1/meters ("offset=200&limit=50"); a bad or unknown
-/// parameter is a 400 naming it.
-[[nodiscard]] ApiResult<MetersPage> parse_meters_page(std::string_view query);
+/// The name of a sort key as ?sort= and the answer spell it ("fleet" for the fleet's order).
+[[nodiscard]] std::string_view sort_name(MeterSort sort);
 
-/// One meter of the list: serial, Modbus endpoint and unit, M-bus addresses, supply, power,
-/// energy and error code, brought to now.
-[[nodiscard]] Json fleet_meter_json(Twin& twin, std::string_view modbus_endpoint);
+/// Parses the query of GET /api/v1/meters ("offset=200&limit=50&sort=p_w&order=desc&error=1")
+/// for a fleet of `fleet_size` meters; a bad or unknown parameter (a gateway the fleet does
+/// not have among them) is a 400 naming it.
+[[nodiscard]] ApiResult<MetersPage> parse_meters_page(std::string_view query,
+                                                      std::size_t fleet_size = kMaxFleetMeters);
+/// The same for `fleet`: its endpoints (gateway=, in the ready line's order) and its groups
+/// by name (group=).
+[[nodiscard]] ApiResult<MetersPage> parse_meters_page(std::string_view query, const Fleet& fleet);
 
-/// {"total","offset","limit","meters":[...]}; `gateways[i]` is the endpoint of gateway i,
-/// which serves meters 247 i to 247 i + 246.
+/// One meter of the list: serial, gateway (the endpoint that serves it), group, Modbus
+/// endpoint and unit, M-bus addresses, supply, power, energy, error code and bits, status
+/// word and bits, brought to now.
+[[nodiscard]] Json fleet_meter_json(Twin& twin, std::size_t gateway,
+                                    std::string_view modbus_endpoint, std::string_view group);
+
+/// The meters a page's filters select: how many, and the fleet indices of those on the page,
+/// in the page's order.
+struct MatchingMeters {
+  std::size_t total = 0;
+  std::vector<std::size_t> page;
+};
+
+/// Which meters match `page`'s filters and which of them are on it. Brings to now the
+/// meters whose live values a filter or the sort looks at (every meter for those).
+[[nodiscard]] MatchingMeters matching_meters(Fleet& fleet, const MetersPage& page);
+
+/// {"total","fleet_meters","offset","limit","sort","order","meters":[...]}: `total` counts
+/// the meters that match the filters, `meters` holds those of the page. `gateways[i]` is the
+/// endpoint of gateway i, which serves meters 247 i to 247 i + 246.
 [[nodiscard]] Json meters_page_json(Fleet& fleet, const MetersPage& page,
                                     const std::vector<std::string>& gateways);
 

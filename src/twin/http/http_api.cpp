@@ -54,8 +54,14 @@ ApiResult<Json> get_state(Twin& twin, const Json&) {
   return state_json(twin);
 }
 
-ApiResult<Json> get_index(Twin&, const Json&) {
-  return Json{{"endpoints", endpoints_json()}};
+/// The endpoints, and whether this is a fleet: {"meters": N, "gateways": [...]} or null
+/// (the web page shows its fleet view when it is one).
+ApiResult<Json> get_index(ApiContext& c, const Json&) {
+  Json fleet = nullptr;
+  if (c.fleet != nullptr && c.gateways != nullptr) {
+    fleet = Json{{"meters", c.fleet->size()}, {"gateways", *c.gateways}};
+  }
+  return Json{{"endpoints", endpoints_json()}, {"fleet", std::move(fleet)}};
 }
 
 ApiResult<Json> put_load(Twin& twin, const Json& body) {
@@ -317,7 +323,7 @@ ApiResult<HttpResponse> context_json_route(ApiContext& c, const HttpRequest& req
 }
 
 const std::array<Route, 19> kRoutes{{
-    {{"index", "GET", "/api/v1"}, json_route<get_index>},
+    {{"index", "GET", "/api/v1"}, context_json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
     {{"scenario", "PUT", "/api/v1/scenario"}, json_route<put_scenario>},
@@ -387,7 +393,7 @@ HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request) {
   const std::string_view rest = std::string_view(request.path).substr(kMetersPath.size());
   if (rest.empty()) {
     if (request.method != "GET") return error_response({405, "/api/v1/meters needs GET"}, "GET");
-    const auto page = parse_meters_page(request.query);
+    const auto page = parse_meters_page(request.query, *context.fleet);
     if (!page) return error_response(page.error());
     return make_response(200,
                          meters_page_json(*context.fleet, *page, *context.gateways).dump() + "\n");
@@ -400,6 +406,14 @@ HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request) {
   if (twin == nullptr) {
     return error_response(
         {404, fmt::format("no meter {} in the fleet; GET /api/v1/meters lists them", serial_text)});
+  }
+  if (sub == "/live") {
+    // What one event of the stream holds, for this meter: the web page's fleet view polls it
+    // for the meter it shows (the stream is the first meter's).
+    if (request.method != "GET") {
+      return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
+    }
+    return make_response(200, event_data(*twin) + "\n");
   }
   HttpRequest inner = request;
   inner.path = sub.empty() ? std::string("/api/v1/state") : fmt::format("/api/v1{}", sub);

@@ -95,6 +95,23 @@ std::optional<std::size_t> Fleet::index_of(std::uint32_t serial_bcd) const {
   return it->second;
 }
 
+std::size_t Fleet::endpoint_of(std::size_t i) const {
+  if (layout_.endpoint_names.empty()) return i / kMetersPerGateway;
+  return places_.at(i).endpoint;
+}
+
+std::size_t Fleet::endpoint_count() const {
+  if (layout_.endpoint_names.empty()) {
+    return std::max<std::size_t>(1, (twins_.size() + kMetersPerGateway - 1) / kMetersPerGateway);
+  }
+  return layout_.endpoint_names.size();
+}
+
+std::string_view Fleet::group_of(std::size_t i) const {
+  const std::size_t g = places_.at(i).group;
+  return g < layout_.groups.size() ? std::string_view(layout_.groups[g]) : "meters";
+}
+
 void Fleet::restart_clock() {
   std::int64_t origin = std::numeric_limits<std::int64_t>::max();
   for (const auto& twin : twins_) origin = std::min(origin, twin->meter().now_ms());

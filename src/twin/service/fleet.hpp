@@ -100,6 +100,12 @@ class Fleet {
   [[nodiscard]] const SimClock& clock() const { return *clock_; }
 
   [[nodiscard]] const FleetPlace& place(std::size_t i) const { return places_.at(i); }
+  /// The endpoint that serves meter i (without a layout, as for --meters: gateway i / 247).
+  [[nodiscard]] std::size_t endpoint_of(std::size_t i) const;
+  /// How many endpoints serve the fleet.
+  [[nodiscard]] std::size_t endpoint_count() const;
+  /// The group of meter i by name ("meters" without a layout).
+  [[nodiscard]] std::string_view group_of(std::size_t i) const;
   [[nodiscard]] const FleetLayout& layout() const { return layout_; }
   void set_layout(FleetLayout layout) { layout_ = std::move(layout); }
   /// The fleet's one slot file, synced after every save pass (its meters write into it).
