@@ -31,7 +31,7 @@ ambi::PersistentState state_of(std::uint32_t serial, int pass) {
   ambi::PersistentState s;
   s.serial_bcd = serial;
   s.settings.mbus_secondary_id = serial;
-  s.registers.counters[0] = ambi::EnergyCounter::from_parts(1000 * (pass + 1), 0);
+  s.registers.counters[0] = ambi::EnergyCounter::from_parts(std::int64_t{1000} * (pass + 1), 0);
   return s;
 }
 
@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   const int passes = argc > 2 ? std::stoi(argv[2]) : 3;
   const fs::path base = argc > 3 ? fs::path(argv[3]) : fs::path("/tmp");
   std::vector<std::uint32_t> serials;
+  serials.reserve(meters);
   for (std::size_t i = 0; i < meters; ++i) {
     serials.push_back(ambi::bcd_add(0x19020246, static_cast<std::uint32_t>(i)).value_or(0));
   }

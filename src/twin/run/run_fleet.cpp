@@ -140,9 +140,9 @@ Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gatew
   return list;
 }
 
-void print_ready(const Fleet& fleet, const RunConfig& config, const asio::ip::tcp::endpoint& bound,
-                 std::size_t fresh_meters, const Gateways& gateways) {
-  const FleetPlan& plan = *config.fleet;
+void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& plan,
+                 const asio::ip::tcp::endpoint& bound, std::size_t fresh_meters,
+                 const Gateways& gateways) {
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
@@ -238,7 +238,8 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   const fs::path root = config.state_dir / kFleetDir;
   auto lock = StateStore::open(root);  // the fleet's lock; its own areas stay unused
   if (!lock) return std::unexpected(UsageError{lock.error()});
-  const FleetPlan& plan = *config.fleet;
+  if (!config.fleet) return std::unexpected(UsageError{"no fleet to run"});
+  const FleetPlan& plan = *config.fleet;  // NOLINT(bugprone-unchecked-optional-access): checked
   Fleet fleet(config.clock, config.speed);
   std::vector<bool> fresh;
   if (auto ok = open_meters(config, plan, root, fleet, fresh); !ok) {
@@ -267,7 +268,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
         "it can change the meters",
         http_url(bound));
   }
-  print_ready(fleet, config, bound,
+  print_ready(fleet, config, plan, bound,
               static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways);
   return serve(io, signals, fleet, events, config, gateways);
 }
