@@ -236,7 +236,8 @@ def test_fleet_wide_load_and_settings_by_serials_and_by_gateway(fleet):
     ("POST", "/api/v1/fleet/power?fraction=2&seed=1", "bad fraction"),
     ("POST", "/api/v1/fleet/power?serials=12345678", "no meter 12345678"),
     ("POST", "/api/v1/fleet/power?gateway=9", "gateway"),
-    ("POST", "/api/v1/fleet/power?group=a", "unknown parameter"),
+    ("POST", "/api/v1/fleet/power?group=a", "group=a: no such group; the groups are meters"),
+    ("POST", "/api/v1/fleet/power?colour=a", "unknown parameter"),
 ])
 def test_bad_selectors_are_400(fleet, method, path, message):
     status, body = fleet.request(method, path, {"on": True})
