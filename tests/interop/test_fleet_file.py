@@ -221,3 +221,41 @@ def test_a_fleet_wide_change_by_group(site):
     assert all(m["p_w"] > 4000 for m in shops)
     houses = site.ok("GET", "/api/v1/meters?group=houses&sort=p_w&order=desc&limit=1")["meters"]
     assert houses[0]["group"] == "houses"
+
+
+def test_four_shards_of_one_file_share_nothing_and_keep_one_time(binary):
+    """`--shard K/4` runs slice K of the fleet: whole endpoints, the file's identities; the
+    four processes together are the fleet, no meter or endpoint twice, and with the stepped
+    clock advanced alike they agree on simulated time."""
+    shards = [FileFleet(binary, EXAMPLE, "--shard", f"{k}/4") for k in range(4)]
+    try:
+        for s in shards:
+            s.start()
+        serials, endpoints = [], []
+        for k, s in enumerate(shards):
+            assert s.ready["shard"] == f"{k}/4"
+            endpoints += [e["name"] for e in s.ready["gateways"]]
+            serials += [m["serial"] for m in all_meters(s)]
+        assert len(serials) == len(set(serials)) == HOUSES + SHOPS + CARPARK + 2
+        assert sorted(endpoints) == sorted(site_endpoints())
+        for s in shards:
+            s.advance(5400)
+        times = {s.ok("GET", "/api/v1/meters?limit=1")["meters"][0]["sim_ms"] for s in shards}
+        assert times == {5400 * 1000}
+        # A house reads the same energy whichever shard it is in as in the whole fleet.
+        street = next(s for s in shards if "street" in [e["name"] for e in s.ready["gateways"]])
+        assert street.ok("GET", "/api/v1/meters/19020300/state")["scenario"]["name"] == "household"
+    finally:
+        for s in shards:
+            s.kill()
+
+
+def site_endpoints():
+    return ["street", "square", "carpark/1", "carpark/2",
+            f"lab/{serial(19100000, CARPARK)}", f"legacy/{serial(19100000, CARPARK + 1)}"]
+
+
+def test_too_many_shards_is_refused(binary, tmp_path):
+    code, out, err = run_cli(binary, ["run", "--state", str(tmp_path), "--http", "127.0.0.1:0",
+                                      "--fleet", EXAMPLE, "--shard", "0/7"])
+    assert code == 2 and "the fleet has 6 endpoints, too few for 7 shards" in err, err

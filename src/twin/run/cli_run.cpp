@@ -42,6 +42,9 @@ void add_meter_options(CLI::App* run, RunOptions& o) {
   run->add_option_function<std::string>(
       "--fleet", [&o](const std::string& v) { o.fleet_file = v; },
       "A fleet described by a TOML FILE: groups, identities, gateways, loads (docs/fleet.md)");
+  run->add_option_function<std::string>(
+      "--shard", [&o](const std::string& v) { o.shard = v; },
+      "K/N: run slice K (from 0) of N of the fleet, whole endpoints each (docs/fleet.md)");
 }
 
 /// Modbus TCP, RTU and RTU over TCP.

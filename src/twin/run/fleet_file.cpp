@@ -838,6 +838,62 @@ std::expected<FleetPlan, std::string> meters_plan(std::size_t count,
   return plan;
 }
 
+std::expected<std::pair<std::size_t, std::size_t>, std::string> parse_shard(std::string_view text) {
+  const auto bad = [&] {
+    return Error(
+        fmt::format("bad --shard \"{}\": give K/N, slice K (from 0) of N shards, like "
+                    "0/4",
+                    text));
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return bad();
+  const auto number = [](std::string_view digits) -> std::optional<std::size_t> {
+    if (digits.empty() || digits.size() > 4) return std::nullopt;
+    std::size_t n = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return n;
+  };
+  const auto k = number(text.substr(0, slash));
+  const auto n = number(text.substr(slash + 1));
+  if (!k || !n || *n == 0 || *n > 1000 || *k >= *n) return bad();
+  return std::pair{*k, *n};
+}
+
+std::expected<FleetPlan, std::string> shard_plan(FleetPlan plan, std::size_t shard,
+                                                 std::size_t shards) {
+  const std::size_t count = plan.endpoints.size();
+  const std::size_t begin = count * shard / shards;
+  const std::size_t end = count * (shard + 1) / shards;
+  if (begin == end) {
+    return Error(
+        fmt::format("--shard {}/{}: the fleet has {} endpoint{}, too few for {} shards "
+                    "(a shard serves whole endpoints); give at most {} shards",
+                    shard, shards, count, count == 1 ? "" : "s", shards, count));
+  }
+  FleetPlan out;
+  out.groups = std::move(plan.groups);
+  out.seed = plan.seed;
+  out.file = std::move(plan.file);
+  out.shard = shard;
+  out.shards = shards;
+  for (std::size_t e = begin; e < end; ++e) {
+    FleetEndpoint endpoint = std::move(plan.endpoints[e]);
+    std::vector<std::size_t> meters;
+    for (const std::size_t i : endpoint.meters) {
+      FleetMeter m = std::move(plan.meters[i]);
+      m.endpoint = out.endpoints.size();
+      meters.push_back(out.meters.size());
+      out.meters.push_back(std::move(m));
+    }
+    endpoint.meters = std::move(meters);
+    out.endpoints.push_back(std::move(endpoint));
+  }
+  return out;
+}
+
 std::expected<FleetPlan, std::string> parse_fleet_file(std::string_view text, const fs::path& file,
                                                        const FleetDefaults& defaults,
                                                        const ReadTextFile& read_file) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/meter/commands.hpp"
@@ -54,6 +55,9 @@ struct FleetPlan {
   std::uint64_t seed = 1;
   /// A fleet file's path, for the ready line; empty for --meters.
   std::string file;
+  /// With --shard: which slice of how many; the meters and endpoints are that slice's.
+  std::size_t shard = 0;
+  std::size_t shards = 1;
 };
 
 /// What the command line gives a plan: the first serial, C-05, the first gateway port.
@@ -66,6 +70,17 @@ struct FleetDefaults {
 /// `--meters N`: one group "meters", gateways of 247 on ports from `first_port` up.
 [[nodiscard]] std::expected<FleetPlan, std::string> meters_plan(std::size_t count,
                                                                 const FleetDefaults& defaults);
+
+/// "K/N" with 0 ≤ K < N ≤ 1000 → {K, N}; errors name --shard and the form.
+[[nodiscard]] std::expected<std::pair<std::size_t, std::size_t>, std::string> parse_shard(
+    std::string_view text);
+
+/// Slice `shard` of `shards` of a plan: whole endpoints, in order, endpoints
+/// [E·K/N, E·(K+1)/N) of its E, with their meters. The identities are the plan's, so shards
+/// of one plan never share a meter, a serial or an endpoint. Fails when the slice would be
+/// empty (more shards than endpoints).
+[[nodiscard]] std::expected<FleetPlan, std::string> shard_plan(FleetPlan plan, std::size_t shard,
+                                                               std::size_t shards);
 
 /// Reads a file a fleet file names (a scenario CSV), relative paths already resolved.
 using ReadTextFile =

@@ -40,6 +40,7 @@ struct RunOptions {
   std::int64_t busy_poll_us = 200;        ///< docs/performance.md
   std::optional<std::int64_t> meters;     ///< a fleet (docs/fleet.md)
   std::optional<std::string> fleet_file;  ///< a fleet described by a TOML file
+  std::optional<std::string> shard;       ///< "K/N": slice K of N of the fleet
 };
 
 /// Declares the `run` subcommand and its options on `app`, filling `options`.

@@ -227,7 +227,10 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
 /// have no meaning for a fleet until meters share lines; M-bus over TCP is off for the same
 /// reason (docs/fleet.md).
 std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c) {
-  if (!o.meters && !o.fleet_file) return {};
+  if (!o.meters && !o.fleet_file) {
+    if (o.shard) return Error("--shard slices a fleet: give --meters N or --fleet FILE with it");
+    return {};
+  }
   const std::string_view flag = o.meters ? "--meters" : "--fleet";
   if (o.meters && o.fleet_file) {
     return Error("--meters and --fleet exclude each other: give the count in the fleet file");
@@ -263,6 +266,13 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
                             [](const fs::path& path) { return read_text_file(path.string()); });
   }
   if (!plan) return Error(plan.error());
+  if (o.shard) {
+    auto slice = parse_shard(*o.shard);
+    if (!slice) return Error(slice.error());
+    auto sliced = shard_plan(std::move(*plan), slice->first, slice->second);
+    if (!sliced) return Error(sliced.error());
+    plan = std::move(*sliced);
+  }
   c.fleet = std::move(*plan);
   c.mbus_tcp.reset();
   return {};

@@ -166,6 +166,7 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
              {"mbus_tcp", nullptr},
              {"endpoints", endpoints_json()}};
   if (!plan.file.empty()) ready["fleet_file"] = plan.file;
+  if (plan.shards > 1) ready["shard"] = fmt::format("{}/{}", plan.shard, plan.shards);
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }

@@ -324,3 +324,53 @@ TEST(FleetFile, TheShippedExampleParses) {
 
 }  // namespace
 }  // namespace ambi
+
+namespace ambi {
+namespace {
+
+TEST(FleetShards, SliceWholeEndpointsSoNoMeterIsInTwoShards) {
+  auto plan = meters_plan(1000, FleetDefaults{});  // 5 gateways: 247 × 4 + 12
+  ASSERT_TRUE(plan) << plan.error();
+  std::set<std::uint32_t> serials;
+  std::size_t endpoints = 0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    auto shard = shard_plan(*plan, k, 3);
+    ASSERT_TRUE(shard) << shard.error();
+    EXPECT_EQ(shard->shard, k);
+    EXPECT_EQ(shard->shards, 3U);
+    endpoints += shard->endpoints.size();
+    for (std::size_t e = 0; e < shard->endpoints.size(); ++e) {
+      for (const std::size_t i : shard->endpoints[e].meters) {
+        EXPECT_EQ(shard->meters[i].endpoint, e);
+        EXPECT_TRUE(serials.insert(shard->meters[i].factory.serial_bcd).second);
+      }
+    }
+  }
+  EXPECT_EQ(endpoints, 5U);
+  EXPECT_EQ(serials.size(), 1000U);
+  // Shard 0 of 3 holds gateway 1 (endpoints [0, 5/3)): meters 0-246, units 1-247.
+  auto first = shard_plan(*plan, 0, 3);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->meters.size(), 247U);
+  EXPECT_EQ(first->meters.back().factory.modbus_id, 247);
+}
+
+TEST(FleetShards, MoreShardsThanEndpointsAndBadSyntaxAreRefused) {
+  auto plan = meters_plan(10, FleetDefaults{});
+  ASSERT_TRUE(plan);
+  const auto empty = shard_plan(*plan, 0, 2);  // endpoints [0, 1/2): none
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error(),
+            "--shard 0/2: the fleet has 1 endpoint, too few for 2 shards (a shard serves whole "
+            "endpoints); give at most 1 shards");
+  EXPECT_EQ(parse_shard("2/4").value_or(std::pair<std::size_t, std::size_t>{}),
+            (std::pair<std::size_t, std::size_t>{2, 4}));
+  for (const char* bad : {"4/4", "1", "a/4", "-1/4", "0/0", "1/", "/4", "0/1001"}) {
+    EXPECT_FALSE(parse_shard(bad)) << bad;
+  }
+  EXPECT_EQ(parse_shard("4/4").error(),
+            "bad --shard \"4/4\": give K/N, slice K (from 0) of N shards, like 0/4");
+}
+
+}  // namespace
+}  // namespace ambi
