@@ -2,7 +2,11 @@
 // `count` holding registers at `address`. Prints one JSON line: transactions/s, p50/p99
 // latency (µs, from a request's send to its reply), errors. Raw sockets + epoll, one thread.
 //
-//   modbus_loadgen [--send-each] HOST PORT CONNS DEPTH SECONDS [ADDRESS=0x5002] [COUNT=2] [UNIT=1]
+//   modbus_loadgen [--send-each] HOST PORT[+N] CONNS DEPTH SECONDS [ADDRESS=0x5002] [COUNT=2]
+//   [UNIT=1]
+//
+// PORT+N spreads the connections over N consecutive ports (the gateways of a fleet,
+// connection i on PORT + i mod N); UNIT 0 reads a random unit 1-247 with every request.
 //
 // The requests that replace the replies of one read leave in one send (as a pipelining
 // client sends them); --send-each sends every request on its own (one syscall each).
@@ -19,6 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -90,6 +95,7 @@ struct Options {
   bool send_each = false;
   const char* host = nullptr;
   int port = 0;
+  int ports = 1;  ///< consecutive ports from `port`
   int conns = 0;
   int depth = 0;
   double seconds = 0;
@@ -113,6 +119,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
   }
   o.host = argv[1];
   o.port = std::atoi(argv[2]);
+  if (const char* plus = std::strchr(argv[2], '+'); plus != nullptr) {
+    o.ports = std::max(1, std::atoi(plus + 1));
+  }
   o.conns = std::atoi(argv[3]);
   o.depth = std::atoi(argv[4]);
   o.seconds = std::atof(argv[5]);
@@ -131,7 +140,7 @@ class Load {
         ep_(epoll_create1(0)),
         pool_(static_cast<std::size_t>(o.conns), Connection(static_cast<std::size_t>(o.depth))) {
     for (std::size_t i = 0; i < pool_.size(); ++i) {
-      pool_[i].fd = connect_to(o.host, o.port);
+      pool_[i].fd = connect_to(o.host, o.port + static_cast<int>(i) % o.ports);
       epoll_event ev{EPOLLIN, {.u64 = i}};
       epoll_ctl(ep_, EPOLL_CTL_ADD, pool_[i].fd, &ev);
     }
@@ -184,9 +193,16 @@ class Load {
   // client answers a batch of replies with a batch of requests).
   void issue(Connection& c, Clock::time_point now) {
     c.in_flight.push(now);
-    append_request(tx_, c.next_tid++, o_.unit, o_.address, o_.count);
+    append_request(tx_, c.next_tid++, o_.unit != 0 ? o_.unit : random_unit(), o_.address, o_.count);
     if (o_.send_each && !send_all(c.fd, tx_)) ++errors_;
     if (o_.send_each) tx_.clear();
+  }
+  /// A unit 1-247 from xorshift64 (cheap enough not to limit the figures).
+  std::uint8_t random_unit() {
+    rng_ ^= rng_ << 13U;
+    rng_ ^= rng_ >> 7U;
+    rng_ ^= rng_ << 17U;
+    return static_cast<std::uint8_t>(1 + rng_ % 247);
   }
   void send_queued(Connection& c) {
     if (!tx_.empty() && !send_all(c.fd, tx_)) ++errors_;
@@ -229,6 +245,7 @@ class Load {
   Clock::time_point start_;
   Clock::time_point deadline_;
   double elapsed_ = 0;
+  std::uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
 };
 
 }  // namespace
