@@ -232,6 +232,12 @@ std::uint8_t StateStore::save(const PersistentState& state) {
   return unwritable;
 }
 
+std::string StateStore::where() const {
+  if (!slots_) return dir_.string();
+  return fmt::format("{} (record {}, {})", slots_->path().string(), record_,
+                     dir_.filename().string());
+}
+
 void StateStore::wipe() {
   for (const char* name : {kMainFile, kBackupFile, kMantissaFile}) {
     std::error_code ec;

@@ -62,6 +62,9 @@ class StateStore {
   /// The sequence number the next save will carry.
   [[nodiscard]] std::uint64_t next_sequence() const { return next_sequence_; }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  /// Where the areas are, for messages: the state directory, or the fleet's slot file and
+  /// the meter's record in it.
+  [[nodiscard]] std::string where() const;
 
  private:
   StateStore(std::filesystem::path dir, UniqueFd lock)

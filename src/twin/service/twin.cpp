@@ -95,9 +95,9 @@ void Twin::save() {
   if (bits != write_bits_) {
     if (bits != 0) {
       log_line("cannot write the state in {} (error code bits 0x{:02X}); will retry",
-               store_.dir().string(), bits);
+               store_.where(), bits);
     } else {
-      log_line("state written again in {}", store_.dir().string());
+      log_line("state written again in {}", store_.where());
     }
   }
   write_bits_ = bits;
