@@ -26,7 +26,7 @@ namespace {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-/// The meters' folders: STATE/fleet/<serial>, one lock for all (STATE/fleet/lock).
+/// The fleet's folder: STATE/fleet, with its lock and its slot file (docs/storage.md).
 constexpr const char* kFleetDir = "fleet";
 
 /// Opens (or creates) every meter of the plan in `root`. `fresh[i]`: meter i is new.
