@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libmodbus-dev libsqlite3-dev libsqlitecpp-dev libtomlplusplus-dev
+  libmodbus-dev libsqlite3-dev libsqlitecpp-dev libtomlplusplus-dev zlib1g-dev
   python3 python3-pytest
   clang-19 libclang-rt-19-dev
   # make lint: the declared style (scripts/lint.sh)

@@ -5,6 +5,7 @@
 // measurements, registers, settings and status go out. Storage is a byte image made and
 // parsed here (core/storage_image.hpp) and written to disk by the app layer.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -128,6 +129,10 @@ class Meter {
   static constexpr double kSupplyVolts = 184.0;  ///< 80 % of 230 V; an assumption (docs)
   /// Lets `dt_ms` of simulated time pass under the present load, integrating exactly.
   void advance(std::int64_t dt_ms);
+  /// Simulated time jumps to `now_ms` (when later than the present) and nothing is counted
+  /// for the gap: a meter restored while its twin was not running (a fleet that keeps its
+  /// time base across restarts, docs/fleet.md).
+  void skip_to(std::int64_t now_ms) { now_ms_ = std::max(now_ms_, now_ms); }
   /// Marks Modbus/M-bus/Bluetooth activity for the status word and the LCD icons; ignored
   /// without supply.
   void set_communication_active(bool active);

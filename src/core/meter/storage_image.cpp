@@ -1,5 +1,7 @@
 #include "core/meter/storage_image.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -26,17 +28,6 @@ constexpr std::size_t kHeaderSize = 18;
 constexpr std::size_t kCrcSize = 4;
 // Far beyond any reachable energy, far below overflow of the integrator's arithmetic.
 constexpr std::int64_t kMaxStoredMwh = std::int64_t{1} << 60;
-
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
-  for (std::uint32_t n = 0; n < 256; ++n) {
-    std::uint32_t c = n;
-    for (int k = 0; k < 8; ++k) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
-    table[n] = c;
-  }
-  return table;
-}
-constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
 
 struct Frame {
   std::uint64_t sequence = 0;
@@ -263,9 +254,10 @@ void restore_remainders(Registers& registers, const Remainders& remainders) {
 }  // namespace
 
 std::uint32_t crc32(std::span<const std::byte> bytes) {
-  std::uint32_t c = 0xFFFFFFFFU;
-  for (std::byte b : bytes) c = kCrcTable[(c ^ static_cast<std::uint32_t>(b)) & 0xFFU] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFU;
+  // zlib's (a save of a fleet pass computes it over every meter's three areas; zlib's is
+  // several times faster than a byte-wise table). Areas are far below 4 GiB.
+  return static_cast<std::uint32_t>(::crc32_z(
+      ::crc32_z(0L, nullptr, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
 }
 
 StorageImage encode_storage(const PersistentState& state, std::uint64_t sequence) {

@@ -43,6 +43,10 @@ ApiError api_error(TwinRefusal refusal) {
       return {409,
               "off_seconds needs --clock stepped; with a real clock use POST /api/v1/power "
               "{\"on\":false}, wait, then {\"on\":true}"};
+    case TwinRefusal::speed_fixed:
+      return {409,
+              "the fleet file's epoch fixes the speed (fleet.speed), so that its shards agree; "
+              "change it in the file and restart"};
   }
   return {409, "refused"};
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <memory>
@@ -412,6 +413,40 @@ class Builder {
   std::unordered_map<std::uint32_t, Owner> serials_;
 };
 
+/// `[fleet] epoch` (a TOML offset date-time, simulated time 0) and `speed`.
+std::expected<void, std::string> read_time_base(const FileSource& src, const toml::table& fleet,
+                                                FleetPlan& plan) {
+  if (const toml::node* node = fleet.get("epoch"); node != nullptr) {
+    const auto* when = node->as_date_time();
+    if (when == nullptr || !when->get().offset) {
+      return fail(src, *node, "fleet.epoch",
+                  "give a date and time with its offset, e.g. epoch = 2026-01-01T00:00:00Z "
+                  "(no quotes)");
+    }
+    const toml::date_time& t = when->get();
+    const std::chrono::sys_days day{std::chrono::year{t.date.year} /
+                                    std::chrono::month{t.date.month} /
+                                    std::chrono::day{t.date.day}};
+    const auto offset_min = t.offset->minutes;  // NOLINT(bugprone-unchecked-optional-access)
+    const std::int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count() +
+        ((std::int64_t{t.time.hour} * 60 + t.time.minute - offset_min) * 60 + t.time.second) *
+            1000 +
+        t.time.nanosecond / 1'000'000;
+    plan.epoch_unix_ms = ms;
+  }
+  auto speed = get_number(src, fleet, "fleet", "speed");
+  if (!speed) return Error(speed.error());
+  if (*speed) {
+    if (!(**speed > 0) || **speed > 3.2e10) {
+      return fail(src, *fleet.get("speed"), "fleet.speed",
+                  "give simulated seconds per wall second, > 0 and at most 3.2e10");
+    }
+    plan.speed = **speed;
+  }
+  return {};
+}
+
 std::expected<FleetPlan, std::string> build(const FileSource& src, const toml::table& root,
                                             const FleetDefaults& defaults) {
   if (auto ok = known_keys(src, root, "the file", {"fleet", "gateway", "group", "profile"}); !ok) {
@@ -423,9 +458,10 @@ std::expected<FleetPlan, std::string> build(const FileSource& src, const toml::t
   if (const toml::node* node = root.get("fleet"); node != nullptr) {
     const toml::table* fleet = node->as_table();
     if (fleet == nullptr) return fail(src, *node, "fleet", "give a [fleet] table");
-    if (auto ok = known_keys(src, *fleet, "fleet", {"seed", "serial"}); !ok) {
+    if (auto ok = known_keys(src, *fleet, "fleet", {"seed", "serial", "epoch", "speed"}); !ok) {
       return Error(ok.error());
     }
+    if (auto ok = read_time_base(src, *fleet, plan); !ok) return Error(ok.error());
     auto seed = get_int(src, *fleet, "fleet", "seed", 0, std::numeric_limits<std::int64_t>::max());
     if (!seed) return Error(seed.error());
     plan.seed = static_cast<std::uint64_t>(seed->value_or(1));

@@ -53,6 +53,11 @@ struct FleetPlan {
   std::vector<FleetEndpoint> endpoints;
   std::vector<FleetMeter> meters;
   std::uint64_t seed = 1;
+  /// `[fleet] epoch`: simulated time 0 as Unix milliseconds. With it, simulated time is
+  /// (wall time − epoch) × speed, so that shards of one file agree without talking.
+  std::optional<std::int64_t> epoch_unix_ms;
+  /// `[fleet] speed`: simulated seconds per wall second (the real clock).
+  std::optional<double> speed;
   /// A fleet file's path, for the ready line; empty for --meters.
   std::string file;
   /// With --shard: which slice of how many; the meters and endpoints are that slice's.

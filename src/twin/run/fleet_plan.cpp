@@ -92,6 +92,8 @@ std::expected<FleetPlan, std::string> shard_plan(FleetPlan plan, std::size_t sha
   FleetPlan out;
   out.groups = std::move(plan.groups);
   out.seed = plan.seed;
+  out.epoch_unix_ms = plan.epoch_unix_ms;
+  out.speed = plan.speed;
   out.file = std::move(plan.file);
   out.shard = shard;
   out.shards = shards;

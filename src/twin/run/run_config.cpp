@@ -273,6 +273,21 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
     if (!sliced) return Error(sliced.error());
     plan = std::move(*sliced);
   }
+  // With --clock stepped the file's epoch and speed do not apply: a test driver advances
+  // every shard through the API (docs/fleet.md).
+  if (c.clock == ClockMode::stepped) {
+    plan->epoch_unix_ms.reset();
+    plan->speed.reset();
+  }
+  if (plan->speed) {
+    if (o.speed && *o.speed != *plan->speed) {
+      return Error(fmt::format(
+          "--speed {:g} differs from fleet.speed {:g} in {}: drop --speed (every shard of the "
+          "file runs at its speed)",
+          *o.speed, *plan->speed, plan->file));
+    }
+    c.speed = *plan->speed;
+  }
   c.fleet = std::move(*plan);
   c.mbus_tcp.reset();
   return {};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -29,14 +30,40 @@ namespace fs = std::filesystem;
 /// The fleet's folder: STATE/fleet, with its lock and its slot file (docs/storage.md).
 constexpr const char* kFleetDir = "fleet";
 
-/// Opens (or creates) every meter of the plan in `root`. `fresh[i]`: meter i is new.
+/// Where simulated time stands when the fleet starts (docs/storage.md "Replay").
+struct StartTime {
+  std::optional<std::int64_t> journal;  ///< the last pass of the run before, if any
+  std::uint32_t journal_generation = 0;
+  std::int64_t start_ms = 0;  ///< where every meter resumes
+  std::size_t replayed = 0;   ///< meters brought to the journal's time by replay
+};
+
+/// Simulated time now by the fleet file's epoch: (wall time − epoch) × speed.
+std::expected<std::int64_t, std::string> epoch_time(const FleetPlan& plan, double speed) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const std::int64_t epoch = plan.epoch_unix_ms.value_or(0);
+  const std::chrono::nanoseconds since =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now) - std::chrono::milliseconds(epoch);
+  if (since.count() < 0) {
+    return std::unexpected(fmt::format(
+        "{}: fleet.epoch is {} s in the future; choose an epoch in the past (simulated time 0)",
+        plan.file, -std::chrono::duration_cast<std::chrono::seconds>(since).count()));
+  }
+  return scaled_elapsed_ms(since, speed);
+}
+
+/// Opens (or creates) every meter of the plan in `root`. `fresh[i]`: meter i is new. A
+/// meter whose loaded save recorded a replayable load source, written by the run that
+/// wrote the journal, is first replayed from that save to the journal's time; every meter
+/// then resumes at `time.start_ms`.
 std::expected<void, UsageError> open_meters(const RunConfig& config, const FleetPlan& plan,
                                             const fs::path& root, Fleet& fleet,
-                                            std::vector<bool>& fresh) {
+                                            std::vector<bool>& fresh, StartTime& time) {
   fresh.assign(plan.meters.size(), false);
   auto slots = SlotFile::open(root);
   if (!slots) return std::unexpected(UsageError{slots.error()});
   fleet.set_slots(*slots);
+  if (fleet.journal()) (*slots)->set_generation(fleet.journal()->generation());
   for (std::size_t i = 0; i < plan.meters.size(); ++i) {
     const FleetMeter& m = plan.meters[i];
     auto store = StateStore::open_slot(*slots, m.factory.serial_bcd,
@@ -47,7 +74,18 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const Fleet
     auto meter = make_meter(*store, m.factory, true, is_new);
     if (!meter) return std::unexpected(meter.error());
     fresh[i] = is_new;
+    const auto& point = store->loaded_resume();
+    const bool replay =
+        !is_new && time.journal && point && point->generation == time.journal_generation &&
+        point->source.kind != LoadSource::Kind::none && point->sim_ms <= *time.journal;
+    meter->skip_to(replay ? point->sim_ms : time.start_ms);
+    const LoadSource source = replay ? point->source : LoadSource{};
     Twin& twin = fleet.add(*meter, std::move(*store), FleetPlace{m.group, m.endpoint});
+    twin.defer_saves(true);
+    if (replay) {
+      twin.replay(source, *time.journal, std::max(time.start_ms, *time.journal));
+      ++time.replayed;
+    }
     const bool own_profile = m.profile || (!m.load && config.scenario);
     if (!own_profile) {
       if (auto ok = twin.set_load(m.load.value_or(config.load)); !ok) {
@@ -142,7 +180,7 @@ Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gatew
 
 void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& plan,
                  const asio::ip::tcp::endpoint& bound, std::size_t fresh_meters,
-                 const Gateways& gateways) {
+                 const Gateways& gateways, const StartTime& time) {
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
@@ -159,6 +197,8 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
              {"meters", fleet.size()},
              {"groups", plan.groups},
              {"fresh", fresh_meters},
+             {"replayed", time.replayed},
+             {"sim_ms", time.start_ms},
              {"with_error_code", errors},
              {"stopped", stopped},
              {"gateways", endpoints_ready_json(plan, fleet, gateways)},
@@ -175,16 +215,14 @@ int serve(asio::io_context& io, asio::signal_set& signals, Fleet& fleet, EventSt
           const RunConfig& config, const Gateways& gateways) {
   // No clock tick: a meter is brought to now when it is read (Modbus, the API), changed or
   // saved. Its energy between two load changes is exact arithmetic, so the result is the
-  // same as ticking, and an idle fleet costs one pass over its meters per save interval.
+  // same as ticking. The save pass skips meters whose energy a replay gives back
+  // (docs/storage.md "Replay"), so an idle fleet costs little more than the journal's write.
   asio::steady_timer persist(io);
   asio::steady_timer event_tick(io);
   repeat(event_tick, kEventInterval, [&] { events.broadcast(); });
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::duration<double>(config.persist_interval_s));
-  repeat(persist, interval, [&] {
-    fleet.sync();
-    fleet.save_if_changed();
-  });
+  repeat(persist, interval, [&] { fleet.persist(); });
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     fleet.sync();
@@ -228,7 +266,6 @@ std::expected<void, UsageError> start_meters(const RunConfig& config, const Flee
             plan.groups[m.group], bcd_string(m.factory.serial_bcd), ok.error().message)});
       }
     }
-    twin.save_if_changed();
   }
   return {};
 }
@@ -242,8 +279,23 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   if (!config.fleet) return std::unexpected(UsageError{"no fleet to run"});
   const FleetPlan& plan = *config.fleet;  // NOLINT(bugprone-unchecked-optional-access): checked
   Fleet fleet(config.clock, config.speed);
+  auto journal = FleetJournal::open(root);
+  if (!journal) return std::unexpected(UsageError{journal.error()});
+  if (config.factory_reset) journal->wipe();
+  StartTime time;
+  time.journal = journal->last();
+  time.journal_generation = journal->last_generation();
+  time.start_ms = time.journal.value_or(0);  // simulated time goes on where it stopped
+  if (plan.epoch_unix_ms) {
+    auto since = epoch_time(plan, config.speed);
+    if (!since) return std::unexpected(UsageError{since.error()});
+    time.start_ms = std::max(time.start_ms, *since);
+    fleet.fix_speed();
+  }
+  fleet.set_journal(std::move(*journal));
+  fleet.hold_clock();
   std::vector<bool> fresh;
-  if (auto ok = open_meters(config, plan, root, fleet, fresh); !ok) {
+  if (auto ok = open_meters(config, plan, root, fleet, fresh, time); !ok) {
     return std::unexpected(ok.error());
   }
   if (config.factory_reset) {
@@ -259,8 +311,15 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   auto server = HttpServer::listen(io, config.endpoint,
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));
   if (!server) return std::unexpected(UsageError{server.error()});
-  fleet.restart_clock();
   if (auto ok = start_meters(config, plan, fresh, fleet); !ok) return std::unexpected(ok.error());
+  for (std::size_t i = 0; i < fleet.size(); ++i) fleet.at(i).defer_saves(false);
+  if (plan.epoch_unix_ms) {
+    // The start-up's own seconds count, as the wall clock says.
+    fleet.start_clock(std::max(time.start_ms, epoch_time(plan, config.speed).value_or(0)));
+  } else {
+    fleet.start_clock(time.start_ms);
+  }
+  fleet.save();  // every meter at its start, and the journal: this run's first pass
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto bound = (*server)->local_endpoint();
   if (!bound.address().is_loopback()) {
@@ -270,7 +329,8 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
         http_url(bound));
   }
   print_ready(fleet, config, plan, bound,
-              static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways);
+              static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways,
+              time);
   return serve(io, signals, fleet, events, config, gateways);
 }
 

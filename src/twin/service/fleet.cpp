@@ -13,6 +13,9 @@ namespace ambi {
 
 namespace {
 
+constexpr std::uint8_t kUnwritable =
+    error_bit::main_unwritable | error_bit::backup_unwritable | error_bit::mantissa_unwritable;
+
 std::optional<std::uint32_t> bcd_value(std::uint32_t bcd) {
   std::uint32_t value = 0;
   for (int shift = 28; shift >= 0; shift -= 4) {
@@ -79,6 +82,7 @@ Fleet::Fleet(ClockMode mode, double speed, SteadyNow now)
 Twin& Fleet::add(Meter meter, StateStore store, FleetPlace place) {
   const std::uint32_t serial = meter.state().serial_bcd;
   twins_.push_back(std::make_unique<Twin>(meter, std::move(store), clock_, now_));
+  twins_.back()->keep_save_mark_in(&marks_.emplace_back());
   places_.push_back(place);
   by_serial_.emplace(serial, twins_.size() - 1);
   return *twins_.back();
@@ -116,7 +120,19 @@ void Fleet::restart_clock() {
   std::int64_t origin = std::numeric_limits<std::int64_t>::max();
   for (const auto& twin : twins_) origin = std::min(origin, twin->meter().now_ms());
   if (twins_.empty()) origin = 0;
-  *clock_ = SimClock(clock_->mode(), clock_->speed(), origin, now_());
+  start_clock(origin);
+}
+
+void Fleet::hold_clock() {
+  if (!held_) held_.emplace(clock_->mode(), clock_->speed());
+  *clock_ = SimClock(ClockMode::stepped, clock_->speed(), 0, now_());
+}
+
+void Fleet::start_clock(std::int64_t origin_ms) {
+  const ClockMode mode = held_ ? held_->first : clock_->mode();
+  const double speed = held_ ? held_->second : clock_->speed();
+  held_.reset();
+  *clock_ = SimClock(mode, speed, origin_ms, now_());
 }
 
 void Fleet::sync() {
@@ -129,18 +145,59 @@ void Fleet::save_if_changed() {
 }
 
 void Fleet::save() {
-  for (const auto& twin : twins_) twin->save();
-  sync_slots();
+  const std::int64_t now_ms = clock_->target_ms(now_());
+  bool ok = true;
+  for (const auto& twin : twins_) {
+    twin->save();
+    if ((twin->meter().error_code() & kUnwritable) != 0) ok = false;
+  }
+  write_journal(now_ms, sync_slots() && ok);
 }
 
-void Fleet::sync_slots() {
-  if (!slots_) return;
+std::size_t Fleet::persist() {
+  // The journal's time is taken first: every meter skipped below has run under its recorded
+  // source from its last save until at least this time.
+  const std::int64_t now_ms = clock_->target_ms(now_());
+  const std::size_t slice = passes_++ % kCheckpointPasses;
+  std::size_t saved = 0;
+  bool ok = true;
+  std::size_t i = 0;
+  for (auto mark = marks_.begin(); mark != marks_.end(); ++mark, ++i) {
+    if (i % kCheckpointPasses != slice && mark->may_skip(now_ms)) continue;
+    Twin& twin = *twins_[i];
+    twin.sync();
+    twin.save_if_changed();
+    ++saved;
+    // A meter whose areas cannot be written (8.1 bits 1-3) may hold a resume block older
+    // than a change of its source: the journal must not move past it.
+    if ((twin.meter().error_code() & kUnwritable) != 0) ok = false;
+  }
+  write_journal(now_ms, sync_slots() && ok);
+  return saved;
+}
+
+bool Fleet::sync_slots() {
+  if (!slots_) return true;
   const bool ok = slots_->sync();
   if (!ok && !sync_failed_) {
     log_line("cannot sync {}: {}; the meters' last saves may not survive a power loss",
              slots_->path().string(), errno_text());
   }
   sync_failed_ = !ok;
+  return ok;
+}
+
+void Fleet::write_journal(std::int64_t sim_ms, bool saves_ok) {
+  if (!journal_) return;
+  bool ok = saves_ok;
+  if (ok) ok = journal_->write(sim_ms);
+  if (!ok && !journal_failed_) {
+    log_line(
+        "cannot record the fleet's time in {}{}; after a crash its meters lose what they "
+        "counted since their last full save",
+        journal_->path().string(), saves_ok ? fmt::format(": {}", errno_text()) : "");
+  }
+  journal_failed_ = !ok;
 }
 
 TwinOutcome<> Fleet::advance(std::int64_t dt_ms) {
@@ -152,6 +209,7 @@ TwinOutcome<> Fleet::advance(std::int64_t dt_ms) {
 
 TwinOutcome<> Fleet::set_speed(double speed) {
   if (clock_->mode() != ClockMode::real) return std::unexpected(TwinRefusal::clock_is_stepped);
+  if (speed_fixed_) return std::unexpected(TwinRefusal::speed_fixed);
   const auto now = now_();
   const std::int64_t reached = clock_->target_ms(now);
   sync();

@@ -6,14 +6,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "twin/service/fleet_journal.hpp"
 #include "twin/service/twin.hpp"
 
 namespace ambi {
@@ -86,14 +89,29 @@ class Fleet {
   /// carried past a time it has not lived (a meter restored a little ahead waits until the
   /// clock reaches it).
   void restart_clock();
+  /// Stops simulated time at 0 while the fleet starts (meters restored at later times are
+  /// not moved by a sync); `restart_clock` or `start_clock` runs it again in its mode.
+  void hold_clock();
+  /// Starts simulated time at `origin_ms` now (a fleet file's epoch, docs/fleet.md).
+  void start_clock(std::int64_t origin_ms);
   /// Every meter to the present simulated time.
   void sync();
   /// `Twin::save_if_changed` on every meter, then one sync of the slot file.
   void save_if_changed();
+  /// The save pass of every persist interval (docs/storage.md "Replay"): every meter that
+  /// may not skip it (`Twin::may_skip_pass`), and a slice of the others (each meter at least
+  /// every `kCheckpointPasses` passes), is brought to now and saved if changed; then one
+  /// sync of the slot file, and the journal records the simulated time the pass began at.
+  /// Returns how many meters it saved.
+  std::size_t persist();
+  /// Every meter is saved at least once in this many passes.
+  static constexpr std::size_t kCheckpointPasses = 60;
   /// `Twin::save` on every meter, then one sync of the slot file.
   void save();
   /// Stepped clock only: simulated time on by `dt_ms` > 0 for every meter.
   [[nodiscard]] TwinOutcome<> advance(std::int64_t dt_ms);
+  /// Refuses `set_speed` from now on (a fleet file's epoch).
+  void fix_speed() { speed_fixed_ = true; }
   /// Real clock only: the fleet's speed from now on (> 0).
   [[nodiscard]] TwinOutcome<> set_speed(double speed);
 
@@ -110,17 +128,30 @@ class Fleet {
   void set_layout(FleetLayout layout) { layout_ = std::move(layout); }
   /// The fleet's one slot file, synced after every save pass (its meters write into it).
   void set_slots(std::shared_ptr<SlotFile> slots) { slots_ = std::move(slots); }
+  /// The fleet's clock journal, written after every pass and every full save.
+  void set_journal(FleetJournal journal) { journal_.emplace(std::move(journal)); }
+  [[nodiscard]] const std::optional<FleetJournal>& journal() const { return journal_; }
 
  private:
-  void sync_slots();
+  /// Syncs the slot file; true when it is on disk.
+  bool sync_slots();
+  /// Records `sim_ms` in the journal, when there is one and every save since the last
+  /// record was written and synced.
+  void write_journal(std::int64_t sim_ms, bool saves_ok);
 
   SteadyNow now_;
   std::shared_ptr<SimClock> clock_;
   std::vector<std::unique_ptr<Twin>> twins_;
+  std::deque<SaveMark> marks_;  ///< every meter's, in order (stable addresses)
   std::vector<FleetPlace> places_;
   FleetLayout layout_;
   std::shared_ptr<SlotFile> slots_;
+  std::optional<FleetJournal> journal_;
+  std::optional<std::pair<ClockMode, double>> held_;  ///< the mode and speed while held
+  std::size_t passes_ = 0;
   bool sync_failed_ = false;
+  bool journal_failed_ = false;
+  bool speed_fixed_ = false;
   std::unordered_map<std::uint32_t, std::size_t> by_serial_;
 };
 

@@ -51,6 +51,90 @@ bool pread_all(int fd, std::span<std::byte> bytes, off_t at) {
   return true;
 }
 
+void put_u64(std::byte* at, std::uint64_t v) {
+  put_u32(at, static_cast<std::uint32_t>(v));
+  put_u32(at + 4, static_cast<std::uint32_t>(v >> 32U));
+}
+
+std::uint64_t get_u64(const std::byte* at) {
+  return std::uint64_t{get_u32(at)} | (std::uint64_t{get_u32(at + 4)} << 32U);
+}
+
+/// The resume block: "AMBIRSM1", sequence, simulated ms, the source's kind and the run's
+/// generation (4 bytes each), the seed, then 16 numbers (the load's 3 × V, A, φ and Hz, or the
+/// household model's fields in declaration order) as IEEE doubles, then a CRC-32 of everything
+/// before it.
+constexpr std::array<char, 8> kResumeMagic{'A', 'M', 'B', 'I', 'R', 'S', 'M', '1'};
+constexpr std::size_t kResumeNumbers = 16;
+constexpr std::size_t kResumeSize = 8 + 8 + 8 + 4 + 4 + 8 + 8 * kResumeNumbers + 4;
+constexpr std::size_t kNumbersAt = 40;
+static_assert(kResumeSize <= SlotFile::kResume.size);
+
+std::array<double, kResumeNumbers> numbers_of(const LoadSource& source) {
+  std::array<double, kResumeNumbers> n{};
+  if (source.kind == LoadSource::Kind::constant) {
+    for (std::size_t p = 0; p < kPhases; ++p) {
+      const PhaseInput& ph = source.load.phases.at(p);
+      n.at(3 * p) = ph.volts;
+      n.at(3 * p + 1) = ph.amps;
+      n.at(3 * p + 2) = ph.phi_deg;
+    }
+    n[9] = source.load.hz;
+  } else if (source.kind == LoadSource::Kind::household) {
+    const HouseholdModel& m = source.model;
+    n = {static_cast<double>(m.step_ms),
+         m.base_w,
+         m.spread,
+         m.noise,
+         m.pv_peak_w,
+         m.pv_share,
+         m.ev_w,
+         m.ev_share,
+         m.ev_days,
+         static_cast<double>(m.ev_from_ms),
+         static_cast<double>(m.ev_to_ms),
+         m.ev_kwh_min,
+         m.ev_kwh_max,
+         m.volts,
+         m.power_factor,
+         m.hz};
+  }
+  return n;
+}
+
+LoadSource source_of(std::uint32_t kind, std::uint64_t seed,
+                     const std::array<double, kResumeNumbers>& n) {
+  LoadSource source;
+  if (kind == static_cast<std::uint32_t>(LoadSource::Kind::constant)) {
+    source.kind = LoadSource::Kind::constant;
+    for (std::size_t p = 0; p < kPhases; ++p) {
+      source.load.phases.at(p) = PhaseInput{n.at(3 * p), n.at(3 * p + 1), n.at(3 * p + 2)};
+    }
+    source.load.hz = n[9];
+  } else if (kind == static_cast<std::uint32_t>(LoadSource::Kind::household)) {
+    source.kind = LoadSource::Kind::household;
+    source.seed = seed;
+    HouseholdModel& m = source.model;
+    m.step_ms = static_cast<std::int64_t>(n[0]);
+    m.base_w = n[1];
+    m.spread = n[2];
+    m.noise = n[3];
+    m.pv_peak_w = n[4];
+    m.pv_share = n[5];
+    m.ev_w = n[6];
+    m.ev_share = n[7];
+    m.ev_days = n[8];
+    m.ev_from_ms = static_cast<std::int64_t>(n[9]);
+    m.ev_to_ms = static_cast<std::int64_t>(n[10]);
+    m.ev_kwh_min = n[11];
+    m.ev_kwh_max = n[12];
+    m.volts = n[13];
+    m.power_factor = n[14];
+    m.hz = n[15];
+  }
+  return source;
+}
+
 off_t record_at(std::size_t record) {
   return static_cast<off_t>(record * SlotFile::kRecordSize);
 }
@@ -160,11 +244,54 @@ bool SlotFile::write(std::size_t record, Slot slot, std::span<const std::byte> b
   return pwrite_all(fd_.get(), out, record_at(record) + static_cast<off_t>(slot.offset));
 }
 
+std::optional<ResumePoint> SlotFile::read_resume(std::size_t record) const {
+  std::array<std::byte, kResumeSize> b{};
+  if (!pread_all(fd_.get(), b, record_at(record) + static_cast<off_t>(kResume.offset))) {
+    return std::nullopt;
+  }
+  if (std::memcmp(b.data(), kResumeMagic.data(), kResumeMagic.size()) != 0) return std::nullopt;
+  const std::size_t covered = kResumeSize - 4;
+  if (crc32(std::span<const std::byte>(b).first(covered)) != get_u32(b.data() + covered)) {
+    return std::nullopt;
+  }
+  ResumePoint point;
+  point.sequence = get_u64(b.data() + 8);
+  point.sim_ms = static_cast<std::int64_t>(get_u64(b.data() + 16));
+  std::array<double, kResumeNumbers> n{};
+  for (std::size_t i = 0; i < kResumeNumbers; ++i) {
+    const std::uint64_t bits = get_u64(b.data() + kNumbersAt + 8 * i);
+    std::memcpy(&n.at(i), &bits, sizeof bits);
+  }
+  point.generation = get_u32(b.data() + 28);
+  point.source = source_of(get_u32(b.data() + 24), get_u64(b.data() + 32), n);
+  return point;
+}
+
+bool SlotFile::write_resume(std::size_t record, const ResumePoint& point) {
+  std::array<std::byte, kResumeSize> b{};
+  std::memcpy(b.data(), kResumeMagic.data(), kResumeMagic.size());
+  put_u64(b.data() + 8, point.sequence);
+  put_u64(b.data() + 16, static_cast<std::uint64_t>(point.sim_ms));
+  put_u32(b.data() + 24, static_cast<std::uint32_t>(point.source.kind));
+  put_u32(b.data() + 28, generation_);
+  put_u64(b.data() + 32, point.source.seed);
+  const auto n = numbers_of(point.source);
+  for (std::size_t i = 0; i < kResumeNumbers; ++i) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &n.at(i), sizeof bits);
+    put_u64(b.data() + kNumbersAt + 8 * i, bits);
+  }
+  const std::size_t covered = kResumeSize - 4;
+  put_u32(b.data() + covered, crc32(std::span<const std::byte>(b).first(covered)));
+  dirty_ = true;
+  return pwrite_all(fd_.get(), b, record_at(record) + static_cast<off_t>(kResume.offset));
+}
+
 bool SlotFile::wipe(std::size_t record) {
-  const std::array<std::byte, 4> none{};
+  const std::array<std::byte, 8> none{};
   dirty_ = true;
   bool ok = true;
-  for (const Slot slot : {kMantissa, kMain, kBackup}) {
+  for (const Slot slot : {kMantissa, kMain, kBackup, kResume}) {
     ok = pwrite_all(fd_.get(), none, record_at(record) + static_cast<off_t>(slot.offset)) && ok;
   }
   return ok;

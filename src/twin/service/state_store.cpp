@@ -199,13 +199,33 @@ StoredState StateStore::load_slots() {
     frozen_ = false;
     return result;
   }
-  return decode(main.value_or(none), main.has_value(), backup.value_or(none), backup.has_value(),
-                mantissa.value_or(none), mantissa.has_value());
+  StoredState result = decode(main.value_or(none), main.has_value(), backup.value_or(none),
+                              backup.has_value(), mantissa.value_or(none), mantissa.has_value());
+  loaded_resume_.reset();
+  if (auto point = slots_->read_resume(record_);
+      point && point->sequence == result.loaded.sequence && !frozen_) {
+    loaded_resume_ = point;
+  }
+  return result;
 }
 
 StoredState StateStore::load() {
   loaded_ = true;
   return slots_ ? load_slots() : load_files();
+}
+
+std::uint8_t StateStore::save(const PersistentState& state, std::int64_t sim_ms,
+                              const LoadSource& source) {
+  if (!loaded_) static_cast<void>(load());
+  if (frozen_) return 0;
+  // The block first: a crash before the areas leaves it naming a sequence that was never
+  // written, so the meter is not replayed from the older areas it finds. A block that
+  // cannot be written is no area of the meter's (no 8.1 bit); its old sequence then names
+  // no areas either.
+  if (slots_)
+    static_cast<void>(
+        slots_->write_resume(record_, ResumePoint{next_sequence_, sim_ms, 0, source}));
+  return save(state);
 }
 
 std::uint8_t StateStore::save(const PersistentState& state) {

@@ -8,6 +8,7 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/meter/storage_image.hpp"
@@ -58,6 +59,16 @@ class StateStore {
   /// were). Does nothing and returns 0 when the last load found both copies bad: a stopped
   /// meter never overwrites the evidence (recover with `ambimeter run --factory-reset`).
   [[nodiscard]] std::uint8_t save(const PersistentState& state);
+  /// The same for a fleet meter (slots only; plain `save` elsewhere): first records in the
+  /// record's resume block that these areas hold simulated time `sim_ms` and that `source`
+  /// drives the load from then on (docs/storage.md "Replay").
+  [[nodiscard]] std::uint8_t save(const PersistentState& state, std::int64_t sim_ms,
+                                  const LoadSource& source);
+  /// Whether this store keeps resume blocks (a fleet meter's slot record).
+  [[nodiscard]] bool replays() const { return slots_ != nullptr; }
+  /// After `load`: the resume block of the very save that was loaded (same sequence), if
+  /// there is one: the meter can then be replayed from it.
+  [[nodiscard]] const std::optional<ResumePoint>& loaded_resume() const { return loaded_resume_; }
 
   /// The sequence number the next save will carry.
   [[nodiscard]] std::uint64_t next_sequence() const { return next_sequence_; }
@@ -84,6 +95,7 @@ class StateStore {
   std::uint64_t next_sequence_ = 1;
   bool loaded_ = false;
   bool frozen_ = false;
+  std::optional<ResumePoint> loaded_resume_;
 };
 
 }  // namespace ambi

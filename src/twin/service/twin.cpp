@@ -87,10 +87,71 @@ void Twin::follow_power() {
   panel_.reset(wall_ms());
 }
 
+LoadSource Twin::load_source() const {
+  LoadSource source;
+  if (!meter_.supply_switched_on()) return source;
+  if (!player_) {
+    source.kind = LoadSource::Kind::constant;
+    source.load = meter_.load();
+    return source;
+  }
+  const LoadProfile& profile = player_->profile();
+  if (profile.generator) {
+    source.kind = LoadSource::Kind::household;
+    source.model = *profile.generator;
+    source.seed = profile.seed;
+  } else if (profile.steps.size() == 1 && !profile.repeat_ms && !profile.steps[0].tariff_input) {
+    source.kind = LoadSource::Kind::constant;  // a constant profile (constant_profile)
+    source.load = profile.steps[0].load.input;
+  }
+  return source;
+}
+
+void Twin::replay(const LoadSource& source, std::int64_t until_ms, std::int64_t resume_ms) {
+  if (source.kind == LoadSource::Kind::household) {
+    player_.emplace(generated_profile(std::make_shared<const HouseholdModel>(source.model),
+                                      source.seed, "replay"),
+                    meter_);
+  } else if (source.kind == LoadSource::Kind::constant) {
+    player_.reset();
+    if (!meter_.set_load(source.load)) return;  // not a load any more: nothing to replay
+  } else {
+    return;
+  }
+  meter_.power_on();
+  follow_power();
+  const std::int64_t dt = until_ms - meter_.now_ms();
+  if (dt > 0) {
+    if (player_) {
+      player_->advance(meter_, dt);
+    } else {
+      meter_.advance(dt);
+    }
+  }
+  player_.reset();
+  meter_.skip_to(resume_ms);
+}
+
 void Twin::save() {
+  if (defer_saves_) {
+    ever_saved_ = false;  // the next save_if_changed writes
+    return;
+  }
   announce_link_changes();
   if (meter_.stopped()) return;
-  const std::uint8_t bits = store_.save(meter_.state());
+  std::uint8_t bits = 0;
+  if (store_.replays()) {
+    const LoadSource source = load_source();
+    bits = store_.save(meter_.state(), meter_.now_ms(), source);
+    SaveMark& m = mark();
+    m.replayable = bits == 0 && source.kind != LoadSource::Kind::none;
+    m.saved_at_ms = meter_.now_ms();
+    m.replay_limit_ms = source.kind == LoadSource::Kind::household
+                            ? kReplaySteps * source.model.step_ms
+                            : std::int64_t{86'400'000};
+  } else {
+    bits = store_.save(meter_.state());
+  }
   meter_.set_storage_write_error(bits);
   if (bits != write_bits_) {
     if (bits != 0) {
@@ -123,14 +184,22 @@ Outcome<> Twin::set_load(const LoadInput& load) {
   auto ok = meter_.set_load(load);
   if (ok) player_.reset();
   follow_power();
-  if (meter_.powered() != was_powered) save_if_changed();  // a power-up counts
+  if (ok && store_.replays()) {
+    save();  // a fleet meter's save records its load source (docs/storage.md "Replay")
+  } else if (meter_.powered() != was_powered) {
+    save_if_changed();  // a power-up counts
+  }
   return ok;
 }
 
 void Twin::start_scenario(LoadProfile profile) {
   sync();
   player_.emplace(std::move(profile), meter_);
-  save_if_changed();
+  if (store_.replays()) {
+    save();  // the new load source
+  } else {
+    save_if_changed();
+  }
 }
 
 void Twin::set_tariff_input(bool energized) {
@@ -147,7 +216,11 @@ void Twin::set_power(bool on) {
     meter_.power_off();
   }
   follow_power();
-  save_if_changed();
+  if (store_.replays()) {
+    save();  // the supply switch decides whether the source is replayable
+  } else {
+    save_if_changed();
+  }
 }
 
 TwinOutcome<> Twin::power_cycle(std::int64_t off_ms) {

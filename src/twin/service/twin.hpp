@@ -58,10 +58,21 @@ enum class TwinRefusal : std::uint8_t {
   clock_is_real,                 ///< advancing needs a stepped clock
   clock_is_stepped,              ///< a speed needs a real clock
   off_time_needs_stepped_clock,  ///< a power cycle with time off needs a stepped clock
+  speed_fixed,                   ///< a fleet file's epoch fixes the speed (docs/fleet.md)
 };
 
 template <class T = void>
 using TwinOutcome = std::expected<T, TwinRefusal>;
+
+/// What a fleet's save pass reads of a meter (`Twin::may_skip_pass`).
+struct SaveMark {
+  std::int64_t saved_at_ms = 0;      ///< the simulated time of the last save
+  std::int64_t replay_limit_ms = 0;  ///< how far past it a replay may go
+  bool replayable = false;           ///< the last save succeeded and recorded a replayable source
+  [[nodiscard]] bool may_skip(std::int64_t now_ms) const {
+    return replayable && now_ms - saved_at_ms <= replay_limit_ms;
+  }
+};
 
 class Twin {
  public:
@@ -95,6 +106,33 @@ class Twin {
   void save();
   /// Saves when the persistent state differs from the last save (or the last save failed).
   void save_if_changed();
+
+  // ---- a fleet meter's replay (docs/storage.md "Replay"; slot stores only) ---------------
+  /// What drives the load now, as a save records it: a constant load or a household curve
+  /// (replayable), or none (a scenario table, the supply switched off).
+  [[nodiscard]] LoadSource load_source() const;
+  /// Whether a fleet's save pass may skip this meter: its last save recorded a replayable
+  /// source and succeeded, and simulated time has not gone further past that save than a
+  /// replay may cover (`kReplaySteps` steps of its curve, or a day at a constant load).
+  /// Everything else that changes the meter saves at once; its energy since the save is
+  /// what the source gives again.
+  [[nodiscard]] bool may_skip_pass(std::int64_t now_ms) const { return mark().may_skip(now_ms); }
+  /// Keeps what `may_skip_pass` reads in `mark` from now on (a fleet keeps its meters' marks
+  /// in one compact array, so that its pass does not touch every meter's memory).
+  void keep_save_mark_in(SaveMark* mark) {
+    *mark = mark_;
+    external_mark_ = mark;
+  }
+  /// While on, `save` only notes that a save is due (a fleet's start-up, which ends with
+  /// one save of every meter).
+  void defer_saves(bool on) { defer_saves_ = on; }
+  /// The most steps of a household curve a replay covers.
+  static constexpr std::int64_t kReplaySteps = 32;
+  /// Start-up of a meter restored from a replayable save, before anything else is done to
+  /// it (the fleet's clock held): plays `source` from the meter's present time (the
+  /// save's) up to `until_ms` (the fleet's journal), powered, counting what it had counted
+  /// before the process stopped; then time jumps to `resume_ms` uncounted.
+  void replay(const LoadSource& source, std::int64_t until_ms, std::int64_t resume_ms);
 
   /// Stepped clock only: moves simulated time on by `dt_ms` > 0 and integrates it.
   [[nodiscard]] TwinOutcome<> advance(std::int64_t dt_ms);
@@ -186,7 +224,12 @@ class Twin {
   FrontPanel panel_;
   PulseLed led_;
   PersistentState saved_{};
+  [[nodiscard]] SaveMark& mark() { return external_mark_ ? *external_mark_ : mark_; }
+  [[nodiscard]] const SaveMark& mark() const { return external_mark_ ? *external_mark_ : mark_; }
+  SaveMark mark_{};
+  SaveMark* external_mark_ = nullptr;
   bool ever_saved_ = false;
+  bool defer_saves_ = false;
   std::uint64_t power_ups_seen_ = 0;
   std::uint8_t write_bits_ = 0;
   std::optional<SimClock::WallClock::time_point> communication_until_;

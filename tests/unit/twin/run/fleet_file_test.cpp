@@ -232,8 +232,10 @@ TEST(FleetFileErrors, NameTheFileTheLineAndTheKey) {
   EXPECT_EQ(error_of("[[group]]\nserial = \"1902\"\n"),
             "site/fleet.toml:2: group \"group1\".serial: \"1902\" is not a serial; give 8 "
             "decimal digits in quotes like \"19020246\"");
-  EXPECT_EQ(error_of("[fleet]\nseed = 1\ncolour = 2\n[[group]]\n"),
-            "site/fleet.toml:3: fleet.colour: unknown key; the keys of fleet are seed, serial");
+  EXPECT_EQ(
+      error_of("[fleet]\nseed = 1\ncolour = 2\n[[group]]\n"),
+      "site/fleet.toml:3: fleet.colour: unknown key; the keys of fleet are seed, serial, epoch, "
+      "speed");
   EXPECT_EQ(error_of("[fleet]\n"),
             "site/fleet.toml: no [[group]]: a fleet file describes at least one group of meters "
             "(docs/fleet.md)");
