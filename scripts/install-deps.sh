@@ -13,7 +13,7 @@ packages=(
   # make lint: the declared style (scripts/lint.sh)
   clang-format-19 clang-tidy-19
   # interop peers nobody here wrote (tests/interop)
-  python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
+  python3-pymodbus python3-serial python3-serial-asyncio python3-yaml mbpoll socat
   # the browser the web page's tests drive (tests/web, through playwright-core from npm)
   chromium
 )

@@ -40,16 +40,24 @@ struct StartTime {
 
 /// Simulated time now by the fleet file's epoch: (wall time − epoch) × speed.
 std::expected<std::int64_t, std::string> epoch_time(const FleetPlan& plan, double speed) {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const std::int64_t epoch = plan.epoch_unix_ms.value_or(0);
-  const std::chrono::nanoseconds since =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now) - std::chrono::milliseconds(epoch);
-  if (since.count() < 0) {
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const std::int64_t since_ms = now_ms - plan.epoch_unix_ms.value_or(0);
+  if (since_ms < 0) {
     return std::unexpected(fmt::format(
         "{}: fleet.epoch is {} s in the future; choose an epoch in the past (simulated time 0)",
-        plan.file, -std::chrono::duration_cast<std::chrono::seconds>(since).count()));
+        plan.file, -since_ms / 1000));
   }
-  return scaled_elapsed_ms(since, speed);
+  // In milliseconds (nanoseconds since an epoch centuries ago would overflow).
+  const long double sim_ms = static_cast<long double>(since_ms) * speed;
+  if (sim_ms > 9e15L) {
+    return std::unexpected(fmt::format(
+        "{}: fleet.epoch × fleet.speed puts simulated time beyond 285,000 years; choose a later "
+        "epoch or a lower speed",
+        plan.file));
+  }
+  return static_cast<std::int64_t>(sim_ms);
 }
 
 /// Opens (or creates) every meter of the plan in `root`. `fresh[i]`: meter i is new. A
