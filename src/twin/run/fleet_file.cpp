@@ -438,11 +438,12 @@ std::expected<void, std::string> read_time_base(const FileSource& src, const tom
   auto speed = get_number(src, fleet, "fleet", "speed");
   if (!speed) return Error(speed.error());
   if (*speed) {
-    if (!(**speed > 0) || **speed > 3.2e10) {
+    const double value = **speed;
+    if (!(value > 0) || value > 3.2e10) {
       return fail(src, *fleet.get("speed"), "fleet.speed",
                   "give simulated seconds per wall second, > 0 and at most 3.2e10");
     }
-    plan.speed = **speed;
+    plan.speed = value;
   }
   return {};
 }

@@ -222,6 +222,27 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
   return {};
 }
 
+/// A fleet file's `epoch` and `speed` (docs/fleet.md "Time"). With --clock stepped they do
+/// not apply: a test driver advances every shard through the API.
+std::expected<void, std::string> resolve_time_base(const RunOptions& o, RunConfig& c,
+                                                   FleetPlan& plan) {
+  if (c.clock == ClockMode::stepped) {
+    plan.epoch_unix_ms.reset();
+    plan.speed.reset();
+    return {};
+  }
+  if (!plan.speed) return {};
+  const double speed = *plan.speed;  // NOLINT(bugprone-unchecked-optional-access): checked
+  if (o.speed && *o.speed != speed) {
+    return Error(fmt::format(
+        "--speed {:g} differs from fleet.speed {:g} in {}: drop --speed (every shard of the "
+        "file runs at its speed)",
+        *o.speed, speed, plan.file));
+  }
+  c.speed = speed;
+  return {};
+}
+
 /// --meters N or --fleet FILE: a fleet behind Modbus TCP gateways (or ports of its own).
 /// The faces that serve one meter on one link (RTU, RTU over TCP, an M-bus serial port)
 /// have no meaning for a fleet until meters share lines; M-bus over TCP is off for the same
@@ -273,21 +294,7 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
     if (!sliced) return Error(sliced.error());
     plan = std::move(*sliced);
   }
-  // With --clock stepped the file's epoch and speed do not apply: a test driver advances
-  // every shard through the API (docs/fleet.md).
-  if (c.clock == ClockMode::stepped) {
-    plan->epoch_unix_ms.reset();
-    plan->speed.reset();
-  }
-  if (plan->speed) {
-    if (o.speed && *o.speed != *plan->speed) {
-      return Error(fmt::format(
-          "--speed {:g} differs from fleet.speed {:g} in {}: drop --speed (every shard of the "
-          "file runs at its speed)",
-          *o.speed, *plan->speed, plan->file));
-    }
-    c.speed = *plan->speed;
-  }
+  if (auto ok = resolve_time_base(o, c, *plan); !ok) return Error(ok.error());
   c.fleet = std::move(*plan);
   c.mbus_tcp.reset();
   return {};

@@ -71,7 +71,9 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const Fleet
   auto slots = SlotFile::open(root);
   if (!slots) return std::unexpected(UsageError{slots.error()});
   fleet.set_slots(*slots);
-  if (fleet.journal()) (*slots)->set_generation(fleet.journal()->generation());
+  if (const auto& journal = fleet.journal(); journal.has_value()) {
+    (*slots)->set_generation(journal->generation());
+  }
   for (std::size_t i = 0; i < plan.meters.size(); ++i) {
     const FleetMeter& m = plan.meters[i];
     auto store = StateStore::open_slot(*slots, m.factory.serial_bcd,

@@ -32,7 +32,7 @@ void flip(const fs::path& file, std::size_t offset) {
 
 HouseholdModel household() {
   HouseholdModel m;
-  m.step_ms = 15 * 60'000;
+  m.step_ms = std::int64_t{15} * 60'000;
   m.base_w = 600;
   m.pv_peak_w = 4000;
   m.ev_w = 11000;
