@@ -189,7 +189,7 @@ def test_a_bad_fleet_file_is_refused_with_one_line(binary, tmp_path, text, messa
 @pytest.mark.parametrize("args, message", [
     (["--fleet", "/nonexistent/site.toml"], "cannot read fleet file /nonexistent/site.toml"),
     (["--fleet", EXAMPLE, "--meters", "3"], "--meters and --fleet exclude each other"),
-    (["--fleet", EXAMPLE, "--modbus-rtu", "pty:/tmp/x"], "--modbus-rtu serves one meter"),
+    (["--fleet", EXAMPLE, "--modbus-rtu", "pty:/tmp/x"], "--modbus-rtu with --fleet"),
 ])
 def test_bad_fleet_options_are_refused(binary, tmp_path, args, message):
     code, out, err = run_cli(binary, ["run", "--state", str(tmp_path), "--http", "127.0.0.1:0"]

@@ -62,8 +62,8 @@ std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfi
     faces.rtu_over_tcp = std::move(*server);
   }
   if (config.modbus_rtu) {
-    auto port =
-        RtuPort::open(io, *config.modbus_rtu, context, {config.rtu_pacing, config.rtu_ignore_gaps});
+    auto port = RtuPort::open(io, *config.modbus_rtu, context,
+                              {config.rtu_pacing, config.rtu_ignore_gaps, std::nullopt});
     if (!port) return std::unexpected(UsageError{port.error()});
     faces.rtu = std::move(*port);
   }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/modbus/modbus_gateway.hpp"
 #include "twin/service/fleet.hpp"
 
 namespace ambi {
@@ -265,7 +266,16 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
         fmt::format("{} serves one meter: a fleet ({}) is served by Modbus TCP gateways; drop {}",
                     face, flag, face));
   };
-  if (c.modbus_rtu) return refuse("--modbus-rtu");
+  if (c.modbus_rtu && o.fleet_file) {
+    return Error(
+        "--modbus-rtu with --fleet: placing a fleet file's groups on buses is not there yet; "
+        "use --meters N (up to 247) to put N meters on one bus");
+  }
+  if (c.modbus_rtu && *o.meters > static_cast<std::int64_t>(kMaxMeterUnit)) {
+    return Error(
+        fmt::format("--meters {} --modbus-rtu: one RS485 bus has ids 1-{}; give at most {} meters",
+                    *o.meters, kMaxMeterUnit, kMaxMeterUnit));
+  }
   if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");
   if (c.mbus_serial) return refuse("--mbus-serial");
   if (!c.modbus_tcp) {

@@ -19,7 +19,9 @@
 #include "twin/service/event_loop.hpp"
 #include "twin/service/fleet.hpp"
 #include "twin/transport/modbus_gateway.hpp"
+#include "twin/transport/modbus_rtu_port.hpp"
 #include "twin/transport/modbus_tcp.hpp"
+#include "twin/transport/rtu_bus.hpp"
 
 namespace ambi {
 namespace {
@@ -163,6 +165,32 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
   return {};
 }
 
+/// `--meters N --modbus-rtu PORT`: every meter of the fleet on one RS485 bus
+/// (docs/shared-lines.md), the line at the meters' factory setting.
+struct Bus {
+  std::unique_ptr<RtuBus> bus;
+  std::unique_ptr<ModbusContext> context;
+  std::unique_ptr<RtuPort> port;
+};
+
+std::expected<void, UsageError> open_bus(asio::io_context& io, const RunConfig& config,
+                                         const FleetPlan& plan, Fleet& fleet, Bus& out) {
+  if (!config.modbus_rtu) return {};
+  std::vector<Twin*> meters;
+  meters.reserve(fleet.size());
+  for (std::size_t i = 0; i < fleet.size(); ++i) meters.push_back(&fleet.at(i));
+  const Settings factory{};
+  const LineSettings line{modbus_baud_rate(factory.modbus_baud_code), factory.parity};
+  out.bus = std::make_unique<RtuBus>(std::move(meters), line, plan.seed);
+  out.context = std::make_unique<ModbusContext>(
+      ModbusContext{fleet.at(0), config.quirks, nullptr, nullptr, out.bus.get()});
+  auto port = RtuPort::open(io, *config.modbus_rtu, *out.context,
+                            {config.rtu_pacing, config.rtu_ignore_gaps, line});
+  if (!port) return std::unexpected(UsageError{port.error()});
+  out.port = std::move(*port);
+  return {};
+}
+
 /// The ready line's list of endpoints: every gateway, and every meter's own port.
 Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gateways& gateways) {
   Json list = Json::array();
@@ -190,7 +218,7 @@ Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gatew
 
 void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& plan,
                  const asio::ip::tcp::endpoint& bound, std::size_t fresh_meters,
-                 const Gateways& gateways, const StartTime& time) {
+                 const Gateways& gateways, const StartTime& time, const Bus& bus) {
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
@@ -216,6 +244,12 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
              {"mbus_tcp", nullptr},
              {"endpoints", endpoints_json()}};
   if (!plan.file.empty()) ready["fleet_file"] = plan.file;
+  if (bus.port) {
+    ready["modbus_rtu"] = fs::absolute(bus.port->path()).string();
+    ready["bus"] = {{"meters", bus.bus->meters().size()},
+                    {"baud", bus.bus->line().baud},
+                    {"parity", to_string(bus.bus->line().parity)}};
+  }
   if (plan.shards > 1) ready["shard"] = fmt::format("{}/{}", plan.shard, plan.shards);
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
@@ -280,15 +314,10 @@ std::expected<void, UsageError> start_meters(const RunConfig& config, const Flee
   return {};
 }
 
-}  // namespace
-
-std::expected<int, UsageError> run_fleet(const RunConfig& config) {
-  const fs::path root = config.state_dir / kFleetDir;
-  auto lock = StateStore::open(root);  // the fleet's lock; its own areas stay unused
-  if (!lock) return std::unexpected(UsageError{lock.error()});
-  if (!config.fleet) return std::unexpected(UsageError{"no fleet to run"});
-  const FleetPlan& plan = *config.fleet;  // NOLINT(bugprone-unchecked-optional-access): checked
-  Fleet fleet(config.clock, config.speed);
+/// The fleet's journal opened (wiped by --factory-reset) and where simulated time starts:
+/// where it stopped, or by the fleet file's epoch. Holds the clock for the start-up.
+std::expected<StartTime, UsageError> open_time_base(const RunConfig& config, const FleetPlan& plan,
+                                                    const fs::path& root, Fleet& fleet) {
   auto journal = FleetJournal::open(root);
   if (!journal) return std::unexpected(UsageError{journal.error()});
   if (config.factory_reset) journal->wipe();
@@ -304,8 +333,22 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   }
   fleet.set_journal(std::move(*journal));
   fleet.hold_clock();
+  return time;
+}
+
+}  // namespace
+
+std::expected<int, UsageError> run_fleet(const RunConfig& config) {
+  const fs::path root = config.state_dir / kFleetDir;
+  auto lock = StateStore::open(root);  // the fleet's lock; its own areas stay unused
+  if (!lock) return std::unexpected(UsageError{lock.error()});
+  if (!config.fleet) return std::unexpected(UsageError{"no fleet to run"});
+  const FleetPlan& plan = *config.fleet;  // NOLINT(bugprone-unchecked-optional-access): checked
+  Fleet fleet(config.clock, config.speed);
+  auto time = open_time_base(config, plan, root, fleet);
+  if (!time) return std::unexpected(time.error());
   std::vector<bool> fresh;
-  if (auto ok = open_meters(config, plan, root, fleet, fresh, time); !ok) {
+  if (auto ok = open_meters(config, plan, root, fleet, fresh, *time); !ok) {
     return std::unexpected(ok.error());
   }
   if (config.factory_reset) {
@@ -317,6 +360,8 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   if (auto ok = open_gateways(io, config, plan, fleet, gateways); !ok) {
     return std::unexpected(ok.error());
   }
+  Bus bus;
+  if (auto ok = open_bus(io, config, plan, fleet, bus); !ok) return std::unexpected(ok.error());
   EventStreams events(io, [&fleet] { return event_data(fleet.at(0)); });
   auto server = HttpServer::listen(io, config.endpoint,
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));
@@ -325,9 +370,9 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   for (std::size_t i = 0; i < fleet.size(); ++i) fleet.at(i).defer_saves(false);
   if (plan.epoch_unix_ms) {
     // The start-up's own seconds count, as the wall clock says.
-    fleet.start_clock(std::max(time.start_ms, epoch_time(plan, config.speed).value_or(0)));
+    fleet.start_clock(std::max(time->start_ms, epoch_time(plan, config.speed).value_or(0)));
   } else {
-    fleet.start_clock(time.start_ms);
+    fleet.start_clock(time->start_ms);
   }
   fleet.save();  // every meter at its start, and the journal: this run's first pass
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -340,7 +385,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   }
   print_ready(fleet, config, plan, bound,
               static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways,
-              time);
+              *time, bus);
   return serve(io, signals, fleet, events, config, gateways);
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "twin/transport/rtu_bus.hpp"
+
 namespace ambi {
 
 RtuCore::RtuCore(ModbusContext& context, TraceSource source)
@@ -12,6 +14,7 @@ std::int64_t RtuCore::sim_ms() const {
 }
 
 std::uint32_t RtuCore::baud() const {
+  if (context_.bus != nullptr) return context_.bus->line().baud;
   return modbus_baud_rate(context_.twin.meter().settings().modbus_baud_code);
 }
 
@@ -59,6 +62,19 @@ void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
 }
 
 RtuExchange RtuCore::serve(const RtuFrame& frame) {
+  if (context_.bus != nullptr) {
+    RtuExchange exchange = context_.bus->serve(frame, context_.quirks);
+    if (context_.trace != nullptr) {
+      trace_request(frame, exchange);
+      if (!exchange.reply.empty() && !exchange.response) {
+        context_.trace->error(source_, sim_ms(), TraceDirection::out, exchange.reply,
+                              "replies of meters with one id collided");
+      } else if (!exchange.reply.empty()) {
+        trace_reply(exchange);
+      }
+    }
+    return exchange;
+  }
   RtuExchange exchange = route_rtu(context_.twin.meter(), frame, context_.quirks);
   if (context_.trace != nullptr) trace_request(frame, exchange);
   if (exchange.route == Route::ignore) return exchange;

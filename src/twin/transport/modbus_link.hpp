@@ -23,6 +23,7 @@
 namespace ambi {
 
 class ModbusGateway;
+class RtuBus;
 
 /// The meter side of every Modbus transport; outlives them.
 struct ModbusContext {
@@ -30,6 +31,7 @@ struct ModbusContext {
   ModbusQuirks quirks{};
   TrafficTrace* trace = nullptr;     ///< null without --trace
   ModbusGateway* gateway = nullptr;  ///< Modbus TCP of a fleet: the gateway routes by unit id
+  RtuBus* bus = nullptr;             ///< RTU of a fleet: every meter on the line hears every frame
 };
 
 /// The RTU rules over a byte stream, without the stream: framing, routing, serving and

@@ -27,7 +27,9 @@ std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(boost::asio::
       "modbus rtu",
       "--modbus-rtu",
       " (logical only on a pseudo-terminal)",
-      rtu_line,
+      options.fixed_line ? std::function<LineSettings(const Settings&)>(
+                               [line = *options.fixed_line](const Settings&) { return line; })
+                         : std::function<LineSettings(const Settings&)>(rtu_line),
       describe,
       [&context, options](SerialFace::Descriptor descriptor, const SerialAttachment& line,
                           SerialFace::Hooks hooks) -> std::shared_ptr<Connection> {

@@ -9,6 +9,7 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "twin/transport/modbus_link.hpp"
@@ -20,6 +21,8 @@ namespace ambi {
 struct RtuPortOptions {
   bool pacing = false;       ///< `--rtu-pacing`: replies leave one byte per character time
   bool ignore_gaps = false;  ///< `--rtu-ignore-gaps`: a device's frames may pause > t1.5
+  /// A bus of a fleet (context.bus): the line stays at this, whatever a meter is set to.
+  std::optional<LineSettings> fixed_line;
 };
 
 /// An open RTU port serving the meter (a `SerialFace` with the RTU session). The line

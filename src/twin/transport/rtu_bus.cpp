@@ -1,0 +1,74 @@
+#include "twin/transport/rtu_bus.hpp"
+
+#include <utility>
+
+#include "core/codec/uart_line.hpp"
+
+namespace ambi {
+namespace {
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31U);
+}
+
+uart::Parity uart_parity(Parity parity) {
+  switch (parity) {
+    case Parity::none:
+      return uart::Parity::none;
+    case Parity::odd:
+      return uart::Parity::odd;
+    case Parity::even:
+      break;
+  }
+  return uart::Parity::even;
+}
+
+}  // namespace
+
+std::int64_t collision_offset_bits(std::uint64_t seed, std::uint64_t collision, std::size_t k) {
+  return static_cast<std::int64_t>(mix(seed ^ mix(collision * 0x9E3779B97F4A7C15ULL + k)) % 16U);
+}
+
+RtuBus::RtuBus(std::vector<Twin*> meters, LineSettings line, std::uint64_t seed)
+    : meters_(std::move(meters)), line_(line), seed_(seed) {}
+
+bool RtuBus::hears(const Twin& twin) const {
+  const Settings& s = twin.meter().settings();
+  return modbus_baud_rate(s.modbus_baud_code) == line_.baud && s.parity == line_.parity;
+}
+
+RtuExchange RtuBus::serve(const RtuFrame& frame, const ModbusQuirks& quirks) {
+  RtuExchange first;
+  bool have_first = false;
+  std::vector<std::vector<std::uint8_t>> replies;
+  for (Twin* twin : meters_) {
+    if (!hears(*twin)) continue;  // another baud rate or parity: noise to it
+    RtuExchange exchange = route_rtu(twin->meter(), frame, quirks);
+    if (exchange.route == Route::ignore) continue;
+    twin->begin_modbus();
+    twin->serve_modbus([&](Meter& m) { serve_rtu(m, exchange, quirks); });
+    if (!exchange.reply.empty()) replies.push_back(exchange.reply);
+    if (!have_first || (first.reply.empty() && !exchange.reply.empty())) {
+      first = std::move(exchange);
+      have_first = true;
+    }
+  }
+  first.link = {};  // the line stays at its rate; a meter set to another one goes deaf
+  if (replies.size() > 1) {
+    ++collisions_;
+    std::vector<uart::Transmission> on_line;
+    for (std::size_t k = 0; k < replies.size(); ++k) {
+      on_line.push_back({replies[k], k == 0 ? 0 : collision_offset_bits(seed_, collisions_, k)});
+    }
+    const uart::Format format{uart_parity(line_.parity), 1};  // R3: 8 data bits, 1 stop bit
+    first.reply =
+        uart::superimpose(on_line, format, uart::Physics::contention, seed_ ^ mix(collisions_))
+            .bytes;
+    first.response.reset();  // what the master reads is no response of anyone's
+  }
+  return first;
+}
+
+}  // namespace ambi

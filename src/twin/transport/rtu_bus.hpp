@@ -1,0 +1,48 @@
+#pragma once
+// Meters sharing one RS485 line (docs/shared-lines.md): every meter hears every frame; those
+// set to the line's baud rate and parity understand it, the others hear noise and stay
+// silent; the addressed meter answers, a broadcast write is executed by all of them
+// silently; two meters with one id answer together and their replies collide on the wire
+// as core/codec/uart_line.hpp superimposes them.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/modbus/modbus_server.hpp"
+#include "twin/service/twin.hpp"
+#include "twin/transport/serial_face.hpp"
+
+namespace ambi {
+
+class RtuBus {
+ public:
+  /// The meters on the line (each outlives the bus) and what the line runs at; `seed` makes
+  /// the collisions reproducible.
+  RtuBus(std::vector<Twin*> meters, LineSettings line, std::uint64_t seed = 1);
+
+  /// The frame as every meter on the line hears it: the exchange of the meter that answers
+  /// (or of the first that executed it), its reply replaced by what the master reads when
+  /// several answered. A change of a meter's link settings does not move the line: that
+  /// meter goes deaf until it is set back.
+  [[nodiscard]] RtuExchange serve(const RtuFrame& frame, const ModbusQuirks& quirks);
+
+  [[nodiscard]] const LineSettings& line() const { return line_; }
+  [[nodiscard]] const std::vector<Twin*>& meters() const { return meters_; }
+  /// Replies that collided so far.
+  [[nodiscard]] std::uint64_t collisions() const { return collisions_; }
+  /// Whether meter `twin` understands the line (its baud rate and parity are the line's).
+  [[nodiscard]] bool hears(const Twin& twin) const;
+
+ private:
+  std::vector<Twin*> meters_;
+  LineSettings line_;
+  std::uint64_t seed_;
+  std::uint64_t collisions_ = 0;
+};
+
+/// The RS485 bus collision model's offset of the k-th answering meter (k ≥ 1) behind the
+/// first, in bit times: 0 to 15, a hash of the seed, the collision and k (docs/shared-lines.md).
+[[nodiscard]] std::int64_t collision_offset_bits(std::uint64_t seed, std::uint64_t collision,
+                                                 std::size_t k);
+
+}  // namespace ambi
