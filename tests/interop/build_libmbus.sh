@@ -10,7 +10,8 @@ set -euo pipefail
 out=${1:?usage: build_libmbus.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 tools=(mbus-tcp-request-data mbus-tcp-scan mbus-tcp-scan-secondary mbus-tcp-select-secondary
-       mbus-tcp-raw-send mbus-serial-request-data mbus-serial-switch-baudrate mbus-serial-set-address)
+       mbus-tcp-raw-send mbus-serial-request-data mbus-serial-switch-baudrate mbus-serial-set-address
+       mbus-serial-scan mbus-serial-scan-secondary)
 
 mkdir -p "$out/bin"
 missing=0

@@ -244,10 +244,46 @@ std::expected<void, std::string> resolve_time_base(const RunOptions& o, RunConfi
   return {};
 }
 
-/// --meters N or --fleet FILE: a fleet behind Modbus TCP gateways (or ports of its own).
-/// The faces that serve one meter on one link (RTU, RTU over TCP, an M-bus serial port)
-/// have no meaning for a fleet until meters share lines; M-bus over TCP is off for the same
-/// reason (docs/fleet.md).
+/// The faces of a fleet (docs/shared-lines.md): Modbus TCP gateways; with --meters N also
+/// one RS485 bus (N ≤ 247) and one M-bus line (N ≤ 250); RTU over TCP serves one meter.
+std::expected<void, std::string> resolve_fleet_faces(const RunOptions& o, const RunConfig& c,
+                                                     std::string_view flag) {
+  const auto refuse = [flag](std::string_view face) {
+    return Error(
+        fmt::format("{} serves one meter: a fleet ({}) is served by Modbus TCP gateways; drop {}",
+                    face, flag, face));
+  };
+  const std::int64_t meters = o.meters.value_or(0);  // 0: a fleet file
+  if (c.modbus_rtu && o.fleet_file) {
+    return Error(
+        "--modbus-rtu with --fleet: placing a fleet file's groups on buses is not there yet; "
+        "use --meters N (up to 247) to put N meters on one bus");
+  }
+  if (c.modbus_rtu && meters > static_cast<std::int64_t>(kMaxMeterUnit)) {
+    return Error(
+        fmt::format("--meters {} --modbus-rtu: one RS485 bus has ids 1-{}; give at most {} meters",
+                    meters, kMaxMeterUnit, kMaxMeterUnit));
+  }
+  if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");
+  const bool mbus_line = meters > 0 && meters <= static_cast<std::int64_t>(kMbusAddresses);
+  if (c.mbus_serial && !mbus_line) {
+    return Error(fmt::format(
+        "--mbus-serial with {}: one M-bus line has primary addresses 1-{}; use --meters N with "
+        "N up to {} (a fleet file's groups cannot be placed on lines yet)",
+        meters > 0 ? fmt::format("--meters {}", meters) : std::string("--fleet"), kMbusAddresses,
+        kMbusAddresses));
+  }
+  if (!c.modbus_tcp) {
+    return Error(fmt::format(
+        "--modbus-tcp off leaves a fleet ({}) unreachable: give --modbus-tcp ADDR:PORT for its "
+        "gateways",
+        flag));
+  }
+  return {};
+}
+
+/// --meters N or --fleet FILE: a fleet behind Modbus TCP gateways (or ports of its own),
+/// and with --meters on one bus and one line (docs/fleet.md, docs/shared-lines.md).
 std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c) {
   if (!o.meters && !o.fleet_file) {
     if (o.shard) return Error("--shard slices a fleet: give --meters N or --fleet FILE with it");
@@ -261,31 +297,9 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
     return Error(fmt::format("bad --meters {}: give a number of meters from 1 to {}", *o.meters,
                              kMaxFleetMeters));
   }
-  const auto refuse = [flag](std::string_view face) {
-    return Error(
-        fmt::format("{} serves one meter: a fleet ({}) is served by Modbus TCP gateways; drop {}",
-                    face, flag, face));
-  };
-  if (c.modbus_rtu && o.fleet_file) {
-    return Error(
-        "--modbus-rtu with --fleet: placing a fleet file's groups on buses is not there yet; "
-        "use --meters N (up to 247) to put N meters on one bus");
-  }
-  if (c.modbus_rtu && *o.meters > static_cast<std::int64_t>(kMaxMeterUnit)) {
-    return Error(
-        fmt::format("--meters {} --modbus-rtu: one RS485 bus has ids 1-{}; give at most {} meters",
-                    *o.meters, kMaxMeterUnit, kMaxMeterUnit));
-  }
-  if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");
-  if (c.mbus_serial) return refuse("--mbus-serial");
-  if (!c.modbus_tcp) {
-    return Error(fmt::format(
-        "--modbus-tcp off leaves a fleet ({}) unreachable: give --modbus-tcp ADDR:PORT for its "
-        "gateways",
-        flag));
-  }
+  if (auto ok = resolve_fleet_faces(o, c, flag); !ok) return Error(ok.error());
   const FleetDefaults defaults{c.serial_bcd.value_or(FactoryOptions{}.serial_bcd), c.ordered_c05,
-                               c.modbus_tcp->port()};
+                               c.modbus_tcp ? c.modbus_tcp->port() : std::uint16_t{0}};
   std::expected<FleetPlan, std::string> plan;
   if (o.meters) {
     plan = meters_plan(static_cast<std::size_t>(*o.meters), defaults);
@@ -306,7 +320,9 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
   }
   if (auto ok = resolve_time_base(o, c, *plan); !ok) return Error(ok.error());
   c.fleet = std::move(*plan);
-  c.mbus_tcp.reset();
+  // One M-bus line for --meters N up to 250 primary addresses; a larger fleet would need
+  // lines of its own (docs/shared-lines.md).
+  if (!o.meters || *o.meters > static_cast<std::int64_t>(kMbusAddresses)) c.mbus_tcp.reset();
   return {};
 }
 

@@ -18,6 +18,9 @@
 #include "twin/run/run_support.hpp"
 #include "twin/service/event_loop.hpp"
 #include "twin/service/fleet.hpp"
+#include "twin/transport/mbus_line.hpp"
+#include "twin/transport/mbus_serial_port.hpp"
+#include "twin/transport/mbus_tcp.hpp"
 #include "twin/transport/modbus_gateway.hpp"
 #include "twin/transport/modbus_rtu_port.hpp"
 #include "twin/transport/modbus_tcp.hpp"
@@ -191,6 +194,39 @@ std::expected<void, UsageError> open_bus(asio::io_context& io, const RunConfig& 
   return {};
 }
 
+/// `--meters N` (N ≤ 250) with `--mbus-tcp` or `--mbus-serial`: every meter on one M-bus
+/// line (docs/shared-lines.md), at the meters' factory baud rate.
+struct Line {
+  std::unique_ptr<MbusLine> line;
+  std::unique_ptr<MbusContext> context;
+  std::unique_ptr<MbusTcpServer> tcp;
+  std::unique_ptr<MbusSerialPort> serial;
+};
+
+std::expected<void, UsageError> open_line(asio::io_context& io, const RunConfig& config,
+                                          const FleetPlan& plan, Fleet& fleet, Line& out) {
+  if (!config.mbus_tcp && !config.mbus_serial) return {};
+  std::vector<Twin*> meters;
+  meters.reserve(fleet.size());
+  for (std::size_t i = 0; i < fleet.size(); ++i) meters.push_back(&fleet.at(i));
+  out.line = std::make_unique<MbusLine>(std::move(meters), Settings{}.mbus_baud, plan.seed,
+                                        config.mbus_quirks);
+  out.context = std::make_unique<MbusContext>(
+      MbusContext{fleet.at(0), MbusSlave(config.mbus_quirks), nullptr, out.line.get()});
+  if (config.mbus_tcp) {
+    const TcpServerLimits limits{64, config.modbus_idle_timeout};
+    auto server = MbusTcpServer::listen(io, *config.mbus_tcp, *out.context, limits, "--mbus-tcp");
+    if (!server) return std::unexpected(UsageError{server.error()});
+    out.tcp = std::move(*server);
+  }
+  if (config.mbus_serial) {
+    auto port = MbusSerialPort::open(io, *config.mbus_serial, *out.context, config.mbus_pacing);
+    if (!port) return std::unexpected(UsageError{port.error()});
+    out.serial = std::move(*port);
+  }
+  return {};
+}
+
 /// The ready line's list of endpoints: every gateway, and every meter's own port.
 Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gateways& gateways) {
   Json list = Json::array();
@@ -218,32 +254,38 @@ Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gatew
 
 void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& plan,
                  const asio::ip::tcp::endpoint& bound, std::size_t fresh_meters,
-                 const Gateways& gateways, const StartTime& time, const Bus& bus) {
+                 const Gateways& gateways, const StartTime& time, const Bus& bus,
+                 const Line& line) {
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
     stopped += fleet.at(i).meter().stopped() ? 1U : 0U;
     errors += fleet.at(i).meter().error_code() != 0 ? 1U : 0U;
   }
-  Json ready{{"event", "ready"},
-             {"pid", ::getpid()},
-             {"http", http_url(bound)},
-             {"state_dir", fs::absolute(config.state_dir / kFleetDir).string()},
-             {"clock", to_string(config.clock)},
-             {"speed", config.speed},
-             {"persist_interval_s", config.persist_interval_s},
-             {"meters", fleet.size()},
-             {"groups", plan.groups},
-             {"fresh", fresh_meters},
-             {"replayed", time.replayed},
-             {"sim_ms", time.start_ms},
-             {"with_error_code", errors},
-             {"stopped", stopped},
-             {"gateways", endpoints_ready_json(plan, fleet, gateways)},
-             {"modbus_tcp", gateways.endpoints.front()},
-             {"mbus_tcp", nullptr},
-             {"endpoints", endpoints_json()}};
+  Json ready{
+      {"event", "ready"},
+      {"pid", ::getpid()},
+      {"http", http_url(bound)},
+      {"state_dir", fs::absolute(config.state_dir / kFleetDir).string()},
+      {"clock", to_string(config.clock)},
+      {"speed", config.speed},
+      {"persist_interval_s", config.persist_interval_s},
+      {"meters", fleet.size()},
+      {"groups", plan.groups},
+      {"fresh", fresh_meters},
+      {"replayed", time.replayed},
+      {"sim_ms", time.start_ms},
+      {"with_error_code", errors},
+      {"stopped", stopped},
+      {"gateways", endpoints_ready_json(plan, fleet, gateways)},
+      {"modbus_tcp", gateways.endpoints.front()},
+      {"mbus_tcp", line.tcp ? Json(endpoint_string(line.tcp->local_endpoint())) : Json()},
+      {"mbus_serial", line.serial ? Json(fs::absolute(line.serial->path()).string()) : Json()},
+      {"endpoints", endpoints_json()}};
   if (!plan.file.empty()) ready["fleet_file"] = plan.file;
+  if (line.line) {
+    ready["mbus_line"] = {{"meters", line.line->meters().size()}, {"baud", line.line->baud()}};
+  }
   if (bus.port) {
     ready["modbus_rtu"] = fs::absolute(bus.port->path()).string();
     ready["bus"] = {{"meters", bus.bus->meters().size()},
@@ -362,6 +404,8 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   }
   Bus bus;
   if (auto ok = open_bus(io, config, plan, fleet, bus); !ok) return std::unexpected(ok.error());
+  Line line;
+  if (auto ok = open_line(io, config, plan, fleet, line); !ok) return std::unexpected(ok.error());
   EventStreams events(io, [&fleet] { return event_data(fleet.at(0)); });
   auto server = HttpServer::listen(io, config.endpoint,
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));
@@ -385,7 +429,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   }
   print_ready(fleet, config, plan, bound,
               static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways,
-              *time, bus);
+              *time, bus, line);
   return serve(io, signals, fleet, events, config, gateways);
 }
 

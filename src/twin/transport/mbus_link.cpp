@@ -9,6 +9,7 @@
 #include "core/codec/hex.hpp"
 #include "core/mbus/mbus_readout.hpp"
 #include "core/mbus/mbus_records.hpp"
+#include "twin/transport/mbus_line.hpp"
 
 namespace ambi {
 namespace {
@@ -115,6 +116,7 @@ std::int64_t MbusLinkCore::sim_ms() const {
 }
 
 std::uint32_t MbusLinkCore::baud() const {
+  if (context_.line != nullptr) return context_.line->baud();
   return context_.twin.meter().settings().mbus_baud;
 }
 
@@ -162,9 +164,14 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, received, std::move(decoded));
     consumed(received.size());
   }
-  const MbusExchange exchange = context_.twin.serve_mbus(context_.slave, frame);
+  const MbusExchange exchange = context_.line != nullptr
+                                    ? context_.line->serve(frame)
+                                    : context_.twin.serve_mbus(context_.slave, frame);
   if (!exchange.reply.empty()) {
-    if (context_.trace != nullptr) {
+    if (context_.trace != nullptr && std::holds_alternative<std::monostate>(exchange.answer)) {
+      context_.trace->error(source_, sim_ms(), TraceDirection::out, exchange.reply,
+                            "answers of several meters collided");
+    } else if (context_.trace != nullptr) {
       context_.trace->frame(source_, sim_ms(), TraceDirection::out, exchange.reply,
                             decode_mbus_frame(exchange.answer));
     }

@@ -28,10 +28,13 @@ namespace ambi {
 /// The meter side of every M-bus transport; outlives them. The meter has one M-bus
 /// interface, so one slave state (selection, FCB, access number) serves every transport
 /// and connection.
+class MbusLine;
+
 struct MbusContext {
-  Twin& twin;
+  Twin& twin;  ///< the meter; on a line of a fleet, its first meter (the trace's time)
   MbusSlave slave;
   TrafficTrace* trace = nullptr;  ///< null without --trace
+  MbusLine* line = nullptr;       ///< a fleet's line: every meter hears every telegram
 };
 
 /// What a burst of received bytes asks the link to do.

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "twin/transport/mbus_line.hpp"
+
 namespace ambi {
 
 namespace {
@@ -25,7 +27,12 @@ std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open
       "mbus serial",
       "--mbus-serial",
       " (parity logical only on a pseudo-terminal)",
-      mbus_line,
+      context.line == nullptr
+          ? std::function<LineSettings(const Settings&)>(mbus_line)
+          : std::function<LineSettings(const Settings&)>(
+                [baud = context.line->baud()](const Settings&) {
+                  return LineSettings{baud, Parity::even};  // a fleet's line stays at its rate
+                }),
       describe,
       [&context, pacing](SerialFace::Descriptor descriptor, const SerialAttachment& line,
                          SerialFace::Hooks hooks) -> std::shared_ptr<Connection> {
