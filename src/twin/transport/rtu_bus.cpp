@@ -59,6 +59,7 @@ RtuExchange RtuBus::serve(const RtuFrame& frame, const ModbusQuirks& quirks) {
   if (replies.size() > 1) {
     ++collisions_;
     std::vector<uart::Transmission> on_line;
+    on_line.reserve(replies.size());
     for (std::size_t k = 0; k < replies.size(); ++k) {
       on_line.push_back({replies[k], k == 0 ? 0 : collision_offset_bits(seed_, collisions_, k)});
     }
