@@ -4,18 +4,21 @@ Clients nobody here wrote (pymodbus, mbpoll, libmodbus) poll every meter on the 
 answers its own serial and values; a broadcast write reaches all of them and nobody
 answers; two meters put on one id answer together and the client sees a corrupted frame;
 a meter moved to 19200 baud by a write goes silent on the 9600-baud line and comes back
-when set to 9600 through the API.
+when set to 9600 through the API. A master that sends while a meter answers garbles the
+reply and its own frame is lost; garbage and half frames leave every meter as it was.
 """
 import logging
 import os
+import random
 import shutil
 import struct
 import tempfile
+import time
 
 import pytest
 from pymodbus.client import ModbusSerialClient
 
-from interop import Twin, client, mbpoll, run_cli
+from interop import Twin, client, crc16, mbpoll, rtu, run_cli
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -171,6 +174,80 @@ def test_a_meter_set_to_19200_goes_silent_until_set_back(bus, binary):
         assert not r.isError() and r.registers == bcd_words(serial), r
     finally:
         c.close()
+
+
+def settings_of_all(twin):
+    return [twin.ok("GET", f"/api/v1/meters/{serial_of(n)}/state")["settings"]
+            for n in range(METERS)]
+
+
+def read_reply(line, size, timeout=1.5):
+    """What arrives on the pty until `size` bytes or a quiet of 0.3 s after the first."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while len(data) < size and time.monotonic() < deadline:
+        line.timeout = 0.3 if data else max(0.01, deadline - time.monotonic())
+        chunk = line.read(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_master_talking_over_a_reply_garbles_it_and_its_frame_is_lost(bus):
+    import serial
+    unit = 5
+    before = bus.ok("GET", f"/api/v1/meters/{serial_of(unit)}/state")["settings"]  # unit 6
+    read = rtu(unit, 0x03, 0x50, 0x00, 0x00, 56)       # 117 bytes back: 134 ms at 9600
+    # FC 06 to unit 6: LCD cycle 25 s, had it been heard.
+    write = rtu(unit + 1, 0x06, 0x40, 0x10, 0x00, 0x25)
+    with serial.Serial(bus.pty, 9600, timeout=0.3) as line:
+        line.reset_input_buffer()
+        line.write(read)
+        first = line.read(1)                          # t3.5 after the request
+        assert first == bytes([unit]), "the reply starts"
+        time.sleep(0.03)                              # about 26 characters into the reply
+        line.write(write)
+        got = first + read_reply(line, 116)
+        assert len(got) <= 117, got.hex()
+        assert len(got) < 4 or crc16(got[:-2]) != got[-2:], f"the reply came through: {got.hex()}"
+        time.sleep(0.1)
+        # The line is quiet again: the next frame is heard and answered whole.
+        line.reset_input_buffer()
+        line.write(rtu(unit + 1, 0x03, 0x40, 0x00, 0x00, 0x02))
+        reply = read_reply(line, 9)
+    words = struct.unpack(">HH", reply[3:7])
+    assert reply[:3] == bytes([unit + 1, 0x03, 0x04]) and list(words) == bcd_words(serial_of(unit))
+    assert crc16(reply[:-2]) == reply[-2:]
+    after = bus.ok("GET", f"/api/v1/meters/{serial_of(unit)}/state")["settings"]
+    assert after == before, "the frame sent over the reply was executed"
+
+
+def test_garbage_and_half_frames_change_nothing_and_the_bus_resynchronises(bus):
+    import serial
+    before = settings_of_all(bus)
+    rng = random.Random(14)
+    write_all = rtu(0, 0x06, 0x40, 0x10, 0x00, 0x33)   # a broadcast write, cut or corrupted
+    noise = [
+        bytes(rng.randrange(256) for _ in range(200)),
+        write_all[:5],                                 # half a frame, then silence
+        write_all[:-1] + bytes([write_all[-1] ^ 0x01]),  # a bad CRC
+        bytes([0x01]) * 300,                           # one long run
+        rtu(3, 0x03, 0x40, 0x00, 0x00, 0x02)[:6] + rtu(4, 0x06, 0x40, 0x10, 0x00, 0x44),
+    ]
+    with serial.Serial(bus.pty, 9600, timeout=0.3) as line:
+        for chunk in noise:
+            line.write(chunk)
+            time.sleep(0.05)
+        time.sleep(0.2)
+        line.reset_input_buffer()
+        for unit in (1, 31, 60):
+            line.write(rtu(unit, 0x03, 0x40, 0x00, 0x00, 0x02))
+            reply = read_reply(line, 9)
+            assert reply[:3] == bytes([unit, 0x03, 0x04]), (unit, reply.hex())
+            assert list(struct.unpack(">HH", reply[3:7])) == bcd_words(serial_of(unit - 1))
+            assert crc16(reply[:-2]) == reply[-2:]
+    assert settings_of_all(bus) == before
 
 
 @pytest.mark.parametrize("args, message", [

@@ -84,7 +84,10 @@ async function fleetLoads(t) {
   await check(t, 'the page shows meter 1 at first, and says so', async () => {
     await page.waitForFunction((s) => document.querySelector('[data-testid="selected-meter"]').textContent.includes(s), FIRST);
     assert.equal(await page.textContent('[data-testid="dev-serial"]'), FIRST);
-    assert.equal(rows[0].selected, true);
+    // The row is marked once the selected meter's first answer is in, which can come after
+    // the table's first page: wait for the mark rather than read the rows of before.
+    await page.waitForSelector(`[data-testid="fleet-row"][data-serial="${FIRST}"][aria-selected="true"]`);
+    assert.equal((await tableRows())[0].selected, true);
   });
   const first = await apiOk('GET', '/api/v1/meters?offset=0&limit=1');
   await check(t, 'a row shows what GET /api/v1/meters says', () => {

@@ -88,4 +88,10 @@ MbapExchange absent_target_mbap_into(const MbapView& request, std::vector<std::u
   });
 }
 
+MbapExchange busy_gateway_mbap_into(const MbapView& request, std::vector<std::uint8_t>& out) {
+  return mbap_reply(request, out, [&](const ParsedRequest& parsed) -> std::optional<Response> {
+    return append_exception(function_of(parsed), ExceptionCode::server_device_busy, out);
+  });
+}
+
 }  // namespace ambi

@@ -72,5 +72,9 @@ inline constexpr std::uint16_t kGatewayIdentityCount = 13;
                                                    std::vector<std::uint8_t>& out);
 [[nodiscard]] MbapExchange absent_target_mbap_into(const MbapView& request,
                                                    std::vector<std::uint8_t>& out);
+/// An MBAP request refused with exception 06 (server device busy): a gateway whose bus
+/// queue is full.
+[[nodiscard]] MbapExchange busy_gateway_mbap_into(const MbapView& request,
+                                                  std::vector<std::uint8_t>& out);
 
 }  // namespace ambi

@@ -45,6 +45,14 @@ void add_meter_options(CLI::App* run, RunOptions& o) {
   run->add_option_function<std::string>(
       "--shard", [&o](const std::string& v) { o.shard = v; },
       "K/N: run slice K (from 0) of N of the fleet, whole endpoints each (docs/fleet.md)");
+  run->add_option("--gateway-timing", o.gateway_timing,
+                  "instant: a fleet's gateways answer at once; bus: as in front of an RS485 bus "
+                  "at 9600 baud, one transaction at a time (docs/shared-lines.md)")
+      ->capture_default_str();
+  run->add_option_function<std::int64_t>(
+      "--gateway-timeout", [&o](const std::int64_t& v) { o.gateway_timeout_ms = v; },
+      "Milliseconds a gateway in front of a bus waits for a meter before exception 0B "
+      "(default 1000)");
 }
 
 /// Modbus TCP, RTU and RTU over TCP.

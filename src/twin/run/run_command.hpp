@@ -37,10 +37,12 @@ struct RunOptions {
   std::optional<std::string> mbus_serial;
   bool mbus_pacing = false;
   std::vector<std::string> mbus_quirks;
-  std::int64_t busy_poll_us = 200;        ///< docs/performance.md
-  std::optional<std::int64_t> meters;     ///< a fleet (docs/fleet.md)
-  std::optional<std::string> fleet_file;  ///< a fleet described by a TOML file
-  std::optional<std::string> shard;       ///< "K/N": slice K of N of the fleet
+  std::int64_t busy_poll_us = 200;         ///< docs/performance.md
+  std::optional<std::int64_t> meters;      ///< a fleet (docs/fleet.md)
+  std::optional<std::string> fleet_file;   ///< a fleet described by a TOML file
+  std::optional<std::string> shard;        ///< "K/N": slice K of N of the fleet
+  std::string gateway_timing = "instant";  ///< or "bus": gateways with their bus's timing
+  std::optional<std::int64_t> gateway_timeout_ms;
 };
 
 /// Declares the `run` subcommand and its options on `app`, filling `options`.

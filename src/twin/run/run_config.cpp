@@ -282,9 +282,39 @@ std::expected<void, std::string> resolve_fleet_faces(const RunOptions& o, const 
   return {};
 }
 
+/// `--gateway-timing` and `--gateway-timeout`: whether a fleet's gateways answer at once or
+/// as in front of an RS485 bus (docs/shared-lines.md).
+std::expected<void, std::string> resolve_gateway_timing(const RunOptions& o, RunConfig& c,
+                                                        bool fleet) {
+  constexpr std::int64_t kMaxTimeoutMs = 60'000;
+  if (o.gateway_timing != "instant" && o.gateway_timing != "bus") {
+    return Error(fmt::format(
+        "bad --gateway-timing {}: give instant (answer at once) or bus (as in front of an "
+        "RS485 bus)",
+        o.gateway_timing));
+  }
+  const bool bus = o.gateway_timing == "bus";
+  if (bus && !fleet) {
+    return Error("--gateway-timing applies to a fleet's gateways: add --meters N or --fleet FILE");
+  }
+  if (o.gateway_timeout_ms && !bus)
+    return Error("--gateway-timeout applies to --gateway-timing bus; add it or drop the timeout");
+  if (o.gateway_timeout_ms &&
+      (*o.gateway_timeout_ms < 1 || *o.gateway_timeout_ms > kMaxTimeoutMs)) {
+    return Error(fmt::format("bad --gateway-timeout {}: give milliseconds from 1 to {}",
+                             *o.gateway_timeout_ms, kMaxTimeoutMs));
+  }
+  if (!bus) return {};
+  GatewayLineOptions line;
+  if (o.gateway_timeout_ms) line.timeout = std::chrono::milliseconds(*o.gateway_timeout_ms);
+  c.gateway_bus = line;
+  return {};
+}
+
 /// --meters N or --fleet FILE: a fleet behind Modbus TCP gateways (or ports of its own),
 /// and with --meters on one bus and one line (docs/fleet.md, docs/shared-lines.md).
 std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c) {
+  if (auto ok = resolve_gateway_timing(o, c, o.meters || o.fleet_file); !ok) return ok;
   if (!o.meters && !o.fleet_file) {
     if (o.shard) return Error("--shard slices a fleet: give --meters N or --fleet FILE with it");
     return {};

@@ -11,6 +11,7 @@
 
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/load.hpp"
+#include "core/modbus/gateway_line.hpp"
 #include "core/modbus/modbus_pdu.hpp"
 #include "core/profile/profile.hpp"
 #include "twin/run/fleet_file.hpp"
@@ -49,6 +50,8 @@ struct RunConfig {
   /// With --meters or --fleet: the fleet to run (docs/fleet.md); none: the one meter of a
   /// plain run.
   std::optional<FleetPlan> fleet;
+  /// `--gateway-timing bus`: the fleet's gateways front RS485 buses with line timing.
+  std::optional<GatewayLineOptions> gateway_bus;
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".

@@ -145,6 +145,7 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
   for (const FleetEndpoint& endpoint : plan.endpoints) {
     const bool gateway = endpoint.kind == FleetEndpointKind::gateway;
     auto& routed = out.gateways.emplace_back(gateway ? make_gateway(fleet, endpoint) : nullptr);
+    if (routed && config.gateway_bus) routed->front_bus(*config.gateway_bus);
     Twin& first = fleet.at(endpoint.meters.front());
     auto& context = out.contexts.emplace_back(std::make_unique<ModbusContext>(
         ModbusContext{first, config.quirks, nullptr, routed.get()}));
@@ -293,6 +294,10 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
                     {"parity", to_string(bus.bus->line().parity)}};
   }
   if (plan.shards > 1) ready["shard"] = fmt::format("{}/{}", plan.shard, plan.shards);
+  if (config.gateway_bus) {
+    ready["gateway_timing"] = {{"baud", config.gateway_bus->baud},
+                               {"timeout_ms", config.gateway_bus->timeout.count()}};
+  }
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -94,6 +95,12 @@ class LinkSession : public Connection, public std::enable_shared_from_this<LinkS
   }
   /// True while a reply is being written.
   [[nodiscard]] bool writing() const { return writer_.writing(); }
+  /// What of the reply being sent has not left yet, and when it goes (paced sends only).
+  [[nodiscard]] std::optional<typename PacedWriter<Stream>::Unsent> unsent() const {
+    return writer_.unsent();
+  }
+  /// Replaces what `unsent` returned: what the line carries instead.
+  void replace_unsent(std::span<const std::uint8_t> bytes) { writer_.replace_unsent(bytes); }
 
   /// Tells the owner that nothing is being served or sent any more.
   void went_idle() {

@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "core/modbus/gateway_line.hpp"
 #include "core/modbus/modbus_gateway.hpp"
 #include "twin/service/twin.hpp"
 
@@ -24,6 +26,16 @@ class ModbusGateway {
   [[nodiscard]] MbapExchange serve_into(const MbapView& request, const ModbusQuirks& quirks,
                                         std::vector<std::uint8_t>& out);
 
+  /// Puts the gateway in front of an RS485 bus with its line timing (`--gateway-timing bus`):
+  /// from now on every reply waits until the bus would have carried the request and the
+  /// answer (`due`); a meter set to another baud rate or parity than the bus's 9600 8E1, a
+  /// meter without supply, a unit nobody has and a unit two meters share all cost the
+  /// response timeout and end in exception 0B; a full queue is answered 06 at once.
+  void front_bus(GatewayLineOptions options);
+  /// When the reply of the last `serve_into` may leave: none for at once.
+  [[nodiscard]] std::optional<GatewayLine::Clock::time_point> due() const { return due_; }
+  [[nodiscard]] bool fronts_bus() const { return line_.has_value(); }
+
   /// The meter that answers `unit` now, if any (the first one, should two share an id).
   [[nodiscard]] Twin* meter_at(std::uint8_t unit);
   [[nodiscard]] const std::vector<Twin*>& meters() const { return meters_; }
@@ -36,8 +48,17 @@ class ModbusGateway {
   /// Unit 0: a write executed by every meter; a read by none; no reply either way.
   [[nodiscard]] MbapExchange broadcast(const MbapView& request, const ModbusQuirks& quirks,
                                        std::vector<std::uint8_t>& out);
+  /// `serve_into` in front of a bus: books the bus and sets `due_`.
+  [[nodiscard]] MbapExchange serve_on_bus(const MbapView& request, const ModbusQuirks& quirks,
+                                          std::vector<std::uint8_t>& out);
+  /// Serves `request` to `twin`, the reply appended to `out`.
+  [[nodiscard]] static MbapExchange serve_meter(Twin& twin, const MbapView& request,
+                                                const ModbusQuirks& quirks,
+                                                std::vector<std::uint8_t>& out);
   std::vector<Twin*> meters_;
   GatewayIdentity identity_;
+  std::optional<GatewayLine> line_;
+  std::optional<GatewayLine::Clock::time_point> due_;
   std::array<Twin*, kMaxMeterUnit + 1> units_{};
   bool dirty_ = true;
   std::vector<LinkSubscription> subscriptions_;

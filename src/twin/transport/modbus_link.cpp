@@ -19,6 +19,13 @@ std::uint32_t RtuCore::baud() const {
 }
 
 void RtuCore::received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>& frames) {
+  if (skipping_) {
+    if (context_.trace != nullptr) {
+      context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes,
+                            "lost: the rest of a frame sent while a meter answered");
+    }
+    return;
+  }
   if (context_.trace != nullptr) raw_.insert(raw_.end(), bytes.begin(), bytes.end());
   framer_.push(bytes);
   for (RtuEvent event = framer_.poll(); !std::holds_alternative<RtuNeedMore>(event);
@@ -28,6 +35,7 @@ void RtuCore::received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>
 }
 
 void RtuCore::silence(std::deque<RtuFrame>& frames) {
+  skipping_ = false;
   RtuEvent event = framer_.on_silence();
   if (std::holds_alternative<RtuNeedMore>(event)) {
     if (context_.trace != nullptr && !raw_.empty()) {
@@ -103,6 +111,20 @@ void RtuCore::trace_reply(const RtuExchange& exchange) {
 void RtuCore::refused(const RtuFrame& frame, std::string_view reason) {
   if (context_.trace == nullptr) return;
   context_.trace->error(source_, sim_ms(), TraceDirection::in, frame.adu, reason);
+}
+
+std::optional<std::vector<std::uint8_t>> RtuCore::talked_over(
+    std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> unsent,
+    std::chrono::microseconds master_after) {
+  skipping_ = true;
+  [[maybe_unused]] const RtuEvent dropped = framer_.on_silence();  // a half frame goes too
+  raw_.clear();
+  if (context_.trace != nullptr) {
+    context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes,
+                          "lost: sent while a meter answered (the reply is garbled)");
+  }
+  if (context_.bus == nullptr || unsent.empty()) return std::nullopt;
+  return context_.bus->talk_over(unsent, bytes, master_after);
 }
 
 }  // namespace ambi

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,13 @@ class RtuCore {
   [[nodiscard]] RtuExchange serve(const RtuFrame& frame);
   /// Traces a frame refused before serving (e.g. a full queue).
   void refused(const RtuFrame& frame, std::string_view reason);
+  /// The master sent `bytes` while a meter of the bus was answering, `master_after` after
+  /// the reply's `unsent` bytes begin to leave: they are lost to the meters, as is what
+  /// follows until the next silence (traced). Returns what the line carries instead of
+  /// `unsent` (none when nothing of the reply is left to garble).
+  [[nodiscard]] std::optional<std::vector<std::uint8_t>> talked_over(
+      std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> unsent,
+      std::chrono::microseconds master_after);
   /// The baud rate the meter is set to (register 4004).
   [[nodiscard]] std::uint32_t baud() const;
 
@@ -65,6 +73,7 @@ class RtuCore {
   TraceSource source_;
   RtuFramer framer_;
   std::vector<std::uint8_t> raw_;  ///< bytes since the last frame or discard, for the trace
+  bool skipping_ = false;          ///< after a talk-over: bytes are lost until a silence
 };
 
 /// Options of an RTU link.
@@ -75,6 +84,10 @@ struct RtuLinkOptions : LinkOptions {
   /// after a broadcast with one: the serial port follows the meter's new settings (R8).
   std::function<void()> reconfigure;
   std::size_t max_pending = 16;  ///< frames queued while replying; more are dropped
+  /// A shared RS485 line (a bus of a fleet): one transmitter at a time. Bytes the master
+  /// sends while a meter is answering are lost to the meters (skipped until the next
+  /// silence) and garble what is left of the reply (RtuBus::talk_over).
+  bool half_duplex = false;
 };
 
 /// One RTU link over `Stream` (a TCP socket or a POSIX descriptor of a pty or serial port).
@@ -98,10 +111,14 @@ class RtuSession final : public LinkSession<Stream> {
   using Clock = std::chrono::steady_clock;
 
   void received(std::span<const std::uint8_t> bytes, Clock::time_point now) override {
-    if (options_.check_gaps) check_gap(now, bytes.size());
+    if (options_.half_duplex && sending_) {
+      talked_over(bytes, now);
+    } else {
+      if (options_.check_gaps) check_gap(now, bytes.size());
+      core_.received(bytes, frames_);
+      enqueue();
+    }
     last_rx_ = now;
-    core_.received(bytes, frames_);
-    enqueue();
     silence_.expires_after(rtu_silence());
     silence_.async_wait(
         [self = this->template self_as<RtuSession>()](boost::system::error_code ec) {
@@ -131,6 +148,19 @@ class RtuSession final : public LinkSession<Stream> {
     } else if (quiet > line_timing::rtu_t15(core_.baud())) {
       core_.gap(frames_);
     }
+  }
+
+  /// The master sent `bytes` at `now` while a meter of the bus was answering.
+  void talked_over(std::span<const std::uint8_t> bytes, Clock::time_point now) {
+    const auto unsent = this->unsent();
+    if (!unsent) {
+      (void)core_.talked_over(bytes, {}, {});
+      return;
+    }
+    const auto garbled =
+        core_.talked_over(bytes, unsent->bytes,
+                          std::chrono::duration_cast<std::chrono::microseconds>(now - unsent->at));
+    if (garbled) this->replace_unsent(*garbled);
   }
 
   /// Moves new frames into the serving queue (dropping beyond the cap) and serves.

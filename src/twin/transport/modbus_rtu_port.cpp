@@ -34,7 +34,9 @@ std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(boost::asio::
       [&context, options](SerialFace::Descriptor descriptor, const SerialAttachment& line,
                           SerialFace::Hooks hooks) -> std::shared_ptr<Connection> {
         RtuLinkOptions link;
-        link.pacing = options.pacing;
+        // A bus is a wire: its replies leave at the line's rate, one transmitter at a time.
+        link.pacing = options.pacing || options.fixed_line.has_value();
+        link.half_duplex = options.fixed_line.has_value();
         // A pty delivers bytes whenever the kernel passes them on: only a device has line
         // timing.
         link.check_gaps = !line.pty && !options.ignore_gaps;

@@ -21,7 +21,8 @@ namespace ambi {
 struct RtuPortOptions {
   bool pacing = false;       ///< `--rtu-pacing`: replies leave one byte per character time
   bool ignore_gaps = false;  ///< `--rtu-ignore-gaps`: a device's frames may pause > t1.5
-  /// A bus of a fleet (context.bus): the line stays at this, whatever a meter is set to.
+  /// A bus of a fleet (context.bus): the line stays at this, whatever a meter is set to;
+  /// replies are paced and the line is half duplex (RtuLinkOptions::half_duplex).
   std::optional<LineSettings> fixed_line;
 };
 

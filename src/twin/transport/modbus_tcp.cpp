@@ -7,6 +7,9 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <deque>
+#include <optional>
 #include <utility>
 
 #include "core/modbus/modbus_server.hpp"
@@ -35,7 +38,8 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
         context_(context),
         source_(std::move(source)),
         idle_timer_(socket_.get_executor()),
-        idle_(idle) {}
+        idle_(idle),
+        release_(socket_.get_executor()) {}
 
   void start() {
     error_code ignored;
@@ -51,9 +55,10 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     (void)socket_.shutdown(tcp::socket::shutdown_both, ignored);
     (void)socket_.close(ignored);
     idle_timer_.cancel();
+    release_.cancel();
   }
 
-  [[nodiscard]] bool busy() const override { return writing_; }
+  [[nodiscard]] bool busy() const override { return writing_ || !held_.empty(); }
 
  private:
   void read() {
@@ -102,7 +107,8 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     }
   }
 
-  /// Serves one request, its reply going straight to the end of `out_`.
+  /// Serves one request, its reply going straight to the end of `out_`, or, behind a
+  /// gateway in front of a bus, held until the bus would have carried it.
   void serve(const MbapView& request) {
     MbapExchange exchange;
     if (context_.gateway != nullptr) {
@@ -112,6 +118,42 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
           [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
     }
     if (context_.trace != nullptr) trace(request, exchange);
+    if (context_.gateway != nullptr && context_.gateway->fronts_bus()) hold(exchange);
+  }
+
+  /// Moves the reply just served from `out_` to the replies held for the bus's time; a
+  /// reply due at once still waits for the held ones before it (one connection's replies
+  /// leave in order).
+  void hold(const MbapExchange& exchange) {
+    if (exchange.reply_size == 0) return;
+    using TimePoint = std::chrono::steady_clock::time_point;
+    const std::optional<TimePoint> own = context_.gateway->due();
+    if (!own && held_.empty()) return;
+    TimePoint due = own.value_or(TimePoint{});
+    if (!held_.empty()) due = std::max(due, held_.back().due);
+    const auto first = out_.begin() + static_cast<std::ptrdiff_t>(exchange.reply_at);
+    held_.push_back({due, std::vector<std::uint8_t>(first, out_.end())});
+    out_.erase(first, out_.end());
+    if (held_.size() == 1) arm_release();
+  }
+
+  void arm_release() {
+    release_.expires_at(held_.front().due);
+    release_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || self->closed_) return;
+      self->release();
+    });
+  }
+
+  /// The replies whose time has come go out; the timer waits for the next.
+  void release() {
+    const auto now = std::chrono::steady_clock::now();
+    while (!held_.empty() && held_.front().due <= now) {
+      out_.insert(out_.end(), held_.front().bytes.begin(), held_.front().bytes.end());
+      held_.pop_front();
+    }
+    flush();
+    if (!held_.empty()) arm_release();
   }
 
   /// The request as received and parsed, and the reply as sent, if any.
@@ -148,7 +190,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
       out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent));
     }
     if (out_.empty()) {
-      if (ending_) close();
+      if (ending_ && held_.empty()) close();
       return;
     }
     writing_ = true;
@@ -175,6 +217,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   std::array<std::uint8_t, 8192> buffer_{};
   std::vector<std::uint8_t> out_;      ///< replies not yet handed to the socket
   std::vector<std::uint8_t> sending_;  ///< replies the pending async write is sending
+  struct Held {
+    std::chrono::steady_clock::time_point due;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::deque<Held> held_;       ///< replies waiting for the bus behind the gateway
+  asio::steady_timer release_;  ///< the next held reply's time
   bool reading_ = false;
   bool writing_ = false;
   bool ending_ = false;  ///< a bad header or the client's end arrived: close once flushed

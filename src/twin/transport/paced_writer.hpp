@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -51,6 +53,8 @@ class PacedWriter {
     sent_ = std::move(sent);
     writing_ = true;
     cancelled_ = false;
+    started_ = false;
+    next_ = 0;
     start(std::move(owner));
   }
   /// Ends a pending send: `sent` gets `operation_aborted` (or the stream's error).
@@ -61,6 +65,29 @@ class PacedWriter {
   /// True from `send` until its `sent` is called.
   [[nodiscard]] bool writing() const { return writing_; }
 
+  /// The bytes of a paced send not yet on the line, and when the first of them goes.
+  struct Unsent {
+    std::span<const std::uint8_t> bytes;
+    Clock::time_point at;
+  };
+  /// What of the current send has not left yet (a write in one piece leaves at once).
+  [[nodiscard]] std::optional<Unsent> unsent() const {
+    if (!writing_ || cancelled_ || next_ >= bytes_.size()) return std::nullopt;
+    if (!started_) return Unsent{bytes_, schedule_.start};
+    if (schedule_.pace_baud == 0) return std::nullopt;
+    return Unsent{
+        std::span(bytes_).subspan(next_),
+        first_at_ + line_timing::character_time(schedule_.pace_baud) * static_cast<long>(next_)};
+  }
+  /// Replaces what `unsent` returned by `bytes` (what the line carries instead, e.g. that
+  /// garbled by another transmitter); they leave at the same times.
+  void replace_unsent(std::span<const std::uint8_t> bytes) {
+    if (!unsent()) return;
+    bytes_.resize(next_);
+    bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+    if (bytes_.empty()) bytes_.push_back(0xFF);  // a send is never empty: an idle-line byte
+  }
+
  private:
   /// Starts at `schedule_.start`, neither before nor (as far as the machine allows) after:
   /// a timer wakes the loop `kSpin` early, the rest is polled through the event loop, so
@@ -70,6 +97,7 @@ class PacedWriter {
     const auto now = Clock::now();
     if (now >= schedule_.start) {
       first_at_ = now;
+      started_ = true;
       if (schedule_.pace_baud == 0) return write_whole(std::move(owner));
       return write_byte(std::move(owner), 0);
     }
@@ -86,6 +114,7 @@ class PacedWriter {
   static constexpr std::chrono::microseconds kSpin{300};
 
   void write_whole(std::shared_ptr<void> owner) {
+    next_ = bytes_.size();
     boost::asio::async_write(
         stream_, boost::asio::buffer(bytes_),
         [this, owner = std::move(owner)](boost::system::error_code ec, std::size_t) {
@@ -93,11 +122,15 @@ class PacedWriter {
         });
   }
 
+  /// Byte `index` leaves from a copy of its own, so that the bytes after it may be replaced
+  /// meanwhile (`replace_unsent`).
   void write_byte(std::shared_ptr<void> owner, std::size_t index) {
+    one_ = bytes_[index];
+    next_ = index + 1;
     boost::asio::async_write(
-        stream_, boost::asio::buffer(&bytes_[index], 1),
+        stream_, boost::asio::buffer(&one_, 1),
         [this, owner, index](boost::system::error_code ec, std::size_t) mutable {
-          if (ec || index + 1 == bytes_.size()) return finish(ec, 1);
+          if (ec || index + 1 >= bytes_.size()) return finish(ec, 1);
           if (cancelled_) return finish(boost::asio::error::operation_aborted, 0);
           timer_.expires_at(first_at_ + line_timing::character_time(schedule_.pace_baud) *
                                             static_cast<long>(index + 1));
@@ -121,6 +154,9 @@ class PacedWriter {
   WriteSchedule schedule_{};
   Clock::time_point first_at_{};
   Sent sent_;
+  std::size_t next_ = 0;  ///< the first byte of a paced send not handed to the stream yet
+  std::uint8_t one_ = 0;  ///< the byte being written
+  bool started_ = false;  ///< the first byte has been handed to the stream
   bool writing_ = false;
   bool cancelled_ = false;
 };

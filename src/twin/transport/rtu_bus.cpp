@@ -1,5 +1,7 @@
 #include "twin/transport/rtu_bus.hpp"
 
+#include <algorithm>
+#include <array>
 #include <utility>
 
 #include "core/codec/uart_line.hpp"
@@ -29,6 +31,27 @@ uart::Parity uart_parity(Parity parity) {
 
 std::int64_t collision_offset_bits(std::uint64_t seed, std::uint64_t collision, std::size_t k) {
   return static_cast<std::int64_t>(mix(seed ^ mix(collision * 0x9E3779B97F4A7C15ULL + k)) % 16U);
+}
+
+std::vector<std::uint8_t> RtuBus::talk_over(std::span<const std::uint8_t> unsent,
+                                            std::span<const std::uint8_t> master,
+                                            std::chrono::microseconds master_after) {
+  ++talk_overs_;
+  const uart::Format format{uart_parity(line_.parity), 1};  // R3: 8 data bits, 1 stop bit
+  // Bit times from the first transmitter's start to the other's (rounded down).
+  const std::int64_t lag = master_after.count() * static_cast<std::int64_t>(line_.baud) / 1'000'000;
+  const std::int64_t reply_at = lag >= 0 ? 0 : -lag;
+  const std::array<uart::Transmission, 2> on_line{
+      uart::Transmission{unsent, reply_at},
+      uart::Transmission{master, lag >= 0 ? lag : 0},
+  };
+  const std::vector<std::uint8_t> bits =
+      uart::line_bits(on_line, format, uart::Physics::contention, seed_ ^ mix(~talk_overs_));
+  // What the line carries while the reply's bytes take their time, read from their start.
+  const auto from = static_cast<std::size_t>(std::min<std::int64_t>(reply_at, std::ssize(bits)));
+  const std::size_t length =
+      std::min(bits.size() - from, unsent.size() * static_cast<std::size_t>(format.bits()));
+  return uart::receive(std::span(bits).subspan(from, length), format).bytes;
 }
 
 RtuBus::RtuBus(std::vector<Twin*> meters, LineSettings line, std::uint64_t seed)

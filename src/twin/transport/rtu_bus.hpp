@@ -5,7 +5,9 @@
 // silently; two meters with one id answer together and their replies collide on the wire
 // as core/codec/uart_line.hpp superimposes them.
 
+#include <chrono>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/modbus/modbus_server.hpp"
@@ -26,10 +28,20 @@ class RtuBus {
   /// meter goes deaf until it is set back.
   [[nodiscard]] RtuExchange serve(const RtuFrame& frame, const ModbusQuirks& quirks);
 
+  /// The master sent `master` while a meter was answering, `master_after` after the first of
+  /// the reply's `unsent` bytes begins to leave (negative: before). Returns what the line
+  /// carries for as long as those bytes take: both transmissions superimposed bit by bit
+  /// (RS485 contention), read by a UART from where `unsent` begins.
+  [[nodiscard]] std::vector<std::uint8_t> talk_over(std::span<const std::uint8_t> unsent,
+                                                    std::span<const std::uint8_t> master,
+                                                    std::chrono::microseconds master_after);
+
   [[nodiscard]] const LineSettings& line() const { return line_; }
   [[nodiscard]] const std::vector<Twin*>& meters() const { return meters_; }
   /// Replies that collided so far.
   [[nodiscard]] std::uint64_t collisions() const { return collisions_; }
+  /// Replies the master talked over so far.
+  [[nodiscard]] std::uint64_t talk_overs() const { return talk_overs_; }
   /// Whether meter `twin` understands the line (its baud rate and parity are the line's).
   [[nodiscard]] bool hears(const Twin& twin) const;
 
@@ -38,6 +50,7 @@ class RtuBus {
   LineSettings line_;
   std::uint64_t seed_;
   std::uint64_t collisions_ = 0;
+  std::uint64_t talk_overs_ = 0;
 };
 
 /// The RS485 bus collision model's offset of the k-th answering meter (k ≥ 1) behind the
