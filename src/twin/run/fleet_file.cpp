@@ -154,10 +154,10 @@ std::expected<Group, std::string> read_group(const FileSource& src, const toml::
   if (!name) return Error(name.error());
   g.name = name->value_or(fmt::format("group{}", number + 1));
   const std::string where = fmt::format("group \"{}\"", g.name);
-  if (auto ok =
-          known_keys(src, *t, "group",
-                     {"name", "count", "serial", "modbus_id", "mbus_id", "ordered_c05", "endpoint",
-                      "gateway", "port", "settings", "load", "scenario", "profile", "meter"});
+  if (auto ok = known_keys(
+          src, *t, "group",
+          {"name", "count", "serial", "modbus_id", "mbus_id", "ordered_c05", "endpoint", "gateway",
+           "port", "settings", "load", "scenario", "profile", "meter", "bus", "mbus_line"});
       !ok) {
     return Error(ok.error());
   }
@@ -450,7 +450,9 @@ std::expected<void, std::string> read_time_base(const FileSource& src, const tom
 
 std::expected<FleetPlan, std::string> build(const FileSource& src, const toml::table& root,
                                             const FleetDefaults& defaults) {
-  if (auto ok = known_keys(src, root, "the file", {"fleet", "gateway", "group", "profile"}); !ok) {
+  if (auto ok = known_keys(src, root, "the file",
+                           {"fleet", "gateway", "group", "profile", "bus", "mbus_line"});
+      !ok) {
     return Error(ok.error());
   }
   FleetPlan plan;
@@ -495,6 +497,7 @@ std::expected<FleetPlan, std::string> build(const FileSource& src, const toml::t
     if (auto ok = builder.add(*group); !ok) return Error(ok.error());
   }
   if (auto ok = builder.finish(); !ok) return Error(ok.error());
+  if (auto ok = place_on_lines(src, root, plan); !ok) return Error(ok.error());
   return plan;
 }
 

@@ -48,10 +48,22 @@ struct FleetMeter {
   std::optional<LoadProfile> profile;
 };
 
+/// A shared line of a fleet file (docs/shared-lines.md): an RS485 bus (`[[bus]]`) or an
+/// M-bus line (`[[mbus_line]]`), and the meters wired to it.
+struct FleetLine {
+  std::string name;
+  std::optional<std::string> device;  ///< "pty:PATH" or a serial device (--modbus-rtu's form)
+  std::optional<std::string> tcp;     ///< an M-bus line's TCP face, ADDR:PORT (--mbus-tcp's form)
+  std::size_t file_line = 0;          ///< where the file declares it, for messages
+  std::vector<std::size_t> meters;    ///< which meters of the plan, in fleet order
+};
+
 struct FleetPlan {
   std::vector<std::string> groups;
   std::vector<FleetEndpoint> endpoints;
   std::vector<FleetMeter> meters;
+  std::vector<FleetLine> buses;       ///< `[[bus]]`: RS485 buses (≤ 247 meters, ids unique)
+  std::vector<FleetLine> mbus_lines;  ///< `[[mbus_line]]`: M-bus lines (≤ 250, addresses unique)
   std::uint64_t seed = 1;
   /// `[fleet] epoch`: simulated time 0 as Unix milliseconds. With it, simulated time is
   /// (wall time − epoch) × speed, so that shards of one file agree without talking.

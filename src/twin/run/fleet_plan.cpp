@@ -80,6 +80,12 @@ std::expected<std::pair<std::size_t, std::size_t>, std::string> parse_shard(std:
 
 std::expected<FleetPlan, std::string> shard_plan(FleetPlan plan, std::size_t shard,
                                                  std::size_t shards) {
+  if (!plan.buses.empty() || !plan.mbus_lines.empty()) {
+    return Error(fmt::format(
+        "--shard with {}: its [[bus]] and [[mbus_line]] lines cannot be split over shards yet; "
+        "run the file whole, or shard a file without lines",
+        plan.file));
+  }
   const std::size_t count = plan.endpoints.size();
   const std::size_t begin = count * shard / shards;
   const std::size_t end = count * (shard + 1) / shards;

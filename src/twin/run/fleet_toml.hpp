@@ -57,6 +57,12 @@ struct FileSource {
                                                                        const toml::table& table,
                                                                        std::string_view where,
                                                                        std::string_view key);
+/// `[[bus]]` and `[[mbus_line]]`, and each group's `bus` and `mbus_line`: the plan's meters
+/// placed on shared lines (twin/run/fleet_lines.cpp). Called once the groups are built.
+[[nodiscard]] std::expected<void, std::string> place_on_lines(const FileSource& src,
+                                                              const toml::table& root,
+                                                              FleetPlan& plan);
+
 /// `serial = "19020246"`: 8 digits in quotes, read as BCD.
 [[nodiscard]] std::expected<std::optional<std::uint32_t>, std::string> get_serial(
     const FileSource& src, const toml::table& table, std::string_view where);

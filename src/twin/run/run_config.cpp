@@ -199,7 +199,7 @@ std::expected<void, std::string> resolve_mbus(const RunOptions& o, RunConfig& c)
           "pty:/tmp/ttyMBUS");
     c.mbus_serial = SerialPortSpec{path, pty};
   }
-  if (o.mbus_pacing && !c.mbus_serial) {
+  if (o.mbus_pacing && !c.mbus_serial && !o.fleet_file) {
     return Error(
         "--mbus-pacing applies to --mbus-serial only; add --mbus-serial DEVICE or pty:PATH");
   }
@@ -256,8 +256,8 @@ std::expected<void, std::string> resolve_fleet_faces(const RunOptions& o, const 
   const std::int64_t meters = o.meters.value_or(0);  // 0: a fleet file
   if (c.modbus_rtu && o.fleet_file) {
     return Error(
-        "--modbus-rtu with --fleet: placing a fleet file's groups on buses is not there yet; "
-        "use --meters N (up to 247) to put N meters on one bus");
+        "--modbus-rtu with --fleet: a fleet file places its groups on buses itself; declare a "
+        "[[bus]] with its device and give the groups bus = \"NAME\" (docs/shared-lines.md)");
   }
   if (c.modbus_rtu && meters > static_cast<std::int64_t>(kMaxMeterUnit)) {
     return Error(
@@ -269,7 +269,7 @@ std::expected<void, std::string> resolve_fleet_faces(const RunOptions& o, const 
   if (c.mbus_serial && !mbus_line) {
     return Error(fmt::format(
         "--mbus-serial with {}: one M-bus line has primary addresses 1-{}; use --meters N with "
-        "N up to {} (a fleet file's groups cannot be placed on lines yet)",
+        "N up to {}, or a fleet file's [[mbus_line]]",
         meters > 0 ? fmt::format("--meters {}", meters) : std::string("--fleet"), kMbusAddresses,
         kMbusAddresses));
   }
@@ -311,6 +311,63 @@ std::expected<void, std::string> resolve_gateway_timing(const RunOptions& o, Run
   return {};
 }
 
+/// "pty:PATH" or a device path, as --modbus-rtu and --mbus-serial take it.
+std::expected<SerialPortSpec, std::string> serial_spec(const std::string& text,
+                                                       std::string_view what) {
+  const bool pty = text.starts_with("pty:");
+  std::string path = pty ? text.substr(4) : text;
+  if (path.empty()) {
+    return Error(
+        fmt::format("{}: give a serial device like /dev/ttyUSB0, or pty:PATH like "
+                    "pty:/tmp/ttyAMBI",
+                    what));
+  }
+  return SerialPortSpec{std::move(path), pty};
+}
+
+/// The fleet's buses and lines: all of `--meters N` on the command line's, or the fleet
+/// file's [[bus]] and [[mbus_line]] with their addresses checked.
+std::expected<void, std::string> resolve_lines(const RunOptions& o, RunConfig& c,
+                                               const FleetPlan& plan) {
+  std::vector<std::size_t> all(plan.meters.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (o.meters) {
+    if (c.modbus_rtu) c.buses.push_back({"--modbus-rtu", *c.modbus_rtu, all});
+    if (*o.meters <= static_cast<std::int64_t>(kMbusAddresses) && (c.mbus_serial || c.mbus_tcp))
+      c.mbus_lines.push_back({"--mbus-serial", c.mbus_serial, c.mbus_tcp, all});
+    return {};
+  }
+  for (const FleetLine& bus : plan.buses) {
+    const std::string what = fmt::format("{}: bus \"{}\"", plan.file, bus.name);
+    auto port = serial_spec(bus.device.value_or(""), what + ".device");
+    if (!port) return Error(port.error());
+    c.buses.push_back({what, *port, bus.meters});
+  }
+  for (const FleetLine& line : plan.mbus_lines) {
+    RunConfig::MbusLineFace face{fmt::format("{}: mbus_line \"{}\"", plan.file, line.name),
+                                 std::nullopt, std::nullopt, line.meters};
+    if (line.device) {
+      auto port = serial_spec(*line.device, face.what + ".device");
+      if (!port) return Error(port.error());
+      face.serial = *port;
+    }
+    if (line.tcp) {
+      auto endpoint = parse_listen_address(*line.tcp, face.what + ".tcp", "127.0.0.1:5021");
+      if (!endpoint) return Error(endpoint.error());
+      face.tcp = *endpoint;
+    }
+    c.mbus_lines.push_back(std::move(face));
+  }
+  if (c.mbus_pacing && std::none_of(c.mbus_lines.begin(), c.mbus_lines.end(),
+                                    [](const auto& l) { return l.serial.has_value(); })) {
+    return Error(fmt::format(
+        "--mbus-pacing paces a serial line, and {} has none: give an [[mbus_line]] a device, "
+        "or drop --mbus-pacing",
+        plan.file));
+  }
+  return {};
+}
+
 /// --meters N or --fleet FILE: a fleet behind Modbus TCP gateways (or ports of its own),
 /// and with --meters on one bus and one line (docs/fleet.md, docs/shared-lines.md).
 std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c) {
@@ -349,6 +406,7 @@ std::expected<void, std::string> resolve_fleet(const RunOptions& o, RunConfig& c
     plan = std::move(*sliced);
   }
   if (auto ok = resolve_time_base(o, c, *plan); !ok) return Error(ok.error());
+  if (auto ok = resolve_lines(o, c, *plan); !ok) return ok;
   c.fleet = std::move(*plan);
   // One M-bus line for --meters N up to 250 primary addresses; a larger fleet would need
   // lines of its own (docs/shared-lines.md).

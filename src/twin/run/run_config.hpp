@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/load.hpp"
@@ -50,6 +51,22 @@ struct RunConfig {
   /// With --meters or --fleet: the fleet to run (docs/fleet.md); none: the one meter of a
   /// plain run.
   std::optional<FleetPlan> fleet;
+  /// A fleet's RS485 buses and M-bus lines (docs/shared-lines.md): `--meters N` with
+  /// `--modbus-rtu`, `--mbus-serial` or `--mbus-tcp` puts all N on one of each; a fleet file
+  /// declares them (`[[bus]]`, `[[mbus_line]]`). `what` names a line in messages.
+  struct BusFace {
+    std::string what;
+    SerialPortSpec port;
+    std::vector<std::size_t> meters;
+  };
+  struct MbusLineFace {
+    std::string what;
+    std::optional<SerialPortSpec> serial;
+    std::optional<boost::asio::ip::tcp::endpoint> tcp;
+    std::vector<std::size_t> meters;
+  };
+  std::vector<BusFace> buses;
+  std::vector<MbusLineFace> mbus_lines;
   /// `--gateway-timing bus`: the fleet's gateways front RS485 buses with line timing.
   std::optional<GatewayLineOptions> gateway_bus;
 };

@@ -169,29 +169,47 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
   return {};
 }
 
-/// `--meters N --modbus-rtu PORT`: every meter of the fleet on one RS485 bus
-/// (docs/shared-lines.md), the line at the meters' factory setting.
+/// An RS485 bus of the fleet (docs/shared-lines.md): all of `--meters N` with `--modbus-rtu`,
+/// or a fleet file's [[bus]]; the line at the meters' factory setting.
 struct Bus {
   std::unique_ptr<RtuBus> bus;
   std::unique_ptr<ModbusContext> context;
   std::unique_ptr<RtuPort> port;
 };
 
-std::expected<void, UsageError> open_bus(asio::io_context& io, const RunConfig& config,
-                                         const FleetPlan& plan, Fleet& fleet, Bus& out) {
-  if (!config.modbus_rtu) return {};
-  std::vector<Twin*> meters;
-  meters.reserve(fleet.size());
-  for (std::size_t i = 0; i < fleet.size(); ++i) meters.push_back(&fleet.at(i));
+/// The twins of `meters` (indices of the fleet).
+std::vector<Twin*> twins_of(Fleet& fleet, const std::vector<std::size_t>& meters) {
+  std::vector<Twin*> twins;
+  twins.reserve(meters.size());
+  for (const std::size_t i : meters) twins.push_back(&fleet.at(i));
+  return twins;
+}
+
+/// Errors of a fleet file's line start with its name; --modbus-rtu's and --mbus-serial's
+/// name their flag already.
+UsageError line_error(std::string_view what, const std::string& error) {
+  if (what.starts_with("--")) return UsageError{error};
+  return UsageError{fmt::format("{}: {}", what, error)};
+}
+
+std::expected<void, UsageError> open_buses(asio::io_context& io, const RunConfig& config,
+                                           const FleetPlan& plan, Fleet& fleet,
+                                           std::vector<Bus>& out) {
   const Settings factory{};
   const LineSettings line{modbus_baud_rate(factory.modbus_baud_code), factory.parity};
-  out.bus = std::make_unique<RtuBus>(std::move(meters), line, plan.seed);
-  out.context = std::make_unique<ModbusContext>(
-      ModbusContext{fleet.at(0), config.quirks, nullptr, nullptr, out.bus.get()});
-  auto port = RtuPort::open(io, *config.modbus_rtu, *out.context,
-                            {config.rtu_pacing, config.rtu_ignore_gaps, line});
-  if (!port) return std::unexpected(UsageError{port.error()});
-  out.port = std::move(*port);
+  out.reserve(config.buses.size());
+  for (std::size_t b = 0; b < config.buses.size(); ++b) {
+    const RunConfig::BusFace& face = config.buses[b];
+    Bus& bus = out.emplace_back();
+    bus.bus = std::make_unique<RtuBus>(twins_of(fleet, face.meters), line, plan.seed + b);
+    bus.context = std::make_unique<ModbusContext>(ModbusContext{
+        fleet.at(face.meters.front()), config.quirks, nullptr, nullptr, bus.bus.get()});
+    RtuPortOptions options{config.rtu_pacing, config.rtu_ignore_gaps, line};
+    if (!face.what.starts_with("--")) options.flag = "its device";
+    auto port = RtuPort::open(io, face.port, *bus.context, options);
+    if (!port) return std::unexpected(line_error(face.what, port.error()));
+    bus.port = std::move(*port);
+  }
   return {};
 }
 
@@ -205,25 +223,38 @@ struct Line {
 };
 
 std::expected<void, UsageError> open_line(asio::io_context& io, const RunConfig& config,
-                                          const FleetPlan& plan, Fleet& fleet, Line& out) {
-  if (!config.mbus_tcp && !config.mbus_serial) return {};
-  std::vector<Twin*> meters;
-  meters.reserve(fleet.size());
-  for (std::size_t i = 0; i < fleet.size(); ++i) meters.push_back(&fleet.at(i));
-  out.line = std::make_unique<MbusLine>(std::move(meters), Settings{}.mbus_baud, plan.seed,
+                                          const RunConfig::MbusLineFace& face, std::uint64_t seed,
+                                          Fleet& fleet, Line& out) {
+  out.line = std::make_unique<MbusLine>(twins_of(fleet, face.meters), Settings{}.mbus_baud, seed,
                                         config.mbus_quirks);
-  out.context = std::make_unique<MbusContext>(
-      MbusContext{fleet.at(0), MbusSlave(config.mbus_quirks), nullptr, out.line.get()});
-  if (config.mbus_tcp) {
+  out.context = std::make_unique<MbusContext>(MbusContext{
+      fleet.at(face.meters.front()), MbusSlave(config.mbus_quirks), nullptr, out.line.get()});
+  if (face.tcp) {
     const TcpServerLimits limits{64, config.modbus_idle_timeout};
-    auto server = MbusTcpServer::listen(io, *config.mbus_tcp, *out.context, limits, "--mbus-tcp");
+    const std::string flag = face.what.starts_with("--") ? "--mbus-tcp" : face.what + ".tcp";
+    auto server = MbusTcpServer::listen(io, *face.tcp, *out.context, limits, flag);
     if (!server) return std::unexpected(UsageError{server.error()});
     out.tcp = std::move(*server);
   }
-  if (config.mbus_serial) {
-    auto port = MbusSerialPort::open(io, *config.mbus_serial, *out.context, config.mbus_pacing);
-    if (!port) return std::unexpected(UsageError{port.error()});
+  if (face.serial) {
+    auto port = MbusSerialPort::open(io, *face.serial, *out.context, config.mbus_pacing,
+                                     face.what.starts_with("--") ? "--mbus-serial" : "its device");
+    if (!port) return std::unexpected(line_error(face.what, port.error()));
     out.serial = std::move(*port);
+  }
+  return {};
+}
+
+std::expected<void, UsageError> open_lines(asio::io_context& io, const RunConfig& config,
+                                           const FleetPlan& plan, Fleet& fleet,
+                                           std::vector<Line>& out) {
+  out.reserve(config.mbus_lines.size());
+  for (std::size_t l = 0; l < config.mbus_lines.size(); ++l) {
+    if (auto ok =
+            open_line(io, config, config.mbus_lines[l], plan.seed + l, fleet, out.emplace_back());
+        !ok) {
+      return ok;
+    }
   }
   return {};
 }
@@ -253,51 +284,83 @@ Json endpoints_ready_json(const FleetPlan& plan, const Fleet& fleet, const Gatew
   return list;
 }
 
+/// The ready line's shared lines: `buses` and `mbus_lines`, each with its name (the fleet
+/// file's; "bus"/"line" for --meters), faces and meters; the first of each also as the
+/// single `modbus_rtu`/`bus` and `mbus_tcp`/`mbus_serial`/`mbus_line` of --meters N.
+void lines_ready_json(Json& ready, const RunConfig& config, const FleetPlan& plan,
+                      const std::vector<Bus>& buses, const std::vector<Line>& lines) {
+  const auto name = [](const std::vector<FleetLine>& declared, std::size_t k,
+                       std::string_view fallback) {
+    return k < declared.size() ? declared[k].name : std::string(fallback);
+  };
+  Json bus_list = Json::array();
+  for (std::size_t b = 0; b < buses.size(); ++b) {
+    const RtuBus& bus = *buses[b].bus;
+    bus_list.push_back({{"name", name(plan.buses, b, "bus")},
+                        {"modbus_rtu", fs::absolute(buses[b].port->path()).string()},
+                        {"meters", bus.meters().size()},
+                        {"baud", bus.line().baud},
+                        {"parity", to_string(bus.line().parity)}});
+  }
+  Json line_list = Json::array();
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    const Line& line = lines[l];
+    line_list.push_back(
+        {{"name", name(plan.mbus_lines, l, "line")},
+         {"mbus_tcp", line.tcp ? Json(endpoint_string(line.tcp->local_endpoint())) : Json()},
+         {"mbus_serial", line.serial ? Json(fs::absolute(line.serial->path()).string()) : Json()},
+         {"meters", line.line->meters().size()},
+         {"baud", line.line->baud()}});
+  }
+  ready["mbus_tcp"] = lines.empty() ? Json() : line_list[0]["mbus_tcp"];
+  ready["mbus_serial"] = lines.empty() ? Json() : line_list[0]["mbus_serial"];
+  if (!lines.empty()) {
+    ready["mbus_line"] = {{"meters", line_list[0]["meters"]}, {"baud", line_list[0]["baud"]}};
+  }
+  if (!buses.empty()) {
+    ready["modbus_rtu"] = bus_list[0]["modbus_rtu"];
+    ready["bus"] = {{"meters", bus_list[0]["meters"]},
+                    {"baud", bus_list[0]["baud"]},
+                    {"parity", bus_list[0]["parity"]}};
+  }
+  ready["buses"] = std::move(bus_list);
+  ready["mbus_lines"] = std::move(line_list);
+  if (config.gateway_bus) {
+    ready["gateway_timing"] = {{"baud", config.gateway_bus->baud},
+                               {"timeout_ms", config.gateway_bus->timeout.count()}};
+  }
+}
+
 void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& plan,
                  const asio::ip::tcp::endpoint& bound, std::size_t fresh_meters,
-                 const Gateways& gateways, const StartTime& time, const Bus& bus,
-                 const Line& line) {
+                 const Gateways& gateways, const StartTime& time, const std::vector<Bus>& buses,
+                 const std::vector<Line>& lines) {
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
     stopped += fleet.at(i).meter().stopped() ? 1U : 0U;
     errors += fleet.at(i).meter().error_code() != 0 ? 1U : 0U;
   }
-  Json ready{
-      {"event", "ready"},
-      {"pid", ::getpid()},
-      {"http", http_url(bound)},
-      {"state_dir", fs::absolute(config.state_dir / kFleetDir).string()},
-      {"clock", to_string(config.clock)},
-      {"speed", config.speed},
-      {"persist_interval_s", config.persist_interval_s},
-      {"meters", fleet.size()},
-      {"groups", plan.groups},
-      {"fresh", fresh_meters},
-      {"replayed", time.replayed},
-      {"sim_ms", time.start_ms},
-      {"with_error_code", errors},
-      {"stopped", stopped},
-      {"gateways", endpoints_ready_json(plan, fleet, gateways)},
-      {"modbus_tcp", gateways.endpoints.front()},
-      {"mbus_tcp", line.tcp ? Json(endpoint_string(line.tcp->local_endpoint())) : Json()},
-      {"mbus_serial", line.serial ? Json(fs::absolute(line.serial->path()).string()) : Json()},
-      {"endpoints", endpoints_json()}};
+  Json ready{{"event", "ready"},
+             {"pid", ::getpid()},
+             {"http", http_url(bound)},
+             {"state_dir", fs::absolute(config.state_dir / kFleetDir).string()},
+             {"clock", to_string(config.clock)},
+             {"speed", config.speed},
+             {"persist_interval_s", config.persist_interval_s},
+             {"meters", fleet.size()},
+             {"groups", plan.groups},
+             {"fresh", fresh_meters},
+             {"replayed", time.replayed},
+             {"sim_ms", time.start_ms},
+             {"with_error_code", errors},
+             {"stopped", stopped},
+             {"gateways", endpoints_ready_json(plan, fleet, gateways)},
+             {"modbus_tcp", gateways.endpoints.front()},
+             {"endpoints", endpoints_json()}};
   if (!plan.file.empty()) ready["fleet_file"] = plan.file;
-  if (line.line) {
-    ready["mbus_line"] = {{"meters", line.line->meters().size()}, {"baud", line.line->baud()}};
-  }
-  if (bus.port) {
-    ready["modbus_rtu"] = fs::absolute(bus.port->path()).string();
-    ready["bus"] = {{"meters", bus.bus->meters().size()},
-                    {"baud", bus.bus->line().baud},
-                    {"parity", to_string(bus.bus->line().parity)}};
-  }
+  lines_ready_json(ready, config, plan, buses, lines);
   if (plan.shards > 1) ready["shard"] = fmt::format("{}/{}", plan.shard, plan.shards);
-  if (config.gateway_bus) {
-    ready["gateway_timing"] = {{"baud", config.gateway_bus->baud},
-                               {"timeout_ms", config.gateway_bus->timeout.count()}};
-  }
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }
@@ -407,10 +470,10 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   if (auto ok = open_gateways(io, config, plan, fleet, gateways); !ok) {
     return std::unexpected(ok.error());
   }
-  Bus bus;
-  if (auto ok = open_bus(io, config, plan, fleet, bus); !ok) return std::unexpected(ok.error());
-  Line line;
-  if (auto ok = open_line(io, config, plan, fleet, line); !ok) return std::unexpected(ok.error());
+  std::vector<Bus> buses;
+  if (auto ok = open_buses(io, config, plan, fleet, buses); !ok) return std::unexpected(ok.error());
+  std::vector<Line> lines;
+  if (auto ok = open_lines(io, config, plan, fleet, lines); !ok) return std::unexpected(ok.error());
   EventStreams events(io, [&fleet] { return event_data(fleet.at(0)); });
   auto server = HttpServer::listen(io, config.endpoint,
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));
@@ -434,7 +497,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   }
   print_ready(fleet, config, plan, bound,
               static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways,
-              *time, bus, line);
+              *time, buses, lines);
   return serve(io, signals, fleet, events, config, gateways);
 }
 

@@ -22,10 +22,11 @@ std::string describe(const LineSettings& line) {
 }  // namespace
 
 std::expected<std::unique_ptr<MbusSerialPort>, std::string> MbusSerialPort::open(
-    boost::asio::io_context& io, const SerialPortSpec& spec, MbusContext& context, bool pacing) {
+    boost::asio::io_context& io, const SerialPortSpec& spec, MbusContext& context, bool pacing,
+    std::string flag) {
   SerialFace::Protocol protocol{
       "mbus serial",
-      "--mbus-serial",
+      std::move(flag),
       " (parity logical only on a pseudo-terminal)",
       context.line == nullptr
           ? std::function<LineSettings(const Settings&)>(mbus_line)

@@ -26,7 +26,7 @@ class MbusSerialPort {
   /// character time (`--mbus-pacing`).
   [[nodiscard]] static std::expected<std::unique_ptr<MbusSerialPort>, std::string> open(
       boost::asio::io_context& io, const SerialPortSpec& spec, MbusContext& context,
-      bool pacing = false);
+      bool pacing = false, std::string flag = "--mbus-serial");
 
   /// Closes the port and removes the pty symlink.
   ~MbusSerialPort();

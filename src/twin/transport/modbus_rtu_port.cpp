@@ -25,7 +25,7 @@ std::expected<std::unique_ptr<RtuPort>, std::string> RtuPort::open(boost::asio::
                                                                    RtuPortOptions options) {
   SerialFace::Protocol protocol{
       "modbus rtu",
-      "--modbus-rtu",
+      options.flag,
       " (logical only on a pseudo-terminal)",
       options.fixed_line ? std::function<LineSettings(const Settings&)>(
                                [line = *options.fixed_line](const Settings&) { return line; })

@@ -24,6 +24,8 @@ struct RtuPortOptions {
   /// A bus of a fleet (context.bus): the line stays at this, whatever a meter is set to;
   /// replies are paced and the line is half duplex (RtuLinkOptions::half_duplex).
   std::optional<LineSettings> fixed_line;
+  /// What errors tell the user to check: the option, or a fleet file's "its device".
+  std::string flag = "--modbus-rtu";
 };
 
 /// An open RTU port serving the meter (a `SerialFace` with the RTU session). The line

@@ -46,7 +46,7 @@ class SerialFace : public std::enable_shared_from_this<SerialFace> {
   /// What makes the face Modbus RTU or M-bus.
   struct Protocol {
     std::string_view name;      ///< "modbus rtu": starts every log line
-    std::string_view flag;      ///< "--modbus-rtu": named in errors
+    std::string flag;           ///< "--modbus-rtu": named in errors
     std::string_view pty_note;  ///< added to a log line of a pty's settings
     /// What the meter's settings ask of the line.
     std::function<LineSettings(const Settings&)> line;

@@ -222,7 +222,7 @@ TEST(FleetFileErrors, NameTheFileTheLineAndTheKey) {
   EXPECT_EQ(error_of("[[group]]\ncuont = 3\n"),
             "site/fleet.toml:2: group.cuont: unknown key; the keys of group are name, count, "
             "serial, modbus_id, mbus_id, ordered_c05, endpoint, gateway, port, settings, load, "
-            "scenario, profile, meter");
+            "scenario, profile, meter, bus, mbus_line");
   EXPECT_EQ(error_of("[[group]]\ncount = 0\n"),
             "site/fleet.toml:2: group \"group1\".count: 0 is out of range; give 1 to 100000");
   EXPECT_EQ(error_of("[[group]]\ncount = \"3\"\n"),
