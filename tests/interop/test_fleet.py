@@ -303,7 +303,7 @@ def test_every_meter_survives_kill_9(binary, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--meters", "0"], "bad --meters 0"),
     (["--meters", "100001"], "bad --meters 100001"),
-    (["--meters", "3", "--rtu-over-tcp", "127.0.0.1:0"], "--rtu-over-tcp serves one meter"),
+    (["--meters", "300", "--rtu-over-tcp", "127.0.0.1:0"], "one RS485 bus has ids 1-247"),
     (["--meters", "3", "--modbus-tcp", "off"], "--modbus-tcp off leaves a fleet"),
     (["--meters", "20", "--serial", "99999990"], "would pass 99999999"),
 ])

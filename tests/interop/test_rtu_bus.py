@@ -252,6 +252,7 @@ def test_garbage_and_half_frames_change_nothing_and_the_bus_resynchronises(bus):
 
 @pytest.mark.parametrize("args, message", [
     (["--meters", "248", "--modbus-rtu", "pty:/tmp/ambi-none"], "one RS485 bus has ids 1-247"),
+    (["--meters", "248", "--rtu-over-tcp", "127.0.0.1:0"], "one RS485 bus has ids 1-247"),
 ])
 def test_a_bus_of_more_than_247_meters_is_refused(binary, tmp_path, args, message):
     code, out, err = run_cli(binary, ["run", "--state", str(tmp_path), "--http", "127.0.0.1:0"]

@@ -53,7 +53,7 @@ struct FleetMeter {
 struct FleetLine {
   std::string name;
   std::optional<std::string> device;  ///< "pty:PATH" or a serial device (--modbus-rtu's form)
-  std::optional<std::string> tcp;     ///< an M-bus line's TCP face, ADDR:PORT (--mbus-tcp's form)
+  std::optional<std::string> tcp;     ///< its TCP face, ADDR:PORT: RTU over TCP or M-bus over TCP
   std::size_t file_line = 0;          ///< where the file declares it, for messages
   std::vector<std::size_t> meters;    ///< which meters of the plan, in fleet order
 };

@@ -25,12 +25,14 @@ struct LineKind {
   std::string_view what;     ///< "RS485 bus", "M-bus line"
   std::size_t max_meters;    ///< 247 ids, 250 primary addresses
   std::string_view address;  ///< "Modbus id", "M-bus primary address"
-  bool tcp;                  ///< has a TCP face
+  bool mbus;                 ///< addressed by primary address (else by Modbus id)
+  std::string_view tcp;      ///< what its TCP face carries
 };
 
-constexpr LineKind kBus{"bus", "RS485 bus", kMetersPerGateway, "Modbus id", false};
-constexpr LineKind kMbusLine{"mbus_line", "M-bus line", kMbusAddresses, "M-bus primary address",
-                             true};
+constexpr LineKind kBus{"bus",       "RS485 bus", kMetersPerGateway,
+                        "Modbus id", false,       "RTU frames over TCP"};
+constexpr LineKind kMbusLine{"mbus_line", "M-bus line",    kMbusAddresses, "M-bus primary address",
+                             true,        "M-bus over TCP"};
 
 std::expected<std::vector<FleetLine>, std::string> read_lines(const FileSource& src,
                                                               const toml::table& root,
@@ -44,9 +46,9 @@ std::expected<std::vector<FleetLine>, std::string> read_lines(const FileSource& 
   for (const toml::node& item : *list) {
     const toml::table* t = item.as_table();
     if (t == nullptr) return fail(src, item, kind.table, tables);
-    auto ok = kind.tcp ? known_keys(src, *t, kind.table, {"name", "device", "tcp"})
-                       : known_keys(src, *t, kind.table, {"name", "device"});
-    if (!ok) return Error(ok.error());
+    if (auto ok = known_keys(src, *t, kind.table, {"name", "device", "tcp"}); !ok) {
+      return Error(ok.error());
+    }
     FleetLine line;
     line.file_line = line_of(item);
     auto name = get_string(src, *t, kind.table, "name");
@@ -60,16 +62,14 @@ std::expected<std::vector<FleetLine>, std::string> read_lines(const FileSource& 
     auto device = get_string(src, *t, where, "device");
     if (!device) return Error(device.error());
     line.device = *device;
-    if (kind.tcp) {
-      auto tcp = get_string(src, *t, where, "tcp");
-      if (!tcp) return Error(tcp.error());
-      line.tcp = *tcp;
-    }
+    auto tcp = get_string(src, *t, where, "tcp");
+    if (!tcp) return Error(tcp.error());
+    line.tcp = *tcp;
     if (!line.device && !line.tcp) {
       return fail(src, item, where,
-                  kind.tcp ? "give device = \"pty:PATH\" (or a serial device), tcp = "
-                             "\"ADDR:PORT\", or both"
-                           : "give device = \"pty:PATH\" or a serial device");
+                  fmt::format("give device = \"pty:PATH\" (or a serial device), tcp = "
+                              "\"ADDR:PORT\" ({}), or both",
+                              kind.tcp));
     }
     for (const FleetLine& other : lines) {
       if (other.name == line.name) {
@@ -128,8 +128,8 @@ std::expected<void, std::string> check(const FileSource& src, const FleetPlan& p
     for (const std::size_t i : line.meters) {
       const FactoryOptions& f = plan.meters[i].factory;
       // The plan gives every meter both (a new meter would otherwise take the factory ones).
-      const int address = kind.tcp ? f.mbus_id.value_or(Settings{}.mbus_id)
-                                   : f.modbus_id.value_or(Settings{}.modbus_id);
+      const int address = kind.mbus ? f.mbus_id.value_or(Settings{}.mbus_id)
+                                    : f.modbus_id.value_or(Settings{}.modbus_id);
       auto [it, fresh] = seen.emplace(address, i);
       if (fresh) continue;
       const FleetMeter& other = plan.meters[it->second];
@@ -149,7 +149,7 @@ std::expected<void, std::string> distinct_faces(const FileSource& src, const Fle
   std::map<std::string, std::string> used;
   const auto claim = [&](const std::optional<std::string>& face, std::string_view table,
                          const FleetLine& line) -> std::expected<void, std::string> {
-    if (!face) return {};
+    if (!face || face->ends_with(":0")) return {};  // port 0: a free port each
     const std::string who = fmt::format("{} \"{}\"", table, line.name);
     auto [it, fresh] = used.emplace(*face, who);
     if (fresh) return {};
@@ -158,6 +158,7 @@ std::expected<void, std::string> distinct_faces(const FileSource& src, const Fle
   };
   for (const FleetLine& bus : plan.buses) {
     if (auto ok = claim(bus.device, "bus", bus); !ok) return ok;
+    if (auto ok = claim(bus.tcp, "bus", bus); !ok) return ok;
   }
   for (const FleetLine& line : plan.mbus_lines) {
     if (auto ok = claim(line.device, "mbus_line", line); !ok) return ok;

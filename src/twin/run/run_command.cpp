@@ -75,14 +75,11 @@ Json modbus_ready_json(const ModbusFaces& faces, const RunConfig& config) {
   const auto bound = [](const std::unique_ptr<ModbusTcpServer>& server) {
     return server ? Json(endpoint_string(server->local_endpoint())) : Json();
   };
-  Json quirks = Json::array();
-  if (config.quirks.fc04_as_fc03) quirks.push_back("fc04");
-  if (config.quirks.answer_unit_zero) quirks.push_back("unit0");
   return Json{{"modbus_tcp", bound(faces.tcp)},
               {"rtu_over_tcp", bound(faces.rtu_over_tcp)},
               {"modbus_rtu", faces.rtu ? Json(fs::absolute(faces.rtu->path()).string()) : Json()},
               {"trace", config.trace ? Json(fs::absolute(*config.trace).string()) : Json()},
-              {"quirks", std::move(quirks)}};
+              {"quirks", modbus_quirk_names(config)}};
 }
 
 /// The M-bus faces of a run (docs/mbus-transports.md), open for as long as it lasts.
@@ -116,12 +113,10 @@ std::expected<void, UsageError> open_mbus(asio::io_context& io, const RunConfig&
 
 /// The ready line's M-bus members (null when off).
 Json mbus_ready_json(const MbusFaces& faces, const RunConfig& config) {
-  Json quirks = Json::array();
-  if (config.mbus_quirks.fcb_repeat) quirks.push_back("fcb-repeat");
   return Json{
       {"mbus_tcp", faces.tcp ? Json(endpoint_string(faces.tcp->local_endpoint())) : Json()},
       {"mbus_serial", faces.serial ? Json(fs::absolute(faces.serial->path()).string()) : Json()},
-      {"mbus_quirks", std::move(quirks)}};
+      {"mbus_quirks", mbus_quirk_names(config)}};
 }
 
 void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound,

@@ -245,26 +245,26 @@ std::expected<void, std::string> resolve_time_base(const RunOptions& o, RunConfi
 }
 
 /// The faces of a fleet (docs/shared-lines.md): Modbus TCP gateways; with --meters N also
-/// one RS485 bus (N ≤ 247) and one M-bus line (N ≤ 250); RTU over TCP serves one meter.
+/// one RS485 bus (N ≤ 247, on --modbus-rtu and/or --rtu-over-tcp) and one M-bus line
+/// (N ≤ 250); a fleet file declares its own buses and lines.
 std::expected<void, std::string> resolve_fleet_faces(const RunOptions& o, const RunConfig& c,
                                                      std::string_view flag) {
-  const auto refuse = [flag](std::string_view face) {
-    return Error(
-        fmt::format("{} serves one meter: a fleet ({}) is served by Modbus TCP gateways; drop {}",
-                    face, flag, face));
-  };
   const std::int64_t meters = o.meters.value_or(0);  // 0: a fleet file
   if (c.modbus_rtu && o.fleet_file) {
     return Error(
         "--modbus-rtu with --fleet: a fleet file places its groups on buses itself; declare a "
         "[[bus]] with its device and give the groups bus = \"NAME\" (docs/shared-lines.md)");
   }
-  if (c.modbus_rtu && meters > static_cast<std::int64_t>(kMaxMeterUnit)) {
-    return Error(
-        fmt::format("--meters {} --modbus-rtu: one RS485 bus has ids 1-{}; give at most {} meters",
-                    meters, kMaxMeterUnit, kMaxMeterUnit));
+  if ((c.modbus_rtu || c.rtu_over_tcp) && meters > static_cast<std::int64_t>(kMaxMeterUnit)) {
+    return Error(fmt::format("--meters {} {}: one RS485 bus has ids 1-{}; give at most {} meters",
+                             meters, c.modbus_rtu ? "--modbus-rtu" : "--rtu-over-tcp",
+                             kMaxMeterUnit, kMaxMeterUnit));
   }
-  if (c.rtu_over_tcp) return refuse("--rtu-over-tcp");
+  if (c.rtu_over_tcp && o.fleet_file) {
+    return Error(
+        "--rtu-over-tcp with --fleet: a fleet file places its buses itself; give a [[bus]] "
+        "tcp = \"ADDR:PORT\" (docs/shared-lines.md)");
+  }
   const bool mbus_line = meters > 0 && meters <= static_cast<std::int64_t>(kMbusAddresses);
   if (c.mbus_serial && !mbus_line) {
     return Error(fmt::format(
@@ -332,16 +332,27 @@ std::expected<void, std::string> resolve_lines(const RunOptions& o, RunConfig& c
   std::vector<std::size_t> all(plan.meters.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   if (o.meters) {
-    if (c.modbus_rtu) c.buses.push_back({"--modbus-rtu", *c.modbus_rtu, all});
+    if (c.modbus_rtu || c.rtu_over_tcp)
+      c.buses.push_back(
+          {c.modbus_rtu ? "--modbus-rtu" : "--rtu-over-tcp", c.modbus_rtu, c.rtu_over_tcp, all});
     if (*o.meters <= static_cast<std::int64_t>(kMbusAddresses) && (c.mbus_serial || c.mbus_tcp))
       c.mbus_lines.push_back({"--mbus-serial", c.mbus_serial, c.mbus_tcp, all});
     return {};
   }
   for (const FleetLine& bus : plan.buses) {
-    const std::string what = fmt::format("{}: bus \"{}\"", plan.file, bus.name);
-    auto port = serial_spec(bus.device.value_or(""), what + ".device");
-    if (!port) return Error(port.error());
-    c.buses.push_back({what, *port, bus.meters});
+    RunConfig::BusFace face{fmt::format("{}: bus \"{}\"", plan.file, bus.name), std::nullopt,
+                            std::nullopt, bus.meters};
+    if (bus.device) {
+      auto port = serial_spec(*bus.device, face.what + ".device");
+      if (!port) return Error(port.error());
+      face.port = *port;
+    }
+    if (bus.tcp) {
+      auto endpoint = parse_listen_address(*bus.tcp, face.what + ".tcp", "127.0.0.1:5022");
+      if (!endpoint) return Error(endpoint.error());
+      face.tcp = *endpoint;
+    }
+    c.buses.push_back(std::move(face));
   }
   for (const FleetLine& line : plan.mbus_lines) {
     RunConfig::MbusLineFace face{fmt::format("{}: mbus_line \"{}\"", plan.file, line.name),

@@ -56,7 +56,8 @@ struct RunConfig {
   /// declares them (`[[bus]]`, `[[mbus_line]]`). `what` names a line in messages.
   struct BusFace {
     std::string what;
-    SerialPortSpec port;
+    std::optional<SerialPortSpec> port;
+    std::optional<boost::asio::ip::tcp::endpoint> tcp;  ///< RTU frames over TCP
     std::vector<std::size_t> meters;
   };
   struct MbusLineFace {

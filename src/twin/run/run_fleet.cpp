@@ -25,6 +25,7 @@
 #include "twin/transport/modbus_rtu_port.hpp"
 #include "twin/transport/modbus_tcp.hpp"
 #include "twin/transport/rtu_bus.hpp"
+#include "twin/transport/traffic_trace.hpp"
 
 namespace ambi {
 namespace {
@@ -114,6 +115,8 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const Fleet
 /// The servers in front of the fleet: Modbus TCP gateways of up to 247 meters, and ports
 /// of a single meter (Modbus TCP or RTU over TCP), in the plan's order of endpoints.
 struct Gateways {
+  /// `--trace`: every frame of the fleet's gateways, ports, buses and lines, in one file.
+  std::unique_ptr<TrafficTrace> trace;
   std::vector<std::unique_ptr<ModbusGateway>> gateways;  ///< null for a meter's own port
   std::vector<std::unique_ptr<ModbusContext>> contexts;
   std::vector<std::unique_ptr<ModbusTcpServer>> servers;
@@ -140,6 +143,11 @@ std::unique_ptr<ModbusGateway> make_gateway(Fleet& fleet, const FleetEndpoint& e
 
 std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunConfig& config,
                                               const FleetPlan& plan, Fleet& fleet, Gateways& out) {
+  if (config.trace) {
+    auto trace = TrafficTrace::open(*config.trace);
+    if (!trace) return std::unexpected(UsageError{trace.error()});
+    out.trace = std::move(*trace);
+  }
   const TcpServerLimits limits{64, config.modbus_idle_timeout};
   const asio::ip::tcp::endpoint bind = config.modbus_tcp.value_or(asio::ip::tcp::endpoint{});
   for (const FleetEndpoint& endpoint : plan.endpoints) {
@@ -148,7 +156,7 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
     if (routed && config.gateway_bus) routed->front_bus(*config.gateway_bus);
     Twin& first = fleet.at(endpoint.meters.front());
     auto& context = out.contexts.emplace_back(std::make_unique<ModbusContext>(
-        ModbusContext{first, config.quirks, nullptr, routed.get()}));
+        ModbusContext{first, config.quirks, out.trace.get(), routed.get()}));
     const TcpFraming framing =
         endpoint.kind == FleetEndpointKind::meter_rtu_over_tcp ? TcpFraming::rtu : TcpFraming::mbap;
     const asio::ip::tcp::endpoint at(bind.address(), endpoint.port);
@@ -174,7 +182,8 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
 struct Bus {
   std::unique_ptr<RtuBus> bus;
   std::unique_ptr<ModbusContext> context;
-  std::unique_ptr<RtuPort> port;
+  std::unique_ptr<RtuPort> port;         ///< on a serial device or pty
+  std::unique_ptr<ModbusTcpServer> tcp;  ///< RTU frames over TCP (a serial-to-Ethernet converter)
 };
 
 /// The twins of `meters` (indices of the fleet).
@@ -193,7 +202,7 @@ UsageError line_error(std::string_view what, const std::string& error) {
 }
 
 std::expected<void, UsageError> open_buses(asio::io_context& io, const RunConfig& config,
-                                           const FleetPlan& plan, Fleet& fleet,
+                                           const FleetPlan& plan, Fleet& fleet, TrafficTrace* trace,
                                            std::vector<Bus>& out) {
   const Settings factory{};
   const LineSettings line{modbus_baud_rate(factory.modbus_baud_code), factory.parity};
@@ -202,13 +211,22 @@ std::expected<void, UsageError> open_buses(asio::io_context& io, const RunConfig
     const RunConfig::BusFace& face = config.buses[b];
     Bus& bus = out.emplace_back();
     bus.bus = std::make_unique<RtuBus>(twins_of(fleet, face.meters), line, plan.seed + b);
-    bus.context = std::make_unique<ModbusContext>(ModbusContext{
-        fleet.at(face.meters.front()), config.quirks, nullptr, nullptr, bus.bus.get()});
-    RtuPortOptions options{config.rtu_pacing, config.rtu_ignore_gaps, line};
-    if (!face.what.starts_with("--")) options.flag = "its device";
-    auto port = RtuPort::open(io, face.port, *bus.context, options);
-    if (!port) return std::unexpected(line_error(face.what, port.error()));
-    bus.port = std::move(*port);
+    bus.context = std::make_unique<ModbusContext>(
+        ModbusContext{fleet.at(face.meters.front()), config.quirks, trace, nullptr, bus.bus.get()});
+    if (face.port) {
+      RtuPortOptions options{config.rtu_pacing, config.rtu_ignore_gaps, line};
+      if (!face.what.starts_with("--")) options.flag = "its device";
+      auto port = RtuPort::open(io, *face.port, *bus.context, options);
+      if (!port) return std::unexpected(line_error(face.what, port.error()));
+      bus.port = std::move(*port);
+    }
+    if (face.tcp) {
+      const std::string flag = face.what.starts_with("--") ? "--rtu-over-tcp" : face.what + ".tcp";
+      auto server = ModbusTcpServer::listen(io, *face.tcp, TcpFraming::rtu, *bus.context,
+                                            {64, config.modbus_idle_timeout}, flag);
+      if (!server) return std::unexpected(UsageError{server.error()});
+      bus.tcp = std::move(*server);
+    }
   }
   return {};
 }
@@ -224,11 +242,11 @@ struct Line {
 
 std::expected<void, UsageError> open_line(asio::io_context& io, const RunConfig& config,
                                           const RunConfig::MbusLineFace& face, std::uint64_t seed,
-                                          Fleet& fleet, Line& out) {
+                                          Fleet& fleet, TrafficTrace* trace, Line& out) {
   out.line = std::make_unique<MbusLine>(twins_of(fleet, face.meters), Settings{}.mbus_baud, seed,
                                         config.mbus_quirks);
   out.context = std::make_unique<MbusContext>(MbusContext{
-      fleet.at(face.meters.front()), MbusSlave(config.mbus_quirks), nullptr, out.line.get()});
+      fleet.at(face.meters.front()), MbusSlave(config.mbus_quirks), trace, out.line.get()});
   if (face.tcp) {
     const TcpServerLimits limits{64, config.modbus_idle_timeout};
     const std::string flag = face.what.starts_with("--") ? "--mbus-tcp" : face.what + ".tcp";
@@ -246,12 +264,12 @@ std::expected<void, UsageError> open_line(asio::io_context& io, const RunConfig&
 }
 
 std::expected<void, UsageError> open_lines(asio::io_context& io, const RunConfig& config,
-                                           const FleetPlan& plan, Fleet& fleet,
+                                           const FleetPlan& plan, Fleet& fleet, TrafficTrace* trace,
                                            std::vector<Line>& out) {
   out.reserve(config.mbus_lines.size());
   for (std::size_t l = 0; l < config.mbus_lines.size(); ++l) {
-    if (auto ok =
-            open_line(io, config, config.mbus_lines[l], plan.seed + l, fleet, out.emplace_back());
+    if (auto ok = open_line(io, config, config.mbus_lines[l], plan.seed + l, fleet, trace,
+                            out.emplace_back());
         !ok) {
       return ok;
     }
@@ -296,11 +314,14 @@ void lines_ready_json(Json& ready, const RunConfig& config, const FleetPlan& pla
   Json bus_list = Json::array();
   for (std::size_t b = 0; b < buses.size(); ++b) {
     const RtuBus& bus = *buses[b].bus;
-    bus_list.push_back({{"name", name(plan.buses, b, "bus")},
-                        {"modbus_rtu", fs::absolute(buses[b].port->path()).string()},
-                        {"meters", bus.meters().size()},
-                        {"baud", bus.line().baud},
-                        {"parity", to_string(bus.line().parity)}});
+    const Bus& face = buses[b];
+    bus_list.push_back(
+        {{"name", name(plan.buses, b, "bus")},
+         {"modbus_rtu", face.port ? Json(fs::absolute(face.port->path()).string()) : Json()},
+         {"rtu_over_tcp", face.tcp ? Json(endpoint_string(face.tcp->local_endpoint())) : Json()},
+         {"meters", bus.meters().size()},
+         {"baud", bus.line().baud},
+         {"parity", to_string(bus.line().parity)}});
   }
   Json line_list = Json::array();
   for (std::size_t l = 0; l < lines.size(); ++l) {
@@ -319,6 +340,7 @@ void lines_ready_json(Json& ready, const RunConfig& config, const FleetPlan& pla
   }
   if (!buses.empty()) {
     ready["modbus_rtu"] = bus_list[0]["modbus_rtu"];
+    ready["rtu_over_tcp"] = bus_list[0]["rtu_over_tcp"];
     ready["bus"] = {{"meters", bus_list[0]["meters"]},
                     {"baud", bus_list[0]["baud"]},
                     {"parity", bus_list[0]["parity"]}};
@@ -357,6 +379,9 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
              {"stopped", stopped},
              {"gateways", endpoints_ready_json(plan, fleet, gateways)},
              {"modbus_tcp", gateways.endpoints.front()},
+             {"trace", config.trace ? Json(fs::absolute(*config.trace).string()) : Json()},
+             {"quirks", modbus_quirk_names(config)},
+             {"mbus_quirks", mbus_quirk_names(config)},
              {"endpoints", endpoints_json()}};
   if (!plan.file.empty()) ready["fleet_file"] = plan.file;
   lines_ready_json(ready, config, plan, buses, lines);
@@ -471,9 +496,13 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
     return std::unexpected(ok.error());
   }
   std::vector<Bus> buses;
-  if (auto ok = open_buses(io, config, plan, fleet, buses); !ok) return std::unexpected(ok.error());
+  if (auto ok = open_buses(io, config, plan, fleet, gateways.trace.get(), buses); !ok) {
+    return std::unexpected(ok.error());
+  }
   std::vector<Line> lines;
-  if (auto ok = open_lines(io, config, plan, fleet, lines); !ok) return std::unexpected(ok.error());
+  if (auto ok = open_lines(io, config, plan, fleet, gateways.trace.get(), lines); !ok) {
+    return std::unexpected(ok.error());
+  }
   EventStreams events(io, [&fleet] { return event_data(fleet.at(0)); });
   auto server = HttpServer::listen(io, config.endpoint,
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));

@@ -59,4 +59,17 @@ std::string http_url(const boost::asio::ip::tcp::endpoint& endpoint) {
   return fmt::format("http://{}:{}", address.to_string(), endpoint.port());
 }
 
+std::vector<std::string> modbus_quirk_names(const RunConfig& config) {
+  std::vector<std::string> names;
+  if (config.quirks.fc04_as_fc03) names.emplace_back("fc04");
+  if (config.quirks.answer_unit_zero) names.emplace_back("unit0");
+  return names;
+}
+
+std::vector<std::string> mbus_quirk_names(const RunConfig& config) {
+  std::vector<std::string> names;
+  if (config.mbus_quirks.fcb_repeat) names.emplace_back("fcb-repeat");
+  return names;
+}
+
 }  // namespace ambi

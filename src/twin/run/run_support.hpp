@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/meter/meter.hpp"
 #include "twin/run/run_config.hpp"
@@ -41,6 +42,10 @@ void repeat(boost::asio::steady_timer& timer, std::chrono::nanoseconds interval,
 
 /// "http://127.0.0.1:8080", "http://[::1]:8080".
 [[nodiscard]] std::string http_url(const boost::asio::ip::tcp::endpoint& endpoint);
+
+/// The ready line's "quirks" and "mbus_quirks": the --quirk and --mbus-quirk switches on.
+[[nodiscard]] std::vector<std::string> modbus_quirk_names(const RunConfig& config);
+[[nodiscard]] std::vector<std::string> mbus_quirk_names(const RunConfig& config);
 
 /// Runs a fleet (--meters, docs/fleet.md) until SIGINT/SIGTERM.
 [[nodiscard]] std::expected<int, UsageError> run_fleet(const RunConfig& config);

@@ -244,6 +244,8 @@ std::shared_ptr<Connection> start_session(tcp::socket socket, const tcp::endpoin
   }
   RtuLinkOptions options;
   options.idle_timeout = idle_timeout;
+  // A bus behind a serial-to-Ethernet converter is the same wire as on a serial port.
+  options.pacing = options.half_duplex = context.bus != nullptr;
   auto session = std::make_shared<RtuSession<tcp::socket>>(std::move(socket), context,
                                                            std::move(source), std::move(options));
   session->start();

@@ -161,16 +161,16 @@ name = "a"
 }
 
 TEST(FleetLines, ALineNeedsAFaceAndEachFaceOneLine) {
-  EXPECT_NE(
-      error_of(R"(
+  EXPECT_NE(error_of(R"(
 [[mbus_line]]
 name = "dark"
 
 [[group]]
 mbus_line = "dark"
 )")
-          .find("give device = \"pty:PATH\" (or a serial device), tcp = \"ADDR:PORT\", or both"),
-      std::string::npos);
+                .find("give device = \"pty:PATH\" (or a serial device), tcp = \"ADDR:PORT\" (M-bus "
+                      "over TCP), or both"),
+            std::string::npos);
   EXPECT_NE(error_of(R"(
 [[bus]]
 name = "one"
@@ -189,12 +189,12 @@ mbus_line = "two"
   EXPECT_NE(error_of(R"(
 [[bus]]
 name = "one"
-tcp = "127.0.0.1:5000"
+baud = 19200
 
 [[group]]
 bus = "one"
 )")
-                .find("unknown key"),
+                .find("unknown key; the keys of bus are name, device, tcp"),
             std::string::npos);
 }
 
