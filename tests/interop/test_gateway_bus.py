@@ -38,7 +38,7 @@ def bus_time(request_bytes, reply_bytes):
 
 READ_56 = bus_time(8, 5 + 2 * 56)        # FC 03 x56: 8 bytes out, 117 back: 147.3 ms
 READ_2 = bus_time(8, 9)                  # FC 03 x2: 23.5 ms
-SLACK_S = 0.08                           # the event loop, a sanitizer build, a busy machine
+SLACK_S = 0.2                            # the event loop, a sanitizer build, a busy CI machine
 
 
 class GatewayBusTwin(Twin):

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "core/profile/profile.hpp"
 #include "io/log.hpp"
 #include "twin/http/app_export.hpp"
+#include "twin/http/fault_json.hpp"
 #include "twin/http/fleet_json.hpp"
 #include "twin/http/panel_json.hpp"
 #include "twin/http/settings_json.hpp"
@@ -322,7 +324,51 @@ ApiResult<HttpResponse> context_json_route(ApiContext& c, const HttpRequest& req
   return make_response(200, result->dump() + "\n");
 }
 
-const std::array<Route, 19> kRoutes{{
+/// GET /api/v1/faults: every fault of the meter's link, active or ended, with its counts.
+ApiResult<Json> get_faults(Twin& twin, const Json&) {
+  twin.sync();
+  const std::int64_t now = twin.meter().now_ms();
+  Json list = Json::array();
+  for (const LinkFault& f : twin.link_faults()) list.push_back(link_fault_json(f, now));
+  return Json{{"sim_ms", now}, {"faults", std::move(list)}};
+}
+
+/// POST /api/v1/faults: a new fault on the meter's link; 201 with it.
+ApiResult<HttpResponse> post_fault(ApiContext& c, const HttpRequest& request) {
+  const auto body = parse_body(request);
+  if (!body) return std::unexpected(body.error());
+  c.twin.sync();
+  const std::int64_t now = c.twin.meter().now_ms();
+  auto fault = link_fault_from_json(*body, now, c.twin.meter().state().serial_bcd);
+  if (!fault) return std::unexpected(fault.error());
+  const std::uint32_t id = c.twin.add_link_fault(*fault);
+  log_line("fault {} ({}) on meter {}", id, to_string(fault->kind),
+           bcd_string(c.twin.meter().state().serial_bcd));
+  return make_response(201, link_fault_json(c.twin.link_faults().back(), now).dump() + "\n");
+}
+
+constexpr std::string_view kFaultsPrefix = "/api/v1/faults/";
+
+/// DELETE /api/v1/faults/{id}: the fault ends (it stays listed as ended).
+HttpResponse delete_fault(ApiContext& c, const HttpRequest& request) {
+  if (request.method != "DELETE") {
+    return error_response({405, fmt::format("{} needs DELETE", request.path)}, "DELETE");
+  }
+  const std::string_view text = std::string_view(request.path).substr(kFaultsPrefix.size());
+  std::uint32_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || !c.twin.end_link_fault(id)) {
+    return error_response({404, fmt::format("no fault {}; GET /api/v1/faults lists them", text)});
+  }
+  c.twin.sync();
+  for (const LinkFault& f : c.twin.link_faults()) {
+    if (f.id == id)
+      return make_response(200, link_fault_json(f, c.twin.meter().now_ms()).dump() + "\n");
+  }
+  return error_response({404, fmt::format("no fault {}", id)});
+}
+
+const std::array<Route, 21> kRoutes{{
     {{"index", "GET", "/api/v1"}, context_json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
@@ -342,6 +388,8 @@ const std::array<Route, 19> kRoutes{{
     {{"app_reset", "POST", "/api/v1/app/reset"}, json_route<post_app_reset>},
     {{"app_export", "GET", "/api/v1/app/export.csv"}, get_export},
     {{"events", "GET", "/api/v1/events"}, get_events},
+    {{"faults", "GET", "/api/v1/faults"}, json_route<get_faults>},
+    {{"fault_add", "POST", "/api/v1/faults"}, post_fault},
 }};
 
 /// GET /assets/<name>: the embedded files of the page.
@@ -364,6 +412,7 @@ HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
   if (context.fleet != nullptr && request.path.starts_with(kFleetPrefix)) {
     return dispatch_fleet(context, request);
   }
+  if (request.path.starts_with(kFaultsPrefix)) return delete_fault(context, request);
   std::string allow;
   for (const Route& route : kRoutes) {
     if (request.path != route.endpoint.path) continue;

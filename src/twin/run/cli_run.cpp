@@ -97,6 +97,11 @@ void add_mbus_options(CLI::App* run, RunOptions& o) {
                   "M-bus field behaviour beyond the manual: fcb-repeat (repeatable)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_option("--fault", o.faults,
+                  "KIND[:NAME=VALUE,...]: a fault on every meter's Modbus link from the start, "
+                  "e.g. no-reply:probability=0.1 (repeatable; docs/faults.md)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--busy-poll", o.busy_poll_us,
                   "Microseconds the event loop polls without sleeping after a request, so a "
                   "client's next request is read without a wake-up (0: off; docs/performance.md)")

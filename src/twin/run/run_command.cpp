@@ -232,6 +232,7 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto bound = (*server)->local_endpoint();
   warn_about(twin, config, bound, faces);
+  add_cli_faults(twin, config);
   print_ready(twin, config, bound, fresh, faces, mbus);
   return serve(io, signals, twin, events, config);
 }

@@ -42,6 +42,7 @@ struct RunOptions {
   std::optional<std::string> fleet_file;   ///< a fleet described by a TOML file
   std::optional<std::string> shard;        ///< "K/N": slice K of N of the fleet
   std::string gateway_timing = "instant";  ///< or "bus": gateways with their bus's timing
+  std::vector<std::string> faults;         ///< --fault KIND[:NAME=VALUE,...] (docs/faults.md)
   std::optional<std::int64_t> gateway_timeout_ms;
 };
 

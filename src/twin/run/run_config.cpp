@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/modbus/modbus_gateway.hpp"
+#include "twin/http/fault_json.hpp"
 #include "twin/service/fleet.hpp"
 
 namespace ambi {
@@ -498,6 +499,14 @@ std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
   if (auto ok = resolve_modbus(o, c); !ok) return Error(ok.error());
   if (auto ok = resolve_mbus(o, c); !ok) return Error(ok.error());
   if (auto ok = resolve_fleet(o, c); !ok) return Error(ok.error());
+  for (const std::string& spec : o.faults) {
+    auto body = fault_spec_json(spec);
+    auto fault = body ? link_fault_from_json(*body, 0, 1) : std::unexpected(body.error());
+    if (!fault) {
+      return Error(fmt::format("bad --fault {}: {} (docs/faults.md)", spec, fault.error().message));
+    }
+    c.faults.push_back(spec);
+  }
   return c;
 }
 

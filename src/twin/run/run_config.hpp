@@ -68,6 +68,8 @@ struct RunConfig {
   };
   std::vector<BusFace> buses;
   std::vector<MbusLineFace> mbus_lines;
+  /// `--fault SPEC`s, checked: added to every meter at the start (docs/faults.md).
+  std::vector<std::string> faults;
   /// `--gateway-timing bus`: the fleet's gateways front RS485 buses with line timing.
   std::optional<GatewayLineOptions> gateway_bus;
 };

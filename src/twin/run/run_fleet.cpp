@@ -508,6 +508,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
                                    make_fleet_api_handler(fleet, gateways.endpoints, events));
   if (!server) return std::unexpected(UsageError{server.error()});
   if (auto ok = start_meters(config, plan, fresh, fleet); !ok) return std::unexpected(ok.error());
+  for (std::size_t i = 0; i < fleet.size(); ++i) add_cli_faults(fleet.at(i), config);
   for (std::size_t i = 0; i < fleet.size(); ++i) fleet.at(i).defer_saves(false);
   if (plan.epoch_unix_ms) {
     // The start-up's own seconds count, as the wall clock says.

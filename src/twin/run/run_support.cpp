@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "io/log.hpp"
+#include "twin/http/fault_json.hpp"
 
 namespace ambi {
 
@@ -70,6 +71,16 @@ std::vector<std::string> mbus_quirk_names(const RunConfig& config) {
   std::vector<std::string> names;
   if (config.mbus_quirks.fcb_repeat) names.emplace_back("fcb-repeat");
   return names;
+}
+
+void add_cli_faults(Twin& twin, const RunConfig& config) {
+  for (const std::string& spec : config.faults) {
+    auto body = fault_spec_json(spec);
+    if (!body) continue;
+    auto fault =
+        link_fault_from_json(*body, twin.meter().now_ms(), twin.meter().state().serial_bcd);
+    if (fault) (void)twin.add_link_fault(*fault);
+  }
 }
 
 }  // namespace ambi

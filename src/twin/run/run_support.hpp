@@ -14,6 +14,7 @@
 #include "core/meter/meter.hpp"
 #include "twin/run/run_config.hpp"
 #include "twin/service/state_store.hpp"
+#include "twin/service/twin.hpp"
 
 namespace ambi {
 
@@ -46,6 +47,9 @@ void repeat(boost::asio::steady_timer& timer, std::chrono::nanoseconds interval,
 /// The ready line's "quirks" and "mbus_quirks": the --quirk and --mbus-quirk switches on.
 [[nodiscard]] std::vector<std::string> modbus_quirk_names(const RunConfig& config);
 [[nodiscard]] std::vector<std::string> mbus_quirk_names(const RunConfig& config);
+
+/// The run's --fault specs added to `twin`, starting now (checked by resolve_run_config).
+void add_cli_faults(Twin& twin, const RunConfig& config);
 
 /// Runs a fleet (--meters, docs/fleet.md) until SIGINT/SIGTERM.
 [[nodiscard]] std::expected<int, UsageError> run_fleet(const RunConfig& config);

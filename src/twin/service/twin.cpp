@@ -296,4 +296,30 @@ MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   return exchange;
 }
 
+std::uint32_t Twin::add_link_fault(LinkFault fault) {
+  fault.id = link_faults_.empty() ? 1 : link_faults_.back().id + 1;
+  fault.seen = 0;
+  fault.applied = 0;
+  fault.ended = false;
+  link_faults_.push_back(fault);
+  ++live_faults_;
+  return fault.id;
+}
+
+bool Twin::end_link_fault(std::uint32_t id) {
+  for (LinkFault& f : link_faults_) {
+    if (f.id != id) continue;
+    if (!f.ended) {
+      f.ended = true;
+      --live_faults_;
+    }
+    return true;
+  }
+  return false;
+}
+
+FaultedReply Twin::fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing) {
+  return apply_link_faults(link_faults_, meter_.now_ms(), reply, framing);
+}
+
 }  // namespace ambi

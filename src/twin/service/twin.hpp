@@ -17,6 +17,7 @@
 
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/meter.hpp"
+#include "core/modbus/link_fault.hpp"
 #include "core/panel/front_panel.hpp"
 #include "core/panel/pulse_led.hpp"
 #include "core/profile/profile.hpp"
@@ -205,6 +206,17 @@ class Twin {
   /// The twin's steady clock now.
   [[nodiscard]] SimClock::WallClock::time_point steady_now() const { return now_(); }
 
+  /// Faults on this meter's Modbus link (docs/faults.md), added through the API or --fault
+  /// and applied by every transport to every reply the meter sends. Returns the new id.
+  std::uint32_t add_link_fault(LinkFault fault);
+  /// Ends fault `id` (kept in the list as ended); false when there is no such fault.
+  bool end_link_fault(std::uint32_t id);
+  [[nodiscard]] const std::vector<LinkFault>& link_faults() const { return link_faults_; }
+  /// Whether any fault may act (transports skip the faults otherwise).
+  [[nodiscard]] bool has_link_faults() const { return live_faults_ > 0; }
+  /// `reply` after the faults active now.
+  [[nodiscard]] FaultedReply fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing);
+
  private:
   SteadyNow now_;
   SimClock::WallClock::time_point wall_origin_;
@@ -236,6 +248,8 @@ class Twin {
   SimClock::WallClock::time_point last_request_{};
   LinkSettings link_{};
   std::vector<std::weak_ptr<const LinkListener>> link_listeners_;
+  std::vector<LinkFault> link_faults_;
+  std::uint32_t live_faults_ = 0;
 };
 
 }  // namespace ambi

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/codec/crc16.hpp"
+
 namespace ambi {
 
 ModbusGateway::ModbusGateway(std::vector<Twin*> meters, GatewayIdentity identity)
@@ -85,8 +87,10 @@ MbapExchange ModbusGateway::serve_on_bus(const MbapView& request, const ModbusQu
     out.resize(at);
     exchange = serve_meter(*twin, request, quirks, out);
   }
-  if (answering.size() == 1 && !exchange.no_supply && exchange.reply_size > 0) {
+  if (answering.size() == 1 && !exchange.no_supply && exchange.reply_size > 0 &&
+      meter_faults(*answering.front(), out, at)) {
     due_ = line_->book(now, request_bytes, BusOutcome::answered, out.size() - at - 4);
+    if (fault_delay_ms_ > 0 && due_) *due_ += std::chrono::milliseconds(fault_delay_ms_);
     return exchange;
   }
   // Nobody answered, or two replies collided into a bad CRC: the gateway waits out its
@@ -96,10 +100,39 @@ MbapExchange ModbusGateway::serve_on_bus(const MbapView& request, const ModbusQu
   return absent_target_mbap_into(request, out);
 }
 
+bool ModbusGateway::meter_faults(Twin& twin, std::vector<std::uint8_t>& out, std::size_t at) {
+  if (!twin.has_link_faults() || out.size() < at + 8) return true;
+  // The reply as the meter sends it on the gateway's RS485 side: | unit | PDU | CRC |.
+  const std::span<const std::uint8_t> mbap = std::span(out).subspan(at);
+  std::vector<std::uint8_t> rtu(mbap.begin() + 6, mbap.end());
+  const std::uint16_t crc = crc16_modbus(rtu);
+  rtu.push_back(static_cast<std::uint8_t>(crc & 0xFFU));
+  rtu.push_back(static_cast<std::uint8_t>(crc >> 8U));
+  FaultedReply faulted = twin.fault_reply(rtu, ReplyFraming::rtu);
+  if (!faulted.changed()) return true;
+  fault_causes_ = std::move(faulted.causes);
+  fault_delay_ms_ = faulted.delay_ms;
+  const std::vector<std::uint8_t>& got = faulted.bytes;
+  // Lost, cut, damaged or from another unit: the gateway has no answer to pass on.
+  if (faulted.dropped || got.size() < 4 || got[0] != rtu[0] ||
+      crc16_modbus(std::span(got).first(got.size() - 2)) !=
+          static_cast<std::uint16_t>(got[got.size() - 2] | (got[got.size() - 1] << 8U))) {
+    return false;
+  }
+  const std::size_t length = got.size() - 2;  // unit + PDU
+  out.resize(at + 6);
+  out[at + 4] = static_cast<std::uint8_t>(length >> 8U);
+  out[at + 5] = static_cast<std::uint8_t>(length & 0xFFU);
+  out.insert(out.end(), got.begin(), got.end() - 2);
+  return true;
+}
+
 MbapExchange ModbusGateway::serve_into(const MbapView& request, const ModbusQuirks& quirks,
                                        std::vector<std::uint8_t>& out) {
   if (!meters_.empty()) last_request_ = meters_.front()->steady_now();
   due_.reset();
+  fault_causes_.clear();
+  fault_delay_ms_ = 0;
   if (line_) return serve_on_bus(request, quirks, out);
   switch (gateway_route(request.unit)) {
     case GatewayRoute::gateway:
@@ -113,7 +146,13 @@ MbapExchange ModbusGateway::serve_into(const MbapView& request, const ModbusQuir
   }
   Twin* twin = meter_at(request.unit);
   if (twin == nullptr) return absent_target_mbap_into(request, out);
+  const std::size_t at = out.size();
   const MbapExchange exchange = serve_meter(*twin, request, quirks, out);
+  if (exchange.reply_size > 0 && !meter_faults(*twin, out, at)) {
+    out.resize(at);
+    return absent_target_mbap_into(request, out);
+  }
+  if (fault_delay_ms_ > 0) due_ = last_request_ + std::chrono::milliseconds(fault_delay_ms_);
   // A meter without supply stays silent: the gateway's wait for it ends in exception 0B.
   if (exchange.no_supply) return absent_target_mbap_into(request, out);
   return exchange;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/modbus/gateway_line.hpp"
@@ -35,6 +36,9 @@ class ModbusGateway {
   /// When the reply of the last `serve_into` may leave: none for at once.
   [[nodiscard]] std::optional<GatewayLine::Clock::time_point> due() const { return due_; }
   [[nodiscard]] bool fronts_bus() const { return line_.has_value(); }
+  /// The link faults of the meter that answered the last `serve_into` that acted on its
+  /// reply, "fault 2 (delay)" (for the trace).
+  [[nodiscard]] const std::vector<std::string>& fault_causes() const { return fault_causes_; }
 
   /// The meter that answers `unit` now, if any (the first one, should two share an id).
   [[nodiscard]] Twin* meter_at(std::uint8_t unit);
@@ -55,8 +59,14 @@ class ModbusGateway {
   [[nodiscard]] static MbapExchange serve_meter(Twin& twin, const MbapView& request,
                                                 const ModbusQuirks& quirks,
                                                 std::vector<std::uint8_t>& out);
+  /// `twin`'s link faults on its reply at `out[at..]` as the gateway's RS485 side sees them
+  /// (docs/faults.md): false when no usable answer reaches the gateway (it answers 0B); an
+  /// exception passes through; a delay is left in `fault_delay_ms_`.
+  [[nodiscard]] bool meter_faults(Twin& twin, std::vector<std::uint8_t>& out, std::size_t at);
   std::vector<Twin*> meters_;
   GatewayIdentity identity_;
+  std::vector<std::string> fault_causes_;
+  std::int64_t fault_delay_ms_ = 0;
   std::optional<GatewayLine> line_;
   std::optional<GatewayLine::Clock::time_point> due_;
   std::array<Twin*, kMaxMeterUnit + 1> units_{};

@@ -1,6 +1,7 @@
 #include "twin/transport/modbus_link.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "twin/transport/rtu_bus.hpp"
 
@@ -73,6 +74,9 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
   if (context_.bus != nullptr) {
     RtuExchange exchange = context_.bus->serve(frame, context_.quirks);
     if (context_.trace != nullptr) {
+      for (const std::string& cause : context_.bus->fault_causes()) {
+        context_.trace->error(source_, sim_ms(), TraceDirection::out, exchange.reply, cause);
+      }
       trace_request(frame, exchange);
       if (!exchange.reply.empty() && !exchange.response) {
         context_.trace->error(source_, sim_ms(), TraceDirection::out, exchange.reply,
@@ -89,7 +93,24 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
   context_.twin.begin_modbus();
   context_.twin.serve_modbus([&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
   if (context_.trace != nullptr && !exchange.reply.empty()) trace_reply(exchange);
+  fault_delay_ms_ = 0;
+  if (context_.twin.has_link_faults() && !exchange.reply.empty()) apply_faults(exchange);
   return exchange;
+}
+
+void RtuCore::apply_faults(RtuExchange& exchange) {
+  FaultedReply faulted = context_.twin.fault_reply(exchange.reply, ReplyFraming::rtu);
+  if (!faulted.changed()) return;
+  if (context_.trace != nullptr) {
+    context_.trace->error(source_, sim_ms(), TraceDirection::out, faulted.bytes,
+                          fmt::format("{}", fmt::join(faulted.causes, ", ")));
+  }
+  fault_delay_ms_ = faulted.delay_ms;
+  if (faulted.dropped) {
+    exchange.reply.clear();
+  } else {
+    exchange.reply = std::move(faulted.bytes);
+  }
 }
 
 void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) {

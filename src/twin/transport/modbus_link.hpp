@@ -63,17 +63,22 @@ class RtuCore {
       std::chrono::microseconds master_after);
   /// The baud rate the meter is set to (register 4004).
   [[nodiscard]] std::uint32_t baud() const;
+  /// How much later than the protocol allows the last reply leaves (a delay fault).
+  [[nodiscard]] std::int64_t fault_delay_ms() const { return fault_delay_ms_; }
 
  private:
   void handle(RtuEvent event, std::deque<RtuFrame>& frames);
   void trace_request(const RtuFrame& frame, const RtuExchange& exchange);
   void trace_reply(const RtuExchange& exchange);
+  /// The meter's link faults on its reply (docs/faults.md), traced with their causes.
+  void apply_faults(RtuExchange& exchange);
   [[nodiscard]] std::int64_t sim_ms() const;
   ModbusContext& context_;
   TraceSource source_;
   RtuFramer framer_;
   std::vector<std::uint8_t> raw_;  ///< bytes since the last frame or discard, for the trace
   bool skipping_ = false;          ///< after a talk-over: bytes are lost until a silence
+  std::int64_t fault_delay_ms_ = 0;
 };
 
 /// Options of an RTU link.
@@ -201,8 +206,10 @@ class RtuSession final : public LinkSession<Stream> {
   /// after the request's last byte, as frames must be separated (serial line V1.02 2.5.1.1),
   /// and leaves one byte per character time; otherwise it is written at once.
   [[nodiscard]] WriteSchedule schedule() const {
-    if (!options_.pacing) return {};
-    return {last_rx_ + line_timing::rtu_t35(line_baud_), line_baud_};
+    const auto delay = std::chrono::milliseconds(core_.fault_delay_ms());
+    if (!options_.pacing)
+      return {delay.count() > 0 ? Clock::now() + delay : Clock::time_point{}, 0};
+    return {last_rx_ + line_timing::rtu_t35(line_baud_) + delay, line_baud_};
   }
 
   /// The reply is written; `on_line` bytes may still be leaving the UART.

@@ -118,17 +118,44 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
           [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
     }
     if (context_.trace != nullptr) trace(request, exchange);
-    if (context_.gateway != nullptr && context_.gateway->fronts_bus()) hold(exchange);
+    std::optional<TimePoint> due;
+    if (context_.gateway != nullptr) {
+      due = context_.gateway->due();
+      trace_faults(context_.gateway->fault_causes(), exchange);
+    } else if (context_.twin.has_link_faults() && exchange.reply_size > 0) {
+      due = apply_faults(exchange);
+    }
+    if (due || !held_.empty()) hold(exchange, due);
   }
 
-  /// Moves the reply just served from `out_` to the replies held for the bus's time; a
-  /// reply due at once still waits for the held ones before it (one connection's replies
-  /// leave in order).
-  void hold(const MbapExchange& exchange) {
-    if (exchange.reply_size == 0) return;
-    using TimePoint = std::chrono::steady_clock::time_point;
-    const std::optional<TimePoint> own = context_.gateway->due();
-    if (!own && held_.empty()) return;
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  /// The meter's link faults on the reply just served (docs/faults.md): the reply in `out_`
+  /// replaced by what they make of it (or removed); returns when a delayed one may leave.
+  std::optional<TimePoint> apply_faults(const MbapExchange& exchange) {
+    const auto reply = std::span<const std::uint8_t>(out_).subspan(exchange.reply_at);
+    FaultedReply faulted = context_.twin.fault_reply(reply, ReplyFraming::mbap);
+    if (!faulted.changed()) return std::nullopt;
+    out_.resize(exchange.reply_at);
+    if (!faulted.dropped) out_.insert(out_.end(), faulted.bytes.begin(), faulted.bytes.end());
+    trace_faults(faulted.causes, exchange);
+    if (faulted.delay_ms <= 0) return std::nullopt;
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(faulted.delay_ms);
+  }
+
+  void trace_faults(const std::vector<std::string>& causes, const MbapExchange& exchange) {
+    if (context_.trace == nullptr || causes.empty()) return;
+    const auto sent =
+        std::span<const std::uint8_t>(out_).subspan(std::min(exchange.reply_at, out_.size()));
+    for (const std::string& cause : causes)
+      context_.trace->error(source_, sim_ms(), TraceDirection::out, sent, cause);
+  }
+
+  /// Moves the reply just served from `out_` to the replies held for the bus's time or a
+  /// delay fault; a reply due at once still waits for the held ones before it (one
+  /// connection's replies leave in order).
+  void hold(const MbapExchange& exchange, std::optional<TimePoint> own) {
+    if (out_.size() <= exchange.reply_at) return;
     TimePoint due = own.value_or(TimePoint{});
     if (!held_.empty()) due = std::max(due, held_.back().due);
     const auto first = out_.begin() + static_cast<std::ptrdiff_t>(exchange.reply_at);

@@ -66,12 +66,25 @@ RtuExchange RtuBus::serve(const RtuFrame& frame, const ModbusQuirks& quirks) {
   RtuExchange first;
   bool have_first = false;
   std::vector<std::vector<std::uint8_t>> replies;
+  fault_causes_.clear();
   for (Twin* twin : meters_) {
     if (!hears(*twin)) continue;  // another baud rate or parity: noise to it
     RtuExchange exchange = route_rtu(twin->meter(), frame, quirks);
     if (exchange.route == Route::ignore) continue;
     twin->begin_modbus();
     twin->serve_modbus([&](Meter& m) { serve_rtu(m, exchange, quirks); });
+    if (twin->has_link_faults() && !exchange.reply.empty()) {
+      // A faulted meter's reply goes on the wire as the fault makes it (a delay does not
+      // hold the bus: docs/faults.md).
+      FaultedReply faulted = twin->fault_reply(exchange.reply, ReplyFraming::rtu);
+      fault_causes_.insert(fault_causes_.end(), faulted.causes.begin(), faulted.causes.end());
+      if (faulted.dropped) {
+        exchange.reply.clear();
+        exchange.response.reset();
+      } else if (faulted.changed()) {
+        exchange.reply = std::move(faulted.bytes);
+      }
+    }
     if (!exchange.reply.empty()) replies.push_back(exchange.reply);
     if (!have_first || (first.reply.empty() && !exchange.reply.empty())) {
       first = std::move(exchange);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/modbus/modbus_server.hpp"
@@ -38,6 +39,8 @@ class RtuBus {
 
   [[nodiscard]] const LineSettings& line() const { return line_; }
   [[nodiscard]] const std::vector<Twin*>& meters() const { return meters_; }
+  /// The link faults that acted on the last `serve`, "fault 2 (bad-crc)" (for the trace).
+  [[nodiscard]] const std::vector<std::string>& fault_causes() const { return fault_causes_; }
   /// Replies that collided so far.
   [[nodiscard]] std::uint64_t collisions() const { return collisions_; }
   /// Replies the master talked over so far.
@@ -51,6 +54,7 @@ class RtuBus {
   std::uint64_t seed_;
   std::uint64_t collisions_ = 0;
   std::uint64_t talk_overs_ = 0;
+  std::vector<std::string> fault_causes_;
 };
 
 /// The RS485 bus collision model's offset of the k-th answering meter (k ≥ 1) behind the

@@ -1,0 +1,187 @@
+#include "core/modbus/link_fault.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "core/codec/crc16.hpp"
+
+namespace ambi {
+namespace {
+
+struct KindName {
+  LinkFaultKind kind;
+  std::string_view name;
+};
+
+constexpr std::array<KindName, 9> kKinds{{
+    {LinkFaultKind::no_reply, "no-reply"},
+    {LinkFaultKind::delay, "delay"},
+    {LinkFaultKind::bad_crc, "bad-crc"},
+    {LinkFaultKind::bit_errors, "bit-errors"},
+    {LinkFaultKind::truncate, "truncate"},
+    {LinkFaultKind::garbage, "garbage"},
+    {LinkFaultKind::wrong_unit, "wrong-unit"},
+    {LinkFaultKind::wrong_transaction, "wrong-transaction"},
+    {LinkFaultKind::exception, "exception"},
+}};
+
+std::uint64_t mix(std::uint64_t z) {
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31U);
+}
+
+/// The random draws of one fault for one reply: a stream from its seed, id and count.
+class Draws {
+ public:
+  Draws(const LinkFault& f)
+      : state_(mix(f.seed ^ mix(f.id) ^ mix(f.seen * 0x2545F4914F6CDD1DULL))) {}
+  std::uint64_t next() { return state_ = mix(state_); }
+  /// Uniform in [0, 1).
+  double unit() { return static_cast<double>(next() >> 11U) * 0x1.0p-53; }
+
+ private:
+  std::uint64_t state_;
+};
+
+void set_crc(std::vector<std::uint8_t>& frame) {
+  if (frame.size() < 3) return;
+  const std::uint16_t crc = crc16_modbus(std::span(frame).first(frame.size() - 2));
+  frame[frame.size() - 2] = static_cast<std::uint8_t>(crc & 0xFFU);
+  frame[frame.size() - 1] = static_cast<std::uint8_t>(crc >> 8U);
+}
+
+/// The reply's unit and function code: RTU | unit | fc | ...; MBAP | tid pid len | unit | fc |.
+std::size_t unit_at(ReplyFraming framing) {
+  return framing == ReplyFraming::rtu ? 0 : 6;
+}
+
+std::vector<std::uint8_t> exception_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
+                                          std::uint8_t code) {
+  const std::size_t u = unit_at(framing);
+  const std::uint8_t function = static_cast<std::uint8_t>(reply[u + 1] | 0x80U);
+  if (framing == ReplyFraming::rtu) {
+    std::vector<std::uint8_t> out{reply[0], function, code, 0, 0};
+    set_crc(out);
+    return out;
+  }
+  // | transaction | protocol | length 3 | unit | fc | code |
+  return {reply[0], reply[1], reply[2], reply[3], 0x00, 0x03, reply[u], function, code};
+}
+
+bool flip_bits(const LinkFault& f, Draws& draws, std::vector<std::uint8_t>& b) {
+  bool flipped = false;
+  for (std::uint8_t& byte : b) {
+    for (unsigned bit = 0; bit < 8; ++bit) {
+      if (draws.unit() < f.bit_error_rate) {
+        byte = static_cast<std::uint8_t>(byte ^ (1U << bit));
+        flipped = true;
+      }
+    }
+  }
+  return flipped;
+}
+
+bool cut(const LinkFault& f, std::vector<std::uint8_t>& b) {
+  const std::size_t keep = std::min(b.size(), f.keep_bytes.value_or(b.size() / 2));
+  if (keep == b.size()) return false;
+  b.resize(keep);
+  return true;
+}
+
+void add_garbage(const LinkFault& f, Draws& draws, std::vector<std::uint8_t>& b) {
+  std::vector<std::uint8_t> noise(f.garbage_bytes);
+  for (std::uint8_t& n : noise) n = static_cast<std::uint8_t>(draws.next() & 0xFFU);
+  b.insert(f.after ? b.end() : b.begin(), noise.begin(), noise.end());
+}
+
+std::int64_t jitter(const LinkFault& f, Draws& draws) {
+  if (f.jitter_ms <= 0) return 0;
+  return static_cast<std::int64_t>(draws.next() % static_cast<std::uint64_t>(f.jitter_ms + 1));
+}
+
+/// Applies one fault that hit; false when it does not apply to this framing or reply.
+bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& out) {
+  std::vector<std::uint8_t>& b = out.bytes;
+  const std::size_t u = unit_at(framing);
+  switch (f.kind) {
+    case LinkFaultKind::no_reply:
+      out.dropped = true;
+      return true;
+    case LinkFaultKind::delay:
+      out.delay_ms += f.delay_ms + jitter(f, draws);
+      return true;
+    case LinkFaultKind::bad_crc:
+      if (framing != ReplyFraming::rtu || b.size() < 3) return false;
+      b.back() ^= 0xFFU;
+      return true;
+    case LinkFaultKind::bit_errors:
+      return flip_bits(f, draws, b);
+    case LinkFaultKind::truncate:
+      return cut(f, b);
+    case LinkFaultKind::garbage:
+      add_garbage(f, draws, b);
+      return true;
+    case LinkFaultKind::wrong_unit:
+      if (b.size() <= u) return false;
+      b[u] = static_cast<std::uint8_t>(b[u] + 1U);
+      if (framing == ReplyFraming::rtu) set_crc(b);
+      return true;
+    case LinkFaultKind::wrong_transaction:
+      if (framing != ReplyFraming::mbap || b.size() < 2) return false;
+      if (++b[1] == 0) ++b[0];
+      return true;
+    case LinkFaultKind::exception:
+      if (b.size() < u + 2) return false;
+      b = exception_reply(b, framing, f.exception_code);
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view to_string(LinkFaultKind kind) {
+  for (const KindName& k : kKinds) {
+    if (k.kind == kind) return k.name;
+  }
+  return "?";
+}
+
+std::optional<LinkFaultKind> link_fault_kind(std::string_view name) {
+  for (const KindName& k : kKinds) {
+    if (k.name == name) return k.kind;
+  }
+  return std::nullopt;
+}
+
+std::string link_fault_kinds() {
+  std::string names;
+  for (const KindName& k : kKinds) {
+    if (!names.empty()) names += ", ";
+    names += k.name;
+  }
+  return names;
+}
+
+FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_ms,
+                               std::span<const std::uint8_t> reply, ReplyFraming framing) {
+  FaultedReply out;
+  out.bytes.assign(reply.begin(), reply.end());
+  for (LinkFault& f : faults) {
+    if (!f.active_at(now_ms) || out.dropped) continue;
+    Draws draws(f);
+    ++f.seen;
+    if (f.probability < 1.0 && draws.unit() >= f.probability) continue;
+    if (!act(f, draws, framing, out)) continue;
+    ++f.applied;
+    out.causes.push_back(fmt::format("fault {} ({})", f.id, to_string(f.kind)));
+  }
+  return out;
+}
+
+}  // namespace ambi

@@ -1,0 +1,276 @@
+"""Faults on a meter's Modbus link (docs/faults.md), seen by clients nobody here wrote.
+
+`POST /api/v1/faults` starts one, `GET` lists them with what each did, `DELETE
+/api/v1/faults/ID` ends it; `--fault SPEC` starts one from the command line. libmodbus and
+pymodbus time out on silence, report a CRC error on a bad CRC and see the exception code;
+a delayed reply arrives late; a window of simulated time bounds a fault; every fault that
+acted is in the trace with its id and cause; two runs with one seed are byte for byte the
+same; behind a fleet's gateway the head-end sees what the gateway makes of a faulted meter.
+When a fault ends, the next request is answered normally.
+
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_faults.py --binary=PATH_TO_ambimeter
+"""
+import json
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import time
+
+import pytest
+from pymodbus.client import ModbusSerialClient, ModbusTcpClient
+
+from interop import ModbusTwin, Twin, client, crc16, mbap, port_of, recv_until, rtu, run_cli
+
+logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
+
+EMBBADCRC = 12          # libmodbus: MODBUS_ENOBASE + 12, "Invalid CRC"
+SERIAL = "19020246"
+
+
+@pytest.fixture(scope="module")
+def meter(binary):
+    tmp = tempfile.mkdtemp(prefix="ambi-faults-")
+    trace = os.path.join(tmp, "trace.jsonl")
+    with ModbusTwin(binary, "--trace", trace) as twin:
+        twin.trace = trace
+        yield twin
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def fault(meter):
+    """Starts faults on the meter; ends every one it started after the test."""
+    started = []
+
+    def start(**body):
+        status, answer = meter.request("POST", "/api/v1/faults", body)
+        assert status == 201, answer
+        started.append(answer["id"])
+        return answer
+    yield start
+    for fid in started:
+        meter.request("DELETE", f"/api/v1/faults/{fid}")
+
+
+def faults_of(twin):
+    return {f["id"]: f for f in twin.ok("GET", "/api/v1/faults")["faults"]}
+
+
+def tcp_read(twin, timeout_ms=400):
+    return client(twin.binary, "tcp", "127.0.0.1", twin.tcp_port, 1, "timeout", timeout_ms,
+                  "read", "0x4000", 2)
+
+
+def rtu_read(twin, timeout_ms=400):
+    return client(twin.binary, "rtu", twin.pty, 9600, "N", 1, "timeout", timeout_ms,
+                  "read", "0x4000", 2)
+
+
+def serial_words():
+    value = int(SERIAL, 16)
+    return [value >> 16, value & 0xFFFF]
+
+
+def raw_tcp(twin, payload, expect, timeout=2.0):
+    with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=timeout) as s:
+        s.sendall(payload)
+        return recv_until(s, expect, timeout)
+
+
+def test_no_reply_times_both_clients_out_until_it_ends(meter, fault):
+    f = fault(kind="no-reply")
+    code, lines, err = tcp_read(meter)
+    assert code == 0 and "error" in lines[-1], lines            # libmodbus: timed out
+    c = ModbusSerialClient(meter.pty, baudrate=9600, parity="N", timeout=0.5)
+    try:
+        assert c.connect()
+        assert c.read_holding_registers(0x4000, 2, slave=1).isError()
+    finally:
+        c.close()
+    listed = faults_of(meter)[f["id"]]
+    assert listed["active"] and listed["applied"] == 2 and listed["kind"] == "no-reply"
+    status, ended = meter.request("DELETE", f"/api/v1/faults/{f['id']}")
+    assert status == 200 and ended["ended"] and not ended["active"], ended
+    code, lines, err = tcp_read(meter)
+    assert lines[-1].get("values") == serial_words(), lines
+
+
+def test_a_bad_crc_is_a_crc_error_on_rtu_and_nothing_on_tcp(meter, fault):
+    f = fault(kind="bad-crc")
+    code, lines, err = rtu_read(meter)
+    assert lines[-1].get("exception") == EMBBADCRC, lines
+    code, lines, err = tcp_read(meter)                         # Modbus TCP has no CRC
+    assert lines[-1].get("values") == serial_words(), lines
+    assert faults_of(meter)[f["id"]]["applied"] == 1
+
+
+def test_an_exception_instead_of_data_reaches_both_clients(meter, fault):
+    fault(kind="exception", exception_code=6)
+    code, lines, err = tcp_read(meter)
+    assert lines[-1].get("exception") == 6, lines              # server device busy
+    c = ModbusSerialClient(meter.pty, baudrate=9600, parity="N", timeout=1)
+    try:
+        assert c.connect()
+        r = c.read_holding_registers(0x4000, 2, slave=1)
+        assert r.isError() and r.exception_code == 6, r
+    finally:
+        c.close()
+
+
+def test_a_delayed_reply_arrives_late(meter, fault):
+    fault(kind="delay", delay_ms=300)
+    c = ModbusTcpClient("127.0.0.1", port=meter.tcp_port, timeout=3)
+    try:
+        assert c.connect()
+        t0 = time.monotonic()
+        r = c.read_holding_registers(0x4000, 2, slave=1)
+        took = time.monotonic() - t0
+        assert not r.isError() and r.registers == serial_words(), r
+        assert 0.3 <= took < 0.6, took
+    finally:
+        c.close()
+
+
+def test_wrong_transaction_wrong_unit_truncate_and_garbage_change_the_bytes(meter, fault):
+    request = mbap(7, 1, 0x03, 0x40, 0x00, 0x00, 0x02)
+    clean = raw_tcp(meter, request, 13)
+    assert clean[:2] == b"\x00\x07" and len(clean) == 13
+    f = fault(kind="wrong-transaction")
+    assert raw_tcp(meter, request, 13)[:2] == b"\x00\x08"
+    meter.request("DELETE", f"/api/v1/faults/{f['id']}")
+    f = fault(kind="truncate", keep_bytes=5)
+    assert raw_tcp(meter, request, 13, timeout=0.5) == clean[:5]
+    meter.request("DELETE", f"/api/v1/faults/{f['id']}")
+    f = fault(kind="garbage", garbage_bytes=3, after=True)
+    got = raw_tcp(meter, request, 16)
+    assert got[:13] == clean and len(got) == 16
+    meter.request("DELETE", f"/api/v1/faults/{f['id']}")
+    fault(kind="wrong-unit")
+    import serial
+    with serial.Serial(meter.pty, 9600, timeout=0.5) as line:
+        line.write(rtu(1, 0x03, 0x40, 0x00, 0x00, 0x02))
+        got = line.read(9)
+    assert got[0] == 2 and crc16(got[:-2]) == got[-2:], got.hex()   # a good frame from unit 2
+
+
+def test_a_fault_acts_only_in_its_window_of_simulated_time(meter, fault):
+    f = fault(kind="exception", start_s=10, duration_s=20)
+    assert not faults_of(meter)[f["id"]]["active"]
+    assert tcp_read(meter)[1][-1].get("values") == serial_words()
+    meter.advance(10)
+    assert tcp_read(meter)[1][-1].get("exception") == 6
+    meter.advance(20)
+    assert tcp_read(meter)[1][-1].get("values") == serial_words()
+    listed = faults_of(meter)[f["id"]]
+    assert (listed["seen"], listed["applied"]) == (1, 1), listed
+
+
+def test_a_probability_hits_some_replies_reproducibly(meter, fault):
+    f = fault(kind="exception", probability=0.5, seed=42)
+    results = []
+    c = ModbusTcpClient("127.0.0.1", port=meter.tcp_port, timeout=2)
+    try:
+        assert c.connect()
+        for _ in range(40):
+            results.append(c.read_holding_registers(0x4000, 2, slave=1).isError())
+    finally:
+        c.close()
+    listed = faults_of(meter)[f["id"]]
+    assert listed["seen"] == 40 and listed["applied"] == sum(results)
+    assert 8 <= sum(results) <= 32, results
+
+
+def test_every_fault_that_acted_is_in_the_trace(meter, fault):
+    f = fault(kind="exception")
+    tcp_read(meter)
+    with open(meter.trace) as t:
+        lines = [json.loads(line) for line in t if line.strip()]
+    causes = [line["error"] for line in lines if "error" in line]
+    assert f"fault {f['id']} (exception)" in causes, causes[-5:]
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"kind": "no-replay"}, 'unknown "kind" "no-replay"'),
+    ({}, 'missing "kind"'),
+    ({"kind": "no-reply", "probability": 2}, '"probability" 2 is out of range'),
+    ({"kind": "no-reply", "delay_ms": 5}, "delay_ms"),
+    ({"kind": "delay", "delay_ms": -1}, '"delay_ms" -1 is out of range'),
+    ({"kind": "bit-errors", "bit_error_rate": 0}, '"bit_error_rate" 0'),
+    ({"kind": "exception", "exception_code": 256}, '"exception_code" 256 is out of range'),
+])
+def test_bad_faults_are_refused_with_422_naming_the_member(meter, body, message):
+    before = len(faults_of(meter))
+    status, answer = meter.request("POST", "/api/v1/faults", body)
+    assert status == 422 and message in answer["error"], answer
+    assert len(faults_of(meter)) == before, "nothing is started"
+
+
+def test_ending_an_unknown_fault_is_404(meter):
+    status, answer = meter.request("DELETE", "/api/v1/faults/999")
+    assert status == 404 and "no fault 999" in answer["error"], answer
+
+
+def test_a_fault_from_the_command_line_acts_from_the_start(binary):
+    with ModbusTwin(binary, "--fault", "exception:exception_code=4", pty=False,
+                    rtu_over_tcp=False) as twin:
+        assert tcp_read(twin)[1][-1].get("exception") == 4
+        [f] = twin.ok("GET", "/api/v1/faults")["faults"]
+        assert f["kind"] == "exception" and f["exception_code"] == 4
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("no-replay", 'bad --fault no-replay: unknown "kind"'),
+    ("delay:delay_ms", 'give NAME=VALUE'),
+    ("delay:delay_ms=soon", "give a number, true or false"),
+    ("no-reply:probability=0", '"probability" 0 never acts'),
+])
+def test_a_bad_fault_spec_is_refused_with_one_line(binary, tmp_path, spec, message):
+    code, out, err = run_cli(binary, ["run", "--state", str(tmp_path), "--http", "127.0.0.1:0",
+                                      "--fault", spec])
+    assert code == 2, err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def replies_of_a_run(binary):
+    """What a client reads in a fixed session against a meter with bit errors and a seed."""
+    got = []
+    with ModbusTwin(binary, "--fault", "bit-errors:bit_error_rate=0.02,seed=9", pty=False,
+                    rtu_over_tcp=False) as twin:
+        with socket.create_connection(("127.0.0.1", twin.tcp_port), timeout=2) as s:
+            for n in range(30):
+                s.sendall(mbap(n, 1, 0x03, 0x50, 0x00, 0x00, 0x10))
+                got.append(recv_until(s, 9 + 32, 1.0))
+    return got
+
+
+def test_two_runs_with_one_seed_read_the_same_bytes(binary):
+    first, second = replies_of_a_run(binary), replies_of_a_run(binary)
+    assert first == second
+    assert len({bytes(r) for r in first}) > 1, "the bit errors changed some replies"
+
+
+def test_behind_a_gateway_the_head_end_sees_what_the_gateway_makes_of_it(binary):
+    tmp = tempfile.mkdtemp(prefix="ambi-faults-fleet-")
+    try:
+        with Twin(binary, os.path.join(tmp, "state"), "--meters", "3", "--clock", "stepped",
+                  "--mbus-tcp", "off") as fleet:
+            port = port_of(fleet.ready["gateways"][0]["modbus_tcp"])
+            second = "19020247"                                   # unit 2
+            status, f = fleet.request("POST", f"/api/v1/meters/{second}/faults",
+                                      {"kind": "bad-crc"})
+            assert status == 201, f
+            code, lines, err = client(binary, "tcp", "127.0.0.1", port, 2, "read", "0x4000", 2)
+            assert lines[-1].get("exception") == 0x0B, lines     # the gateway got no answer
+            code, lines, err = client(binary, "tcp", "127.0.0.1", port, 1, "read", "0x4000", 2)
+            assert "values" in lines[-1], lines                  # the others are fine
+            fleet.ok("DELETE", f"/api/v1/meters/{second}/faults/{f['id']}")
+            status, f = fleet.request("POST", f"/api/v1/meters/{second}/faults",
+                                      {"kind": "exception", "exception_code": 6})
+            code, lines, err = client(binary, "tcp", "127.0.0.1", port, 2, "read", "0x4000", 2)
+            assert lines[-1].get("exception") == 6, lines        # passed through
+            listed = fleet.ok("GET", f"/api/v1/meters/{second}/faults")["faults"]
+            assert [x["applied"] for x in listed] == [1, 1], listed
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

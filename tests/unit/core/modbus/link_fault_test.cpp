@@ -1,0 +1,166 @@
+// Faults on a Modbus link (core/modbus/link_fault.hpp): what each kind does to the bytes of
+// a reply, windows and probabilities, and that the draws are the same for the same seed.
+#include "core/modbus/link_fault.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/codec/crc16.hpp"
+
+namespace ambi {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+/// | 01 | 03 | 04 | 19 02 02 46 | CRC |: meter 1's serial.
+Bytes rtu_reply() {
+  Bytes b{0x01, 0x03, 0x04, 0x19, 0x02, 0x02, 0x46};
+  const std::uint16_t crc = crc16_modbus(b);
+  b.push_back(static_cast<std::uint8_t>(crc & 0xFFU));
+  b.push_back(static_cast<std::uint8_t>(crc >> 8U));
+  return b;
+}
+/// | tid 0007 | 0000 | len 0007 | 01 | 03 | 04 | 19 02 02 46 |.
+const Bytes kMbap{0x00, 0x07, 0x00, 0x00, 0x00, 0x07, 0x01, 0x03, 0x04, 0x19, 0x02, 0x02, 0x46};
+
+FaultedReply one(LinkFault f, const Bytes& reply, ReplyFraming framing, std::int64_t now_ms = 0) {
+  std::vector<LinkFault> faults{f};
+  return apply_link_faults(faults, now_ms, reply, framing);
+}
+
+LinkFault of(LinkFaultKind kind) {
+  LinkFault f;
+  f.id = 3;
+  f.kind = kind;
+  return f;
+}
+
+bool crc_ok(const Bytes& b) {
+  const std::uint16_t crc = crc16_modbus(std::span(b).first(b.size() - 2));
+  return b[b.size() - 2] == (crc & 0xFFU) && b.back() == (crc >> 8U);
+}
+
+TEST(LinkFault, NoReplyDropsIt) {
+  const FaultedReply r = one(of(LinkFaultKind::no_reply), rtu_reply(), ReplyFraming::rtu);
+  EXPECT_TRUE(r.dropped);
+  EXPECT_EQ(r.causes, (std::vector<std::string>{"fault 3 (no-reply)"}));
+}
+
+TEST(LinkFault, ABadCrcFailsTheCheckOnRtuAndLeavesTcpAlone) {
+  const FaultedReply r = one(of(LinkFaultKind::bad_crc), rtu_reply(), ReplyFraming::rtu);
+  EXPECT_FALSE(crc_ok(r.bytes));
+  const Bytes clean = rtu_reply();
+  EXPECT_EQ(Bytes(r.bytes.begin(), r.bytes.end() - 1), Bytes(clean.begin(), clean.end() - 1));
+  EXPECT_FALSE(one(of(LinkFaultKind::bad_crc), kMbap, ReplyFraming::mbap).changed());
+}
+
+TEST(LinkFault, WrongUnitIsAWellFormedFrameFromTheNextUnit) {
+  const FaultedReply r = one(of(LinkFaultKind::wrong_unit), rtu_reply(), ReplyFraming::rtu);
+  EXPECT_EQ(r.bytes[0], 0x02);
+  EXPECT_TRUE(crc_ok(r.bytes));
+  EXPECT_EQ(one(of(LinkFaultKind::wrong_unit), kMbap, ReplyFraming::mbap).bytes[6], 0x02);
+}
+
+TEST(LinkFault, WrongTransactionCountsTheIdOnOnTcpOnly) {
+  EXPECT_EQ(one(of(LinkFaultKind::wrong_transaction), kMbap, ReplyFraming::mbap).bytes[1], 0x08);
+  EXPECT_FALSE(one(of(LinkFaultKind::wrong_transaction), rtu_reply(), ReplyFraming::rtu).changed());
+}
+
+TEST(LinkFault, AnExceptionReplacesTheData) {
+  LinkFault f = of(LinkFaultKind::exception);
+  f.exception_code = 0x06;
+  const FaultedReply r = one(f, rtu_reply(), ReplyFraming::rtu);
+  ASSERT_EQ(r.bytes.size(), 5U);
+  EXPECT_EQ(Bytes(r.bytes.begin(), r.bytes.begin() + 3), (Bytes{0x01, 0x83, 0x06}));
+  EXPECT_TRUE(crc_ok(r.bytes));
+  EXPECT_EQ(one(f, kMbap, ReplyFraming::mbap).bytes,
+            (Bytes{0x00, 0x07, 0x00, 0x00, 0x00, 0x03, 0x01, 0x83, 0x06}));
+}
+
+TEST(LinkFault, TruncateKeepsHalfOrWhatItIsTold) {
+  EXPECT_EQ(one(of(LinkFaultKind::truncate), rtu_reply(), ReplyFraming::rtu).bytes.size(), 4U);
+  LinkFault f = of(LinkFaultKind::truncate);
+  f.keep_bytes = 2;
+  EXPECT_EQ(one(f, rtu_reply(), ReplyFraming::rtu).bytes, (Bytes{0x01, 0x03}));
+}
+
+TEST(LinkFault, GarbageGoesBeforeOrAfter) {
+  LinkFault f = of(LinkFaultKind::garbage);
+  f.garbage_bytes = 3;
+  const Bytes before = one(f, rtu_reply(), ReplyFraming::rtu).bytes;
+  EXPECT_EQ(Bytes(before.begin() + 3, before.end()), rtu_reply());
+  f.after = true;
+  const Bytes after = one(f, rtu_reply(), ReplyFraming::rtu).bytes;
+  EXPECT_EQ(Bytes(after.begin(), after.begin() + 9), rtu_reply());
+  EXPECT_EQ(after.size(), 12U);
+}
+
+TEST(LinkFault, BitErrorsFlipAboutTheRateAndTheSameSeedFlipsTheSameBits) {
+  LinkFault f = of(LinkFaultKind::bit_errors);
+  f.bit_error_rate = 0.1;
+  const Bytes reply(1000, 0x00);
+  std::vector<LinkFault> a{f};
+  std::vector<LinkFault> b{f};
+  const Bytes x = apply_link_faults(a, 0, reply, ReplyFraming::mbap).bytes;
+  const Bytes y = apply_link_faults(b, 0, reply, ReplyFraming::mbap).bytes;
+  EXPECT_EQ(x, y);
+  int ones = 0;
+  for (const std::uint8_t byte : x) ones += __builtin_popcount(byte);
+  EXPECT_GT(ones, 650);  // 800 expected of 8000 bits
+  EXPECT_LT(ones, 950);
+  // The next reply draws afresh.
+  EXPECT_NE(apply_link_faults(a, 0, reply, ReplyFraming::mbap).bytes, x);
+}
+
+TEST(LinkFault, ADelayAddsItsJitterFromTheSeed) {
+  LinkFault f = of(LinkFaultKind::delay);
+  f.delay_ms = 100;
+  f.jitter_ms = 50;
+  std::vector<LinkFault> faults{f};
+  for (int i = 0; i < 20; ++i) {
+    const FaultedReply r = apply_link_faults(faults, 0, rtu_reply(), ReplyFraming::rtu);
+    EXPECT_GE(r.delay_ms, 100);
+    EXPECT_LE(r.delay_ms, 150);
+    EXPECT_EQ(r.bytes, rtu_reply());
+  }
+}
+
+TEST(LinkFault, ActsOnlyInItsWindowAndCountsWhatItDid) {
+  LinkFault f = of(LinkFaultKind::no_reply);
+  f.start_ms = 1000;
+  f.end_ms = 2000;
+  std::vector<LinkFault> faults{f};
+  EXPECT_FALSE(apply_link_faults(faults, 999, rtu_reply(), ReplyFraming::rtu).dropped);
+  EXPECT_TRUE(apply_link_faults(faults, 1000, rtu_reply(), ReplyFraming::rtu).dropped);
+  EXPECT_FALSE(apply_link_faults(faults, 2000, rtu_reply(), ReplyFraming::rtu).dropped);
+  EXPECT_EQ(faults[0].seen, 1U);
+  EXPECT_EQ(faults[0].applied, 1U);
+}
+
+TEST(LinkFault, AProbabilityHitsAboutThatShareReproducibly) {
+  LinkFault f = of(LinkFaultKind::no_reply);
+  f.probability = 0.25;
+  f.seed = 77;
+  std::vector<LinkFault> a{f};
+  std::vector<LinkFault> b{f};
+  int hits = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const bool x = apply_link_faults(a, 0, rtu_reply(), ReplyFraming::rtu).dropped;
+    EXPECT_EQ(x, apply_link_faults(b, 0, rtu_reply(), ReplyFraming::rtu).dropped);
+    hits += x ? 1 : 0;
+  }
+  EXPECT_GT(hits, 200);
+  EXPECT_LT(hits, 300);
+  EXPECT_EQ(a[0].applied, static_cast<std::uint64_t>(hits));
+}
+
+TEST(LinkFault, KindsHaveTheirNames) {
+  EXPECT_EQ(link_fault_kind("bad-crc"), LinkFaultKind::bad_crc);
+  EXPECT_EQ(to_string(LinkFaultKind::wrong_transaction), "wrong-transaction");
+  EXPECT_FALSE(link_fault_kind("bad_crc"));
+}
+
+}  // namespace
+}  // namespace ambi
