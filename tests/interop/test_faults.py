@@ -22,6 +22,7 @@ import pytest
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 
 from interop import ModbusTwin, Twin, client, crc16, mbap, port_of, recv_until, rtu, run_cli
+from mbus_interop import libmbus_bin, tool
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -272,5 +273,145 @@ def test_behind_a_gateway_the_head_end_sees_what_the_gateway_makes_of_it(binary)
             assert lines[-1].get("exception") == 6, lines        # passed through
             listed = fleet.ok("GET", f"/api/v1/meters/{second}/faults")["faults"]
             assert [x["applied"] for x in listed] == [1, 1], listed
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_seeded_fraction_of_a_fleet_goes_silent_and_comes_back(binary):
+    tmp = tempfile.mkdtemp(prefix="ambi-faults-fraction-")
+    try:
+        with Twin(binary, os.path.join(tmp, "state"), "--meters", "20", "--clock", "stepped",
+                  "--mbus-tcp", "off") as fleet:
+            port = port_of(fleet.ready["gateways"][0]["modbus_tcp"])
+            answer = fleet.ok("POST", "/api/v1/fleet/faults?fraction=0.3&seed=5",
+                              {"kind": "no-reply", "duration_s": 600})
+            assert answer["changed"] == answer["selected"] and 2 <= answer["selected"] <= 12
+            meters = fleet.ok("GET", "/api/v1/meters?limit=20")["meters"]
+            silent = {m["modbus"]["unit"] for m in meters if m["faults"] == 1}
+            assert len(silent) == answer["selected"], meters
+            for unit in range(1, 21):
+                code, lines, err = client(binary, "tcp", "127.0.0.1", port, unit,
+                                          "read", "0x4000", 2)
+                if unit in silent:
+                    assert lines[-1].get("exception") == 0x0B, (unit, lines)
+                else:
+                    assert "values" in lines[-1], (unit, lines)
+            # The window ends: every meter answers again.
+            fleet.advance(600)
+            assert all(m["faults"] == 0
+                       for m in fleet.ok("GET", "/api/v1/meters?limit=20")["meters"])
+            unit = min(silent)
+            code, lines, err = client(binary, "tcp", "127.0.0.1", port, unit, "read", "0x4000", 2)
+            assert "values" in lines[-1], lines
+            # Ended early, by id, for the same selection.
+            fleet.ok("POST", "/api/v1/fleet/faults?fraction=0.3&seed=5", {"kind": "exception"})
+            status, ended = fleet.request("DELETE", "/api/v1/fleet/faults/2?fraction=0.3&seed=5")
+            assert status == 200 and ended["changed"] == answer["selected"], ended
+            code, lines, err = client(binary, "tcp", "127.0.0.1", port, unit, "read", "0x4000", 2)
+            assert "values" in lines[-1], lines
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- M-bus ---------------------------------------------------------------------------------
+
+SND_NKE_0 = bytes([0x10, 0x40, 0x00, 0x40, 0x16])
+REQ_UD2_0 = bytes([0x10, 0x5B, 0x00, 0x5B, 0x16])
+
+
+@pytest.fixture(scope="module")
+def mbus_meter(binary):
+    tmp = tempfile.mkdtemp(prefix="ambi-faults-mbus-")
+    try:
+        with Twin(binary, os.path.join(tmp, "state"), "--clock", "stepped", "--modbus-tcp",
+                  "off", "--mbus-tcp", "127.0.0.1:0") as twin:
+            twin.bin = libmbus_bin(binary)
+            twin.host, port = twin.ready["mbus_tcp"].rsplit(":", 1)
+            twin.port = int(port)
+            yield twin
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def mbus_fault(mbus_meter):
+    started = []
+
+    def start(**body):
+        status, answer = mbus_meter.request("POST", "/api/v1/faults", body)
+        assert status == 201, answer
+        started.append(answer["id"])
+        return answer
+    yield start
+    for fid in started:
+        mbus_meter.request("DELETE", f"/api/v1/faults/{fid}")
+
+
+def mbus_raw(twin, telegram, expect, timeout=1.0):
+    with socket.create_connection((twin.host, twin.port), timeout=2) as s:
+        t0 = time.monotonic()
+        s.sendall(telegram)
+        got = recv_until(s, expect, timeout)
+        return got, time.monotonic() - t0
+
+
+def libmbus_read(twin, address=0):
+    return tool(twin.bin, "mbus-tcp-request-data", twin.host, twin.port, address)
+
+
+@pytest.mark.parametrize("kind", ["bad-crc", "collision", "bit-errors", "truncate"])
+def test_libmbus_cannot_parse_a_faulted_answer_and_reads_again_once_it_ends(mbus_meter, kind):
+    body = {"kind": kind}
+    if kind == "bit-errors":
+        body["bit_error_rate"] = 0.05
+    status, f = mbus_meter.request("POST", "/api/v1/faults", body)
+    assert status == 201, f
+    try:
+        code, out, err = libmbus_read(mbus_meter)
+        assert code != 0 and "<SlaveInformation>" not in out, out + err
+        assert "failed to parse" in (out + err) or "timeout" in (out + err), out + err
+    finally:
+        mbus_meter.ok("DELETE", f"/api/v1/faults/{f['id']}")
+    code, out, err = libmbus_read(mbus_meter)
+    assert code == 0 and f"<Id>{SERIAL}</Id>" in out, out + err
+
+
+def test_no_e5_and_a_late_e5(mbus_meter, mbus_fault):
+    got, _ = mbus_raw(mbus_meter, SND_NKE_0, 1)
+    assert got == b"\xe5"
+    f = mbus_fault(kind="no-reply")
+    got, _ = mbus_raw(mbus_meter, SND_NKE_0, 1, timeout=0.5)
+    assert got == b"", got
+    mbus_meter.ok("DELETE", f"/api/v1/faults/{f['id']}")
+    mbus_fault(kind="delay", delay_ms=300)
+    got, took = mbus_raw(mbus_meter, SND_NKE_0, 1, timeout=2)
+    assert got == b"\xe5" and 0.3 <= took < 0.8, (got, took)
+
+
+def test_a_wrong_address_is_a_well_formed_answer_from_the_next_one(mbus_meter, mbus_fault):
+    clean, _ = mbus_raw(mbus_meter, REQ_UD2_0, 250)
+    assert clean[0] == 0x68 and clean[5] == 0x00
+    mbus_fault(kind="wrong-unit")
+    got, _ = mbus_raw(mbus_meter, REQ_UD2_0, 250)
+    assert got[5] == 0x01 and got[-1] == 0x16
+    assert sum(got[4:-2]) & 0xFF == got[-2], "the checksum fits"
+
+
+def test_a_faulted_meter_on_an_m_bus_line_leaves_the_others_readable(binary):
+    tmp = tempfile.mkdtemp(prefix="ambi-faults-line-")
+    try:
+        with Twin(binary, os.path.join(tmp, "state"), "--meters", "3", "--clock", "stepped",
+                  "--mbus-tcp", "127.0.0.1:0") as fleet:
+            fleet.bin = libmbus_bin(binary)
+            fleet.host, port = fleet.ready["mbus_tcp"].rsplit(":", 1)
+            fleet.port = int(port)
+            second = "19020247"                                  # primary address 2
+            status, f = fleet.request("POST", f"/api/v1/meters/{second}/faults",
+                                      {"kind": "bad-crc"})
+            assert status == 201, f
+            code, out, err = libmbus_read(fleet, 2)
+            assert code != 0 and "<SlaveInformation>" not in out, out + err
+            code, out, err = libmbus_read(fleet, 1)
+            assert code == 0 and "<Id>19020246</Id>" in out, out + err
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

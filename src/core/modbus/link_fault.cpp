@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/codec/crc16.hpp"
+#include "core/codec/uart_line.hpp"
 
 namespace ambi {
 namespace {
@@ -16,7 +17,7 @@ struct KindName {
   std::string_view name;
 };
 
-constexpr std::array<KindName, 9> kKinds{{
+constexpr std::array<KindName, 10> kKinds{{
     {LinkFaultKind::no_reply, "no-reply"},
     {LinkFaultKind::delay, "delay"},
     {LinkFaultKind::bad_crc, "bad-crc"},
@@ -26,6 +27,7 @@ constexpr std::array<KindName, 9> kKinds{{
     {LinkFaultKind::wrong_unit, "wrong-unit"},
     {LinkFaultKind::wrong_transaction, "wrong-transaction"},
     {LinkFaultKind::exception, "exception"},
+    {LinkFaultKind::collision, "collision"},
 }};
 
 std::uint64_t mix(std::uint64_t z) {
@@ -57,7 +59,32 @@ void set_crc(std::vector<std::uint8_t>& frame) {
 
 /// The reply's unit and function code: RTU | unit | fc | ...; MBAP | tid pid len | unit | fc |.
 std::size_t unit_at(ReplyFraming framing) {
-  return framing == ReplyFraming::rtu ? 0 : 6;
+  return framing == ReplyFraming::mbap ? 6 : 0;
+}
+
+/// An M-bus short (10 C A CS 16) or long (68 L L 68 C A CI ... CS 16) frame: where its C
+/// field starts; none for an E5 or anything else.
+std::optional<std::size_t> mbus_fields_at(const std::vector<std::uint8_t>& b) {
+  if (b.size() == 5 && b[0] == 0x10 && b[4] == 0x16) return 1;
+  if (b.size() >= 9 && b[0] == 0x68 && b[3] == 0x68 && b.back() == 0x16) return 4;
+  return std::nullopt;
+}
+
+/// The checksum of an M-bus frame: the sum of its fields, before the stop byte.
+void set_mbus_checksum(std::vector<std::uint8_t>& b, std::size_t from) {
+  unsigned sum = 0;
+  for (std::size_t i = from; i + 2 < b.size(); ++i) sum += b[i];
+  b[b.size() - 2] = static_cast<std::uint8_t>(sum & 0xFFU);
+}
+
+/// A second transmitter sending the same bytes 1-15 bits later, on this line's physics.
+void collide(Draws& draws, ReplyFraming framing, std::vector<std::uint8_t>& b) {
+  const std::array<uart::Transmission, 2> both{
+      uart::Transmission{b, 0},
+      uart::Transmission{b, static_cast<std::int64_t>(1 + draws.next() % 15)}};
+  const auto physics =
+      framing == ReplyFraming::mbus ? uart::Physics::wired_and : uart::Physics::contention;
+  b = uart::superimpose(both, uart::Format{uart::Parity::even, 1}, physics, draws.next()).bytes;
 }
 
 std::vector<std::uint8_t> exception_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
@@ -116,8 +143,16 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
       out.delay_ms += f.delay_ms + jitter(f, draws);
       return true;
     case LinkFaultKind::bad_crc:
+      if (framing == ReplyFraming::mbus) {  // the checksum before the stop byte
+        if (!mbus_fields_at(b)) return false;
+        b[b.size() - 2] ^= 0xFFU;
+        return true;
+      }
       if (framing != ReplyFraming::rtu || b.size() < 3) return false;
       b.back() ^= 0xFFU;
+      return true;
+    case LinkFaultKind::collision:
+      collide(draws, framing, b);
       return true;
     case LinkFaultKind::bit_errors:
       return flip_bits(f, draws, b);
@@ -127,6 +162,13 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
       add_garbage(f, draws, b);
       return true;
     case LinkFaultKind::wrong_unit:
+      if (framing == ReplyFraming::mbus) {  // the A field, the checksum made to fit
+        const auto fields = mbus_fields_at(b);
+        if (!fields) return false;
+        b[*fields + 1] = static_cast<std::uint8_t>(b[*fields + 1] + 1U);
+        set_mbus_checksum(b, *fields);
+        return true;
+      }
       if (b.size() <= u) return false;
       b[u] = static_cast<std::uint8_t>(b[u] + 1U);
       if (framing == ReplyFraming::rtu) set_crc(b);
@@ -136,7 +178,7 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
       if (++b[1] == 0) ++b[0];
       return true;
     case LinkFaultKind::exception:
-      if (b.size() < u + 2) return false;
+      if (framing == ReplyFraming::mbus || b.size() < u + 2) return false;
       b = exception_reply(b, framing, f.exception_code);
       return true;
   }

@@ -1,7 +1,8 @@
 #pragma once
-// Faults on a meter's Modbus link (docs/faults.md): what a bad day does to the replies a
-// head-end gets — silence, lateness, a bad CRC, bit errors, a reply cut short, garbage
-// around it, the wrong unit or transaction id, an exception instead of data. Each fault is
+// Faults on a meter's links (docs/faults.md): what a bad day does to the replies a head-end
+// gets over Modbus and M-bus — silence, lateness, a bad CRC or checksum, bit errors, a reply
+// cut short, garbage around it, the wrong unit or transaction id, an exception instead of
+// data, a forced collision. Each fault is
 // active in a window of simulated time, hits a reply with a probability, and is
 // deterministic: its random draws come from its seed and the number of replies it has seen,
 // so a run with the stepped clock is the same run every time. Pure: replies in, replies out.
@@ -26,6 +27,8 @@ enum class LinkFaultKind : std::uint8_t {
   wrong_unit,         ///< the reply comes from unit id + 1 (a well-formed frame)
   wrong_transaction,  ///< a Modbus TCP reply carries transaction id + 1
   exception,          ///< an exception reply (`exception_code`, default 06 busy) instead
+  collision,          ///< the reply collides with a copy of itself 1-15 bits later, as from
+                      ///< a second meter on the same address (RS485 contention, M-bus wired AND)
 };
 
 [[nodiscard]] std::string_view to_string(LinkFaultKind kind);
@@ -59,8 +62,9 @@ struct LinkFault {
   }
 };
 
-/// How a reply is framed: an RTU frame (unit, PDU, CRC) or an MBAP one (header, PDU).
-enum class ReplyFraming : std::uint8_t { rtu, mbap };
+/// How a reply is framed: an RTU frame (unit, PDU, CRC), an MBAP one (header, PDU), or an
+/// M-bus answer (E5, a short or a long frame with its checksum).
+enum class ReplyFraming : std::uint8_t { rtu, mbap, mbus };
 
 /// A reply after the faults: dropped, delayed, and/or changed. `causes` names each fault
 /// that acted, "fault 3 (bad-crc)", for the trace.
@@ -74,7 +78,7 @@ struct FaultedReply {
 
 /// Applies the faults active at `now_ms` to `reply`, in order (counting `seen` and
 /// `applied`). A fault that does not apply to the framing (a CRC on Modbus TCP, a
-/// transaction id on RTU) leaves the reply alone.
+/// transaction id on RTU, an exception or a checksum of an M-bus E5) leaves the reply alone.
 [[nodiscard]] FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_ms,
                                              std::span<const std::uint8_t> reply,
                                              ReplyFraming framing);

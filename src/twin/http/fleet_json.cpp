@@ -304,6 +304,8 @@ Json fleet_meter_json(Twin& twin, std::size_t gateway, std::string_view modbus_e
   const Meter& m = twin.meter();
   const Settings& s = m.settings();
   Json status = status_to_json(m);
+  const auto faults = std::count_if(twin.link_faults().begin(), twin.link_faults().end(),
+                                    [&](const LinkFault& f) { return f.active_at(m.now_ms()); });
   return Json{
       {"serial", bcd_string(m.state().serial_bcd)},
       {"gateway", gateway},
@@ -319,6 +321,7 @@ Json fleet_meter_json(Twin& twin, std::size_t gateway, std::string_view modbus_e
       {"error_bits", std::move(status["error_bits"])},
       {"status_word", m.status_word()},
       {"status_bits", std::move(status["status_bits"])},
+      {"faults", faults},
       {"sim_ms", m.now_ms()}};
 }
 

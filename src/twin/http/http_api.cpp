@@ -487,7 +487,7 @@ HttpResponse dispatch_fleet(ApiContext& context, const HttpRequest& request) {
     return error_response(
         {404, fmt::format("no endpoint {}: /api/v1/fleet/ takes the changes of one meter's API "
                           "(PUT load, scenario, tariff-input, settings; POST power, power-cycle, "
-                          "reset) for a selection of meters",
+                          "reset, faults; DELETE faults/ID) for a selection of meters",
                           request.path)});
   }
   const auto selected = select_meters(*context.fleet, request.query);

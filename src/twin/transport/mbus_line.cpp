@@ -17,10 +17,23 @@ MbusLine::MbusLine(std::vector<Twin*> meters, std::uint32_t baud, std::uint64_t 
 MbusExchange MbusLine::serve(const MbusFrame& frame) {
   MbusExchange first;
   std::vector<std::vector<std::uint8_t>> replies;
+  fault_causes_.clear();
   for (std::size_t i = 0; i < meters_.size(); ++i) {
     Twin& twin = *meters_[i];
     if (twin.meter().settings().mbus_baud != baud_) continue;  // noise at its rate
     MbusExchange exchange = twin.serve_mbus(slaves_[i], frame);
+    if (twin.has_link_faults() && !exchange.reply.empty()) {
+      // A faulted meter's answer goes on the line as the fault makes it (a delay does not
+      // hold the line: docs/faults.md).
+      FaultedReply faulted = twin.fault_reply(exchange.reply, ReplyFraming::mbus);
+      fault_causes_.insert(fault_causes_.end(), faulted.causes.begin(), faulted.causes.end());
+      if (faulted.dropped) {
+        exchange.reply.clear();
+      } else if (faulted.changed()) {
+        exchange.reply = std::move(faulted.bytes);
+        exchange.answer = MbusAnswer{};
+      }
+    }
     if (exchange.reply.empty()) continue;
     replies.push_back(exchange.reply);
     if (replies.size() == 1) first = std::move(exchange);

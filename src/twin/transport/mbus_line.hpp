@@ -6,6 +6,7 @@
 // wherever any slave sends 0 (core/codec/uart_line.hpp, wired AND).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/mbus/mbus_slave.hpp"
@@ -29,6 +30,8 @@ class MbusLine {
   [[nodiscard]] const std::vector<Twin*>& meters() const { return meters_; }
   /// Answers that collided so far.
   [[nodiscard]] std::uint64_t collisions() const { return collisions_; }
+  /// The link faults that acted on the last `serve`, "fault 2 (no-reply)" (for the trace).
+  [[nodiscard]] const std::vector<std::string>& fault_causes() const { return fault_causes_; }
 
  private:
   std::vector<Twin*> meters_;
@@ -36,6 +39,7 @@ class MbusLine {
   std::uint32_t baud_;
   std::uint64_t seed_;
   std::uint64_t collisions_ = 0;
+  std::vector<std::string> fault_causes_;
 };
 
 }  // namespace ambi

@@ -164,11 +164,28 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, received, std::move(decoded));
     consumed(received.size());
   }
-  const MbusExchange exchange = context_.line != nullptr
-                                    ? context_.line->serve(frame)
-                                    : context_.twin.serve_mbus(context_.slave, frame);
+  MbusExchange exchange = context_.line != nullptr
+                              ? context_.line->serve(frame)
+                              : context_.twin.serve_mbus(context_.slave, frame);
+  bool faulted_answer = false;  // the fault's trace line says what the bytes are
+  if (context_.line != nullptr) {
+    trace_faults(context_.line->fault_causes(), exchange.reply);
+    faulted_answer = !context_.line->fault_causes().empty();
+  } else if (context_.twin.has_link_faults() && !exchange.reply.empty()) {
+    FaultedReply faulted = context_.twin.fault_reply(exchange.reply, ReplyFraming::mbus);
+    if (faulted.changed()) {
+      trace_faults(faulted.causes, faulted.bytes);
+      out.delay_ms += faulted.delay_ms;
+      exchange.reply = faulted.dropped ? std::vector<std::uint8_t>{} : std::move(faulted.bytes);
+      if (faulted.dropped || faulted.delay_ms == 0) exchange.answer = MbusAnswer{};
+      faulted_answer = std::holds_alternative<std::monostate>(exchange.answer);
+    }
+  }
   if (!exchange.reply.empty()) {
-    if (context_.trace != nullptr && std::holds_alternative<std::monostate>(exchange.answer)) {
+    if (faulted_answer) {
+      // traced with its causes above
+    } else if (context_.trace != nullptr &&
+               std::holds_alternative<std::monostate>(exchange.answer)) {
       context_.trace->error(source_, sim_ms(), TraceDirection::out, exchange.reply,
                             "answers of several meters collided");
     } else if (context_.trace != nullptr) {
@@ -178,6 +195,14 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
     out.bytes.insert(out.bytes.end(), exchange.reply.begin(), exchange.reply.end());
   }
   if (exchange.baud) out.baud = exchange.baud;
+}
+
+void MbusLinkCore::trace_faults(const std::vector<std::string>& causes,
+                                std::span<const std::uint8_t> sent) {
+  if (context_.trace == nullptr) return;
+  for (const std::string& cause : causes) {
+    context_.trace->error(source_, sim_ms(), TraceDirection::out, sent, cause);
+  }
 }
 
 void MbusLinkCore::silence() {

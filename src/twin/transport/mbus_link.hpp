@@ -41,6 +41,7 @@ struct MbusContext {
 struct MbusReplies {
   std::vector<std::uint8_t> bytes;    ///< the answers, in order
   std::optional<std::uint32_t> baud;  ///< switch to this rate once `bytes` are sent
+  std::int64_t delay_ms = 0;          ///< a delay fault: the answers leave this much later
 };
 
 /// The M-bus rules over a byte stream, without the stream.
@@ -60,6 +61,8 @@ class MbusLinkCore {
 
  private:
   void serve(const MbusFrame& frame, MbusReplies& out);
+  /// The link faults that acted on an answer (docs/faults.md), each a trace line.
+  void trace_faults(const std::vector<std::string>& causes, std::span<const std::uint8_t> sent);
   void consumed(std::size_t bytes);
   [[nodiscard]] std::int64_t sim_ms() const;
   MbusContext& context_;
@@ -130,6 +133,10 @@ class MbusSession final : public LinkSession<Stream> {
     if (replies.bytes.empty()) return sent();
     WriteSchedule schedule;
     if (options_.turnaround) schedule.start = request_at + line_timing::character_time(line_baud_);
+    if (replies.delay_ms > 0) {
+      schedule.start =
+          std::max(schedule.start, request_at) + std::chrono::milliseconds(replies.delay_ms);
+    }
     if (options_.pacing) schedule.pace_baud = line_baud_;
     this->send(std::move(replies.bytes), schedule, [this](std::size_t) { sent(); });
   }

@@ -156,6 +156,28 @@ TEST(LinkFault, AProbabilityHitsAboutThatShareReproducibly) {
   EXPECT_EQ(a[0].applied, static_cast<std::uint64_t>(hits));
 }
 
+/// | 10 | 5B | 00 | 5B | 16 |-shaped short frame and an E5.
+const Bytes kMbusShort{0x10, 0x08, 0x05, 0x0D, 0x16};
+const Bytes kE5{0xE5};
+
+TEST(LinkFault, OnMbusABadChecksumAndAWrongAddressKeepTheFrameShape) {
+  const Bytes bad = one(of(LinkFaultKind::bad_crc), kMbusShort, ReplyFraming::mbus).bytes;
+  EXPECT_EQ(bad, (Bytes{0x10, 0x08, 0x05, 0xF2, 0x16}));
+  const Bytes moved = one(of(LinkFaultKind::wrong_unit), kMbusShort, ReplyFraming::mbus).bytes;
+  EXPECT_EQ(moved, (Bytes{0x10, 0x08, 0x06, 0x0E, 0x16}));  // A + 1, the checksum fits
+  EXPECT_FALSE(one(of(LinkFaultKind::bad_crc), kE5, ReplyFraming::mbus).changed());
+  EXPECT_FALSE(one(of(LinkFaultKind::exception), kMbusShort, ReplyFraming::mbus).changed());
+}
+
+TEST(LinkFault, ACollisionWithItselfGarblesAnE5ByWiredAnd) {
+  const FaultedReply r = one(of(LinkFaultKind::collision), kE5, ReplyFraming::mbus);
+  EXPECT_TRUE(r.changed());
+  EXPECT_NE(r.bytes, kE5);  // shifted by the seed's bits: not one clean E5
+  // The same seed, the same garble.
+  EXPECT_EQ(one(of(LinkFaultKind::collision), kE5, ReplyFraming::mbus).bytes, r.bytes);
+  EXPECT_NE(one(of(LinkFaultKind::collision), rtu_reply(), ReplyFraming::rtu).bytes, rtu_reply());
+}
+
 TEST(LinkFault, KindsHaveTheirNames) {
   EXPECT_EQ(link_fault_kind("bad-crc"), LinkFaultKind::bad_crc);
   EXPECT_EQ(to_string(LinkFaultKind::wrong_transaction), "wrong-transaction");
