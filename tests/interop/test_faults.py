@@ -415,3 +415,67 @@ def test_a_faulted_meter_on_an_m_bus_line_leaves_the_others_readable(binary):
             assert code == 0 and "<Id>19020246</Id>" in out, out + err
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- Modbus TCP connections -------------------------------------------------------------------
+
+READ = mbap(1, 1, 0x03, 0x40, 0x00, 0x00, 0x02)
+
+
+def test_a_reset_fault_resets_the_connection_instead_of_answering(meter, fault):
+    fault(kind="reset")
+    with socket.create_connection(("127.0.0.1", meter.tcp_port), timeout=2) as s:
+        s.sendall(READ)
+        with pytest.raises(ConnectionResetError):
+            for _ in range(20):                       # until the RST is seen
+                if s.recv(64) == b"":
+                    pytest.fail("closed with FIN, not reset")
+    code, lines, err = tcp_read(meter)                # libmodbus: the connection is gone
+    assert "values" not in lines[-1], lines
+
+
+def test_close_after_n_requests_closes_after_answering_the_nth(meter, fault):
+    fault(kind="close", after_requests=3)
+    with socket.create_connection(("127.0.0.1", meter.tcp_port), timeout=2) as s:
+        for n in range(3):
+            s.sendall(mbap(n, 1, 0x03, 0x40, 0x00, 0x00, 0x02))
+            assert len(recv_until(s, 13, 2)) == 13, n
+        s.sendall(READ)
+        assert recv_until(s, 13, 1) == b"", "closed after the third answer"
+    c = ModbusTcpClient("127.0.0.1", port=meter.tcp_port, timeout=1)
+    try:
+        assert c.connect()                            # a new connection is served again
+        assert not c.read_holding_registers(0x4000, 2, slave=1).isError()
+    finally:
+        c.close()
+
+
+def test_a_stalled_connection_stays_open_and_never_answers(meter, fault):
+    f = fault(kind="stall")
+    with socket.create_connection(("127.0.0.1", meter.tcp_port), timeout=2) as s:
+        s.sendall(READ)
+        assert recv_until(s, 13, 0.5) == b""
+        meter.ok("DELETE", f"/api/v1/faults/{f['id']}")
+        s.sendall(READ)                               # still stalled: it was this connection
+        assert recv_until(s, 13, 0.5) == b""
+    assert tcp_read(meter)[1][-1].get("values") == serial_words()   # a new one is fine
+
+
+def test_a_refuse_fault_resets_new_connections_until_it_ends(meter, fault):
+    f = fault(kind="refuse")
+    c = ModbusTcpClient("127.0.0.1", port=meter.tcp_port, timeout=1, retries=0)
+    try:
+        c.connect()
+        assert c.read_holding_registers(0x4000, 2, slave=1).isError()
+    finally:
+        c.close()
+    assert faults_of(meter)[f["id"]]["applied"] >= 1
+    meter.ok("DELETE", f"/api/v1/faults/{f['id']}")
+    assert tcp_read(meter)[1][-1].get("values") == serial_words()
+
+
+def test_connection_faults_do_not_act_on_serial_lines(meter, fault):
+    f = fault(kind="reset")
+    code, lines, err = rtu_read(meter)
+    assert lines[-1].get("values") == serial_words(), lines
+    assert faults_of(meter)[f["id"]]["applied"] == 0

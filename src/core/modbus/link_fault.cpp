@@ -17,7 +17,7 @@ struct KindName {
   std::string_view name;
 };
 
-constexpr std::array<KindName, 10> kKinds{{
+constexpr std::array<KindName, 14> kKinds{{
     {LinkFaultKind::no_reply, "no-reply"},
     {LinkFaultKind::delay, "delay"},
     {LinkFaultKind::bad_crc, "bad-crc"},
@@ -28,6 +28,10 @@ constexpr std::array<KindName, 10> kKinds{{
     {LinkFaultKind::wrong_transaction, "wrong-transaction"},
     {LinkFaultKind::exception, "exception"},
     {LinkFaultKind::collision, "collision"},
+    {LinkFaultKind::reset, "reset"},
+    {LinkFaultKind::close, "close"},
+    {LinkFaultKind::stall, "stall"},
+    {LinkFaultKind::refuse, "refuse"},
 }};
 
 std::uint64_t mix(std::uint64_t z) {
@@ -131,6 +135,26 @@ std::int64_t jitter(const LinkFault& f, Draws& draws) {
   return static_cast<std::int64_t>(draws.next() % static_cast<std::uint64_t>(f.jitter_ms + 1));
 }
 
+/// The connection faults: what the TCP session is to do (refuse acts at accept time only).
+bool act_on_connection(const LinkFault& f, FaultedReply& out) {
+  switch (f.kind) {
+    case LinkFaultKind::reset:
+      out.dropped = true;
+      out.connection = ConnectionFault::reset;
+      return true;
+    case LinkFaultKind::stall:
+      out.dropped = true;
+      out.connection = ConnectionFault::stall;
+      return true;
+    case LinkFaultKind::close:
+      out.connection = ConnectionFault::close;
+      out.close_after_requests = f.after_requests;
+      return true;
+    default:
+      return false;
+  }
+}
+
 /// Applies one fault that hit; false when it does not apply to this framing or reply.
 bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& out) {
   std::vector<std::uint8_t>& b = out.bytes;
@@ -181,6 +205,11 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
       if (framing == ReplyFraming::mbus || b.size() < u + 2) return false;
       b = exception_reply(b, framing, f.exception_code);
       return true;
+    case LinkFaultKind::reset:
+    case LinkFaultKind::stall:
+    case LinkFaultKind::close:
+    case LinkFaultKind::refuse:
+      return act_on_connection(f, out);
   }
   return false;
 }
@@ -211,11 +240,13 @@ std::string link_fault_kinds() {
 }
 
 FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_ms,
-                               std::span<const std::uint8_t> reply, ReplyFraming framing) {
+                               std::span<const std::uint8_t> reply, ReplyFraming framing,
+                               bool over_tcp) {
   FaultedReply out;
   out.bytes.assign(reply.begin(), reply.end());
   for (LinkFault& f : faults) {
     if (!f.active_at(now_ms) || out.dropped) continue;
+    if (f.kind == LinkFaultKind::refuse || (is_connection_fault(f.kind) && !over_tcp)) continue;
     Draws draws(f);
     ++f.seen;
     if (f.probability < 1.0 && draws.unit() >= f.probability) continue;
@@ -224,6 +255,18 @@ FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_
     out.causes.push_back(fmt::format("fault {} ({})", f.id, to_string(f.kind)));
   }
   return out;
+}
+
+bool refuses_connection(std::vector<LinkFault>& faults, std::int64_t now_ms) {
+  for (LinkFault& f : faults) {
+    if (f.kind != LinkFaultKind::refuse || !f.active_at(now_ms)) continue;
+    Draws draws(f);
+    ++f.seen;
+    if (f.probability < 1.0 && draws.unit() >= f.probability) continue;
+    ++f.applied;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace ambi

@@ -29,11 +29,22 @@ enum class LinkFaultKind : std::uint8_t {
   exception,          ///< an exception reply (`exception_code`, default 06 busy) instead
   collision,          ///< the reply collides with a copy of itself 1-15 bits later, as from
                       ///< a second meter on the same address (RS485 contention, M-bus wired AND)
+  // Modbus TCP connections only:
+  reset,   ///< the connection is reset (RST) instead of the reply
+  close,   ///< the connection is closed (FIN) after the reply that makes `after_requests`
+  stall,   ///< the connection stays open and never answers again
+  refuse,  ///< new connections are reset as soon as they are accepted
 };
+
+/// Whether `kind` acts on a TCP connection rather than on the bytes of a reply.
+[[nodiscard]] constexpr bool is_connection_fault(LinkFaultKind kind) {
+  return kind == LinkFaultKind::reset || kind == LinkFaultKind::close ||
+         kind == LinkFaultKind::stall || kind == LinkFaultKind::refuse;
+}
 
 [[nodiscard]] std::string_view to_string(LinkFaultKind kind);
 /// "no-reply", "delay", "bad-crc", "bit-errors", "truncate", "garbage", "wrong-unit",
-/// "wrong-transaction", "exception".
+/// "wrong-transaction", "exception", "collision", "reset", "close", "stall", "refuse".
 [[nodiscard]] std::optional<LinkFaultKind> link_fault_kind(std::string_view name);
 /// Every kind's name, for messages.
 [[nodiscard]] std::string link_fault_kinds();
@@ -52,6 +63,7 @@ struct LinkFault {
   std::size_t garbage_bytes = 4;          ///< garbage
   bool after = false;                     ///< garbage after the reply instead of before
   std::uint8_t exception_code = 0x06;     ///< exception
+  std::uint64_t after_requests = 1;       ///< close: the request count that closes a connection
   std::uint64_t seed = 1;
   std::uint64_t seen = 0;     ///< replies it was active for
   std::uint64_t applied = 0;  ///< replies it changed (or dropped)
@@ -68,8 +80,13 @@ enum class ReplyFraming : std::uint8_t { rtu, mbap, mbus };
 
 /// A reply after the faults: dropped, delayed, and/or changed. `causes` names each fault
 /// that acted, "fault 3 (bad-crc)", for the trace.
+/// What a connection fault asks of the TCP session.
+enum class ConnectionFault : std::uint8_t { none, reset, close, stall };
+
 struct FaultedReply {
   bool dropped = false;
+  ConnectionFault connection = ConnectionFault::none;
+  std::uint64_t close_after_requests = 0;  ///< with `close`: once the connection served this many
   std::int64_t delay_ms = 0;
   std::vector<std::uint8_t> bytes;
   std::vector<std::string> causes;
@@ -79,8 +96,13 @@ struct FaultedReply {
 /// Applies the faults active at `now_ms` to `reply`, in order (counting `seen` and
 /// `applied`). A fault that does not apply to the framing (a CRC on Modbus TCP, a
 /// transaction id on RTU, an exception or a checksum of an M-bus E5) leaves the reply alone.
+/// Connection faults (reset, close, stall) act only `over_tcp` (a Modbus TCP session);
+/// `refuse` never acts on a reply (see `refuses_connection`).
 [[nodiscard]] FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_ms,
                                              std::span<const std::uint8_t> reply,
-                                             ReplyFraming framing);
+                                             ReplyFraming framing, bool over_tcp = false);
+
+/// Whether an active `refuse` fault turns away a connection accepted at `now_ms` (counted).
+[[nodiscard]] bool refuses_connection(std::vector<LinkFault>& faults, std::int64_t now_ms);
 
 }  // namespace ambi

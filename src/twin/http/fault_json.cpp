@@ -29,6 +29,9 @@ std::expected<void, ApiError> kind_members(const Json& body, LinkFaultKind kind)
     case LinkFaultKind::delay:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "delay_ms", "jitter_ms"});
+    case LinkFaultKind::close:
+      return only_members(
+          body, {"kind", "probability", "start_s", "duration_s", "seed", "after_requests"});
     case LinkFaultKind::bit_errors:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "bit_error_rate"});
@@ -51,6 +54,12 @@ ApiResult<> kind_parameters(const Json& body, LinkFault& f) {
                        std::string_view what) {
     return in_range(body, name, fallback, lo, hi, what);
   };
+  if (f.kind == LinkFaultKind::close) {
+    const auto n = in_range(body, "after_requests", 1, 1, 1e9, "a request count from 1");
+    if (!n) return std::unexpected(n.error());
+    f.after_requests = static_cast<std::uint64_t>(*n);
+    return {};
+  }
   switch (f.kind) {
     case LinkFaultKind::delay: {
       const auto delay = get("delay_ms", 1000, 0, 600'000, "0-600000 ms");
@@ -163,6 +172,9 @@ Json link_fault_json(const LinkFault& f, std::int64_t now_ms) {
       break;
     case LinkFaultKind::exception:
       j["exception_code"] = f.exception_code;
+      break;
+    case LinkFaultKind::close:
+      j["after_requests"] = f.after_requests;
       break;
     default:
       break;

@@ -318,8 +318,13 @@ bool Twin::end_link_fault(std::uint32_t id) {
   return false;
 }
 
-FaultedReply Twin::fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing) {
-  return apply_link_faults(link_faults_, meter_.now_ms(), reply, framing);
+FaultedReply Twin::fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
+                               bool over_tcp) {
+  return apply_link_faults(link_faults_, meter_.now_ms(), reply, framing, over_tcp);
+}
+
+bool Twin::refuses_connection() {
+  return live_faults_ > 0 && ambi::refuses_connection(link_faults_, meter_.now_ms());
 }
 
 }  // namespace ambi

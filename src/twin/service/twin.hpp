@@ -215,7 +215,10 @@ class Twin {
   /// Whether any fault may act (transports skip the faults otherwise).
   [[nodiscard]] bool has_link_faults() const { return live_faults_ > 0; }
   /// `reply` after the faults active now.
-  [[nodiscard]] FaultedReply fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing);
+  [[nodiscard]] FaultedReply fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
+                                         bool over_tcp = false);
+  /// Whether a `refuse` fault turns away a Modbus TCP connection accepted now.
+  [[nodiscard]] bool refuses_connection();
 
  private:
   SteadyNow now_;

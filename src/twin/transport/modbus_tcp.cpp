@@ -81,6 +81,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     const auto bytes = std::span<const std::uint8_t>(buffer_).first(n);
     framer_.push(bytes);
     serve_all(bytes);
+    if (resetting_) return reset();
     flush();
     // Reading again after the other ready connections are served gives this client time to
     // send its next requests: asio's first (speculative) read then finds them.
@@ -107,9 +108,40 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     }
   }
 
+  /// A connection fault that acted (docs/faults.md): a reset (RST) at once, a close (FIN)
+  /// once the replies due have left and the connection has served its count, a stall from
+  /// now on.
+  void connection_fault(const FaultedReply& faulted) {
+    switch (faulted.connection) {
+      case ConnectionFault::none:
+        return;
+      case ConnectionFault::reset:
+        resetting_ = true;
+        return;
+      case ConnectionFault::stall:
+        stalled_ = true;
+        return;
+      case ConnectionFault::close:
+        if (served_ >= faulted.close_after_requests) ending_ = true;
+        return;
+    }
+  }
+
+  /// Closes with RST: SO_LINGER 0, then close.
+  void reset() {
+    error_code ignored;
+    (void)socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    closed_ = true;
+    (void)socket_.close(ignored);
+    idle_timer_.cancel();
+    release_.cancel();
+  }
+
   /// Serves one request, its reply going straight to the end of `out_`, or, behind a
   /// gateway in front of a bus, held until the bus would have carried it.
   void serve(const MbapView& request) {
+    ++served_;
+    if (stalled_) return;  // a stalled connection hears and says nothing any more
     MbapExchange exchange;
     if (context_.gateway != nullptr) {
       exchange = context_.gateway->serve_into(request, context_.quirks, out_);
@@ -134,8 +166,9 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   /// replaced by what they make of it (or removed); returns when a delayed one may leave.
   std::optional<TimePoint> apply_faults(const MbapExchange& exchange) {
     const auto reply = std::span<const std::uint8_t>(out_).subspan(exchange.reply_at);
-    FaultedReply faulted = context_.twin.fault_reply(reply, ReplyFraming::mbap);
+    FaultedReply faulted = context_.twin.fault_reply(reply, ReplyFraming::mbap, true);
     if (!faulted.changed()) return std::nullopt;
+    connection_fault(faulted);
     out_.resize(exchange.reply_at);
     if (!faulted.dropped) out_.insert(out_.end(), faulted.bytes.begin(), faulted.bytes.end());
     trace_faults(faulted.causes, exchange);
@@ -250,6 +283,9 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   };
   std::deque<Held> held_;       ///< replies waiting for the bus behind the gateway
   asio::steady_timer release_;  ///< the next held reply's time
+  std::uint64_t served_ = 0;    ///< requests on this connection
+  bool stalled_ = false;        ///< a stall fault: nothing is answered any more
+  bool resetting_ = false;      ///< a reset fault: RST once this read is served
   bool reading_ = false;
   bool writing_ = false;
   bool ending_ = false;  ///< a bad header or the client's end arrived: close once flushed
@@ -262,6 +298,17 @@ std::string_view transport_name(TcpFraming framing) {
 std::shared_ptr<Connection> start_session(tcp::socket socket, const tcp::endpoint& peer,
                                           TcpFraming framing, ModbusContext& context,
                                           std::chrono::milliseconds idle_timeout) {
+  if (context.gateway == nullptr && context.bus == nullptr && context.twin.refuses_connection()) {
+    // A refuse fault (docs/faults.md): reset as soon as accepted.
+    error_code ignored;
+    (void)socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    if (context.trace != nullptr) {
+      context.trace->error({std::string(transport_name(framing)), endpoint_string(peer)},
+                           context.twin.meter().now_ms(), TraceDirection::in, {},
+                           "connection refused by a refuse fault");
+    }
+    (void)socket.close(ignored);
+  }
   TraceSource source{std::string(transport_name(framing)), endpoint_string(peer)};
   if (framing == TcpFraming::mbap) {
     auto session =
