@@ -24,24 +24,24 @@ ApiResult<double> in_range(const Json& body, const char* name, double fallback, 
 }
 
 /// The parameters of each kind; any other is refused so that a typo is not ignored.
-std::expected<void, ApiError> kind_members(const Json& body, LinkFaultKind kind) {
+std::expected<void, ApiError> kind_members(const Json& body, FaultKind kind) {
   switch (kind) {
-    case LinkFaultKind::delay:
+    case FaultKind::delay:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "delay_ms", "jitter_ms"});
-    case LinkFaultKind::close:
+    case FaultKind::close:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "after_requests"});
-    case LinkFaultKind::bit_errors:
+    case FaultKind::bit_errors:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "bit_error_rate"});
-    case LinkFaultKind::truncate:
+    case FaultKind::truncate:
       return only_members(body,
                           {"kind", "probability", "start_s", "duration_s", "seed", "keep_bytes"});
-    case LinkFaultKind::garbage:
+    case FaultKind::garbage:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "garbage_bytes", "after"});
-    case LinkFaultKind::exception:
+    case FaultKind::exception:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "exception_code"});
     default:
@@ -49,19 +49,19 @@ std::expected<void, ApiError> kind_members(const Json& body, LinkFaultKind kind)
   }
 }
 
-ApiResult<> kind_parameters(const Json& body, LinkFault& f) {
+ApiResult<> kind_parameters(const Json& body, Fault& f) {
   const auto get = [&](const char* name, double fallback, double lo, double hi,
                        std::string_view what) {
     return in_range(body, name, fallback, lo, hi, what);
   };
-  if (f.kind == LinkFaultKind::close) {
+  if (f.kind == FaultKind::close) {
     const auto n = in_range(body, "after_requests", 1, 1, 1e9, "a request count from 1");
     if (!n) return std::unexpected(n.error());
     f.after_requests = static_cast<std::uint64_t>(*n);
     return {};
   }
   switch (f.kind) {
-    case LinkFaultKind::delay: {
+    case FaultKind::delay: {
       const auto delay = get("delay_ms", 1000, 0, 600'000, "0-600000 ms");
       if (!delay) return std::unexpected(delay.error());
       const auto jitter = get("jitter_ms", 0, 0, 600'000, "0-600000 ms");
@@ -70,21 +70,21 @@ ApiResult<> kind_parameters(const Json& body, LinkFault& f) {
       f.jitter_ms = static_cast<std::int64_t>(*jitter);
       return {};
     }
-    case LinkFaultKind::bit_errors: {
+    case FaultKind::bit_errors: {
       const auto ber = get("bit_error_rate", 0.001, 0, 0.5, "a rate above 0, at most 0.5");
       if (!ber) return std::unexpected(ber.error());
       if (!(*ber > 0)) return unprocessable("\"bit_error_rate\" 0 flips nothing: give > 0");
       f.bit_error_rate = *ber;
       return {};
     }
-    case LinkFaultKind::truncate: {
+    case FaultKind::truncate: {
       if (!body.contains("keep_bytes")) return {};
       const auto keep = get("keep_bytes", 0, 0, 300, "0-300 bytes");
       if (!keep) return std::unexpected(keep.error());
       f.keep_bytes = static_cast<std::size_t>(*keep);
       return {};
     }
-    case LinkFaultKind::garbage: {
+    case FaultKind::garbage: {
       const auto n = get("garbage_bytes", 4, 1, 300, "1-300 bytes");
       if (!n) return std::unexpected(n.error());
       f.garbage_bytes = static_cast<std::size_t>(*n);
@@ -95,7 +95,7 @@ ApiResult<> kind_parameters(const Json& body, LinkFault& f) {
       }
       return {};
     }
-    case LinkFaultKind::exception: {
+    case FaultKind::exception: {
       const auto code = get("exception_code", 6, 1, 255, "an exception code 1-255 (06: busy)");
       if (!code) return std::unexpected(code.error());
       f.exception_code = static_cast<std::uint8_t>(*code);
@@ -108,19 +108,19 @@ ApiResult<> kind_parameters(const Json& body, LinkFault& f) {
 
 }  // namespace
 
-ApiResult<LinkFault> link_fault_from_json(const Json& body, std::int64_t now_ms,
+ApiResult<Fault> fault_from_json(const Json& body, std::int64_t now_ms,
                                           std::uint64_t default_seed) {
   if (!body.contains("kind") || !body.at("kind").is_string()) {
-    return unprocessable(fmt::format("missing \"kind\": give one of {}", link_fault_kinds()));
+    return unprocessable(fmt::format("missing \"kind\": give one of {}", fault_kinds()));
   }
   const std::string name = body.at("kind").get<std::string>();
-  const auto kind = link_fault_kind(name);
+  const auto kind = fault_kind(name);
   if (!kind) {
     return unprocessable(
-        fmt::format("unknown \"kind\" \"{}\": give one of {}", name, link_fault_kinds()));
+        fmt::format("unknown \"kind\" \"{}\": give one of {}", name, fault_kinds()));
   }
   if (auto ok = kind_members(body, *kind); !ok) return std::unexpected(ok.error());
-  LinkFault f;
+  Fault f;
   f.kind = *kind;
   const auto p = in_range(body, "probability", 1.0, 0, 1, "a probability above 0, at most 1");
   if (!p) return std::unexpected(p.error());
@@ -144,7 +144,7 @@ ApiResult<LinkFault> link_fault_from_json(const Json& body, std::int64_t now_ms,
   return f;
 }
 
-Json link_fault_json(const LinkFault& f, std::int64_t now_ms) {
+Json fault_json(const Fault& f, std::int64_t now_ms) {
   Json j{{"id", f.id},
          {"kind", to_string(f.kind)},
          {"probability", f.probability},
@@ -156,24 +156,24 @@ Json link_fault_json(const LinkFault& f, std::int64_t now_ms) {
          {"seen", f.seen},
          {"applied", f.applied}};
   switch (f.kind) {
-    case LinkFaultKind::delay:
+    case FaultKind::delay:
       j["delay_ms"] = f.delay_ms;
       j["jitter_ms"] = f.jitter_ms;
       break;
-    case LinkFaultKind::bit_errors:
+    case FaultKind::bit_errors:
       j["bit_error_rate"] = f.bit_error_rate;
       break;
-    case LinkFaultKind::truncate:
+    case FaultKind::truncate:
       j["keep_bytes"] = f.keep_bytes ? Json(*f.keep_bytes) : Json();
       break;
-    case LinkFaultKind::garbage:
+    case FaultKind::garbage:
       j["garbage_bytes"] = f.garbage_bytes;
       j["after"] = f.after;
       break;
-    case LinkFaultKind::exception:
+    case FaultKind::exception:
       j["exception_code"] = f.exception_code;
       break;
-    case LinkFaultKind::close:
+    case FaultKind::close:
       j["after_requests"] = f.after_requests;
       break;
     default:

@@ -304,8 +304,8 @@ Json fleet_meter_json(Twin& twin, std::size_t gateway, std::string_view modbus_e
   const Meter& m = twin.meter();
   const Settings& s = m.settings();
   Json status = status_to_json(m);
-  const auto faults = std::count_if(twin.link_faults().begin(), twin.link_faults().end(),
-                                    [&](const LinkFault& f) { return f.active_at(m.now_ms()); });
+  const auto faults = std::count_if(twin.faults().begin(), twin.faults().end(),
+                                    [&](const Fault& f) { return f.active_at(m.now_ms()); });
   return Json{
       {"serial", bcd_string(m.state().serial_bcd)},
       {"gateway", gateway},

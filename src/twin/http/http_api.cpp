@@ -329,7 +329,7 @@ ApiResult<Json> get_faults(Twin& twin, const Json&) {
   twin.sync();
   const std::int64_t now = twin.meter().now_ms();
   Json list = Json::array();
-  for (const LinkFault& f : twin.link_faults()) list.push_back(link_fault_json(f, now));
+  for (const Fault& f : twin.faults()) list.push_back(fault_json(f, now));
   return Json{{"sim_ms", now}, {"faults", std::move(list)}};
 }
 
@@ -339,12 +339,12 @@ ApiResult<HttpResponse> post_fault(ApiContext& c, const HttpRequest& request) {
   if (!body) return std::unexpected(body.error());
   c.twin.sync();
   const std::int64_t now = c.twin.meter().now_ms();
-  auto fault = link_fault_from_json(*body, now, c.twin.meter().state().serial_bcd);
+  auto fault = fault_from_json(*body, now, c.twin.meter().state().serial_bcd);
   if (!fault) return std::unexpected(fault.error());
-  const std::uint32_t id = c.twin.add_link_fault(*fault);
+  const std::uint32_t id = c.twin.add_fault(*fault);
   log_line("fault {} ({}) on meter {}", id, to_string(fault->kind),
            bcd_string(c.twin.meter().state().serial_bcd));
-  return make_response(201, link_fault_json(c.twin.link_faults().back(), now).dump() + "\n");
+  return make_response(201, fault_json(c.twin.faults().back(), now).dump() + "\n");
 }
 
 constexpr std::string_view kFaultsPrefix = "/api/v1/faults/";
@@ -357,13 +357,13 @@ HttpResponse delete_fault(ApiContext& c, const HttpRequest& request) {
   const std::string_view text = std::string_view(request.path).substr(kFaultsPrefix.size());
   std::uint32_t id = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || end != text.data() + text.size() || !c.twin.end_link_fault(id)) {
+  if (ec != std::errc{} || end != text.data() + text.size() || !c.twin.end_fault(id)) {
     return error_response({404, fmt::format("no fault {}; GET /api/v1/faults lists them", text)});
   }
   c.twin.sync();
-  for (const LinkFault& f : c.twin.link_faults()) {
+  for (const Fault& f : c.twin.faults()) {
     if (f.id == id)
-      return make_response(200, link_fault_json(f, c.twin.meter().now_ms()).dump() + "\n");
+      return make_response(200, fault_json(f, c.twin.meter().now_ms()).dump() + "\n");
   }
   return error_response({404, fmt::format("no fault {}", id)});
 }

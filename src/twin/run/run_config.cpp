@@ -501,7 +501,7 @@ std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
   if (auto ok = resolve_fleet(o, c); !ok) return Error(ok.error());
   for (const std::string& spec : o.faults) {
     auto body = fault_spec_json(spec);
-    auto fault = body ? link_fault_from_json(*body, 0, 1) : std::unexpected(body.error());
+    auto fault = body ? fault_from_json(*body, 0, 1) : std::unexpected(body.error());
     if (!fault) {
       return Error(fmt::format("bad --fault {}: {} (docs/faults.md)", spec, fault.error().message));
     }

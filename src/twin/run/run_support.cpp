@@ -78,8 +78,8 @@ void add_cli_faults(Twin& twin, const RunConfig& config) {
     auto body = fault_spec_json(spec);
     if (!body) continue;
     auto fault =
-        link_fault_from_json(*body, twin.meter().now_ms(), twin.meter().state().serial_bcd);
-    if (fault) (void)twin.add_link_fault(*fault);
+        fault_from_json(*body, twin.meter().now_ms(), twin.meter().state().serial_bcd);
+    if (fault) (void)twin.add_fault(*fault);
   }
 }
 

@@ -296,18 +296,18 @@ MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   return exchange;
 }
 
-std::uint32_t Twin::add_link_fault(LinkFault fault) {
-  fault.id = link_faults_.empty() ? 1 : link_faults_.back().id + 1;
+std::uint32_t Twin::add_fault(Fault fault) {
+  fault.id = faults_.empty() ? 1 : faults_.back().id + 1;
   fault.seen = 0;
   fault.applied = 0;
   fault.ended = false;
-  link_faults_.push_back(fault);
+  faults_.push_back(fault);
   ++live_faults_;
   return fault.id;
 }
 
-bool Twin::end_link_fault(std::uint32_t id) {
-  for (LinkFault& f : link_faults_) {
+bool Twin::end_fault(std::uint32_t id) {
+  for (Fault& f : faults_) {
     if (f.id != id) continue;
     if (!f.ended) {
       f.ended = true;
@@ -320,11 +320,11 @@ bool Twin::end_link_fault(std::uint32_t id) {
 
 FaultedReply Twin::fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
                                bool over_tcp) {
-  return apply_link_faults(link_faults_, meter_.now_ms(), reply, framing, over_tcp);
+  return apply_link_faults(faults_, meter_.now_ms(), reply, framing, over_tcp);
 }
 
 bool Twin::refuses_connection() {
-  return live_faults_ > 0 && ambi::refuses_connection(link_faults_, meter_.now_ms());
+  return live_faults_ > 0 && ambi::refuses_connection(faults_, meter_.now_ms());
 }
 
 }  // namespace ambi

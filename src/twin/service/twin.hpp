@@ -17,7 +17,7 @@
 
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/meter.hpp"
-#include "core/modbus/link_fault.hpp"
+#include "core/fault/fault.hpp"
 #include "core/panel/front_panel.hpp"
 #include "core/panel/pulse_led.hpp"
 #include "core/profile/profile.hpp"
@@ -208,10 +208,10 @@ class Twin {
 
   /// Faults on this meter's Modbus link (docs/faults.md), added through the API or --fault
   /// and applied by every transport to every reply the meter sends. Returns the new id.
-  std::uint32_t add_link_fault(LinkFault fault);
+  std::uint32_t add_fault(Fault fault);
   /// Ends fault `id` (kept in the list as ended); false when there is no such fault.
-  bool end_link_fault(std::uint32_t id);
-  [[nodiscard]] const std::vector<LinkFault>& link_faults() const { return link_faults_; }
+  bool end_fault(std::uint32_t id);
+  [[nodiscard]] const std::vector<Fault>& faults() const { return faults_; }
   /// Whether any fault may act (transports skip the faults otherwise).
   [[nodiscard]] bool has_link_faults() const { return live_faults_ > 0; }
   /// `reply` after the faults active now.
@@ -251,7 +251,7 @@ class Twin {
   SimClock::WallClock::time_point last_request_{};
   LinkSettings link_{};
   std::vector<std::weak_ptr<const LinkListener>> link_listeners_;
-  std::vector<LinkFault> link_faults_;
+  std::vector<Fault> faults_;
   std::uint32_t live_faults_ = 0;
 };
 

@@ -1,4 +1,4 @@
-#include "core/modbus/link_fault.hpp"
+#include "core/fault/fault.hpp"
 
 #include <fmt/format.h>
 
@@ -13,25 +13,25 @@ namespace ambi {
 namespace {
 
 struct KindName {
-  LinkFaultKind kind;
+  FaultKind kind;
   std::string_view name;
 };
 
 constexpr std::array<KindName, 14> kKinds{{
-    {LinkFaultKind::no_reply, "no-reply"},
-    {LinkFaultKind::delay, "delay"},
-    {LinkFaultKind::bad_crc, "bad-crc"},
-    {LinkFaultKind::bit_errors, "bit-errors"},
-    {LinkFaultKind::truncate, "truncate"},
-    {LinkFaultKind::garbage, "garbage"},
-    {LinkFaultKind::wrong_unit, "wrong-unit"},
-    {LinkFaultKind::wrong_transaction, "wrong-transaction"},
-    {LinkFaultKind::exception, "exception"},
-    {LinkFaultKind::collision, "collision"},
-    {LinkFaultKind::reset, "reset"},
-    {LinkFaultKind::close, "close"},
-    {LinkFaultKind::stall, "stall"},
-    {LinkFaultKind::refuse, "refuse"},
+    {FaultKind::no_reply, "no-reply"},
+    {FaultKind::delay, "delay"},
+    {FaultKind::bad_crc, "bad-crc"},
+    {FaultKind::bit_errors, "bit-errors"},
+    {FaultKind::truncate, "truncate"},
+    {FaultKind::garbage, "garbage"},
+    {FaultKind::wrong_unit, "wrong-unit"},
+    {FaultKind::wrong_transaction, "wrong-transaction"},
+    {FaultKind::exception, "exception"},
+    {FaultKind::collision, "collision"},
+    {FaultKind::reset, "reset"},
+    {FaultKind::close, "close"},
+    {FaultKind::stall, "stall"},
+    {FaultKind::refuse, "refuse"},
 }};
 
 std::uint64_t mix(std::uint64_t z) {
@@ -44,7 +44,7 @@ std::uint64_t mix(std::uint64_t z) {
 /// The random draws of one fault for one reply: a stream from its seed, id and count.
 class Draws {
  public:
-  Draws(const LinkFault& f)
+  Draws(const Fault& f)
       : state_(mix(f.seed ^ mix(f.id) ^ mix(f.seen * 0x2545F4914F6CDD1DULL))) {}
   std::uint64_t next() { return state_ = mix(state_); }
   /// Uniform in [0, 1).
@@ -104,7 +104,7 @@ std::vector<std::uint8_t> exception_reply(std::span<const std::uint8_t> reply, R
   return {reply[0], reply[1], reply[2], reply[3], 0x00, 0x03, reply[u], function, code};
 }
 
-bool flip_bits(const LinkFault& f, Draws& draws, std::vector<std::uint8_t>& b) {
+bool flip_bits(const Fault& f, Draws& draws, std::vector<std::uint8_t>& b) {
   bool flipped = false;
   for (std::uint8_t& byte : b) {
     for (unsigned bit = 0; bit < 8; ++bit) {
@@ -117,36 +117,36 @@ bool flip_bits(const LinkFault& f, Draws& draws, std::vector<std::uint8_t>& b) {
   return flipped;
 }
 
-bool cut(const LinkFault& f, std::vector<std::uint8_t>& b) {
+bool cut(const Fault& f, std::vector<std::uint8_t>& b) {
   const std::size_t keep = std::min(b.size(), f.keep_bytes.value_or(b.size() / 2));
   if (keep == b.size()) return false;
   b.resize(keep);
   return true;
 }
 
-void add_garbage(const LinkFault& f, Draws& draws, std::vector<std::uint8_t>& b) {
+void add_garbage(const Fault& f, Draws& draws, std::vector<std::uint8_t>& b) {
   std::vector<std::uint8_t> noise(f.garbage_bytes);
   for (std::uint8_t& n : noise) n = static_cast<std::uint8_t>(draws.next() & 0xFFU);
   b.insert(f.after ? b.end() : b.begin(), noise.begin(), noise.end());
 }
 
-std::int64_t jitter(const LinkFault& f, Draws& draws) {
+std::int64_t jitter(const Fault& f, Draws& draws) {
   if (f.jitter_ms <= 0) return 0;
   return static_cast<std::int64_t>(draws.next() % static_cast<std::uint64_t>(f.jitter_ms + 1));
 }
 
 /// The connection faults: what the TCP session is to do (refuse acts at accept time only).
-bool act_on_connection(const LinkFault& f, FaultedReply& out) {
+bool act_on_connection(const Fault& f, FaultedReply& out) {
   switch (f.kind) {
-    case LinkFaultKind::reset:
+    case FaultKind::reset:
       out.dropped = true;
       out.connection = ConnectionFault::reset;
       return true;
-    case LinkFaultKind::stall:
+    case FaultKind::stall:
       out.dropped = true;
       out.connection = ConnectionFault::stall;
       return true;
-    case LinkFaultKind::close:
+    case FaultKind::close:
       out.connection = ConnectionFault::close;
       out.close_after_requests = f.after_requests;
       return true;
@@ -156,17 +156,17 @@ bool act_on_connection(const LinkFault& f, FaultedReply& out) {
 }
 
 /// Applies one fault that hit; false when it does not apply to this framing or reply.
-bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& out) {
+bool act(const Fault& f, Draws& draws, ReplyFraming framing, FaultedReply& out) {
   std::vector<std::uint8_t>& b = out.bytes;
   const std::size_t u = unit_at(framing);
   switch (f.kind) {
-    case LinkFaultKind::no_reply:
+    case FaultKind::no_reply:
       out.dropped = true;
       return true;
-    case LinkFaultKind::delay:
+    case FaultKind::delay:
       out.delay_ms += f.delay_ms + jitter(f, draws);
       return true;
-    case LinkFaultKind::bad_crc:
+    case FaultKind::bad_crc:
       if (framing == ReplyFraming::mbus) {  // the checksum before the stop byte
         if (!mbus_fields_at(b)) return false;
         b[b.size() - 2] ^= 0xFFU;
@@ -175,17 +175,17 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
       if (framing != ReplyFraming::rtu || b.size() < 3) return false;
       b.back() ^= 0xFFU;
       return true;
-    case LinkFaultKind::collision:
+    case FaultKind::collision:
       collide(draws, framing, b);
       return true;
-    case LinkFaultKind::bit_errors:
+    case FaultKind::bit_errors:
       return flip_bits(f, draws, b);
-    case LinkFaultKind::truncate:
+    case FaultKind::truncate:
       return cut(f, b);
-    case LinkFaultKind::garbage:
+    case FaultKind::garbage:
       add_garbage(f, draws, b);
       return true;
-    case LinkFaultKind::wrong_unit:
+    case FaultKind::wrong_unit:
       if (framing == ReplyFraming::mbus) {  // the A field, the checksum made to fit
         const auto fields = mbus_fields_at(b);
         if (!fields) return false;
@@ -197,18 +197,18 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
       b[u] = static_cast<std::uint8_t>(b[u] + 1U);
       if (framing == ReplyFraming::rtu) set_crc(b);
       return true;
-    case LinkFaultKind::wrong_transaction:
+    case FaultKind::wrong_transaction:
       if (framing != ReplyFraming::mbap || b.size() < 2) return false;
       if (++b[1] == 0) ++b[0];
       return true;
-    case LinkFaultKind::exception:
+    case FaultKind::exception:
       if (framing == ReplyFraming::mbus || b.size() < u + 2) return false;
       b = exception_reply(b, framing, f.exception_code);
       return true;
-    case LinkFaultKind::reset:
-    case LinkFaultKind::stall:
-    case LinkFaultKind::close:
-    case LinkFaultKind::refuse:
+    case FaultKind::reset:
+    case FaultKind::stall:
+    case FaultKind::close:
+    case FaultKind::refuse:
       return act_on_connection(f, out);
   }
   return false;
@@ -216,21 +216,21 @@ bool act(const LinkFault& f, Draws& draws, ReplyFraming framing, FaultedReply& o
 
 }  // namespace
 
-std::string_view to_string(LinkFaultKind kind) {
+std::string_view to_string(FaultKind kind) {
   for (const KindName& k : kKinds) {
     if (k.kind == kind) return k.name;
   }
   return "?";
 }
 
-std::optional<LinkFaultKind> link_fault_kind(std::string_view name) {
+std::optional<FaultKind> fault_kind(std::string_view name) {
   for (const KindName& k : kKinds) {
     if (k.name == name) return k.kind;
   }
   return std::nullopt;
 }
 
-std::string link_fault_kinds() {
+std::string fault_kinds() {
   std::string names;
   for (const KindName& k : kKinds) {
     if (!names.empty()) names += ", ";
@@ -239,14 +239,14 @@ std::string link_fault_kinds() {
   return names;
 }
 
-FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_ms,
+FaultedReply apply_link_faults(std::vector<Fault>& faults, std::int64_t now_ms,
                                std::span<const std::uint8_t> reply, ReplyFraming framing,
                                bool over_tcp) {
   FaultedReply out;
   out.bytes.assign(reply.begin(), reply.end());
-  for (LinkFault& f : faults) {
+  for (Fault& f : faults) {
     if (!f.active_at(now_ms) || out.dropped) continue;
-    if (f.kind == LinkFaultKind::refuse || (is_connection_fault(f.kind) && !over_tcp)) continue;
+    if (f.kind == FaultKind::refuse || (is_connection_fault(f.kind) && !over_tcp)) continue;
     Draws draws(f);
     ++f.seen;
     if (f.probability < 1.0 && draws.unit() >= f.probability) continue;
@@ -257,9 +257,9 @@ FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_
   return out;
 }
 
-bool refuses_connection(std::vector<LinkFault>& faults, std::int64_t now_ms) {
-  for (LinkFault& f : faults) {
-    if (f.kind != LinkFaultKind::refuse || !f.active_at(now_ms)) continue;
+bool refuses_connection(std::vector<Fault>& faults, std::int64_t now_ms) {
+  for (Fault& f : faults) {
+    if (f.kind != FaultKind::refuse || !f.active_at(now_ms)) continue;
     Draws draws(f);
     ++f.seen;
     if (f.probability < 1.0 && draws.unit() >= f.probability) continue;

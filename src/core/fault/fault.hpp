@@ -17,7 +17,7 @@
 
 namespace ambi {
 
-enum class LinkFaultKind : std::uint8_t {
+enum class FaultKind : std::uint8_t {
   no_reply,           ///< the reply is not sent (the client times out)
   delay,              ///< the reply leaves `delay_ms` + a seeded 0-`jitter_ms` later
   bad_crc,            ///< an RTU reply's CRC is wrong (the client reports a CRC error)
@@ -37,22 +37,22 @@ enum class LinkFaultKind : std::uint8_t {
 };
 
 /// Whether `kind` acts on a TCP connection rather than on the bytes of a reply.
-[[nodiscard]] constexpr bool is_connection_fault(LinkFaultKind kind) {
-  return kind == LinkFaultKind::reset || kind == LinkFaultKind::close ||
-         kind == LinkFaultKind::stall || kind == LinkFaultKind::refuse;
+[[nodiscard]] constexpr bool is_connection_fault(FaultKind kind) {
+  return kind == FaultKind::reset || kind == FaultKind::close ||
+         kind == FaultKind::stall || kind == FaultKind::refuse;
 }
 
-[[nodiscard]] std::string_view to_string(LinkFaultKind kind);
+[[nodiscard]] std::string_view to_string(FaultKind kind);
 /// "no-reply", "delay", "bad-crc", "bit-errors", "truncate", "garbage", "wrong-unit",
 /// "wrong-transaction", "exception", "collision", "reset", "close", "stall", "refuse".
-[[nodiscard]] std::optional<LinkFaultKind> link_fault_kind(std::string_view name);
+[[nodiscard]] std::optional<FaultKind> fault_kind(std::string_view name);
 /// Every kind's name, for messages.
-[[nodiscard]] std::string link_fault_kinds();
+[[nodiscard]] std::string fault_kinds();
 
 /// One fault on one meter's link, with what it has done so far.
-struct LinkFault {
+struct Fault {
   std::uint32_t id = 0;
-  LinkFaultKind kind = LinkFaultKind::no_reply;
+  FaultKind kind = FaultKind::no_reply;
   double probability = 1.0;               ///< of hitting a reply, 0 < p ≤ 1
   std::int64_t start_ms = 0;              ///< simulated time it starts
   std::optional<std::int64_t> end_ms;     ///< simulated time it ends; none: until removed
@@ -98,11 +98,11 @@ struct FaultedReply {
 /// transaction id on RTU, an exception or a checksum of an M-bus E5) leaves the reply alone.
 /// Connection faults (reset, close, stall) act only `over_tcp` (a Modbus TCP session);
 /// `refuse` never acts on a reply (see `refuses_connection`).
-[[nodiscard]] FaultedReply apply_link_faults(std::vector<LinkFault>& faults, std::int64_t now_ms,
+[[nodiscard]] FaultedReply apply_link_faults(std::vector<Fault>& faults, std::int64_t now_ms,
                                              std::span<const std::uint8_t> reply,
                                              ReplyFraming framing, bool over_tcp = false);
 
 /// Whether an active `refuse` fault turns away a connection accepted at `now_ms` (counted).
-[[nodiscard]] bool refuses_connection(std::vector<LinkFault>& faults, std::int64_t now_ms);
+[[nodiscard]] bool refuses_connection(std::vector<Fault>& faults, std::int64_t now_ms);
 
 }  // namespace ambi
