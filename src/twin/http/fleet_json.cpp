@@ -66,19 +66,6 @@ ApiResult<std::vector<std::size_t>> serials_selection(const Fleet& fleet, std::s
   return indices;
 }
 
-/// round(fraction × N) meters drawn with `seed`: the same draw for the same fleet size.
-std::vector<std::size_t> fraction_selection(std::size_t meters, double fraction,
-                                            std::uint64_t seed) {
-  std::vector<std::size_t> indices(meters);
-  std::iota(indices.begin(), indices.end(), std::size_t{0});
-  std::mt19937_64 rng(seed);
-  std::shuffle(indices.begin(), indices.end(), rng);
-  const auto count = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(meters)));
-  indices.resize(count);
-  std::ranges::sort(indices);
-  return indices;
-}
-
 /// gateway=G: an endpoint of the fleet, from 0.
 ApiResult<std::size_t> endpoint_index(std::string_view value, const Fleet& fleet) {
   return page_number("gateway", value, fleet.endpoint_count() - 1);
@@ -95,6 +82,18 @@ ApiResult<std::size_t> group_index(std::string_view value, const std::vector<std
 }
 
 }  // namespace
+
+std::vector<std::size_t> fraction_selection(std::size_t meters, double fraction,
+                                            std::uint64_t seed) {
+  std::vector<std::size_t> indices(meters);
+  std::iota(indices.begin(), indices.end(), std::size_t{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(indices.begin(), indices.end(), rng);
+  const auto count = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(meters)));
+  indices.resize(count);
+  std::ranges::sort(indices);
+  return indices;
+}
 
 ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet, std::string_view query) {
   std::optional<double> fraction;

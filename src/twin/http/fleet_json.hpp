@@ -79,4 +79,10 @@ struct MatchingMeters {
 [[nodiscard]] ApiResult<std::vector<std::size_t>> select_meters(Fleet& fleet,
                                                                 std::string_view query);
 
+/// `fraction=F&seed=S`: round(F × N) of the indices 0 to N − 1, drawn by a std::mt19937_64
+/// shuffle with seed S, ascending: the same meters for the same seed and fleet size. Shared
+/// with the fleet file's fault timeline (docs/faults.md).
+[[nodiscard]] std::vector<std::size_t> fraction_selection(std::size_t meters, double fraction,
+                                                          std::uint64_t seed);
+
 }  // namespace ambi

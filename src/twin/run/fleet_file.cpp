@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 #include <map>
 #include <memory>
@@ -423,16 +422,7 @@ std::expected<void, std::string> read_time_base(const FileSource& src, const tom
                   "give a date and time with its offset, e.g. epoch = 2026-01-01T00:00:00Z "
                   "(no quotes)");
     }
-    const toml::date_time& t = when->get();
-    const std::chrono::sys_days day{std::chrono::year{t.date.year} /
-                                    std::chrono::month{t.date.month} /
-                                    std::chrono::day{t.date.day}};
-    const auto offset_min = t.offset->minutes;  // NOLINT(bugprone-unchecked-optional-access)
-    const std::int64_t ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count() +
-        ((std::int64_t{t.time.hour} * 60 + t.time.minute - offset_min) * 60 + t.time.second) *
-            1000 +
-        t.time.nanosecond / 1'000'000;
+    const std::int64_t ms = unix_ms(when->get());
     plan.epoch_unix_ms = ms;
   }
   auto speed = get_number(src, fleet, "fleet", "speed");
@@ -451,7 +441,7 @@ std::expected<void, std::string> read_time_base(const FileSource& src, const tom
 std::expected<FleetPlan, std::string> build(const FileSource& src, const toml::table& root,
                                             const FleetDefaults& defaults) {
   if (auto ok = known_keys(src, root, "the file",
-                           {"fleet", "gateway", "group", "profile", "bus", "mbus_line"});
+                           {"fleet", "gateway", "group", "profile", "bus", "mbus_line", "fault"});
       !ok) {
     return Error(ok.error());
   }
@@ -498,6 +488,7 @@ std::expected<FleetPlan, std::string> build(const FileSource& src, const toml::t
   }
   if (auto ok = builder.finish(); !ok) return Error(ok.error());
   if (auto ok = place_on_lines(src, root, plan); !ok) return Error(ok.error());
+  if (auto ok = read_fault_timeline(src, root, plan); !ok) return Error(ok.error());
   return plan;
 }
 

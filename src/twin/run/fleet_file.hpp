@@ -18,6 +18,7 @@
 #include "core/meter/commands.hpp"
 #include "core/meter/meter.hpp"
 #include "core/profile/profile.hpp"
+#include "io/json.hpp"
 
 namespace ambi {
 
@@ -58,12 +59,25 @@ struct FleetLine {
   std::vector<std::size_t> meters;    ///< which meters of the plan, in fleet order
 };
 
+/// One `[[fault]]` of a fleet file's timeline (docs/faults.md "A timeline in the fleet
+/// file"): the JSON body of POST /api/v1/faults without `start_s` and `duration_s`, when it
+/// starts and how long it lasts in simulated time from the fleet's 0, and its meters.
+struct FleetFault {
+  std::size_t number = 0;                   ///< 1 for the file's first [[fault]]
+  std::size_t file_line = 0;                ///< where the file declares it, for messages
+  std::int64_t at_ms = 0;                   ///< simulated time it starts
+  std::optional<std::int64_t> duration_ms;  ///< none: until ended through the API
+  Json body;                                ///< kind, probability, seed, the kind's parameters
+  std::vector<std::size_t> meters;          ///< which meters of the plan, ascending
+};
+
 struct FleetPlan {
   std::vector<std::string> groups;
   std::vector<FleetEndpoint> endpoints;
   std::vector<FleetMeter> meters;
   std::vector<FleetLine> buses;       ///< `[[bus]]`: RS485 buses (≤ 247 meters, ids unique)
   std::vector<FleetLine> mbus_lines;  ///< `[[mbus_line]]`: M-bus lines (≤ 250, addresses unique)
+  std::vector<FleetFault> faults;     ///< `[[fault]]`: the timeline, in the file's order
   std::uint64_t seed = 1;
   /// `[fleet] epoch`: simulated time 0 as Unix milliseconds. With it, simulated time is
   /// (wall time − epoch) × speed, so that shards of one file agree without talking.
@@ -108,5 +122,19 @@ using ReadTextFile =
 [[nodiscard]] std::expected<FleetPlan, std::string> parse_fleet_file(
     std::string_view text, const std::filesystem::path& file, const FleetDefaults& defaults,
     const ReadTextFile& read_file);
+
+/// The body that starts `fault` on a meter whose simulated time is `now_ms`, for
+/// fault_from_json with that `now_ms`: an entry still ahead starts in at − now seconds for
+/// its duration; an entry in progress starts at once for what is left of it; an entry wholly
+/// in the past gives none (docs/faults.md "After a restart").
+[[nodiscard]] std::optional<Json> timeline_fault_body(const FleetFault& fault, std::int64_t now_ms);
+
+class Fleet;
+
+/// Starts the plan's timeline on the fleet's meters (plan index = fleet index), each entry
+/// through fault_from_json and Twin::add_fault as POST /api/v1/faults would. Logs the entries
+/// skipped or resumed because the fleet's time is past their start. Returns how many faults
+/// were started.
+std::size_t start_fault_timeline(const FleetPlan& plan, Fleet& fleet);
 
 }  // namespace ambi

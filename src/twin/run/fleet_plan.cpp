@@ -1,6 +1,7 @@
 // The plans that need no file: --meters N, and a shard of any plan (docs/fleet.md).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "twin/run/fleet_file.hpp"
@@ -103,10 +104,13 @@ std::expected<FleetPlan, std::string> shard_plan(FleetPlan plan, std::size_t sha
   out.file = std::move(plan.file);
   out.shard = shard;
   out.shards = shards;
+  constexpr std::size_t kNotHere = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> moved_to(plan.meters.size(), kNotHere);
   for (std::size_t e = begin; e < end; ++e) {
     FleetEndpoint endpoint = std::move(plan.endpoints[e]);
     std::vector<std::size_t> meters;
     for (const std::size_t i : endpoint.meters) {
+      moved_to[i] = out.meters.size();
       FleetMeter m = std::move(plan.meters[i]);
       m.endpoint = out.endpoints.size();
       meters.push_back(out.meters.size());
@@ -114,6 +118,17 @@ std::expected<FleetPlan, std::string> shard_plan(FleetPlan plan, std::size_t sha
     }
     endpoint.meters = std::move(meters);
     out.endpoints.push_back(std::move(endpoint));
+  }
+  // The timeline's targets are the whole file's (a fraction is drawn over the whole
+  // fleet); each shard starts an entry on those of its meters.
+  for (FleetFault& fault : plan.faults) {
+    std::vector<std::size_t> mine;
+    for (const std::size_t i : fault.meters) {
+      if (moved_to[i] != kNotHere) mine.push_back(moved_to[i]);
+    }
+    std::ranges::sort(mine);
+    fault.meters = std::move(mine);
+    out.faults.push_back(std::move(fault));
   }
   return out;
 }

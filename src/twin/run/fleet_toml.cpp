@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 
 #include "io/duration.hpp"
 #include "io/json.hpp"
@@ -18,6 +19,18 @@
 namespace ambi::fleet_toml {
 
 namespace fs = std::filesystem;
+
+std::int64_t unix_ms(const toml::date_time& when) {
+  const std::chrono::sys_days day{std::chrono::year{when.date.year} /
+                                  std::chrono::month{when.date.month} /
+                                  std::chrono::day{when.date.day}};
+  const std::int64_t offset_min = when.offset ? when.offset->minutes : 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count() +
+         ((std::int64_t{when.time.hour} * 60 + when.time.minute - offset_min) * 60 +
+          when.time.second) *
+             1000 +
+         when.time.nanosecond / 1'000'000;
+}
 
 std::size_t line_of(const toml::node& node) {
   return static_cast<std::size_t>(node.source().begin.line);

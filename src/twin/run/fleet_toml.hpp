@@ -63,6 +63,15 @@ struct FileSource {
                                                               const toml::table& root,
                                                               FleetPlan& plan);
 
+/// `[[fault]]`: the fault timeline (twin/run/fleet_faults.cpp), its targets resolved to the
+/// plan's meters. Called once the groups are built.
+[[nodiscard]] std::expected<void, std::string> read_fault_timeline(const FileSource& src,
+                                                                   const toml::table& root,
+                                                                   FleetPlan& plan);
+
+/// A TOML date-time with its offset as Unix milliseconds.
+[[nodiscard]] std::int64_t unix_ms(const toml::date_time& when);
+
 /// `serial = "19020246"`: 8 digits in quotes, read as BCD.
 [[nodiscard]] std::expected<std::optional<std::uint32_t>, std::string> get_serial(
     const FileSource& src, const toml::table& table, std::string_view where);

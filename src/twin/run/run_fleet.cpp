@@ -383,7 +383,10 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
              {"quirks", modbus_quirk_names(config)},
              {"mbus_quirks", mbus_quirk_names(config)},
              {"endpoints", endpoints_json()}};
-  if (!plan.file.empty()) ready["fleet_file"] = plan.file;
+  if (!plan.file.empty()) {
+    ready["fleet_file"] = plan.file;
+    ready["fault_timeline"] = plan.faults.size();  // the file's [[fault]] entries
+  }
   lines_ready_json(ready, config, plan, buses, lines);
   if (plan.shards > 1) ready["shard"] = fmt::format("{}/{}", plan.shard, plan.shards);
   fmt::print("{}\n", ready.dump());
@@ -509,6 +512,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
   if (!server) return std::unexpected(UsageError{server.error()});
   if (auto ok = start_meters(config, plan, fresh, fleet); !ok) return std::unexpected(ok.error());
   for (std::size_t i = 0; i < fleet.size(); ++i) add_cli_faults(fleet.at(i), config);
+  (void)start_fault_timeline(plan, fleet);  // after --fault's: ids in that order
   for (std::size_t i = 0; i < fleet.size(); ++i) fleet.at(i).defer_saves(false);
   if (plan.epoch_unix_ms) {
     // The start-up's own seconds count, as the wall clock says.
