@@ -1,17 +1,20 @@
 // The web page of `ambimeter run`: the meter's front (LCD, the three touch buttons, the red
-// LED, the S0 counts), the simulation bench and the Meter Manager app (manual appendix 4).
+// LED, the S0 counts), the simulation bench, the Meter Manager app (manual appendix 4) and
+// the meter's faults (faults.js, polled like the fleet view).
 // Live state comes from one EventSource (GET /api/v1/events, event "state" with
-// {state, panel, app}); no polling. Requests go to /api/v1 (docs/control-api.md).
+// {state, panel, app}); only the faults list is polled. Requests go to /api/v1
+// (docs/control-api.md).
 // A fleet (`fleet` of GET /api/v1) adds the fleet view (fleet.js); the stream is the
 // fleet's first meter's, so while another meter is shown each event fetches that meter's
 // {state, panel, app} (GET /api/v1/meters/{serial}/live) instead, and every request goes
 // to /api/v1/meters/{serial}/... (common.js apiUrl).
 // The page's entry module: its one statement with an effect is the `start()` at the end.
 // The other modules do nothing when imported; those without DOM (format.js, lcd_model.js,
-// qr.js, bench_model.js, chart_data.js, meter_app_model.js, settings_form.js) are tested
-// by node (tests/web/unit/).
+// qr.js, bench_model.js, chart_data.js, meter_app_model.js, settings_form.js,
+// faults_model.js) are tested by node (tests/web/unit/).
 import { renderBench, renderCharts, initBench, resetCharts } from './bench.js';
 import { $, api, apiUrl, clearError, selectMeter, selectedMeter, setText } from './common.js';
+import { forgetFaults, initFaults } from './faults.js';
 import { initFleet, showMeter } from './fleet.js';
 import { streamShows } from './fleet_model.js';
 import { forgetPulses, initButtons, renderLcd, renderPulses } from './lcd.js';
@@ -59,6 +62,7 @@ function select(serial) {
   resetCharts();
   forgetPulses();
   forgetSettings();
+  forgetFaults();
   clearError();
   fetchShown();
 }
@@ -84,6 +88,7 @@ function start() {
   initButtons();
   initBench();
   initMeterApp();
+  initFaults();
   connect();
   // A fleet shows its fleet view; one meter answers "fleet": null.
   api('GET', '')

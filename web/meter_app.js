@@ -226,7 +226,11 @@ export function initMeterApp() {
   api('GET', '/settings/schema')
     .then((schema) => {
       buildSettings(fieldsFromSchema(schema));
-      if (meterSettings !== null) renderSettings(meterSettings);
+      // The fields are new: the state that came before the schema fills them (they are not
+      // "modified" for being empty).
+      const settings = meterSettings;
+      meterSettings = null;
+      if (settings !== null) renderSettings(settings);
     })
     .catch((e) => showError(`cannot load the settings schema: ${e.message}`));
 }
