@@ -209,7 +209,15 @@ std::expected<std::vector<std::size_t>, std::string> fraction_target(const FileS
                 "missing: fraction needs seed = N, the seed that picks the meters (the API's "
                 "fraction=&seed=); set the fault's own draws with fault_seed");
   }
-  return fraction_selection(plan.meters.size(), **fraction, static_cast<std::uint64_t>(**seed));
+  auto drawn =
+      fraction_selection(plan.meters.size(), **fraction, static_cast<std::uint64_t>(**seed));
+  if (drawn.empty()) {
+    return fail(
+        src, *t.get("fraction"), where + ".fraction",
+        fmt::format("{:g} of the fleet's {} meters draws none; give at least {:g}", **fraction,
+                    plan.meters.size(), 1.0 / static_cast<double>(plan.meters.size())));
+  }
+  return drawn;
 }
 
 /// `group`, `gateway`, `serials` or `fraction` with `seed` (at most one), or every meter.

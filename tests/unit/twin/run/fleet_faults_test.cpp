@@ -217,6 +217,20 @@ seed = 3
   EXPECT_EQ(shard->faults[0].meters, expected);
 }
 
+TEST(FleetFaults, EveryKindOfTheApiIsAKindOfTheTimeline) {
+  // The meter's and the storage's kinds need nothing of the file: fault_from_json knows them.
+  auto plan = parse(site(R"(
+[[fault]]
+at = "1h"
+for = "5m"
+kind = "supply-lost"
+group = "houses"
+)"));
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_EQ(plan->faults[0].body.at("kind"), "supply-lost");
+  EXPECT_EQ(plan->faults[0].meters.size(), 100U);
+}
+
 TEST(FleetFaults, EachMistakeIsOneLineNamingTheFileTheEntryAndTheMember) {
   const std::string first = "[[fault]]\nat = \"1h\"\nkind = \"no-reply\"\n\n";
   EXPECT_EQ(error_of(first + "[[fault]]\nat = \"1h\"\nkind = \"no-replay\"\n"),
@@ -282,6 +296,9 @@ TEST(FleetFaults, BadTargetsAreRefused) {
   EXPECT_EQ(error_of(head + "fraction = 1.5\nseed = 1\n"),
             "site/fleet.toml:16: fault 1.fraction: 1.5 is out of range; give a share of the fleet "
             "from 0 to 1");
+  EXPECT_EQ(error_of(head + "fraction = 0.003\nseed = 1\n"),
+            "site/fleet.toml:16: fault 1.fraction: 0.003 of the fleet's 150 meters draws none; "
+            "give at least 0.00666667");
   EXPECT_EQ(error_of(head + "fraction = 0.5\n"),
             "site/fleet.toml:16: fault 1.seed: missing: fraction needs seed = N, the seed that "
             "picks the meters (the API's fraction=&seed=); set the fault's own draws with "
