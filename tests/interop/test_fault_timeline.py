@@ -9,6 +9,7 @@ past is skipped; a bad entry refuses the file with one line and exit 2.
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_fault_timeline.py --binary=PATH_TO_ambimeter
 """
 
+import datetime
 import logging
 import os
 import shutil
@@ -54,11 +55,12 @@ group = "shops"
 
 
 class SiteFleet(Twin):
-    """The stepped fleet of SITE on a given state folder."""
+    """The stepped fleet of SITE (or `site`) on a given state folder."""
 
-    def __init__(self, binary, folder):
-        super().__init__(binary, os.path.join(folder, "state"), "--clock", "stepped",
-                         "--fleet", os.path.join(folder, "site.toml"), "--mbus-tcp", "off")
+    def __init__(self, binary, folder, *extra, state="state", clock="stepped"):
+        super().__init__(binary, os.path.join(folder, state), "--clock", clock,
+                         "--fleet", os.path.join(folder, "site.toml"), "--mbus-tcp", "off",
+                         *extra)
 
     def start(self, timeout=30.0):
         super().start(timeout)
@@ -162,6 +164,56 @@ def test_after_a_restart_an_entry_resumes_for_its_rest_and_a_past_one_is_skipped
         assert "[[fault]] 2 (exception) ended at 11100 s" in err, err
         assert fleet.with_fault("no-reply") == set() and fleet.with_fault("exception") == set()
         assert set(fleet.answers().values()) == {"ok"}
+
+
+def test_two_shards_together_silence_the_meters_of_the_whole_file(binary, folder):
+    with SiteFleet(binary, folder) as whole:
+        chosen = whole.with_fault("no-reply")
+    shards = [SiteFleet(binary, folder, "--shard", f"{k}/2", state=f"state-{k}") for k in (0, 1)]
+    try:
+        for s in shards:
+            s.start()
+        for s in shards:
+            s.advance(TWO_AM)
+        silent_in = [silent(s.answers()) for s in shards]
+        assert silent_in[0] | silent_in[1] == chosen
+        assert not silent_in[0] & silent_in[1]
+    finally:
+        for s in shards:
+            s.kill()
+
+
+def test_on_an_epoch_an_entry_already_over_is_skipped_and_one_under_way_resumes(binary, folder):
+    """With `[fleet] epoch` and the real clock the fleet starts on the epoch's time, here
+    03:00: the entry of 02:00-02:10 (given as a calendar time) is over, the one of
+    02:55-03:55 under way."""
+    epoch = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=3)
+    at = (epoch + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    epoch_text = epoch.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(os.path.join(folder, "site.toml"), "w") as f:
+        f.write(f"[fleet]\nepoch = {epoch_text}\n" + SITE[:SITE.index("[[fault]]")] + f"""
+[[fault]]
+at = {at}
+kind = "no-reply"
+for = "10m"
+
+[[fault]]
+at = "02:55"
+kind = "exception"
+for = "1h"
+serials = ["19020246"]
+""")
+    with SiteFleet(binary, folder, clock="real") as fleet:
+        assert 3 * 3600_000 - 5000 <= fleet.ready["sim_ms"] <= 3 * 3600_000 + 5000
+        err = fleet.stderr()
+        assert "[[fault]] 1 (no-reply) ended at 7800 s" in err and "skipped" in err, err
+        assert "[[fault]] 2 (exception) started at 10500 s" in err, err
+        faults = fleet.ok("GET", "/api/v1/meters/19020246/faults")["faults"]
+        assert [(f["kind"], f["active"], f["end_ms"]) for f in faults] == \
+            [("exception", True, (2 * 3600 + 55 * 60 + 3600) * 1000)], faults
+        answers = fleet.answers()
+        assert answers.pop("19020246") == 6            # exception 06, the default code
+        assert set(answers.values()) == {"ok"}
 
 
 @pytest.mark.parametrize("entry, message", [
