@@ -103,7 +103,11 @@ std::expected<std::optional<std::int64_t>, std::string> read_time(const FileSour
     return ms;
   }
   std::optional<std::int64_t> ms;
-  if (const auto seconds = node->value<double>(); seconds && !node->is_string()) {
+  if (const auto* clock = node->as_time(); clock != nullptr) {  // at = 02:00:00, unquoted
+    const toml::time& hms = clock->get();
+    ms = ((std::int64_t{hms.hour} * 60 + hms.minute) * 60 + hms.second) * 1000 +
+         hms.nanosecond / 1'000'000;
+  } else if (const auto seconds = node->value<double>(); seconds && !node->is_string()) {
     if (*seconds >= 0 && *seconds * 1000 <= static_cast<double>(kMaxMs))
       ms = std::llround(*seconds * 1000);
   } else if (const auto text = node->value_exact<std::string>(); text) {

@@ -136,6 +136,7 @@ TEST(FleetFaults, TimesAreDurationsClockTimesOrCalendarTimesAfterTheEpoch) {
   EXPECT_EQ(at("\"02:00\""), 7'200'000);
   EXPECT_EQ(at("\"26:30:15\""), (26 * 3600 + 30 * 60 + 15) * std::int64_t{1000});
   EXPECT_EQ(at("\"0s\""), 0);
+  EXPECT_EQ(at("02:30:00"), 9'000'000);  // a TOML time, unquoted
   EXPECT_EQ(at("1.5"), 1500);
   const std::string_view epoch = "[fleet]\nepoch = 2026-01-01T00:00:00Z\n";
   EXPECT_EQ(at("2026-01-02T02:00:00Z", epoch), std::int64_t{26} * 3600 * 1000);
