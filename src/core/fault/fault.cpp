@@ -17,7 +17,7 @@ struct KindName {
   std::string_view name;
 };
 
-constexpr std::array<KindName, 14> kKinds{{
+constexpr std::array<KindName, 22> kKinds{{
     {FaultKind::no_reply, "no-reply"},
     {FaultKind::delay, "delay"},
     {FaultKind::bad_crc, "bad-crc"},
@@ -32,6 +32,14 @@ constexpr std::array<KindName, 14> kKinds{{
     {FaultKind::close, "close"},
     {FaultKind::stall, "stall"},
     {FaultKind::refuse, "refuse"},
+    {FaultKind::supply_lost, "supply-lost"},
+    {FaultKind::phase_lost, "phase-lost"},
+    {FaultKind::phases_swapped, "phases-swapped"},
+    {FaultKind::ct_reversed, "ct-reversed"},
+    {FaultKind::wrong_ct_ratio, "wrong-ct-ratio"},
+    {FaultKind::corrupt, "corrupt"},
+    {FaultKind::unwritable, "unwritable"},
+    {FaultKind::torn_write, "torn-write"},
 }};
 
 std::uint64_t mix(std::uint64_t z) {
@@ -44,8 +52,7 @@ std::uint64_t mix(std::uint64_t z) {
 /// The random draws of one fault for one reply: a stream from its seed, id and count.
 class Draws {
  public:
-  Draws(const Fault& f)
-      : state_(mix(f.seed ^ mix(f.id) ^ mix(f.seen * 0x2545F4914F6CDD1DULL))) {}
+  Draws(const Fault& f) : state_(mix(f.seed ^ mix(f.id) ^ mix(f.seen * 0x2545F4914F6CDD1DULL))) {}
   std::uint64_t next() { return state_ = mix(state_); }
   /// Uniform in [0, 1).
   double unit() { return static_cast<double>(next() >> 11U) * 0x1.0p-53; }
@@ -210,8 +217,9 @@ bool act(const Fault& f, Draws& draws, ReplyFraming framing, FaultedReply& out) 
     case FaultKind::close:
     case FaultKind::refuse:
       return act_on_connection(f, out);
+    default:  // meter and storage faults act elsewhere (meter_fault.hpp)
+      return false;
   }
-  return false;
 }
 
 }  // namespace
@@ -245,7 +253,7 @@ FaultedReply apply_link_faults(std::vector<Fault>& faults, std::int64_t now_ms,
   FaultedReply out;
   out.bytes.assign(reply.begin(), reply.end());
   for (Fault& f : faults) {
-    if (!f.active_at(now_ms) || out.dropped) continue;
+    if (!f.active_at(now_ms) || out.dropped || fault_class(f.kind) != FaultClass::link) continue;
     if (f.kind == FaultKind::refuse || (is_connection_fault(f.kind) && !over_tcp)) continue;
     Draws draws(f);
     ++f.seen;

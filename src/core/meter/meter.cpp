@@ -44,11 +44,28 @@ Outcome<> Meter::set_load(const LoadInput& load) {
 
 void Meter::set_load(const PreparedLoad& load) {
   load_ = load.input;
+  if (!wiring_.normal()) {
+    rewire();
+    return;
+  }
+  terminals_ = load.input;
   if (follow_supply()) return;
   if (powered_ && !stopped()) {
     measurement_ = load.measured;
     update_secondary();
   }
+}
+
+void Meter::set_wiring(const Wiring& wiring) {
+  wiring_ = wiring;
+  rewire();
+}
+
+bool Meter::rewire() {
+  terminals_ = wiring_.normal() ? load_ : wire(load_, wiring_, state_.ct);
+  if (follow_supply()) return true;
+  remeasure();
+  return false;
 }
 
 void Meter::set_tariff_input(bool energized) {
@@ -75,7 +92,7 @@ bool Meter::voltage_present(const LoadInput& load) {
 }
 
 bool Meter::follow_supply() {
-  const bool supplied = supply_switch_ && voltage_present(load_);
+  const bool supplied = supply_switch_ && voltage_present(terminals_);
   if (supplied == powered_) return false;
   powered_ = supplied;
   // What lives in RAM starts afresh with every power-up (PRODUCT.md "RAM at power-up").
@@ -170,7 +187,7 @@ void Meter::integrate(std::int64_t dt) {
 }
 
 void Meter::remeasure() {
-  measurement_ = measure(load_, powered_ && !stopped());
+  measurement_ = measure(terminals_, powered_ && !stopped());
   update_secondary();
 }
 

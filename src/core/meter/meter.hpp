@@ -17,6 +17,7 @@
 #include "core/meter/registers.hpp"
 #include "core/meter/s0.hpp"
 #include "core/meter/settings.hpp"
+#include "core/meter/wiring.hpp"
 
 namespace ambi {
 
@@ -111,8 +112,13 @@ class Meter {
   // ---- inputs ----------------------------------------------------------------------------
   /// Sets the load on the terminals; applies from the current simulated time.
   [[nodiscard]] Outcome<> set_load(const LoadInput& load);
-  /// Sets an already checked and measured load (no trigonometry: the profile fast path).
+  /// Sets an already checked and measured load (no trigonometry: the profile fast path,
+  /// unless the meter is miswired).
   void set_load(const PreparedLoad& load);
+  /// How the meter is connected (core/meter/wiring.hpp): a miswired meter measures what
+  /// its terminals see of the grid's load, from now on. A phase whose voltage is lost may
+  /// leave the meter without supply (`kSupplyVolts`).
+  void set_wiring(const Wiring& wiring);
   /// Tariff input terminals 10/11: an edge selects T2 (energized) or T1 (de-energized). An
   /// edge while the meter has no supply goes unseen (a power-up is no edge, C18).
   void set_tariff_input(bool energized);
@@ -148,7 +154,11 @@ class Meter {
 
   // ---- outputs ----------------------------------------------------------------------------
   [[nodiscard]] const Measurement& measurement() const { return measurement_; }
+  /// The load on the grid side, as set.
   [[nodiscard]] const LoadInput& load() const { return load_; }
+  /// What the meter's inputs see of it through the wiring (the load itself when wired right).
+  [[nodiscard]] const LoadInput& terminals() const { return terminals_; }
+  [[nodiscard]] const Wiring& wiring() const { return wiring_; }
   [[nodiscard]] const PersistentState& state() const { return state_; }
   [[nodiscard]] const Settings& settings() const { return state_.settings; }
   [[nodiscard]] const Registers& registers() const { return state_.registers; }
@@ -200,6 +210,9 @@ class Meter {
   void remeasure();
   void update_secondary();
   void rebase_s0();
+  /// The terminals after a change of the load, the wiring or the CT setting; true when
+  /// the meter started or stopped.
+  bool rewire();
   void settings_changed() { ++settings_revision_; }
   /// Follows the supply (switch and voltage) after a change of either; true when the meter
   /// started or stopped (the measurement is then new).
@@ -209,6 +222,8 @@ class Meter {
   Identity identity_{};
   PersistentState state_{};
   LoadInput load_{};
+  LoadInput terminals_{};
+  Wiring wiring_{};
   Measurement measurement_{};
   std::array<std::int64_t, kPhases> secondary_p_mw_{};  // CT history 1 (5/5) powers
   std::array<S0Output, 2> s0_{};

@@ -165,7 +165,11 @@ struct Meter::Handlers {
         r.mwh(counter_index::total(Family::active, Dir::reverse))};
     ++m.state_.ct_changes;
     m.state_.ct = next;
-    m.update_secondary();
+    if (m.wiring_.installed_ct_primary) {
+      m.rewire();  // a wrong CT: the meter now scales by the new setting
+    } else {
+      m.update_secondary();
+    }
     return {};
   }
   Outcome<> operator()(const ResetPowerDownCounter&) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -44,12 +45,89 @@ std::expected<void, ApiError> kind_members(const Json& body, FaultKind kind) {
     case FaultKind::exception:
       return only_members(
           body, {"kind", "probability", "start_s", "duration_s", "seed", "exception_code"});
+    case FaultKind::supply_lost:
+      return only_members(body, {"kind", "start_s", "duration_s"});
+    case FaultKind::phase_lost:
+    case FaultKind::ct_reversed:
+      return only_members(body, {"kind", "start_s", "duration_s", "phase"});
+    case FaultKind::phases_swapped:
+      return only_members(body, {"kind", "start_s", "duration_s", "phase", "other_phase"});
+    case FaultKind::wrong_ct_ratio:
+      return only_members(body, {"kind", "start_s", "duration_s", "installed_ct"});
+    case FaultKind::corrupt:
+      return only_members(body, {"kind", "start_s", "area"});
+    case FaultKind::unwritable:
+      return only_members(body, {"kind", "start_s", "duration_s", "area"});
+    case FaultKind::torn_write:
+      return only_members(body, {"kind", "start_s", "kill"});
     default:
       return only_members(body, {"kind", "probability", "start_s", "duration_s", "seed"});
   }
 }
 
+constexpr std::array<std::pair<std::string_view, StorageTarget>, 4> kAreas{{
+    {"main", StorageTarget::main},
+    {"backup", StorageTarget::backup},
+    {"mantissa", StorageTarget::mantissa},
+    {"both", StorageTarget::both},
+}};
+
+std::string_view area_name(StorageTarget area) {
+  for (const auto& [name, value] : kAreas) {
+    if (value == area) return name;
+  }
+  return "main";
+}
+
+ApiResult<> area_parameter(const Json& body, Fault& f) {
+  if (!body.contains("area")) return {};
+  const Json& a = body.at("area");
+  const std::string name = a.is_string() ? a.get<std::string>() : a.dump();
+  for (const auto& [n, value] : kAreas) {
+    if (n == name) {
+      f.area = value;
+      return {};
+    }
+  }
+  return unprocessable(
+      fmt::format("unknown \"area\" {}: give main, backup, mantissa or both (both copies)", name));
+}
+
+/// The parameters of the meter's and the storage's kinds (phases are 1-3 outside).
+ApiResult<> meter_parameters(const Json& body, Fault& f) {
+  const auto phase = in_range(body, "phase", 1, 1, 3, "a phase 1-3");
+  if (!phase) return std::unexpected(phase.error());
+  f.phase = static_cast<std::uint8_t>(*phase - 1);
+  if (f.kind == FaultKind::phases_swapped) {
+    const auto other = in_range(body, "other_phase", *phase == 2 ? 3 : 2, 1, 3, "a phase 1-3");
+    if (!other) return std::unexpected(other.error());
+    if (*other == *phase) {
+      return unprocessable("\"other_phase\" is \"phase\": give two different phases 1-3");
+    }
+    f.other_phase = static_cast<std::uint8_t>(*other - 1);
+  }
+  if (f.kind == FaultKind::wrong_ct_ratio) {
+    if (!body.contains("installed_ct")) {
+      return unprocessable(
+          "missing \"installed_ct\": give the primary current of the CT installed, 1-9999 A");
+    }
+    const auto ct = in_range(body, "installed_ct", 5, 1, 9999, "a primary current 1-9999 A");
+    if (!ct) return std::unexpected(ct.error());
+    f.installed_ct = static_cast<std::uint16_t>(*ct);
+  }
+  if (f.kind == FaultKind::corrupt || f.kind == FaultKind::unwritable) {
+    return area_parameter(body, f);
+  }
+  if (f.kind == FaultKind::torn_write && body.contains("kill")) {
+    const auto kill = bool_member(body, "kill");
+    if (!kill) return std::unexpected(kill.error());
+    f.kill = *kill;
+  }
+  return {};
+}
+
 ApiResult<> kind_parameters(const Json& body, Fault& f) {
+  if (fault_class(f.kind) != FaultClass::link) return meter_parameters(body, f);
   const auto get = [&](const char* name, double fallback, double lo, double hi,
                        std::string_view what) {
     return in_range(body, name, fallback, lo, hi, what);
@@ -109,7 +187,7 @@ ApiResult<> kind_parameters(const Json& body, Fault& f) {
 }  // namespace
 
 ApiResult<Fault> fault_from_json(const Json& body, std::int64_t now_ms,
-                                          std::uint64_t default_seed) {
+                                 std::uint64_t default_seed) {
   if (!body.contains("kind") || !body.at("kind").is_string()) {
     return unprocessable(fmt::format("missing \"kind\": give one of {}", fault_kinds()));
   }
@@ -176,8 +254,29 @@ Json fault_json(const Fault& f, std::int64_t now_ms) {
     case FaultKind::close:
       j["after_requests"] = f.after_requests;
       break;
+    case FaultKind::phases_swapped:
+      j["other_phase"] = f.other_phase + 1;
+      [[fallthrough]];
+    case FaultKind::phase_lost:
+    case FaultKind::ct_reversed:
+      j["phase"] = f.phase + 1;
+      break;
+    case FaultKind::wrong_ct_ratio:
+      j["installed_ct"] = f.installed_ct;
+      break;
+    case FaultKind::corrupt:
+    case FaultKind::unwritable:
+      j["area"] = area_name(f.area);
+      break;
+    case FaultKind::torn_write:
+      j["kill"] = f.kill;
+      break;
     default:
       break;
+  }
+  if (fault_class(f.kind) != FaultClass::link) {
+    j.erase("probability");
+    j.erase("seed");
   }
   return j;
 }
@@ -204,8 +303,8 @@ ApiResult<Json> fault_spec_json(std::string_view spec) {
     double number = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (ec != std::errc{} || end != value.data() + value.size()) {
-      return unprocessable(
-          fmt::format("\"{}\" in --fault {}: give a number, true or false", pair, spec));
+      body[key] = std::string(value);  // a name (area=backup); its member checks it
+      continue;
     }
     body[key] = number;
   }

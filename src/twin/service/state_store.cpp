@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <span>
@@ -239,7 +240,8 @@ std::uint8_t StateStore::save(const PersistentState& state) {
     const std::array<SlotFile::Slot, 3> slots{SlotFile::kMantissa, SlotFile::kMain,
                                               SlotFile::kBackup};
     for (std::size_t i = 0; i < order.size(); ++i) {
-      if (!slots_->write(record_, slots.at(i), *order.at(i).second)) {
+      if ((unwritable_ & order.at(i).first.unwritable_bit) != 0 ||
+          !slots_->write(record_, slots.at(i), *order.at(i).second)) {
         unwritable |= order.at(i).first.unwritable_bit;
       }
     }
@@ -247,9 +249,90 @@ std::uint8_t StateStore::save(const PersistentState& state) {
     return unwritable;
   }
   for (const auto& [area, bytes] : order) {
-    if (!replace_file(dir_, area.name, *bytes)) unwritable |= area.unwritable_bit;
+    if ((unwritable_ & area.unwritable_bit) != 0 || !replace_file(dir_, area.name, *bytes)) {
+      unwritable |= area.unwritable_bit;
+    }
   }
   return unwritable;
+}
+
+namespace {
+
+const char* file_of(StorageArea area) {
+  switch (area) {
+    case StorageArea::main:
+      return StateStore::kMainFile;
+    case StorageArea::backup:
+      return StateStore::kBackupFile;
+    case StorageArea::mantissa:
+      return StateStore::kMantissaFile;
+  }
+  return StateStore::kMainFile;
+}
+
+SlotFile::Slot slot_of(StorageArea area) {
+  switch (area) {
+    case StorageArea::main:
+      return SlotFile::kMain;
+    case StorageArea::backup:
+      return SlotFile::kBackup;
+    case StorageArea::mantissa:
+      return SlotFile::kMantissa;
+  }
+  return SlotFile::kMain;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::byte>> StateStore::read_stored(StorageArea area) const {
+  if (slots_ && !fresh_record_) return slots_->read(record_, slot_of(area));
+  ReadArea file = read_area(dir_ / file_of(area));
+  if (!file.readable) return std::nullopt;
+  return std::move(file.bytes);
+}
+
+bool StateStore::write_stored(StorageArea area, std::span<const std::byte> bytes) {
+  if (slots_ && !fresh_record_) return slots_->write(record_, slot_of(area), bytes);
+  return replace_file(dir_, file_of(area), bytes);
+}
+
+bool StateStore::damage(StorageTarget target) {
+  const auto one = [&](StorageArea area) {
+    auto bytes = read_stored(area);
+    if (!bytes || bytes->size() < 2) return false;
+    // A byte in the middle of the payload: the record's own checksum no longer fits.
+    std::byte& b = (*bytes)[bytes->size() / 2];
+    b = ~b;
+    return write_stored(area, *bytes);
+  };
+  switch (target) {
+    case StorageTarget::main:
+      return one(StorageArea::main);
+    case StorageTarget::backup:
+      return one(StorageArea::backup);
+    case StorageTarget::mantissa:
+      return one(StorageArea::mantissa);
+    case StorageTarget::both: {
+      const bool main = one(StorageArea::main);
+      return one(StorageArea::backup) && main;
+    }
+  }
+  return false;
+}
+
+void StateStore::save_torn(const PersistentState& state) {
+  if (!loaded_) static_cast<void>(load());
+  if (frozen_) return;
+  const StorageImage image = encode_storage(state, next_sequence_++);
+  static_cast<void>(write_stored(StorageArea::mantissa, image.mantissa));
+  // Main as the power left it: the new bytes up to the middle, the old ones after.
+  std::vector<std::byte> torn = read_stored(StorageArea::main).value_or(std::vector<std::byte>{});
+  torn.resize(image.main.size());
+  std::copy(image.main.begin(), image.main.begin() + static_cast<std::ptrdiff_t>(torn.size() / 2),
+            torn.begin());
+  if (torn == image.main) torn[torn.size() - 1] = ~torn[torn.size() - 1];  // never whole
+  static_cast<void>(write_stored(StorageArea::main, torn));
+  if (slots_) static_cast<void>(slots_->sync());
 }
 
 std::string StateStore::where() const {

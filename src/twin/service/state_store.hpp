@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core/fault/fault.hpp"
 #include "core/meter/storage_image.hpp"
 #include "io/unique_fd.hpp"
 #include "twin/service/slot_file.hpp"
@@ -64,6 +65,17 @@ class StateStore {
   /// drives the load from then on (docs/storage.md "Replay").
   [[nodiscard]] std::uint8_t save(const PersistentState& state, std::int64_t sim_ms,
                                   const LoadSource& source);
+  // ---- storage faults (docs/faults.md "Storage faults") ----------------------------------
+  /// While set, the areas of these `error_bit::*_unwritable` bits are not written: `save`
+  /// reports them as it reports a real write failure.
+  void set_unwritable(std::uint8_t bits) { unwritable_ = bits; }
+  /// Damages the stored `target` area(s) (a byte of the payload changed, so its checksum
+  /// fails); false when there is nothing stored to damage or it cannot be written.
+  [[nodiscard]] bool damage(StorageTarget target);
+  /// A save the power interrupts: the mantissa is written, main only half (the rest of it
+  /// stays as it was, so its checksum fails) and the backup not at all.
+  void save_torn(const PersistentState& state);
+
   /// Whether this store keeps resume blocks (a fleet meter's slot record).
   [[nodiscard]] bool replays() const { return slots_ != nullptr; }
   /// After `load`: the resume block of the very save that was loaded (same sequence), if
@@ -95,7 +107,10 @@ class StateStore {
   std::uint64_t next_sequence_ = 1;
   bool loaded_ = false;
   bool frozen_ = false;
+  std::uint8_t unwritable_ = 0;  ///< areas a fault keeps from being written
   std::optional<ResumePoint> loaded_resume_;
+  [[nodiscard]] std::optional<std::vector<std::byte>> read_stored(StorageArea area) const;
+  [[nodiscard]] bool write_stored(StorageArea area, std::span<const std::byte> bytes);
 };
 
 }  // namespace ambi

@@ -1,7 +1,9 @@
 #include "twin/service/twin.hpp"
 
+#include <csignal>
 #include <utility>
 
+#include "core/fault/meter_fault.hpp"
 #include "io/log.hpp"
 
 namespace ambi {
@@ -69,16 +71,29 @@ void Twin::sync_to(SimClock::WallClock::time_point now) {
     communication_until_.reset();
     meter_.set_communication_active(false);
   }
-  const std::int64_t dt = clock_->target_ms(now) - meter_.now_ms();
-  if (dt > 0) {
-    if (player_) {
-      player_->advance(meter_, dt);
-    } else {
-      meter_.advance(dt);
-    }
+  const std::int64_t target = clock_->target_ms(now);
+  bool changed = false;
+  while (meter_faults_ > 0) {
+    const auto next = next_fault_change(faults_, meter_.now_ms(), target);
+    if (!next) break;
+    play_to(*next);
+    apply_meter_faults();
+    changed = true;
   }
+  play_to(target);
   led_.update(led_energy_mwh(meter_), wall_ms());
   follow_power();
+  if (changed) save_if_changed();
+}
+
+void Twin::play_to(std::int64_t target_ms) {
+  const std::int64_t dt = target_ms - meter_.now_ms();
+  if (dt <= 0) return;
+  if (player_) {
+    player_->advance(meter_, dt);
+  } else {
+    meter_.advance(dt);
+  }
 }
 
 void Twin::follow_power() {
@@ -144,7 +159,8 @@ void Twin::save() {
     const LoadSource source = load_source();
     bits = store_.save(meter_.state(), meter_.now_ms(), source);
     SaveMark& m = mark();
-    m.replayable = bits == 0 && source.kind != LoadSource::Kind::none;
+    // A meter with meter or storage faults is saved every pass: a replay knows no faults.
+    m.replayable = bits == 0 && source.kind != LoadSource::Kind::none && meter_faults_ == 0;
     m.saved_at_ms = meter_.now_ms();
     m.replay_limit_ms = source.kind == LoadSource::Kind::household
                             ? kReplaySteps * source.model.step_ms
@@ -210,11 +226,13 @@ void Twin::set_tariff_input(bool energized) {
 
 void Twin::set_power(bool on) {
   sync();
+  supply_cut_ = false;  // the switch is the person's again; a cut still active holds it off
   if (on) {
     meter_.power_on();
   } else {
     meter_.power_off();
   }
+  if (meter_faults_ > 0) apply_meter_faults();
   follow_power();
   if (store_.replays()) {
     save();  // the supply switch decides whether the source is replayable
@@ -302,17 +320,33 @@ std::uint32_t Twin::add_fault(Fault fault) {
   fault.applied = 0;
   fault.ended = false;
   faults_.push_back(fault);
-  ++live_faults_;
+  if (fault_class(fault.kind) == FaultClass::link) {
+    ++live_faults_;
+    return fault.id;
+  }
+  ++meter_faults_;
+  sync();
+  apply_meter_faults();
+  follow_power();
+  save_if_changed();
   return fault.id;
 }
 
 bool Twin::end_fault(std::uint32_t id) {
   for (Fault& f : faults_) {
     if (f.id != id) continue;
-    if (!f.ended) {
+    if (f.ended) return true;
+    if (fault_class(f.kind) == FaultClass::link) {
       f.ended = true;
       --live_faults_;
+      return true;
     }
+    sync();
+    f.ended = true;
+    --meter_faults_;
+    apply_meter_faults();
+    follow_power();
+    save_if_changed();
     return true;
   }
   return false;
@@ -321,6 +355,86 @@ bool Twin::end_fault(std::uint32_t id) {
 FaultedReply Twin::fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
                                bool over_tcp) {
   return apply_link_faults(faults_, meter_.now_ms(), reply, framing, over_tcp);
+}
+
+void Twin::apply_meter_faults() {
+  const std::int64_t now = meter_.now_ms();
+  for (Fault& f : faults_) {
+    if (fault_class(f.kind) == FaultClass::link || !f.active_at(now) || f.seen > 0) continue;
+    f.seen = 1;
+    act_once(f);
+  }
+  const Wiring wiring = wiring_at(faults_, now);
+  if (!(wiring == meter_.wiring())) meter_.set_wiring(wiring);
+  const bool cut = supply_cut_at(faults_, now);
+  if (cut && meter_.supply_switched_on()) {
+    meter_.power_off();
+    supply_cut_ = true;
+  } else if (!cut && supply_cut_) {
+    meter_.power_on();
+    supply_cut_ = false;
+  }
+  const std::uint8_t unwritable = unwritable_at(faults_, now);
+  if (unwritable != fault_unwritable_) {
+    fault_unwritable_ = unwritable;
+    store_.set_unwritable(unwritable);
+    save();  // the 8.1 bits show at once (or clear, once the areas take a save again)
+  }
+}
+
+/// The faults that act once, when they start: storage damage and a torn save. Meter faults
+/// act through the wiring and the supply for as long as they last.
+void Twin::act_once(Fault& f) {
+  switch (f.kind) {
+    case FaultKind::corrupt:
+      save();  // what the meter counted is in storage before the damage
+      if (store_.damage(f.area)) ++f.applied;
+      restart_from_storage();
+      return;
+    case FaultKind::torn_write:
+      store_.save_torn(meter_.state());
+      ++f.applied;
+      if (f.kill) {
+        log_line("fault {} (torn-write): the power fails in the middle of a save", f.id);
+        if (die_) {
+          die_();
+        } else {
+          std::raise(SIGKILL);
+        }
+      }
+      restart_from_storage();
+      return;
+    case FaultKind::unwritable:
+    case FaultKind::supply_lost:
+    case FaultKind::phase_lost:
+    case FaultKind::phases_swapped:
+    case FaultKind::ct_reversed:
+    case FaultKind::wrong_ct_ratio:
+      ++f.applied;
+      return;
+    default:
+      return;
+  }
+}
+
+void Twin::restart_from_storage() {
+  const LoadInput load = meter_.load();
+  const Wiring wiring = meter_.wiring();
+  const bool supply = meter_.supply_switched_on();
+  const std::int64_t now = meter_.now_ms();
+  const StoredState stored = store_.load();
+  Meter restarted = stored.fresh ? Meter(FactoryOptions{.serial_bcd = meter_.state().serial_bcd})
+                                 : Meter(stored.loaded.state, stored.loaded.error_code);
+  restarted.skip_to(now);
+  restarted.set_wiring(wiring);
+  static_cast<void>(restarted.set_load(load));
+  if (supply) restarted.power_on();
+  meter_ = restarted;
+  power_ups_seen_ = 0;  // a power-up: the front panel starts afresh
+  follow_power();
+  write_bits_ = 0;
+  ever_saved_ = false;
+  save();  // the copies written again from what was loaded (a stopped meter writes nothing)
 }
 
 bool Twin::refuses_connection() {

@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/fault/fault.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/meter.hpp"
-#include "core/fault/fault.hpp"
 #include "core/panel/front_panel.hpp"
 #include "core/panel/pulse_led.hpp"
 #include "core/profile/profile.hpp"
@@ -206,14 +206,20 @@ class Twin {
   /// The twin's steady clock now.
   [[nodiscard]] SimClock::WallClock::time_point steady_now() const { return now_(); }
 
-  /// Faults on this meter's Modbus link (docs/faults.md), added through the API or --fault
-  /// and applied by every transport to every reply the meter sends. Returns the new id.
+  /// Faults on this meter (docs/faults.md), added through the API, --fault or a fleet
+  /// file's timeline. Link faults are applied by every transport to every reply the meter
+  /// sends; meter faults (supply, wiring) and storage faults act here, at the simulated
+  /// instants they start and end. Returns the new id.
   std::uint32_t add_fault(Fault fault);
-  /// Ends fault `id` (kept in the list as ended); false when there is no such fault.
+  /// Ends fault `id` (kept in the list as ended); false when there is no such fault. The
+  /// end of a meter fault restores the wiring or the supply; damage done to storage stays.
   bool end_fault(std::uint32_t id);
   [[nodiscard]] const std::vector<Fault>& faults() const { return faults_; }
-  /// Whether any fault may act (transports skip the faults otherwise).
+  /// Whether any link fault may act (transports skip the faults otherwise).
   [[nodiscard]] bool has_link_faults() const { return live_faults_ > 0; }
+  /// Called when a `torn-write` fault with `kill` has torn a save: the power takes the
+  /// process with it. The default kills the process with SIGKILL, as kill -9 does.
+  void on_power_failure(std::function<void()> die) { die_ = std::move(die); }
   /// `reply` after the faults active now.
   [[nodiscard]] FaultedReply fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
                                          bool over_tcp = false);
@@ -234,6 +240,15 @@ class Twin {
   /// After a power-up of the meter (by the switch or by voltage returning) the front panel
   /// starts afresh, as RAM does.
   void follow_power();
+  /// Plays the load (scenario or constant) up to simulated `target_ms`.
+  void play_to(std::int64_t target_ms);
+  /// Brings the meter in line with the meter and storage faults active now (wiring, supply,
+  /// unwritable areas) and carries out those that act once (corrupt, torn-write).
+  void apply_meter_faults();
+  void act_once(Fault& fault);
+  /// The meter starts again from what its storage holds (a power-up reads the EEPROM):
+  /// the same load, wiring and time, its state and 8.1 bits as loaded.
+  void restart_from_storage();
 
   std::optional<ProfilePlayer> player_;
   FrontPanel panel_;
@@ -252,7 +267,11 @@ class Twin {
   LinkSettings link_{};
   std::vector<std::weak_ptr<const LinkListener>> link_listeners_;
   std::vector<Fault> faults_;
-  std::uint32_t live_faults_ = 0;
+  std::uint32_t live_faults_ = 0;   ///< link faults not ended
+  std::uint32_t meter_faults_ = 0;  ///< meter and storage faults not ended
+  bool supply_cut_ = false;         ///< a supply-lost fault switched the supply off
+  std::uint8_t fault_unwritable_ = 0;
+  std::function<void()> die_;
 };
 
 }  // namespace ambi
