@@ -16,7 +16,7 @@ namespace ambi {
 /// `seed` defaults to `default_seed`. Unknown members, kinds, bad types and values out of
 /// range give 422 naming the member.
 [[nodiscard]] ApiResult<Fault> fault_from_json(const Json& body, std::int64_t now_ms,
-                                                        std::uint64_t default_seed);
+                                               std::uint64_t default_seed);
 
 /// {"id", "kind", its parameters, "start_ms", "end_ms", "active", "ended", "seen", "applied"}.
 [[nodiscard]] Json fault_json(const Fault& fault, std::int64_t now_ms);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -362,8 +363,7 @@ HttpResponse delete_fault(ApiContext& c, const HttpRequest& request) {
   }
   c.twin.sync();
   for (const Fault& f : c.twin.faults()) {
-    if (f.id == id)
-      return make_response(200, fault_json(f, c.twin.meter().now_ms()).dump() + "\n");
+    if (f.id == id) return make_response(200, fault_json(f, c.twin.meter().now_ms()).dump() + "\n");
   }
   return error_response({404, fmt::format("no fault {}", id)});
 }
@@ -478,6 +478,14 @@ HttpResponse dispatch_meters(ApiContext& context, const HttpRequest& request) {
 /// POST|PUT /api/v1/fleet/PATH?SELECTOR: the per-meter request PATH (load, scenario, power,
 /// power-cycle, tariff-input, settings, reset) for every selected meter, in fleet order, with
 /// the same body. Answers how many were selected and changed, and the first refusals.
+/// Whether one meter's API has `path` (whatever the method): a 404 for such a path is that
+/// meter's own answer ("no fault 3"), not a wrong path.
+bool known_path(std::string_view path) {
+  if (path.starts_with(kFaultsPrefix)) return true;
+  return std::any_of(kRoutes.begin(), kRoutes.end(),
+                     [&](const Route& route) { return route.endpoint.path == path; });
+}
+
 HttpResponse dispatch_fleet(ApiContext& context, const HttpRequest& request) {
   HttpRequest inner = request;
   inner.path =
@@ -501,9 +509,8 @@ HttpResponse dispatch_fleet(ApiContext& context, const HttpRequest& request) {
       ++changed;
       continue;
     }
-    if (changed == 0 && refused.empty() && response.status >= 400 &&
-        (response.status == 404 || response.status == 405)) {
-      return response;  // the path itself is wrong: the same for every meter
+    if (changed == 0 && refused.empty() && (response.status == 405 || !known_path(inner.path))) {
+      return response;  // the path or the method itself is wrong: the same for every meter
     }
     if (refused.size() < 10) {
       Json body = Json::parse(response.body, nullptr, false);

@@ -77,8 +77,7 @@ void add_cli_faults(Twin& twin, const RunConfig& config) {
   for (const std::string& spec : config.faults) {
     auto body = fault_spec_json(spec);
     if (!body) continue;
-    auto fault =
-        fault_from_json(*body, twin.meter().now_ms(), twin.meter().state().serial_bcd);
+    auto fault = fault_from_json(*body, twin.meter().now_ms(), twin.meter().state().serial_bcd);
     if (fault) (void)twin.add_fault(*fault);
   }
 }

@@ -362,6 +362,8 @@ void Twin::apply_meter_faults() {
   for (Fault& f : faults_) {
     if (fault_class(f.kind) == FaultClass::link || !f.active_at(now) || f.seen > 0) continue;
     f.seen = 1;
+    log_line("fault {} ({}) acts on meter {:08X} at simulated {} ms", f.id, to_string(f.kind),
+             meter_.state().serial_bcd, now);
     act_once(f);
   }
   const Wiring wiring = wiring_at(faults_, now);
