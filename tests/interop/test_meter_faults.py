@@ -208,3 +208,39 @@ def test_a_fault_from_the_command_line(binary):
         assert chr(registers(t, 0x4012, 1)[0] & 0xFF) == "R"
         assert error_code(t) == 0x04
         assert os.path.isdir(t.state_dir)
+
+
+def faulted_run_trace(binary, tmp, pty):
+    """One scripted run with link, meter and storage faults on a stepped clock; its trace."""
+    from interop import InteropTwin, client
+    trace = os.path.join(tmp, "trace.jsonl")
+    if os.path.exists(trace):
+        os.remove(trace)
+    listeners = lambda _: ["--modbus-tcp", "off", "--modbus-rtu", "pty:" + pty]  # noqa: E731
+    with InteropTwin(binary, "ambi-det-", listeners, ["--trace", trace]) as t:
+        t.set_load(BALANCED)
+        start(t, kind="bit-errors", bit_error_rate=0.02, seed=7)
+        start(t, kind="phase-lost", phase=2, start_s=60, duration_s=120)
+        start(t, kind="corrupt", area="backup", start_s=300)
+        for _ in range(12):
+            client(binary, "rtu", pty, 9600, "N", 1, "timeout", 300, "read", "0x5000", 8)
+            t.advance(30)
+    with open(trace, encoding="utf-8") as f:
+        return f.read()
+
+
+def test_two_runs_of_one_faulted_scenario_write_the_same_trace(binary):
+    tmp = tempfile.mkdtemp(prefix="ambi-det-")
+    try:
+        pty = os.path.join(tmp, "ttyDET")  # the same device name in both runs (the trace's peer)
+        first = faulted_run_trace(binary, tmp, pty)
+        second = faulted_run_trace(binary, tmp, pty)
+        assert first == second
+        lines = first.splitlines()
+        assert '"t":' not in first  # no wall time with a stepped clock
+        for event in ("fault 2 (phase-lost) starts", "fault 2 (phase-lost) ends",
+                      "fault 3 (corrupt) starts"):
+            assert sum(event in line for line in lines) == 1, event
+        assert any('"error":"fault 1 (bit-errors)"' in line for line in lines)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -97,6 +97,7 @@ struct Fault {
   std::uint64_t seen = 0;     ///< replies it was active for (meter, storage: 1 once started)
   std::uint64_t applied = 0;  ///< replies it changed or dropped (meter, storage: 1 once it acted)
   bool ended = false;         ///< removed (kept for GET /api/v1/faults)
+  bool finished = false;      ///< a meter or storage fault whose end has been acted on
 
   [[nodiscard]] bool active_at(std::int64_t now_ms) const {
     return !ended && now_ms >= start_ms && (!end_ms || now_ms < *end_ms);

@@ -43,10 +43,14 @@ struct ModbusFaces {
 std::expected<void, UsageError> open_modbus(asio::io_context& io, const RunConfig& config,
                                             ModbusContext& context, ModbusFaces& faces) {
   if (config.trace) {
-    auto trace = TrafficTrace::open(*config.trace);
+    auto trace = TrafficTrace::open(*config.trace, config.clock != ClockMode::stepped);
     if (!trace) return std::unexpected(UsageError{trace.error()});
     faces.trace = std::move(*trace);
     context.trace = faces.trace.get();
+    context.twin.on_fault_event(
+        [t = context.trace](std::uint32_t serial, std::int64_t sim_ms, const std::string& text) {
+          t->event(serial, sim_ms, text);
+        });
   }
   const TcpServerLimits limits{64, config.modbus_idle_timeout};
   if (config.modbus_tcp) {

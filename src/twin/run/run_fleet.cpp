@@ -144,9 +144,14 @@ std::unique_ptr<ModbusGateway> make_gateway(Fleet& fleet, const FleetEndpoint& e
 std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunConfig& config,
                                               const FleetPlan& plan, Fleet& fleet, Gateways& out) {
   if (config.trace) {
-    auto trace = TrafficTrace::open(*config.trace);
+    auto trace = TrafficTrace::open(*config.trace, config.clock != ClockMode::stepped);
     if (!trace) return std::unexpected(UsageError{trace.error()});
     out.trace = std::move(*trace);
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
+      fleet.at(i).on_fault_event(
+          [t = out.trace.get()](std::uint32_t serial, std::int64_t sim_ms,
+                                const std::string& text) { t->event(serial, sim_ms, text); });
+    }
   }
   const TcpServerLimits limits{64, config.modbus_idle_timeout};
   const asio::ip::tcp::endpoint bind = config.modbus_tcp.value_or(asio::ip::tcp::endpoint{});

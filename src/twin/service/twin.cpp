@@ -1,5 +1,7 @@
 #include "twin/service/twin.hpp"
 
+#include <fmt/format.h>
+
 #include <csignal>
 #include <utility>
 
@@ -360,11 +362,15 @@ FaultedReply Twin::fault_reply(std::span<const std::uint8_t> reply, ReplyFraming
 void Twin::apply_meter_faults() {
   const std::int64_t now = meter_.now_ms();
   for (Fault& f : faults_) {
-    if (fault_class(f.kind) == FaultClass::link || !f.active_at(now) || f.seen > 0) continue;
-    f.seen = 1;
-    log_line("fault {} ({}) acts on meter {:08X} at simulated {} ms", f.id, to_string(f.kind),
-             meter_.state().serial_bcd, now);
-    act_once(f);
+    if (fault_class(f.kind) == FaultClass::link) continue;
+    if (f.seen == 0 && f.active_at(now)) {
+      f.seen = 1;
+      report(f, "starts");
+      act_once(f);
+    } else if (f.seen > 0 && !f.finished && !f.active_at(now)) {
+      f.finished = true;
+      report(f, "ends");
+    }
   }
   const Wiring wiring = wiring_at(faults_, now);
   if (!(wiring == meter_.wiring())) meter_.set_wiring(wiring);
@@ -382,6 +388,13 @@ void Twin::apply_meter_faults() {
     store_.set_unwritable(unwritable);
     save();  // the 8.1 bits show at once (or clear, once the areas take a save again)
   }
+}
+
+void Twin::report(const Fault& f, std::string_view what) {
+  const std::string text = fmt::format("fault {} ({}) {}", f.id, to_string(f.kind), what);
+  log_line("{} on meter {:08X} at simulated {} ms", text, meter_.state().serial_bcd,
+           meter_.now_ms());
+  if (fault_events_) fault_events_(meter_.state().serial_bcd, meter_.now_ms(), text);
 }
 
 /// The faults that act once, when they start: storage damage and a torn save. Meter faults

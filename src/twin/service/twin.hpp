@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -220,6 +222,11 @@ class Twin {
   /// Called when a `torn-write` fault with `kill` has torn a save: the power takes the
   /// process with it. The default kills the process with SIGKILL, as kill -9 does.
   void on_power_failure(std::function<void()> die) { die_ = std::move(die); }
+  /// Called when a meter or storage fault starts or ends ("fault 3 (phase-lost) starts"),
+  /// with the meter's serial and the simulated time: `--trace` records it.
+  using FaultEvents =
+      std::function<void(std::uint32_t serial_bcd, std::int64_t sim_ms, const std::string& text)>;
+  void on_fault_event(FaultEvents events) { fault_events_ = std::move(events); }
   /// `reply` after the faults active now.
   [[nodiscard]] FaultedReply fault_reply(std::span<const std::uint8_t> reply, ReplyFraming framing,
                                          bool over_tcp = false);
@@ -246,6 +253,7 @@ class Twin {
   /// unwritable areas) and carries out those that act once (corrupt, torn-write).
   void apply_meter_faults();
   void act_once(Fault& fault);
+  void report(const Fault& fault, std::string_view what);
   /// The meter starts again from what its storage holds (a power-up reads the EEPROM):
   /// the same load, wiring and time, its state and 8.1 bits as loaded.
   void restart_from_storage();
@@ -272,6 +280,7 @@ class Twin {
   bool supply_cut_ = false;         ///< a supply-lost fault switched the supply off
   std::uint8_t fault_unwritable_ = 0;
   std::function<void()> die_;
+  FaultEvents fault_events_;
 };
 
 }  // namespace ambi

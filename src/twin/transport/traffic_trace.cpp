@@ -94,13 +94,13 @@ Json response_json(const Response& response) {
 }
 
 std::expected<std::unique_ptr<TrafficTrace>, std::string> TrafficTrace::open(
-    const std::filesystem::path& path) {
+    const std::filesystem::path& path, bool wall_time) {
   std::FILE* file = std::fopen(path.c_str(), "a");
   if (file == nullptr) {
     return std::unexpected(fmt::format("cannot open trace file {}: {}; choose another with --trace",
                                        path.string(), std::strerror(errno)));
   }
-  return std::unique_ptr<TrafficTrace>(new TrafficTrace(file));
+  return std::unique_ptr<TrafficTrace>(new TrafficTrace(file, wall_time));
 }
 
 TrafficTrace::~TrafficTrace() {
@@ -109,24 +109,36 @@ TrafficTrace::~TrafficTrace() {
 
 void TrafficTrace::frame(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
                          std::span<const std::uint8_t> bytes, Json decoded) {
-  write(Json{{"t", iso8601_utc(std::chrono::system_clock::now())},
-             {"sim_ms", sim_ms},
-             {"transport", source.transport},
-             {"peer", source.peer},
-             {"dir", dir == TraceDirection::in ? "in" : "out"},
-             {"hex", hex_bytes(bytes)},
-             {"decoded", std::move(decoded)}});
+  Json line = head(sim_ms, source.transport, source.peer);
+  line["dir"] = dir == TraceDirection::in ? "in" : "out";
+  line["hex"] = hex_bytes(bytes);
+  line["decoded"] = std::move(decoded);
+  write(line);
 }
 
 void TrafficTrace::error(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
                          std::span<const std::uint8_t> bytes, std::string_view reason) {
-  write(Json{{"t", iso8601_utc(std::chrono::system_clock::now())},
-             {"sim_ms", sim_ms},
-             {"transport", source.transport},
-             {"peer", source.peer},
-             {"dir", dir == TraceDirection::in ? "in" : "out"},
-             {"hex", hex_bytes(bytes)},
-             {"error", reason}});
+  Json line = head(sim_ms, source.transport, source.peer);
+  line["dir"] = dir == TraceDirection::in ? "in" : "out";
+  line["hex"] = hex_bytes(bytes);
+  line["error"] = reason;
+  write(line);
+}
+
+void TrafficTrace::event(std::uint32_t serial_bcd, std::int64_t sim_ms, std::string_view text) {
+  Json line = head(sim_ms, "meter", fmt::format("{:08X}", serial_bcd));
+  line["event"] = text;
+  write(line);
+}
+
+Json TrafficTrace::head(std::int64_t sim_ms, std::string_view transport,
+                        std::string_view peer) const {
+  Json line = Json::object();
+  if (wall_time_) line["t"] = iso8601_utc(std::chrono::system_clock::now());
+  line["sim_ms"] = sim_ms;
+  line["transport"] = transport;
+  line["peer"] = peer;
+  return line;
 }
 
 void TrafficTrace::write(const Json& line) {

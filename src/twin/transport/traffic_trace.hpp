@@ -34,9 +34,10 @@ struct TraceSource {
 class TrafficTrace {
  public:
   /// Opens (creating or appending to) `path`; the error names the file, the reason and
-  /// the option to fix.
+  /// the option to fix. Without `wall_time` (a stepped clock) lines carry no wall time
+  /// "t": two runs of one scenario then write the same file.
   [[nodiscard]] static std::expected<std::unique_ptr<TrafficTrace>, std::string> open(
-      const std::filesystem::path& path);
+      const std::filesystem::path& path, bool wall_time = true);
   ~TrafficTrace();
   TrafficTrace(const TrafficTrace&) = delete;
   TrafficTrace& operator=(const TrafficTrace&) = delete;
@@ -44,14 +45,21 @@ class TrafficTrace {
   /// One frame with its decoding.
   void frame(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
              std::span<const std::uint8_t> bytes, Json decoded);
+  /// A meter or storage fault that started or ended on meter `serial` (docs/faults.md):
+  /// {"sim_ms":...,"transport":"meter","peer":"19020246","event":"fault 3 (phase-lost) starts"}.
+  void event(std::uint32_t serial_bcd, std::int64_t sim_ms, std::string_view text);
   /// Bytes that were dropped or refused, with the reason.
   void error(const TraceSource& source, std::int64_t sim_ms, TraceDirection dir,
              std::span<const std::uint8_t> bytes, std::string_view reason);
 
  private:
-  explicit TrafficTrace(std::FILE* file) : file_(file) {}
+  TrafficTrace(std::FILE* file, bool wall_time) : file_(file), wall_time_(wall_time) {}
+  /// The members every line starts with: "t" (with wall time), "sim_ms", "transport", "peer".
+  [[nodiscard]] Json head(std::int64_t sim_ms, std::string_view transport,
+                          std::string_view peer) const;
   void write(const Json& line);
   std::FILE* file_;
+  bool wall_time_;
 };
 
 /// The "decoded" members of a Modbus request as the server parsed it:
