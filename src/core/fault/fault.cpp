@@ -265,6 +265,28 @@ FaultedReply apply_link_faults(std::vector<Fault>& faults, std::int64_t now_ms,
   return out;
 }
 
+std::uint32_t add_fault(std::vector<Fault>& faults, Fault fault) {
+  fault.id = faults.empty() ? 1 : faults.back().id + 1;
+  fault.seen = 0;
+  fault.applied = 0;
+  fault.ended = false;
+  faults.push_back(fault);
+  return fault.id;
+}
+
+bool end_fault(std::vector<Fault>& faults, std::uint32_t id) {
+  for (Fault& f : faults) {
+    if (f.id != id) continue;
+    f.ended = true;
+    return true;
+  }
+  return false;
+}
+
+bool any_live(const std::vector<Fault>& faults) {
+  return std::any_of(faults.begin(), faults.end(), [](const Fault& f) { return !f.ended; });
+}
+
 bool refuses_connection(std::vector<Fault>& faults, std::int64_t now_ms) {
   for (Fault& f : faults) {
     if (f.kind != FaultKind::refuse || !f.active_at(now_ms)) continue;

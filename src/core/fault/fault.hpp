@@ -132,6 +132,13 @@ struct FaultedReply {
                                              std::span<const std::uint8_t> reply,
                                              ReplyFraming framing, bool over_tcp = false);
 
+/// Adds `fault` to `faults` with the next id (1 for the first), its counts zero; the id.
+std::uint32_t add_fault(std::vector<Fault>& faults, Fault fault);
+/// Marks fault `id` ended; false when there is none.
+bool end_fault(std::vector<Fault>& faults, std::uint32_t id);
+/// Whether any fault of `faults` is not ended.
+[[nodiscard]] bool any_live(const std::vector<Fault>& faults);
+
 /// Whether an active `refuse` fault turns away a connection accepted at `now_ms` (counted).
 [[nodiscard]] bool refuses_connection(std::vector<Fault>& faults, std::int64_t now_ms);
 

@@ -368,6 +368,84 @@ HttpResponse delete_fault(ApiContext& c, const HttpRequest& request) {
   return error_response({404, fmt::format("no fault {}", id)});
 }
 
+constexpr std::string_view kGatewaysPrefix = "/api/v1/gateways/";
+
+/// Endpoint `name` of the fleet: its name in the layout, or its place (0, 1, ...) in the
+/// ready line's `gateways`.
+std::optional<std::size_t> endpoint_named(const Fleet& fleet, std::string_view name) {
+  const auto& names = fleet.layout().endpoint_names;
+  for (std::size_t e = 0; e < names.size(); ++e) {
+    if (names[e] == name) return e;
+  }
+  std::size_t e = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), e);
+  if (ec == std::errc{} && end == name.data() + name.size() && e < fleet.endpoint_count()) return e;
+  return std::nullopt;
+}
+
+/// GET/POST /api/v1/gateways/{g}/faults, DELETE /api/v1/gateways/{g}/faults/{id}: a fleet
+/// endpoint's own faults (link kinds: on its connections and every reply it sends).
+HttpResponse gateway_faults(ApiContext& c, std::vector<Fault>& faults, std::string_view id_text,
+                            const HttpRequest& request) {
+  c.twin.sync();  // every meter shares the fleet's clock
+  const std::int64_t now = c.twin.meter().now_ms();
+  if (!id_text.empty()) {
+    if (request.method != "DELETE") {
+      return error_response({405, fmt::format("{} needs DELETE", request.path)}, "DELETE");
+    }
+    std::uint32_t id = 0;
+    const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc{} || end != id_text.data() + id_text.size() || !end_fault(faults, id)) {
+      return error_response({404, fmt::format("no fault {} on this gateway", id_text)});
+    }
+    return make_response(200, fault_json(*std::find_if(faults.begin(), faults.end(),
+                                                       [&](const Fault& f) { return f.id == id; }),
+                                         now)
+                                      .dump() +
+                                  "\n");
+  }
+  if (request.method == "GET") {
+    Json list = Json::array();
+    for (const Fault& f : faults) list.push_back(fault_json(f, now));
+    return make_response(200, Json{{"sim_ms", now}, {"faults", std::move(list)}}.dump() + "\n");
+  }
+  if (request.method != "POST") {
+    return error_response({405, fmt::format("{} needs GET, POST", request.path)}, "GET, POST");
+  }
+  const auto body = parse_body(request);
+  if (!body) return error_response(body.error());
+  auto fault = fault_from_json(*body, now, 0);
+  if (!fault) return error_response(fault.error());
+  if (fault_class(fault->kind) != FaultClass::link) {
+    return error_response({422, fmt::format("\"kind\" {} acts on a meter: a gateway takes link "
+                                            "faults (no-reply, delay, exception, reset, close, "
+                                            "stall, refuse...); POST /api/v1/meters/SERIAL/faults",
+                                            to_string(fault->kind))});
+  }
+  const std::uint32_t id = add_fault(faults, *fault);
+  log_line("fault {} ({}) on gateway {}", id, to_string(fault->kind), request.path);
+  return make_response(201, fault_json(faults.back(), now).dump() + "\n");
+}
+
+HttpResponse dispatch_gateways(ApiContext& c, const HttpRequest& request) {
+  const std::string_view rest = std::string_view(request.path).substr(kGatewaysPrefix.size());
+  const auto at = rest.rfind("/faults");
+  const std::string_view tail = at == std::string_view::npos ? "" : rest.substr(at + 7);
+  if (at == std::string_view::npos || (!tail.empty() && tail.front() != '/')) {
+    return error_response({404, fmt::format("no endpoint {}; a gateway has "
+                                            "/api/v1/gateways/NAME/faults",
+                                            request.path)});
+  }
+  const auto e = endpoint_named(*c.fleet, rest.substr(0, at));
+  if (!e) {
+    return error_response({404, fmt::format("no gateway {}: give its name or number from the "
+                                            "ready line's gateways",
+                                            rest.substr(0, at))});
+  }
+  return gateway_faults(c, c.fleet->endpoint_faults(*e), tail.empty() ? tail : tail.substr(1),
+                        request);
+}
+
 const std::array<Route, 21> kRoutes{{
     {{"index", "GET", "/api/v1"}, context_json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
@@ -411,6 +489,9 @@ HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
   }
   if (context.fleet != nullptr && request.path.starts_with(kFleetPrefix)) {
     return dispatch_fleet(context, request);
+  }
+  if (context.fleet != nullptr && request.path.starts_with(kGatewaysPrefix)) {
+    return dispatch_gateways(context, request);
   }
   if (request.path.starts_with(kFaultsPrefix)) return delete_fault(context, request);
   std::string allow;

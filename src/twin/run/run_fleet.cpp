@@ -164,6 +164,9 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
         ModbusContext{first, config.quirks, out.trace.get(), routed.get()}));
     const TcpFraming framing =
         endpoint.kind == FleetEndpointKind::meter_rtu_over_tcp ? TcpFraming::rtu : TcpFraming::mbap;
+    if (framing == TcpFraming::mbap) {
+      context->endpoint_faults = &fleet.endpoint_faults(out.contexts.size() - 1);
+    }
     const asio::ip::tcp::endpoint at(bind.address(), endpoint.port);
     const std::string what = plan.file.empty()
                                  ? std::string("--modbus-tcp")

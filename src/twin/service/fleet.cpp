@@ -217,4 +217,9 @@ TwinOutcome<> Fleet::set_speed(double speed) {
   return {};
 }
 
+std::vector<Fault>& Fleet::endpoint_faults(std::size_t e) {
+  if (endpoint_faults_.size() <= e) endpoint_faults_.resize(e + 1);
+  return endpoint_faults_[e];
+}
+
 }  // namespace ambi

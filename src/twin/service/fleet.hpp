@@ -125,6 +125,10 @@ class Fleet {
   /// The group of meter i by name ("meters" without a layout).
   [[nodiscard]] std::string_view group_of(std::size_t i) const;
   [[nodiscard]] const FleetLayout& layout() const { return layout_; }
+  /// Faults on endpoint e as a whole: its own TCP connections and every reply it sends (a
+  /// gateway reset, stalled, slow or refusing; docs/faults.md "A gateway's faults"), in
+  /// simulated time. Stable references: the transports keep them.
+  [[nodiscard]] std::vector<Fault>& endpoint_faults(std::size_t e);
   void set_layout(FleetLayout layout) { layout_ = std::move(layout); }
   /// The fleet's one slot file, synced after every save pass (its meters write into it).
   void set_slots(std::shared_ptr<SlotFile> slots) { slots_ = std::move(slots); }
@@ -142,7 +146,8 @@ class Fleet {
   SteadyNow now_;
   std::shared_ptr<SimClock> clock_;
   std::vector<std::unique_ptr<Twin>> twins_;
-  std::deque<SaveMark> marks_;  ///< every meter's, in order (stable addresses)
+  std::deque<SaveMark> marks_;                      ///< every meter's, in order (stable addresses)
+  std::deque<std::vector<Fault>> endpoint_faults_;  ///< by endpoint (stable addresses)
   std::vector<FleetPlace> places_;
   FleetLayout layout_;
   std::shared_ptr<SlotFile> slots_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/codec/line_timing.hpp"
+#include "core/fault/fault.hpp"
 #include "core/modbus/modbus_server.hpp"
 #include "twin/service/twin.hpp"
 #include "twin/transport/link_session.hpp"
@@ -33,6 +34,9 @@ struct ModbusContext {
   TrafficTrace* trace = nullptr;     ///< null without --trace
   ModbusGateway* gateway = nullptr;  ///< Modbus TCP of a fleet: the gateway routes by unit id
   RtuBus* bus = nullptr;             ///< RTU of a fleet: every meter on the line hears every frame
+  /// A fleet endpoint's own faults (the gateway as a whole, docs/faults.md), on its Modbus
+  /// TCP connections and every reply it sends; null for a single meter.
+  std::vector<Fault>* endpoint_faults = nullptr;
 };
 
 /// The RTU rules over a byte stream, without the stream: framing, routing, serving and

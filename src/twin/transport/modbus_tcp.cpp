@@ -155,18 +155,37 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
       due = context_.gateway->due();
       trace_faults(context_.gateway->fault_causes(), exchange);
     } else if (context_.twin.has_link_faults() && exchange.reply_size > 0) {
-      due = apply_faults(exchange);
+      due = apply_faults(exchange,
+                         context_.twin.fault_reply(reply_of(exchange), ReplyFraming::mbap, true));
+    }
+    if (endpoint_faulted() && exchange.reply_size > 0 && out_.size() > exchange.reply_at) {
+      const auto later =
+          apply_faults(exchange, apply_link_faults(*context_.endpoint_faults, now_ms(),
+                                                   reply_of(exchange), ReplyFraming::mbap, true));
+      if (later) due = std::max(due.value_or(TimePoint{}), *later);
     }
     if (due || !held_.empty()) hold(exchange, due);
   }
 
+  [[nodiscard]] bool endpoint_faulted() const {
+    return context_.endpoint_faults != nullptr && any_live(*context_.endpoint_faults);
+  }
+  /// The simulated time now, for an endpoint's faults (the fleet's clock, through its first
+  /// meter).
+  [[nodiscard]] std::int64_t now_ms() {
+    context_.twin.sync();
+    return context_.twin.meter().now_ms();
+  }
+  [[nodiscard]] std::span<const std::uint8_t> reply_of(const MbapExchange& exchange) const {
+    return std::span<const std::uint8_t>(out_).subspan(exchange.reply_at);
+  }
+
   using TimePoint = std::chrono::steady_clock::time_point;
 
-  /// The meter's link faults on the reply just served (docs/faults.md): the reply in `out_`
-  /// replaced by what they make of it (or removed); returns when a delayed one may leave.
-  std::optional<TimePoint> apply_faults(const MbapExchange& exchange) {
-    const auto reply = std::span<const std::uint8_t>(out_).subspan(exchange.reply_at);
-    FaultedReply faulted = context_.twin.fault_reply(reply, ReplyFraming::mbap, true);
+  /// What the meter's or the endpoint's faults made of the reply just served (docs/
+  /// faults.md): the reply in `out_` replaced by it (or removed); returns when a delayed one
+  /// may leave.
+  std::optional<TimePoint> apply_faults(const MbapExchange& exchange, const FaultedReply& faulted) {
     if (!faulted.changed()) return std::nullopt;
     connection_fault(faulted);
     out_.resize(exchange.reply_at);
@@ -295,10 +314,20 @@ std::string_view transport_name(TcpFraming framing) {
   return framing == TcpFraming::mbap ? "tcp" : "rtu-over-tcp";
 }
 
+/// Whether a refuse fault of the meter (its own port) or of the endpoint turns away a
+/// connection accepted now.
+bool refused(ModbusContext& context) {
+  if (context.endpoint_faults != nullptr && any_live(*context.endpoint_faults)) {
+    context.twin.sync();
+    if (refuses_connection(*context.endpoint_faults, context.twin.meter().now_ms())) return true;
+  }
+  return context.gateway == nullptr && context.bus == nullptr && context.twin.refuses_connection();
+}
+
 std::shared_ptr<Connection> start_session(tcp::socket socket, const tcp::endpoint& peer,
                                           TcpFraming framing, ModbusContext& context,
                                           std::chrono::milliseconds idle_timeout) {
-  if (context.gateway == nullptr && context.bus == nullptr && context.twin.refuses_connection()) {
+  if (refused(context)) {
     // A refuse fault (docs/faults.md): reset as soon as accepted.
     error_code ignored;
     (void)socket.set_option(asio::socket_base::linger(true, 0), ignored);
