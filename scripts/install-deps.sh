@@ -8,12 +8,17 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libmodbus-dev libsqlite3-dev libsqlitecpp-dev libtomlplusplus-dev zlib1g-dev
+  # the MQTT exporter (docs/integrations.md)
+  libmosquitto-dev
   python3 python3-pytest
   clang-19 libclang-rt-19-dev
   # make lint: the declared style (scripts/lint.sh)
   clang-format-19 clang-tidy-19
   # interop peers nobody here wrote (tests/interop)
   python3-pymodbus python3-serial python3-serial-asyncio python3-yaml mbpoll socat
+  # the real servers the integration tests start on loopback: an MQTT broker with a
+  # client nobody here wrote, and a Prometheus that scrapes the twin
+  mosquitto python3-paho-mqtt prometheus
   # the browser the web page's tests drive (tests/web, through playwright-core from npm)
   chromium
 )
