@@ -1,0 +1,245 @@
+// The Home Assistant `modbus:` YAML of `ambimeter config home-assistant` (docs/tools.md).
+#include "tools/ha_config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <iterator>
+
+namespace ambi {
+namespace {
+
+constexpr HaClasses measurement(std::string_view device_class, std::string_view unit,
+                                int decimals, double factor = 1.0) {
+  return {.device_class = device_class,
+          .state_class = "measurement",
+          .unit = unit,
+          .factor = factor,
+          .decimals = decimals};
+}
+
+/// The instantaneous quantities of the 0x5000 block by their unit (R: every register of the
+/// block has one quantity per unit).
+std::optional<HaClasses> instant_classes(const RegisterDef& def) {
+  if (def.name == "voltage" || def.name == "current") return std::nullopt;  // read as 0
+  switch (def.unit) {
+    case Unit::volt:
+      return measurement("voltage", "V", 2);
+    case Unit::amp:
+      return measurement("current", "A", 3);
+    case Unit::hertz:
+      return measurement("frequency", "Hz", 2);
+    case Unit::kw:
+      return measurement("power", "kW", 3);
+    case Unit::kvar:
+      return measurement("reactive_power", "kvar", 3);
+    case Unit::kva:
+      return measurement("apparent_power", "VA", 0, 1000.0);
+    case Unit::power_factor:
+      return measurement("power_factor", "", 3);
+    default:
+      return std::nullopt;
+  }
+}
+
+/// Energy: the forward, reverse and quadrant magnitudes only grow (C8); a total follows the
+/// combination code and may fall (R12); the trip counters are reset by the user (C9).
+std::optional<HaClasses> energy_classes(const RegisterDef& def) {
+  const bool reactive = def.unit == Unit::kvarh;
+  if (!reactive && def.unit != Unit::kwh) return std::nullopt;
+  const std::string_view name = def.name;
+  const bool magnitude = name.find("forward") != std::string_view::npos ||
+                         name.find("reverse") != std::string_view::npos ||
+                         (name.size() > 2 && name[0] == 'q' && name[2] == '_');
+  return HaClasses{.device_class = reactive ? "reactive_energy" : "energy",
+                   .state_class = magnitude ? "total_increasing" : "total",
+                   .unit = reactive ? "kvarh" : "kWh",
+                   .decimals = 3};
+}
+
+/// The status registers a dashboard shows, and the active tariff: plain numbers.
+std::optional<HaClasses> status_classes(const RegisterDef& def) {
+  constexpr std::array<std::string_view, 8> kStatus{
+      "error_code", "power_down_counter", "quadrant",    "l1_quadrant",
+      "l2_quadrant", "l3_quadrant",       "status_word", "tariff"};
+  if (std::ranges::find(kStatus, def.name) == kStatus.end()) return std::nullopt;
+  // The power-down counter counts up and is reset by the user (7.6.12).
+  return HaClasses{.state_class = def.name == "power_down_counter" ? "total" : ""};
+}
+
+bool wanted(const RegisterDef& def, const HaConfigOptions& o) {
+  const RegisterGroup group = def.name == "tariff" ? RegisterGroup::status : def.group;
+  return std::ranges::find(o.groups, group) != o.groups.end();
+}
+
+std::string_view data_type_of(const RegisterDef& def, DataType type) {
+  switch (def.encoding) {
+    case Encoding::float_abcd:
+      return sent_as_integer(def, type) ? "int32" : "float32";
+    case Encoding::binary_u16:
+      return "uint16";
+    case Encoding::binary_u32:
+      return "uint32";
+    default:
+      return "int16";
+  }
+}
+
+/// The description as a name: "Voltage*" → "Voltage".
+std::string_view plain(std::string_view description) {
+  while (description.ends_with('*')) description.remove_suffix(1);
+  return description;
+}
+
+HaSensor sensor_of(const RegisterDef& def, const HaClasses& c, const HaConfigOptions& o) {
+  HaSensor s{.reg = &def, .classes = c};
+  s.name = fmt::format("{} {}", o.name, plain(def.description));
+  s.unique_id = ha_slug(fmt::format("{} {}", o.name, def.name));
+  s.data_type = data_type_of(def, o.data_type);
+  s.scale = c.factor;
+  s.precision = c.decimals;
+  if (s.data_type == "int32") {
+    // Integer data mode: the value counts least significant bits (0.01 V, 0.001 kW...).
+    const double lsb = static_cast<double>(integer_lsb_nano(def.unit)) /
+                       static_cast<double>(kNanoPerUnit) * c.factor;
+    s.scale = lsb;
+    s.precision = std::max(0, static_cast<int>(std::lround(-std::log10(lsb))));
+  }
+  s.scan_interval = def.group == RegisterGroup::energy ? o.energy_scan_interval : o.scan_interval;
+  return s;
+}
+
+/// A YAML double-quoted scalar.
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+void append_hub(std::string& out, const HaConfigOptions& o) {
+  auto line = [&out](std::string_view key, const auto& value) {
+    fmt::format_to(std::back_inserter(out), "    {}: {}\n", key, value);
+  };
+  fmt::format_to(std::back_inserter(out), "  - name: {}\n", quoted(o.name));
+  switch (o.transport) {
+    case HaTransport::serial:
+      line("type", "serial");
+      line("method", "rtu");
+      line("port", quoted(o.serial_port));
+      line("baudrate", o.baudrate);
+      line("bytesize", 8);
+      line("parity", quoted(std::string(1, o.parity)));
+      line("stopbits", 1);
+      break;
+    case HaTransport::tcp:
+    case HaTransport::rtuovertcp:
+      line("type", o.transport == HaTransport::tcp ? "tcp" : "rtuovertcp");
+      line("host", quoted(o.host));
+      line("port", o.port);
+      break;
+  }
+  line("timeout", 3);
+}
+
+void append_sensor(std::string& out, const HaSensor& s, int unit) {
+  auto line = [&out](std::string_view key, const auto& value) {
+    fmt::format_to(std::back_inserter(out), "        {}: {}\n", key, value);
+  };
+  fmt::format_to(std::back_inserter(out), "      - name: {}\n", quoted(s.name));
+  line("unique_id", quoted(s.unique_id));
+  line("slave", unit);
+  fmt::format_to(std::back_inserter(out), "        address: {}  # 0x{:04X}\n", s.reg->address,
+                 s.reg->address);
+  line("input_type", "holding");
+  line("data_type", s.data_type);
+  if (s.scale != 1.0) line("scale", fmt::format("{:g}", s.scale));
+  line("precision", s.precision);
+  if (!s.classes.unit.empty()) line("unit_of_measurement", quoted(s.classes.unit));
+  if (!s.classes.device_class.empty()) line("device_class", s.classes.device_class);
+  if (!s.classes.state_class.empty()) line("state_class", s.classes.state_class);
+  line("scan_interval", s.scan_interval);
+}
+
+std::string header_comment(const HaConfigOptions& o) {
+  std::string out =
+      "# Home Assistant Modbus configuration for an Inepro Ambition 2PU CT (manual A3.2),\n"
+      "# written by `ambimeter config home-assistant`. Put the hub under the `modbus:` key of\n"
+      "# configuration.yaml (HA takes one `modbus:` list with every hub).\n";
+  if (o.data_type == DataType::standard) {
+    out +=
+        "# It assumes the meter's data type setting (register 0x4026) is standard (1, the\n"
+        "# factory setting): values are Float ABCD, high word first. For a meter in integer\n"
+        "# mode (4026 = 2) run it again with --data-type integer.\n";
+  } else {
+    out +=
+        "# It assumes the meter's data type setting (register 0x4026) is integer (2): values\n"
+        "# are int32, high word first, in 0.01 V, Hz, kWh, kvarh and 0.001 A, kW, kvar, kVA.\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<HaTransport> parse_ha_transport(std::string_view text) {
+  if (text == "tcp") return HaTransport::tcp;
+  if (text == "rtuovertcp" || text == "rtu-over-tcp") return HaTransport::rtuovertcp;
+  if (text == "serial") return HaTransport::serial;
+  return std::nullopt;
+}
+
+std::optional<HaClasses> ha_classes(const RegisterDef& def) {
+  switch (def.group) {
+    case RegisterGroup::instant:
+      return instant_classes(def);
+    case RegisterGroup::energy:
+      return energy_classes(def);
+    case RegisterGroup::status:
+    case RegisterGroup::settings:
+      return status_classes(def);
+    default:
+      return std::nullopt;
+  }
+}
+
+std::vector<HaSensor> ha_sensors(const HaConfigOptions& options) {
+  std::vector<HaSensor> out;
+  for (const RegisterDef& def : register_map()) {
+    if (!wanted(def, options)) continue;
+    if (const auto classes = ha_classes(def)) out.push_back(sensor_of(def, *classes, options));
+  }
+  return out;
+}
+
+std::string render_home_assistant(const HaConfigOptions& options) {
+  std::string out = header_comment(options);
+  out += "modbus:\n";
+  append_hub(out, options);
+  out += "    sensors:\n";
+  for (const HaSensor& s : ha_sensors(options)) append_sensor(out, s, options.unit);
+  return out;
+}
+
+std::string ha_slug(std::string_view text) {
+  std::string out;
+  bool gap = false;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool keep = std::isalnum(c) != 0 && c < 0x80;
+    if (!keep) {
+      gap = !out.empty();
+      continue;
+    }
+    if (gap) out += '_';
+    gap = false;
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
+}  // namespace ambi
