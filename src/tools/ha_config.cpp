@@ -4,71 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cmath>
 #include <iterator>
 
+#include "export/exported_values.hpp"
+
 namespace ambi {
 namespace {
-
-constexpr HaClasses measurement(std::string_view device_class, std::string_view unit,
-                                int decimals, double factor = 1.0) {
-  return {.device_class = device_class,
-          .state_class = "measurement",
-          .unit = unit,
-          .factor = factor,
-          .decimals = decimals};
-}
-
-/// The instantaneous quantities of the 0x5000 block by their unit (R: every register of the
-/// block has one quantity per unit).
-std::optional<HaClasses> instant_classes(const RegisterDef& def) {
-  if (def.name == "voltage" || def.name == "current") return std::nullopt;  // read as 0
-  switch (def.unit) {
-    case Unit::volt:
-      return measurement("voltage", "V", 2);
-    case Unit::amp:
-      return measurement("current", "A", 3);
-    case Unit::hertz:
-      return measurement("frequency", "Hz", 2);
-    case Unit::kw:
-      return measurement("power", "kW", 3);
-    case Unit::kvar:
-      return measurement("reactive_power", "kvar", 3);
-    case Unit::kva:
-      return measurement("apparent_power", "VA", 0, 1000.0);
-    case Unit::power_factor:
-      return measurement("power_factor", "", 3);
-    default:
-      return std::nullopt;
-  }
-}
-
-/// Energy: the forward, reverse and quadrant magnitudes only grow (C8); a total follows the
-/// combination code and may fall (R12); the trip counters are reset by the user (C9).
-std::optional<HaClasses> energy_classes(const RegisterDef& def) {
-  const bool reactive = def.unit == Unit::kvarh;
-  if (!reactive && def.unit != Unit::kwh) return std::nullopt;
-  const std::string_view name = def.name;
-  const bool magnitude = name.find("forward") != std::string_view::npos ||
-                         name.find("reverse") != std::string_view::npos ||
-                         (name.size() > 2 && name[0] == 'q' && name[2] == '_');
-  return HaClasses{.device_class = reactive ? "reactive_energy" : "energy",
-                   .state_class = magnitude ? "total_increasing" : "total",
-                   .unit = reactive ? "kvarh" : "kWh",
-                   .decimals = 3};
-}
-
-/// The status registers a dashboard shows, and the active tariff: plain numbers.
-std::optional<HaClasses> status_classes(const RegisterDef& def) {
-  constexpr std::array<std::string_view, 8> kStatus{
-      "error_code", "power_down_counter", "quadrant",    "l1_quadrant",
-      "l2_quadrant", "l3_quadrant",       "status_word", "tariff"};
-  if (std::ranges::find(kStatus, def.name) == kStatus.end()) return std::nullopt;
-  // The power-down counter counts up and is reset by the user (7.6.12).
-  return HaClasses{.state_class = def.name == "power_down_counter" ? "total" : ""};
-}
 
 bool wanted(const RegisterDef& def, const HaConfigOptions& o) {
   const RegisterGroup group = def.name == "tariff" ? RegisterGroup::status : def.group;
@@ -99,12 +42,11 @@ HaSensor sensor_of(const RegisterDef& def, const HaClasses& c, const HaConfigOpt
   s.name = fmt::format("{} {}", o.name, plain(def.description));
   s.unique_id = ha_slug(fmt::format("{} {}", o.name, def.name));
   s.data_type = data_type_of(def, o.data_type);
-  s.scale = c.factor;
   s.precision = c.decimals;
   if (s.data_type == "int32") {
     // Integer data mode: the value counts least significant bits (0.01 V, 0.001 kW...).
-    const double lsb = static_cast<double>(integer_lsb_nano(def.unit)) /
-                       static_cast<double>(kNanoPerUnit) * c.factor;
+    const double lsb =
+        static_cast<double>(integer_lsb_nano(def.unit)) / static_cast<double>(kNanoPerUnit);
     s.scale = lsb;
     s.precision = std::max(0, static_cast<int>(std::lround(-std::log10(lsb))));
   }
@@ -112,10 +54,14 @@ HaSensor sensor_of(const RegisterDef& def, const HaClasses& c, const HaConfigOpt
   return s;
 }
 
-/// A YAML double-quoted scalar.
+/// A YAML double-quoted scalar: quotes and backslashes escaped, control characters as \xHH.
 std::string quoted(std::string_view text) {
   std::string out = "\"";
   for (const char ch : text) {
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02X}", static_cast<unsigned char>(ch));
+      continue;
+    }
     if (ch == '"' || ch == '\\') out += '\\';
     out += ch;
   }
@@ -194,17 +140,13 @@ std::optional<HaTransport> parse_ha_transport(std::string_view text) {
 }
 
 std::optional<HaClasses> ha_classes(const RegisterDef& def) {
-  switch (def.group) {
-    case RegisterGroup::instant:
-      return instant_classes(def);
-    case RegisterGroup::energy:
-      return energy_classes(def);
-    case RegisterGroup::status:
-    case RegisterGroup::settings:
-      return status_classes(def);
-    default:
-      return std::nullopt;
-  }
+  const ExportedValue* v = find_exported(def.name);
+  // A Modbus sensor shows the register's number as it is: an 'F'/'R' needs a template.
+  if (v == nullptr || v->transform != ExportTransform::number) return std::nullopt;
+  return HaClasses{.device_class = v->device_class,
+                   .state_class = v->state_class,
+                   .unit = v->unit,
+                   .decimals = unit_format(def.unit).decimals};
 }
 
 std::vector<HaSensor> ha_sensors(const HaConfigOptions& options) {

@@ -43,30 +43,25 @@ struct HaConfigOptions {
                                        RegisterGroup::status};
 };
 
-/// How Home Assistant classes a register: device class, state class ("" for none) and the
-/// unit it is shown in, with the factor from the register's unit to that one (kVA → VA:
-/// 1000, since HA's apparent_power knows VA only).
+/// How Home Assistant classes a register: device class, state class and unit ("" for
+/// none), and the decimals shown.
 struct HaClasses {
   std::string_view device_class;
   std::string_view state_class;
   std::string_view unit;
-  double factor = 1.0;
-  int decimals = 0;  ///< the precision shown, in HA's unit
+  int decimals = 0;  ///< V and Hz 2, A, kW, kvar, kVA, PF, kWh and kvarh 3, codes 0
 };
-/// The classes of a register worth a sensor; nullopt for the others (identity, settings,
-/// reserved spans, the current directions, and Voltage*/Current* at 0x5000/0x500A, which
-/// the meter reads as 0). Energy: `energy` (kWh) or `reactive_energy` (kvarh), state class
-/// `total_increasing` for the forward, reverse and quadrant magnitudes, `total` for the
-/// totals that follow the combination code (they fall when C-04 nets an export, R12) and
-/// for the resettable trip counters; instantaneous values `measurement`.
+/// The classes of a register worth a sensor, from the exporters' shared table
+/// (export/exported_values.hpp, C95); nullopt for a register it does not export, and for
+/// the current directions, whose 'F'/'R' a Modbus sensor cannot turn into a number.
 [[nodiscard]] std::optional<HaClasses> ha_classes(const RegisterDef& def);
 
 /// One sensor of the YAML.
 struct HaSensor {
   const RegisterDef* reg = nullptr;
   HaClasses classes;
-  std::string name;       ///< "Ambition L1 Voltage"
-  std::string unique_id;  ///< "ambition_l1_voltage"
+  std::string name;            ///< "Ambition L1 Voltage"
+  std::string unique_id;       ///< "ambition_l1_voltage"
   std::string_view data_type;  ///< "float32", "int32", "int16", "uint16", "uint32"
   double scale = 1.0;
   int precision = 0;

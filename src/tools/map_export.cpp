@@ -70,7 +70,9 @@ std::string_view format_name(MbusFormat format) {
 
 // ---- JSON -------------------------------------------------------------------------------
 
-Json nullable(std::string_view text) { return text.empty() ? Json(nullptr) : Json(text); }
+Json nullable(std::string_view text) {
+  return text.empty() ? Json(nullptr) : Json(text);
+}
 
 Json register_json(const RegisterDef& def) {
   Json integer = nullptr;
@@ -144,10 +146,9 @@ struct CsvRow {
 };
 
 void append_row(std::string& out, const CsvRow& r) {
-  const std::string_view fields[] = {r.table,         r.name,     r.description, r.group,
-                                     r.address,       r.words,    r.encoding,    r.unit,
-                                     r.access,        r.write_fc, r.integer_scale, r.dif_dife,
-                                     r.vif_vife,      r.exponent, r.example};
+  const std::string_view fields[] = {
+      r.table,  r.name,     r.description,   r.group,    r.address,  r.words,    r.encoding, r.unit,
+      r.access, r.write_fc, r.integer_scale, r.dif_dife, r.vif_vife, r.exponent, r.example};
   bool first = true;
   for (const std::string_view field : fields) {
     if (!first) out += ',';

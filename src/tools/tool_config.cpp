@@ -23,9 +23,9 @@ std::expected<HaTransport, std::string> resolve_transport(const ToolOptions::Hom
   const bool serial_given = !o.serial_port.empty() || o.baudrate != 0 || !o.parity.empty();
   const bool tcp_given = !o.host.empty() || o.port != 0;
   if (o.transport.empty() && serial_given && tcp_given) {
-    return std::unexpected{std::string(
-        "--host/--port (TCP) and --serial-port/--baudrate/--parity (serial) do not go "
-        "together; choose one hub with --transport tcp, rtuovertcp or serial")};
+    return std::unexpected{
+        std::string("--host/--port (TCP) and --serial-port/--baudrate/--parity (serial) do not go "
+                    "together; choose one hub with --transport tcp, rtuovertcp or serial")};
   }
   HaTransport transport = serial_given ? HaTransport::serial : HaTransport::tcp;
   if (!o.transport.empty()) transport = *parse_ha_transport(o.transport);
@@ -60,9 +60,8 @@ std::expected<HaConfigOptions, std::string> resolve(const ToolOptions::HomeAssis
   const auto transport = resolve_transport(o);
   if (!transport) return std::unexpected{transport.error()};
   if (ha_slug(o.name).empty()) {
-    return std::unexpected{
-        fmt::format("--name \"{}\" needs a letter or a digit (it prefixes every sensor's id)",
-                    o.name)};
+    return std::unexpected{fmt::format(
+        "--name \"{}\" needs a letter or a digit (it prefixes every sensor's id)", o.name)};
   }
   HaConfigOptions c;
   c.name = o.name;

@@ -39,7 +39,9 @@ std::string mbus_coding_name(std::uint8_t dif) {
   return fmt::format("int{}", field.bytes * 8);
 }
 
-std::string render_mbus_record_table() { return std::string{kPreamble} + render_mbus_record_markdown(); }
+std::string render_mbus_record_table() {
+  return std::string{kPreamble} + render_mbus_record_markdown();
+}
 
 std::string render_mbus_record_markdown() {
   std::string out =
@@ -50,11 +52,11 @@ std::string render_mbus_record_markdown() {
   for (const MbusRecordDef& def : mbus_read_records()) {
     const auto header = def.header.view();
     const std::size_t dib = dib_size(header);
-    fmt::format_to(std::back_inserter(out),
-                   "| {} | {} | {} | {} | {} | {} | {} | {} | {} = `{}` |\n", ++row, def.name,
-                   def.description, to_string(def.group), hex_bytes(header.first(dib)),
-                   hex_bytes(header.subspan(dib)), mbus_coding_name(def.header.dif()), unit_text(def),
-                   def.example, hex_bytes(encode_value(def.header.dif(), def.example)));
+    fmt::format_to(
+        std::back_inserter(out), "| {} | {} | {} | {} | {} | {} | {} | {} | {} = `{}` |\n", ++row,
+        def.name, def.description, to_string(def.group), hex_bytes(header.first(dib)),
+        hex_bytes(header.subspan(dib)), mbus_coding_name(def.header.dif()), unit_text(def),
+        def.example, hex_bytes(encode_value(def.header.dif(), def.example)));
   }
   out +=
       "\n## Write (SND_UD, CI 51)\n\n| name | effect | DIF | VIF VIFE | data "

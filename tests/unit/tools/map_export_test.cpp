@@ -71,8 +71,8 @@ TEST(MapJson, ListsEveryRegisterWithItsColumns) {
       "name": "l1_voltage", "description": "L1 Voltage", "group": "instant", "words": 2,
       "encoding": "float_abcd", "unit": "V", "access": "read", "write_function_codes": [],
       "integer_mode": {"data_type": "int32", "scale": 0.01}})"));
-  const auto& ct = registers[static_cast<std::size_t>(
-      find_register(std::string_view{"ct_ratio"}) - register_map().data())];
+  const auto& ct = registers[static_cast<std::size_t>(find_register(std::string_view{"ct_ratio"}) -
+                                                      register_map().data())];
   EXPECT_EQ(ct.at("write_function_codes"), nlohmann::json::parse("[16]"));
   EXPECT_EQ(ct.at("integer_mode"), nullptr);
   const auto& reserved = registers[static_cast<std::size_t>(
