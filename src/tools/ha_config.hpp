@@ -59,10 +59,10 @@ struct HaClasses {
 /// One sensor of the YAML.
 struct HaSensor {
   const RegisterDef* reg = nullptr;
-  HaClasses classes;
-  std::string name;            ///< "Ambition L1 Voltage"
-  std::string unique_id;       ///< "ambition_l1_voltage"
-  std::string_view data_type;  ///< "float32", "int32", "int16", "uint16", "uint32"
+  HaClasses classes{};
+  std::string name{};            ///< "Ambition L1 Voltage"
+  std::string unique_id{};       ///< "ambition_l1_voltage"
+  std::string_view data_type{};  ///< "float32", "int32", "int16", "uint16", "uint32"
   double scale = 1.0;
   int precision = 0;
   int scan_interval = 0;

@@ -140,9 +140,21 @@ std::string render_json(MapTables tables) {
 
 /// One row's fields by column of `kMapCsvHeader`; empty where the column does not apply.
 struct CsvRow {
-  std::string_view table;
-  std::string name, description, group, address, words, encoding, unit, access, write_fc,
-      integer_scale, dif_dife, vif_vife, exponent, example;
+  std::string_view table{};
+  std::string name{};
+  std::string description{};
+  std::string group{};
+  std::string address{};
+  std::string words{};
+  std::string encoding{};
+  std::string unit{};
+  std::string access{};
+  std::string write_fc{};
+  std::string integer_scale{};
+  std::string dif_dife{};
+  std::string vif_vife{};
+  std::string exponent{};
+  std::string example{};
 };
 
 void append_row(std::string& out, const CsvRow& r) {

@@ -82,13 +82,20 @@ std::expected<HaConfigOptions, std::string> resolve(const ToolOptions::HomeAssis
 }  // namespace
 
 int tool_config(const CLI::App& config, const ToolOptions& options) {
-  const std::vector<std::string> extras = config.remaining();
-  if (!extras.empty() || config.get_subcommands().empty()) {
-    const std::string problem = extras.empty()
-                                    ? std::string("name a target")
-                                    : fmt::format("unknown target or option \"{}\"", extras[0]);
+  // The subcommands inherit `config`'s allow_extras, so their strays are collected too.
+  const std::vector<std::string> extras = config.remaining(true);
+  if (config.get_subcommands().empty()) {
+    const std::string problem = extras.empty() ? std::string("name a target")
+                                               : fmt::format("unknown target \"{}\"", extras[0]);
     tool_error("config", fmt::format("{}; the targets: {} (see ambimeter config {} --help)",
                                      problem, kTargets, kTargets));
+    return kExitUsage;
+  }
+  if (!extras.empty()) {
+    tool_error("config home-assistant",
+               fmt::format("unknown option or argument \"{}\"; see ambimeter config "
+                           "home-assistant --help",
+                           extras[0]));
     return kExitUsage;
   }
   const auto resolved = resolve(options.ha);

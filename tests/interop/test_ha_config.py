@@ -200,6 +200,8 @@ def test_serial_defaults_are_the_meters(binary):
     (["config", "home-assistant", "--serial-port", "/dev/ttyUSB0", "--port", "502"], ["--port", "serial"]),
     (["config", "home-assistant", "--port", "502", "--parity", "odd"], ["--parity", "--port", "--transport"]),
     (["config", "home-assistant", "--name", "***"], ["--name", "***"]),
+    (["config", "home-assistant", "--bogus"], ["--bogus", "--help"]),
+    (["config", "home-assistant", "extra"], ["extra", "--help"]),
     (["config", "home-assistant", "--data-type", "bcd"], ["--data-type", "bcd"]),
 ])
 def test_bad_options_are_one_line_and_exit_2(binary, args, names):
