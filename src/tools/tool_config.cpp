@@ -28,7 +28,14 @@ std::expected<HaTransport, std::string> resolve_transport(const ToolOptions::Hom
                     "together; choose one hub with --transport tcp, rtuovertcp or serial")};
   }
   HaTransport transport = serial_given ? HaTransport::serial : HaTransport::tcp;
-  if (!o.transport.empty()) transport = *parse_ha_transport(o.transport);
+  if (!o.transport.empty()) {
+    const auto named = parse_ha_transport(o.transport);
+    if (!named) {
+      return std::unexpected{
+          fmt::format("--transport {}: choose tcp, rtuovertcp or serial", o.transport)};
+    }
+    transport = *named;
+  }
   if (transport == HaTransport::serial && tcp_given) {
     return std::unexpected{std::string(
         "--host and --port are for --transport tcp or rtuovertcp; drop them for a serial hub")};
