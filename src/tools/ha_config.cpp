@@ -37,10 +37,11 @@ std::string_view plain(std::string_view description) {
   return description;
 }
 
-HaSensor sensor_of(const RegisterDef& def, const HaClasses& c, const HaConfigOptions& o) {
-  HaSensor s{.reg = &def, .classes = c};
-  s.name = fmt::format("{} {}", o.name, plain(def.description));
-  s.unique_id = ha_slug(fmt::format("{} {}", o.name, def.name));
+HaSensor sensor_of(const RegisterDef& def, const HaClasses& c, const HaConfigOptions& o, int unit) {
+  HaSensor s{.reg = &def, .classes = c, .unit = unit};
+  const std::string prefix = o.units.size() > 1 ? fmt::format("{} {}", o.name, unit) : o.name;
+  s.name = fmt::format("{} {}", prefix, plain(def.description));
+  s.unique_id = ha_slug(fmt::format("{} {}", prefix, def.name));
   s.data_type = data_type_of(def, o.data_type);
   s.precision = c.decimals;
   if (s.data_type == "int32") {
@@ -93,13 +94,13 @@ void append_hub(std::string& out, const HaConfigOptions& o) {
   line("timeout", 3);
 }
 
-void append_sensor(std::string& out, const HaSensor& s, int unit) {
+void append_sensor(std::string& out, const HaSensor& s) {
   auto line = [&out](std::string_view key, const auto& value) {
     fmt::format_to(std::back_inserter(out), "        {}: {}\n", key, value);
   };
   fmt::format_to(std::back_inserter(out), "      - name: {}\n", quoted(s.name));
   line("unique_id", quoted(s.unique_id));
-  line("slave", unit);
+  line("slave", s.unit);
   fmt::format_to(std::back_inserter(out), "        address: {}  # 0x{:04X}\n", s.reg->address,
                  s.reg->address);
   line("input_type", "holding");
@@ -151,9 +152,13 @@ std::optional<HaClasses> ha_classes(const RegisterDef& def) {
 
 std::vector<HaSensor> ha_sensors(const HaConfigOptions& options) {
   std::vector<HaSensor> out;
-  for (const RegisterDef& def : register_map()) {
-    if (!wanted(def, options)) continue;
-    if (const auto classes = ha_classes(def)) out.push_back(sensor_of(def, *classes, options));
+  for (const int unit : options.units) {
+    for (const RegisterDef& def : register_map()) {
+      if (!wanted(def, options)) continue;
+      if (const auto classes = ha_classes(def)) {
+        out.push_back(sensor_of(def, *classes, options, unit));
+      }
+    }
   }
   return out;
 }
@@ -163,7 +168,7 @@ std::string render_home_assistant(const HaConfigOptions& options) {
   out += "modbus:\n";
   append_hub(out, options);
   out += "    sensors:\n";
-  for (const HaSensor& s : ha_sensors(options)) append_sensor(out, s, options.unit);
+  for (const HaSensor& s : ha_sensors(options)) append_sensor(out, s);
   return out;
 }
 

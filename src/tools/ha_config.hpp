@@ -35,7 +35,9 @@ struct HaConfigOptions {
   std::string serial_port = "/dev/ttyUSB0";
   int baudrate = 9600;
   char parity = 'E';  ///< 'E', 'N' or 'O'
-  int unit = 1;       ///< the meter's Modbus id (HA's `slave`)
+  /// The meters' Modbus ids (HA's `slave`): one hub for all of them, as HA takes one hub
+  /// per host and port (or serial port).
+  std::vector<int> units = {1};
   DataType data_type = DataType::standard;
   int scan_interval = 10;         ///< seconds, instantaneous values and status
   int energy_scan_interval = 60;  ///< seconds, energy registers
@@ -66,9 +68,11 @@ struct HaSensor {
   double scale = 1.0;
   int precision = 0;
   int scan_interval = 0;
+  int unit = 1;  ///< the meter's Modbus id
 };
-/// The sensors of `options.groups`, in address order; the tariff register (0x6048, the
-/// active tariff) counts as status.
+/// The sensors of `options.groups` for each unit in turn, in address order; the tariff
+/// register (0x6048, the active tariff) counts as status. With several units, names and ids
+/// carry the unit after the prefix ("Ambition 2 L1 Voltage", "ambition_2_l1_voltage").
 [[nodiscard]] std::vector<HaSensor> ha_sensors(const HaConfigOptions& options);
 
 /// The YAML: a comment naming the meter, its data type and how it was made, then

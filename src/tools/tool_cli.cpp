@@ -61,7 +61,10 @@ void add_home_assistant(CLI::App* ha, ToolOptions::HomeAssistant& o) {
       ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}));
   ha->add_option("--parity", o.parity, "serial: even (default), none or odd")
       ->check(CLI::IsMember({"even", "none", "odd"}));
-  ha->add_option("--unit", o.unit, "the meter's Modbus id, 1-247 (default 1)")
+  ha->add_option("--unit", o.units,
+                 "the meter's Modbus id, 1-247 (default 1); several, e.g. 1,2,5, for the "
+                 "meters behind one gateway or on one bus (one hub)")
+      ->delimiter(',')
       ->check(CLI::Range(1, 247));
   ha->add_option("--data-type", o.data_type,
                  "the meter's data type setting (4026): standard (Float ABCD, the factory "

@@ -37,8 +37,8 @@ struct ToolOptions {
     int port = 0;
     std::string serial_port;
     int baudrate = 0;
-    std::string parity;  ///< even|none|odd
-    int unit = 1;
+    std::string parity;                  ///< even|none|odd
+    std::vector<int> units{1};           ///< --unit 1,2,5: the meters of one gateway or bus
     std::string data_type = "standard";  ///< standard (float)|integer
     int scan_interval = 10;
     int energy_scan_interval = 60;

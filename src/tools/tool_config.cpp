@@ -78,7 +78,13 @@ std::expected<HaConfigOptions, std::string> resolve(const ToolOptions::HomeAssis
   if (!o.serial_port.empty()) c.serial_port = o.serial_port;
   if (o.baudrate != 0) c.baudrate = o.baudrate;
   if (!o.parity.empty()) c.parity = o.parity == "none" ? 'N' : o.parity == "odd" ? 'O' : 'E';
-  c.unit = o.unit;
+  for (std::size_t i = 0; i < o.units.size(); ++i) {
+    if (std::find(o.units.begin(), o.units.begin() + static_cast<std::ptrdiff_t>(i), o.units[i]) !=
+        o.units.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return std::unexpected{fmt::format("--unit {} is given twice", o.units[i])};
+    }
+  }
+  c.units = o.units;
   c.data_type = o.data_type == "integer" ? DataType::integer : DataType::standard;
   c.scan_interval = o.scan_interval;
   c.energy_scan_interval = o.energy_scan_interval;

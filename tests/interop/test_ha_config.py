@@ -11,14 +11,17 @@ float YAML read from a meter in integer mode disagrees. Bad options: one line, e
 
 import contextlib
 import logging
+import os
+import shutil
 import struct
+import tempfile
 
 import pytest
 import yaml
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.transaction import ModbusRtuFramer
 
-from interop import ModbusTwin
+from interop import ModbusTwin, Twin, port_of
 from tools import PHASES, ambimeter, state_value
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
@@ -107,16 +110,15 @@ def tcp_hub(twin):
 
 
 @contextlib.contextmanager
-def client_for(hub):
+def client_for(hub, timeout=5):
     """A connected pymodbus client for the hub (the twin answers on it), closed at the end."""
     if hub["type"] == "serial":
-        parity = hub["parity"]
-        c = ModbusSerialClient(hub["port"], baudrate=hub["baudrate"], parity=parity,
+        c = ModbusSerialClient(hub["port"], baudrate=hub["baudrate"], parity=hub["parity"],
                                bytesize=hub["bytesize"], stopbits=hub["stopbits"], timeout=2)
     elif hub["type"] == "rtuovertcp":
-        c = ModbusTcpClient(hub["host"], port=hub["port"], framer=ModbusRtuFramer, timeout=5)
+        c = ModbusTcpClient(hub["host"], port=hub["port"], framer=ModbusRtuFramer, timeout=timeout)
     else:
-        c = ModbusTcpClient(hub["host"], port=hub["port"], timeout=5)
+        c = ModbusTcpClient(hub["host"], port=hub["port"], timeout=timeout)
     try:
         assert c.connect(), f"connect {hub}"
         yield c
@@ -168,6 +170,34 @@ def test_integer_mode_needs_its_own_config(binary):
             assert len(mismatches(c, floats, state, "ambition_")) > 50, "float YAML on an integer meter"
 
 
+def test_one_hub_for_the_meters_behind_a_gateway(binary):
+    """--unit 1,2,3 against a fleet's gateway: one hub, each sensor at its meter, each meter
+    on its own load, every sensor equal to that meter's state."""
+    tmp = tempfile.mkdtemp(prefix="ambi-ha-fleet-")
+    serials = [str(19020246 + k) for k in range(3)]
+    try:
+        with Twin(binary, os.path.join(tmp, "state"), "--clock", "stepped", "--meters", "3",
+                  "--mbus-tcp", "off") as fleet:
+            port = port_of(fleet.ready["gateways"][0]["modbus_tcp"])
+            for k, serial in enumerate(serials):
+                load = {p: {"v": 230 + k, "i": 4 * (k + 1) + j, "phi": 20 * k - 10 * j}
+                        for j, p in enumerate(("L1", "L2", "L3"))}
+                fleet.ok("PUT", f"/api/v1/meters/{serial}/load", load)
+            fleet.advance(3600)
+            (hub,) = ha_yaml(binary, "--port", port, "--unit", "1,2,3", "--group", "instant,energy")["modbus"]
+            assert sorted({s["slave"] for s in hub["sensors"]}) == [1, 2, 3]
+            assert len({s["unique_id"] for s in hub["sensors"]}) == len(hub["sensors"])
+            states = {k + 1: fleet.ok("GET", f"/api/v1/meters/{serial}/state") for k, serial in enumerate(serials)}
+            with client_for(hub, timeout=60) as c:  # the first read may wait out a save
+                for unit, state in states.items():
+                    mine = {"sensors": [s for s in hub["sensors"] if s["slave"] == unit]}
+                    assert mismatches(c, mine, state, f"ambition_{unit}_") == [], f"unit {unit}"
+                one = {"sensors": [s for s in hub["sensors"] if s["slave"] == 1]}
+                assert mismatches(c, one, states[2], "ambition_1_"), "meters on different loads"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_classes_follow_the_registers(binary):
     (hub,) = ha_yaml(binary, "--group", "energy,instant")["modbus"]
     assert (hub["host"], hub["port"]) == ("127.0.0.1", 502)
@@ -195,6 +225,7 @@ def test_serial_defaults_are_the_meters(binary):
     (["config"], ["target", "home-assistant"]),
     (["config", "home-assistant", "--transport", "udp"], ["--transport", "udp"]),
     (["config", "home-assistant", "--unit", "300"], ["--unit", "300"]),
+    (["config", "home-assistant", "--unit", "1,2,1"], ["--unit", "1", "twice"]),
     (["config", "home-assistant", "--baudrate", "1000"], ["--baudrate", "1000"]),
     (["config", "home-assistant", "--transport", "serial", "--host", "10.0.0.1"], ["--host", "serial"]),
     (["config", "home-assistant", "--serial-port", "/dev/ttyUSB0", "--port", "502"], ["--port", "serial"]),

@@ -146,7 +146,7 @@ TEST(HaYaml, TcpHubAndOneSensorAsHomeAssistantReadsThem) {
   o.name = "Meter \"A\"";
   o.host = "192.0.2.7";
   o.port = 5020;
-  o.unit = 7;
+  o.units = {7};
   const std::string yaml = render_home_assistant(o);
   EXPECT_NE(yaml.find("modbus:\n"
                       "  - name: \"Meter \\\"A\\\"\"\n"
@@ -170,6 +170,26 @@ TEST(HaYaml, TcpHubAndOneSensorAsHomeAssistantReadsThem) {
                       "        scan_interval: 10\n"),
             std::string::npos);
   EXPECT_NE(yaml.find("Float ABCD"), std::string::npos) << "says which data type it assumes";
+}
+
+TEST(HaSensors, SeveralUnitsShareOneHubWithTheUnitInNamesAndIds) {
+  HaConfigOptions o;
+  o.units = {3, 1};
+  const auto sensors = ha_sensors(o);
+  const std::size_t one = ha_sensors(HaConfigOptions{}).size();
+  ASSERT_EQ(sensors.size(), 2 * one);
+  EXPECT_EQ(sensors.front().unit, 3);
+  EXPECT_EQ(sensors.back().unit, 1);
+  const HaSensor& v = sensors[one + 7];
+  EXPECT_EQ(v.reg->name, "l1_voltage");
+  EXPECT_EQ(v.name, "Ambition 1 L1 Voltage");
+  EXPECT_EQ(v.unique_id, "ambition_1_l1_voltage");
+  std::set<std::string> ids;
+  for (const HaSensor& s : sensors) ids.insert(s.unique_id);
+  EXPECT_EQ(ids.size(), sensors.size());
+  const std::string yaml = render_home_assistant(o);
+  EXPECT_EQ(yaml.find("\n  - name:", yaml.find("\n  - name:") + 1), std::string::npos) << "one hub";
+  EXPECT_NE(yaml.find("\"ambition_3_l1_voltage\"\n        slave: 3\n"), std::string::npos);
 }
 
 TEST(HaYaml, SerialHubCarriesTheLineSettings) {
