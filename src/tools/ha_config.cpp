@@ -126,7 +126,7 @@ std::string header_comment(const HaConfigOptions& o) {
   } else {
     out +=
         "# It assumes the meter's data type setting (register 0x4026) is integer (2): values\n"
-        "# are int32, high word first, in 0.01 V, Hz, kWh, kvarh and 0.001 A, kW, kvar, kVA.\n";
+        "# are int32, high word first, in 0.01 V, Hz, kWh, kvarh, 0.001 A, kW, kvar, kVA, PF.\n";
   }
   return out;
 }

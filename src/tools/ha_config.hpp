@@ -2,7 +2,8 @@
 // `ambimeter config home-assistant`: a Home Assistant `modbus:` YAML for an Ambition 2PU CT,
 // one hub with a sensor per useful register of the A3.2 map (instantaneous values, energy,
 // status), each with the data type the meter sends it in, scale, precision, unit, device
-// class and state class. Rendered from the register table; pure (the caller prints it).
+// class and state class. Rendered from the register table and classed by the exporters'
+// shared table (export/exported_values.hpp); pure (the caller prints it).
 
 #include <cstdint>
 #include <optional>
