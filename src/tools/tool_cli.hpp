@@ -5,6 +5,7 @@
 // 2 a usage error (bad URI, option or NAME=VALUE).
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct ToolOptions {
   std::string range;                ///< scan --range A-B
   bool secondary = false;           ///< scan --secondary (M-bus)
   bool quiet = false;               ///< no progress bar
+  std::string trace;                ///< audit: the trace file
+  std::uint32_t baud = 9600;        ///< audit --baud: the meter's RTU baud rate in the trace
 };
 
 /// The five subcommands, to see which one was parsed.
@@ -33,6 +36,7 @@ struct ToolCommands {
   CLI::App* scan = nullptr;
   CLI::App* watch = nullptr;
   CLI::App* log = nullptr;
+  CLI::App* audit = nullptr;
 };
 
 /// Declares the subcommands on `app`, filling `options`.
@@ -47,5 +51,7 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& options);
 [[nodiscard]] int tool_write(const ToolOptions& options);
 [[nodiscard]] int tool_scan(const ToolOptions& options);
 [[nodiscard]] int tool_log(const ToolOptions& options);
+/// `ambimeter audit TRACE.jsonl`: the poll audit over a recorded trace (docs/audit.md).
+[[nodiscard]] int tool_audit(const ToolOptions& options);
 
 }  // namespace ambi

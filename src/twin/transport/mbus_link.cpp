@@ -9,6 +9,7 @@
 #include "core/codec/hex.hpp"
 #include "core/mbus/mbus_readout.hpp"
 #include "core/mbus/mbus_records.hpp"
+#include "twin/transport/audit_feed.hpp"
 #include "twin/transport/mbus_line.hpp"
 
 namespace ambi {
@@ -109,7 +110,13 @@ Json decode_mbus_frame(const MbusAnswer& answer) {
 }
 
 MbusLinkCore::MbusLinkCore(MbusContext& context, TraceSource source)
-    : context_(context), source_(std::move(source)) {}
+    : context_(context), source_(std::move(source)) {
+  // A line's telegrams are for many meters: not audited (docs/audit.md).
+  const auto transport = audit_transport(source_.transport);
+  if (context_.line == nullptr && transport) {
+    audit_ = audit_client(context_.twin, *transport, source_.peer);
+  }
+}
 
 std::int64_t MbusLinkCore::sim_ms() const {
   return context_.twin.meter().now_ms();
@@ -164,6 +171,7 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, received, std::move(decoded));
     consumed(received.size());
   }
+  if (audit_ != nullptr) audit_->mbus({audit_time(context_.twin), framer_.polled(), &frame});
   MbusExchange exchange = context_.line != nullptr
                               ? context_.line->serve(frame)
                               : context_.twin.serve_mbus(context_.slave, frame);
@@ -199,6 +207,11 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
 
 void MbusLinkCore::trace_faults(const std::vector<std::string>& causes,
                                 std::span<const std::uint8_t> sent) {
+  if (audit_ != nullptr) {
+    for (const std::string& cause : causes) {
+      audit_->link_error({audit_time(context_.twin), sent, cause});
+    }
+  }
   if (context_.trace == nullptr) return;
   for (const std::string& cause : causes) {
     context_.trace->error(source_, sim_ms(), TraceDirection::out, sent, cause);

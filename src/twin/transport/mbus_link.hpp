@@ -16,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "audit/poll_audit.hpp"
 #include "core/codec/line_timing.hpp"
 #include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_slave.hpp"
@@ -67,6 +68,7 @@ class MbusLinkCore {
   [[nodiscard]] std::int64_t sim_ms() const;
   MbusContext& context_;
   TraceSource source_;
+  AuditClient* audit_ = nullptr;  ///< this client in the meter's poll audit; null when off
   MbusFramer framer_;
   std::vector<std::uint8_t> raw_;  ///< with a trace: the bytes the framer holds
 };

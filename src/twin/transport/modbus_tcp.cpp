@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/modbus/modbus_server.hpp"
+#include "twin/transport/audit_feed.hpp"
 #include "twin/transport/modbus_gateway.hpp"
 
 namespace ambi {
@@ -44,6 +45,10 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   void start() {
     error_code ignored;
     (void)socket_.non_blocking(true, ignored);
+    // A gateway's requests are for many meters: not audited (docs/audit.md).
+    if (context_.gateway == nullptr) {
+      audit_ = audit_client(context_.twin, AuditTransport::tcp, source_.peer);
+    }
     watch_idle(idle_timer_, idle_, shared_from_this());
     read();
   }
@@ -150,6 +155,10 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
           [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
     }
     if (context_.trace != nullptr) trace(request, exchange);
+    if (audit_ != nullptr) {
+      audit_->modbus({audit_time(context_.twin), request.adu, request.unit, &exchange.request,
+                      audit_reply(exchange.response, exchange.reply_size), 0});
+    }
     std::optional<TimePoint> due;
     if (context_.gateway != nullptr) {
       due = context_.gateway->due();
@@ -300,11 +309,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     std::chrono::steady_clock::time_point due;
     std::vector<std::uint8_t> bytes;
   };
-  std::deque<Held> held_;       ///< replies waiting for the bus behind the gateway
-  asio::steady_timer release_;  ///< the next held reply's time
-  std::uint64_t served_ = 0;    ///< requests on this connection
-  bool stalled_ = false;        ///< a stall fault: nothing is answered any more
-  bool resetting_ = false;      ///< a reset fault: RST once this read is served
+  std::deque<Held> held_;         ///< replies waiting for the bus behind the gateway
+  asio::steady_timer release_;    ///< the next held reply's time
+  std::uint64_t served_ = 0;      ///< requests on this connection
+  AuditClient* audit_ = nullptr;  ///< this client in the meter's poll audit; null when off
+  bool stalled_ = false;          ///< a stall fault: nothing is answered any more
+  bool resetting_ = false;        ///< a reset fault: RST once this read is served
   bool reading_ = false;
   bool writing_ = false;
   bool ending_ = false;  ///< a bad header or the client's end arrived: close once flushed

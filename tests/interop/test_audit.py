@@ -1,0 +1,192 @@
+"""The poll audit (docs/audit.md) against clients nobody here wrote, each making its mistake on
+purpose: pymodbus reading off by one, with FC 04, past a block, a read-only write, and polling
+the pty faster than 9600 baud allows; mbpoll without -0 (1-based by default); libmbus's
+request-data, which never toggles the FCB; libmbus reading by primary address after a
+collision. GET /api/v1/audit shows each finding with its evidence, and `ambimeter audit` over
+the trace the same run wrote finds the same.
+
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop/test_audit.py --binary=PATH_TO_ambimeter
+"""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+from pymodbus.client import ModbusSerialClient, ModbusTcpClient
+
+from interop import Twin, mbpoll, port_of
+from mbus_interop import tool
+
+logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
+
+
+class AuditTwin(Twin):
+    """A twin on the real clock (so the trace carries wall time) with Modbus TCP, the pty,
+    M-bus over TCP and a trace, in a fresh folder removed when it is killed."""
+
+    def __init__(self, binary, *extra):
+        self.tmp = tempfile.mkdtemp(prefix="ambi-audit-")
+        self.pty = os.path.join(self.tmp, "ttyAMBI")
+        self.trace = os.path.join(self.tmp, "trace.jsonl")
+        super().__init__(binary, os.path.join(self.tmp, "state"), "--modbus-tcp", "127.0.0.1:0",
+                         "--modbus-rtu", "pty:" + self.pty, "--mbus-tcp", "127.0.0.1:0",
+                         "--trace", self.trace, *extra)
+
+    def start(self, timeout=15.0):
+        super().start(timeout)
+        self.tcp_port = port_of(self.ready["modbus_tcp"])
+        self.mbus_port = port_of(self.ready["mbus_tcp"])
+        return self
+
+    def kill(self):
+        super().kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def twin(binary):
+    with AuditTwin(binary) as t:
+        yield t
+
+
+def findings(audit):
+    """{(transport, peer, check): finding} of an audit JSON."""
+    return {(c["transport"], c["peer"], f["check"]): f for c in audit["clients"] for f in c["findings"]}
+
+
+def offline(binary, trace, *args):
+    done = subprocess.run([binary, "audit", trace, *args], capture_output=True, timeout=60)
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def without_wall_time(found):
+    """The findings with their wall times dropped (the trace's are written a moment later)."""
+    out = {}
+    for key, f in found.items():
+        f = dict(f)
+        f["first"] = {"sim_ms": f["first"]["sim_ms"]}
+        f["last"] = {"sim_ms": f["last"]["sim_ms"]}
+        out[key] = f
+    return out
+
+
+def pymodbus_mistakes(twin):
+    """Over TCP: off by one, FC 04 three times, one before the 0x5000 block, a read-only write."""
+    c = ModbusTcpClient("127.0.0.1", port=twin.tcp_port, timeout=5)
+    try:
+        assert c.connect()
+        for _ in range(2):
+            r = c.read_holding_registers(0x5002 + 1, 2, slave=1)  # 1-based: L1 voltage at 5003
+            assert not r.isError(), "the meter answers a read from a float's second word"
+        for _ in range(3):
+            r = c.read_input_registers(0x5002, 2, slave=1)
+            assert r.isError() and r.exception_code == 1, f"FC 04 is refused: {r}"
+        r = c.read_holding_registers(0x5000 - 1, 2, slave=1)
+        assert r.isError() and r.exception_code == 2, f"0x4FFF is unmapped: {r}"
+        r = c.write_register(0x5002, 1, slave=1)
+        assert r.isError() and r.exception_code == 2, f"L1 voltage is read-only: {r}"
+    finally:
+        c.close()
+
+
+def pymodbus_fast_on_the_pty(twin, polls=10):
+    """Back to back on the pty: pymodbus waits t3.5 only, not what a 9600 baud line takes."""
+    c = ModbusSerialClient(twin.pty, baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=2)
+    try:
+        assert c.connect()
+        for _ in range(polls):
+            assert not c.read_holding_registers(0x5002, 2, slave=1).isError()
+    finally:
+        c.close()
+
+
+def test_each_mistake_is_found_with_its_evidence_and_offline_alike(twin, binary, libmbus):
+    twin.set_load({"L1": {"v": 230, "i": 10, "phi": 0}})
+    pymodbus_mistakes(twin)
+    # mbpoll without -0 takes -r as 1-based: 0x5002 goes out as 0x5001, the second word of 0x5000.
+    code, values, out = mbpoll("-m", "rtu", "-b", 9600, "-P", "none", "-o", 2, "-a", 1, "-r", "0x5002",
+                               "-t", "4:float", "-B", "-c", 1, twin.pty)
+    assert code == 0, f"mbpoll: {out}"
+    pymodbus_fast_on_the_pty(twin)
+    for _ in range(3):
+        code, xml, err = tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.mbus_port, 0)
+        assert code == 0, f"request-data: {err}"
+
+    audit = twin.ok("GET", "/api/v1/audit")
+    assert audit["enabled"] is True
+    found = findings(audit)
+    tcp = ("tcp", "127.0.0.1")
+    second = found[tcp + ("second-word",)]
+    assert second["count"] == 2 and second["severity"] == "warning"
+    assert second["example"].endswith("01 03 50 03 00 02"), second
+    assert "l1_voltage" in second["detail"] and "1-based" in second["detail"]
+    fc04 = found[tcp + ("fc04",)]
+    assert fc04["count"] == 3 and fc04["severity"] == "error" and fc04["example"].endswith("01 04 50 02 00 02")
+    assert found[tcp + ("repeated-failure",)]["count"] == 2
+    unmapped = found[tcp + ("unmapped",)]
+    assert unmapped["count"] == 1 and "0x4FFF" in unmapped["detail"] and "1-based" in unmapped["detail"]
+    assert found[tcp + ("read-only-write",)]["count"] == 1
+    assert "l1_voltage is read-only" in found[tcp + ("read-only-write",)]["detail"]
+    assert fc04["first"]["t"] <= fc04["last"]["t"] and "sim_ms" in fc04["first"]
+
+    peers = {c["peer"] for c in audit["clients"] if c["transport"] == "rtu"}
+    assert len(peers) == 1, peers
+    rtu = ("rtu", peers.pop())
+    mb = found[rtu + ("second-word",)]
+    assert mb["count"] == 1 and mb["example"].startswith("01 03 50 01 00 02"), mb
+    assert "voltage (0x5000-0x5001)" in mb["detail"], mb["detail"]
+    fast = found[rtu + ("polling-too-fast",)]
+    assert 1 <= fast["count"] <= 10 and "9600 baud" in fast["detail"], fast
+
+    fcb = found[("mbus-tcp", "127.0.0.1", "fcb-not-toggled")]
+    assert fcb["count"] == 2 and fcb["example"] == "10 7B 00 7B 16", fcb
+
+    assert {k[2] for k in found} == {"second-word", "fc04", "repeated-failure", "unmapped", "read-only-write",
+                                     "polling-too-fast", "fcb-not-toggled"}
+
+    # The same findings from the trace, and the table for people.
+    code, out, err = offline(binary, twin.trace, "--format", "json")
+    assert code == 0, err
+    again = json.loads(out)
+    assert without_wall_time(findings(again)) == without_wall_time(found)
+    code, out, err = offline(binary, twin.trace)
+    assert code == 0, err
+    for check in ("second-word", "fc04", "fcb-not-toggled", "polling-too-fast"):
+        assert check in out, out
+
+
+def test_reads_by_primary_address_after_a_collision(twin, libmbus):
+    status, fault = twin.post("/api/v1/faults", {"kind": "collision", "duration_s": 3600})
+    assert status == 201 and fault["kind"] == "collision", fault
+    for _ in range(2):
+        tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", twin.mbus_port, 0)
+    found = findings(twin.ok("GET", "/api/v1/audit"))
+    after = found[("mbus-tcp", "127.0.0.1", "no-secondary-after-collision")]
+    assert after["count"] >= 1 and "secondary address" in after["detail"], after
+
+
+def test_the_audit_can_be_switched_off(binary):
+    with AuditTwin(binary, "--audit", "off") as t:
+        pymodbus_mistakes(t)
+        audit = t.ok("GET", "/api/v1/audit")
+        assert audit["enabled"] is False and audit["clients"] == [] and audit["findings"] == 0
+
+
+def test_a_bad_trace_is_one_line_naming_the_problem(binary, tmp_path):
+    code, out, err = offline(binary, str(tmp_path / "missing.jsonl"))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "cannot open trace" in err and "--trace" in err, err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"sim_ms":0,"transport":"tcp","peer":"x","dir":"in","hex":"00"}\nnot json\n')
+    code, out, err = offline(binary, str(bad))
+    assert code == 2 and "line 2 is not a JSON object" in err and len(err.strip().splitlines()) == 1, err
+    code, out, err = offline(binary, str(tmp_path))
+    assert code == 2 and "is a directory" in err, err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code, out, err = offline(binary, str(empty), "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == 0, (out, err)
