@@ -99,21 +99,23 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
     }
     return exchange;
   }
+  // The audit's time is the trace's: the request's, before serving brings the meter to now.
+  const AuditTime at = audit_ != nullptr ? audit_time(context_.twin, arrived_) : AuditTime{};
   RtuExchange exchange = route_rtu(context_.twin.meter(), frame, context_.quirks);
   if (context_.trace != nullptr) trace_request(frame, exchange);
   if (exchange.route == Route::ignore) return exchange;
   context_.twin.begin_modbus();
   context_.twin.serve_modbus([&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
   if (context_.trace != nullptr && !exchange.reply.empty()) trace_reply(exchange);
-  if (audit_ != nullptr) audit(frame, exchange);
+  if (audit_ != nullptr) audit(frame, exchange, at);
   fault_delay_ms_ = 0;
   if (context_.twin.has_link_faults() && !exchange.reply.empty()) apply_faults(exchange);
   return exchange;
 }
 
-void RtuCore::audit(const RtuFrame& frame, const RtuExchange& exchange) {
+void RtuCore::audit(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at) {
   const std::uint32_t line_baud = source_.transport == "rtu" ? baud() : 0;
-  audit_->modbus({audit_time(context_.twin, arrived_), frame.adu, exchange.unit, &exchange.request,
+  audit_->modbus({at, frame.adu, exchange.unit, &exchange.request,
                   audit_reply(exchange.response, exchange.reply.size()), line_baud});
 }
 

@@ -78,7 +78,7 @@ class RtuCore {
   /// The meter's link faults on its reply (docs/faults.md), traced with their causes.
   void apply_faults(RtuExchange& exchange);
   [[nodiscard]] std::int64_t sim_ms() const;
-  void audit(const RtuFrame& frame, const RtuExchange& exchange);
+  void audit(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at);
   ModbusContext& context_;
   TraceSource source_;
   AuditClient* audit_ = nullptr;  ///< this line or peer in the meter's poll audit; null when off

@@ -241,7 +241,7 @@ TEST(PollAuditMbus, ReadsByPrimaryAddressAfterACollisionWithoutSelectingAreAFind
   EXPECT_NE(f->detail.find("at 10 ms"), std::string::npos) << f->detail;
   // A selection (SND_UD CI 52 to FD, ID 19020246 wildcards elsewhere), then FD: no more.
   feed_mbus(c, {0x68, 0x0B, 0x0B, 0x68, 0x53, 0xFD, 0x52, 0x46, 0x02, 0x02, 0x19, 0xFF, 0xFF, 0xFF,
-                0xFF, 0x00, 0x16});
+                0xFF, 0x01, 0x16});
   feed_mbus(c, {0x10, 0x7B, 0xFD, 0x78, 0x16});
   EXPECT_EQ(f->count, 1U);
 }
@@ -262,7 +262,7 @@ TEST(PollAuditClients, ATcpPeerIsItsAddressSoReconnectsAreOneClient) {
 TEST(PollAuditClients, BeyondTheCapClientsShareOneRecord) {
   PollAudit audit;
   for (std::size_t i = 0; i < PollAudit::kMaxClients; ++i) {
-    (void)audit.client(AuditTransport::tcp, fmt::format("10.0.0.{}:1", i));
+    (void)audit.client(AuditTransport::tcp, "10.0.0." + std::to_string(i) + ":1");
   }
   AuditClient& x = audit.client(AuditTransport::tcp, "10.1.0.1:1");
   AuditClient& y = audit.client(AuditTransport::tcp, "10.1.0.2:1");
