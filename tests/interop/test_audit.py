@@ -92,6 +92,8 @@ def pymodbus_mistakes(twin):
         assert r.isError() and r.exception_code == 2, f"0x4FFF is unmapped: {r}"
         r = c.write_register(0x5002, 1, slave=1)
         assert r.isError() and r.exception_code == 2, f"L1 voltage is read-only: {r}"
+        r = c.read_holding_registers(0x6000, 126, slave=1)
+        assert r.isError() and r.exception_code == 3, f"126 registers: {r}"
     finally:
         c.close()
 
@@ -149,8 +151,9 @@ def test_each_mistake_is_found_with_its_evidence_and_offline_alike(twin, binary,
     # REQ_UD2 to address 0 with FCV set and the same FCB each run (7B or 5B, by libmbus version).
     assert fcb["count"] == 2 and fcb["example"] in ("10 7B 00 7B 16", "10 5B 00 5B 16"), fcb
 
+    assert found[tcp + ("too-many-registers",)]["count"] == 1
     assert {k[2] for k in found} == {"second-word", "fc04", "repeated-failure", "unmapped", "read-only-write",
-                                     "polling-too-fast", "fcb-not-toggled"}
+                                     "too-many-registers", "polling-too-fast", "fcb-not-toggled"}
 
     # The same findings from the trace, and the table for people.
     code, out, err = offline(binary, twin.trace, "--format", "json")
@@ -197,3 +200,22 @@ def test_a_bad_trace_is_one_line_naming_the_problem(binary, tmp_path):
     empty.write_text("")
     code, out, err = offline(binary, str(empty), "--format", "json")
     assert code == 0 and json.loads(out)["findings"] == 0, (out, err)
+
+
+def test_fc04_answered_by_the_quirk_is_still_a_finding(binary):
+    with AuditTwin(binary, "--quirk", "fc04") as t:
+        c = ModbusTcpClient("127.0.0.1", port=t.tcp_port, timeout=5)
+        try:
+            assert c.connect()
+            assert not c.read_input_registers(0x5002, 2, slave=1).isError(), "the quirk answers FC 04"
+        finally:
+            c.close()
+        fc04 = findings(t.ok("GET", "/api/v1/audit"))[("tcp", "127.0.0.1", "fc04")]
+        assert fc04["count"] == 1 and "--quirk fc04" in fc04["detail"], fc04
+
+
+def test_a_bad_audit_option_is_one_line(binary, tmp_path):
+    done = subprocess.run([binary, "run", "--state", str(tmp_path / "s"), "--audit", "maybe"],
+                          capture_output=True, timeout=30)
+    err = done.stderr.decode()
+    assert done.returncode == 2 and len(err.strip().splitlines()) == 1 and "--audit" in err, err
