@@ -219,3 +219,22 @@ def test_a_bad_audit_option_is_one_line(binary, tmp_path):
                           capture_output=True, timeout=30)
     err = done.stderr.decode()
     assert done.returncode == 2 and len(err.strip().splitlines()) == 1 and "--audit" in err, err
+
+
+def test_a_fleet_meter_on_its_own_port_has_its_own_audit(binary, tmp_path):
+    fleet_file = tmp_path / "fleet.toml"
+    fleet_file.write_text('[[group]]\nname = "own"\ncount = 2\nendpoint = "port-per-meter"\n')
+    with Twin(binary, str(tmp_path / "state"), "--clock", "stepped", "--fleet", str(fleet_file),
+              "--mbus-tcp", "off") as fleet:
+        second = fleet.ready["gateways"][1]
+        first_serial, second_serial = fleet.ready["gateways"][0]["serials"][0], second["serials"][0]
+        c = ModbusTcpClient("127.0.0.1", port=port_of(second["modbus_tcp"]), timeout=5)
+        try:
+            assert c.connect()
+            assert c.read_input_registers(0x5002, 2, slave=1).isError()
+        finally:
+            c.close()
+        mine = findings(fleet.ok("GET", f"/api/v1/meters/{second_serial}/audit"))
+        assert mine[("tcp", "127.0.0.1", "fc04")]["count"] == 1, mine
+        other = fleet.ok("GET", f"/api/v1/meters/{first_serial}/audit")
+        assert other["clients"] == [] and other["enabled"] is True, other
