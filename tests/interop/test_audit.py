@@ -15,12 +15,15 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import pytest
+import serial
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 
 from interop import Twin, mbpoll, port_of
 from mbus_interop import tool
+from test_rtu_link import GAP_REQUEST, device_twin, send_with_a_gap
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -238,3 +241,21 @@ def test_a_fleet_meter_on_its_own_port_has_its_own_audit(binary, tmp_path):
         assert mine[("tcp", "127.0.0.1", "fc04")]["count"] == 1, mine
         other = fleet.ok("GET", f"/api/v1/meters/{first_serial}/audit")
         assert other["clients"] == [] and other["enabled"] is True, other
+
+
+def test_a_gap_inside_a_frame_on_a_device(binary, tmp_path):
+    """On a serial device (socat's pty pair standing in, as in test_rtu_link.py) a frame with
+    a pause of 2 characters inside is dropped; the audit names it, with the bytes dropped."""
+    with device_twin(binary, str(tmp_path / "device")) as (twin, holder, device, peer), \
+            serial.Serial(peer, 9600, timeout=0.3) as tty:
+        gap = None
+        for _ in range(8):  # a late wake-up can hide the gap or stretch it into a silence
+            send_with_a_gap(tty, GAP_REQUEST)
+            tty.read(7)
+            time.sleep(0.05)
+            gap = findings(twin.ok("GET", "/api/v1/audit")).get(("rtu", device, "gap-in-frame"))
+            if gap:
+                break
+        assert gap is not None and gap["severity"] == "error", "a frame cut by a gap is a finding"
+        assert gap["example"] == " ".join(f"{b:02X}" for b in GAP_REQUEST[:-1]), gap
+        assert gap["detail"].startswith("frame interrupted by a gap of more than 1.5 characters"), gap
