@@ -259,3 +259,20 @@ def test_a_gap_inside_a_frame_on_a_device(binary, tmp_path):
         assert gap is not None and gap["severity"] == "error", "a frame cut by a gap is a finding"
         assert gap["example"] == " ".join(f"{b:02X}" for b in GAP_REQUEST[:-1]), gap
         assert gap["detail"].startswith("frame interrupted by a gap of more than 1.5 characters"), gap
+
+
+def test_behind_a_gateway_each_request_goes_to_the_meter_it_reaches(binary, tmp_path):
+    with Twin(binary, str(tmp_path / "state"), "--clock", "stepped", "--meters", "3",
+              "--mbus-tcp", "off") as fleet:
+        serials = [str(19020246 + i) for i in range(3)]
+        c = ModbusTcpClient("127.0.0.1", port=port_of(fleet.ready["gateways"][0]["modbus_tcp"]), timeout=5)
+        try:
+            assert c.connect()
+            assert not c.read_holding_registers(0x5003, 2, slave=2).isError()
+            assert c.read_holding_registers(0x5002, 2, slave=9).isError(), "no meter 9: 0B"
+        finally:
+            c.close()
+        second = findings(fleet.ok("GET", f"/api/v1/meters/{serials[1]}/audit"))
+        assert second[("tcp", "127.0.0.1", "second-word")]["count"] == 1, second
+        for s in (serials[0], serials[2]):
+            assert fleet.ok("GET", f"/api/v1/meters/{s}/audit")["clients"] == [], s
