@@ -245,18 +245,24 @@ def test_a_fleet_meter_on_its_own_port_has_its_own_audit(binary, tmp_path):
 
 def test_a_gap_inside_a_frame_on_a_device(binary, tmp_path):
     """On a serial device (socat's pty pair standing in, as in test_rtu_link.py) a frame with
-    a pause of 2 characters inside is dropped; the audit names it, with the bytes dropped."""
-    with device_twin(binary, str(tmp_path / "device")) as (twin, holder, device, peer), \
+    a pause of 2 characters inside is dropped; the audit names it, with the bytes dropped, as
+    often as the trace says a frame was interrupted."""
+    trace = str(tmp_path / "gap.jsonl")
+    with device_twin(binary, str(tmp_path / "device"), "--trace", trace) as (twin, holder, device, peer), \
             serial.Serial(peer, 9600, timeout=0.3) as tty:
-        gap = None
-        for _ in range(8):  # a late wake-up can hide the gap or stretch it into a silence
+        interrupted = 0
+        for _ in range(20):  # a late wake-up can hide the gap or stretch it into a silence
             send_with_a_gap(tty, GAP_REQUEST)
             tty.read(7)
             time.sleep(0.05)
-            gap = findings(twin.ok("GET", "/api/v1/audit")).get(("rtu", device, "gap-in-frame"))
-            if gap:
+            with open(trace) as f:
+                interrupted = sum("interrupted by a gap" in line for line in f)
+            if interrupted:
                 break
+        assert interrupted, "no attempt reached the twin with its gap (a busy machine?)"
+        gap = findings(twin.ok("GET", "/api/v1/audit")).get(("rtu", device, "gap-in-frame"))
         assert gap is not None and gap["severity"] == "error", "a frame cut by a gap is a finding"
+        assert gap["count"] == interrupted, (gap, interrupted)
         assert gap["example"] == " ".join(f"{b:02X}" for b in GAP_REQUEST[:-1]), gap
         assert gap["detail"].startswith("frame interrupted by a gap of more than 1.5 characters"), gap
 
