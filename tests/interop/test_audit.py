@@ -284,3 +284,24 @@ def test_behind_a_gateway_each_request_goes_to_the_meter_it_reaches(binary, tmp_
         assert second[("tcp", "127.0.0.1", "second-word")]["count"] == 1, second
         for s in (serials[0], serials[2]):
             assert fleet.ok("GET", f"/api/v1/meters/{s}/audit")["clients"] == [], s
+
+
+def test_on_a_shared_line_reads_after_a_collision_are_found_for_each_meter(binary, tmp_path, libmbus):
+    """A fleet's M-bus line of 3; meter 2 set to meter 1's primary address 1: their answers
+    collide. libmbus's request-data to address 1 twice: each of the two meters' audits has
+    the untoggled FCB and the read by primary address after the collision; meter 3 heard
+    nothing addressed to it."""
+    with Twin(binary, str(tmp_path / "state"), "--clock", "stepped", "--meters", "3",
+              "--mbus-tcp", "127.0.0.1:0", "--modbus-tcp", "127.0.0.1:0") as fleet:
+        serials = [str(19020246 + i) for i in range(3)]
+        fleet.ok("PUT", f"/api/v1/meters/{serials[1]}/settings",
+                 {"password": "0000", "settings": {"mbus_id": 1}})
+        port = port_of(fleet.ready["mbus_tcp"])
+        for _ in range(2):
+            tool(libmbus, "mbus-tcp-request-data", "127.0.0.1", port, 1)
+        for s in serials[:2]:
+            found = findings(fleet.ok("GET", f"/api/v1/meters/{s}/audit"))
+            after = found.get(("mbus-tcp", "127.0.0.1", "no-secondary-after-collision"))
+            assert after is not None and after["count"] >= 1, (s, found)
+            assert ("mbus-tcp", "127.0.0.1", "fcb-not-toggled") in found, (s, found)
+        assert fleet.ok("GET", f"/api/v1/meters/{serials[2]}/audit")["clients"] == []

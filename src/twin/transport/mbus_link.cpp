@@ -177,6 +177,7 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
                               : context_.twin.serve_mbus(context_.slave, frame);
   bool faulted_answer = false;  // the fault's trace line says what the bytes are
   if (context_.line != nullptr) {
+    audit_line(frame);
     trace_faults(context_.line->fault_causes(), exchange.reply);
     faulted_answer = !context_.line->fault_causes().empty();
   } else if (context_.twin.has_link_faults() && !exchange.reply.empty()) {
@@ -203,6 +204,21 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
     out.bytes.insert(out.bytes.end(), exchange.reply.begin(), exchange.reply.end());
   }
   if (exchange.baud) out.baud = exchange.baud;
+}
+
+void MbusLinkCore::audit_line(const MbusFrame& frame) {
+  const auto transport = audit_transport(source_.transport);
+  if (!transport) return;
+  const std::span<const std::uint8_t> bytes = framer_.polled();
+  for (Twin* twin : context_.line->addressed_meters()) {
+    AuditClient* client = audit_client(*twin, *transport, source_.peer);
+    if (client == nullptr) continue;
+    const AuditTime at = audit_time(*twin);
+    client->mbus({at, bytes, &frame});
+    if (context_.line->collided()) {
+      client->link_error({at, bytes, "answers of several meters collided"});
+    }
+  }
 }
 
 void MbusLinkCore::trace_faults(const std::vector<std::string>& causes,

@@ -62,6 +62,9 @@ class MbusLinkCore {
 
  private:
   void serve(const MbusFrame& frame, MbusReplies& out);
+  /// On a fleet's line: the telegram in the audit of each meter it was for, and a collision
+  /// of their answers in the audit of each.
+  void audit_line(const MbusFrame& frame);
   /// The link faults that acted on an answer (docs/faults.md), each a trace line.
   void trace_faults(const std::vector<std::string>& causes, std::span<const std::uint8_t> sent);
   void consumed(std::size_t bytes);
