@@ -14,6 +14,7 @@
 // faults_model.js) are tested by node (tests/web/unit/).
 import { renderBench, renderCharts, initBench, resetCharts } from './bench.js';
 import { $, api, apiUrl, clearError, selectMeter, selectedMeter, setText } from './common.js';
+import { forgetAudit, initAudit } from './audit.js';
 import { forgetFaults, initFaults } from './faults.js';
 import { initFleet, showMeter } from './fleet.js';
 import { streamShows } from './fleet_model.js';
@@ -63,6 +64,7 @@ function select(serial) {
   forgetPulses();
   forgetSettings();
   forgetFaults();
+  forgetAudit();
   clearError();
   fetchShown();
 }
@@ -89,6 +91,7 @@ function start() {
   initBench();
   initMeterApp();
   initFaults();
+  initAudit();
   connect();
   // A fleet shows its fleet view; one meter answers "fleet": null.
   api('GET', '')

@@ -15,7 +15,7 @@ const rules = {
 
 // The page's modules that touch the DOM; every other web/*.js is pure (no browser globals:
 // `document` there is an error) and node imports it in tests/web/unit/.
-const DOM_MODULES = ['app.js', 'common.js', 'lcd.js', 'bench.js', 'meter_app.js', 'fleet.js', 'faults.js'].map((f) => `web/${f}`);
+const DOM_MODULES = ['app.js', 'common.js', 'lcd.js', 'bench.js', 'meter_app.js', 'fleet.js', 'faults.js', 'audit.js'].map((f) => `web/${f}`);
 
 export default [
   { ignores: ['**/node_modules/', 'build/'] },

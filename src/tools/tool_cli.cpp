@@ -138,6 +138,21 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
   add_groups(c.log, o, "groups to store (default instant,energy)");
   add_map(c, app, o);
   add_config(c, app, o);
+
+  c.audit = app.add_subcommand(
+      "audit",
+      "The poll audit over a trace of `run --trace`: what each client did that a real "
+      "meter would punish (docs/audit.md)");
+  c.audit->add_option("trace", o.trace, "the trace file (JSON lines of `ambimeter run --trace`)")
+      ->required();
+  c.audit
+      ->add_option("--format", o.format, "table (for people) or json (GET /api/v1/audit's shape)")
+      ->check(CLI::IsMember({"table", "json"}));
+  c.audit
+      ->add_option("--baud", o.baud,
+                   "the meter's Modbus baud rate while the trace was written, for the timing "
+                   "check of rtu lines (default 9600, the factory setting)")
+      ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}));
   return c;
 }
 
@@ -149,6 +164,7 @@ int run_tool(const ToolCommands& c, const ToolOptions& o) {
   if (c.log->parsed()) return tool_log(o);
   if (c.map->parsed()) return tool_map(o);
   if (c.config->parsed()) return tool_config(*c.config, o);
+  if (c.audit->parsed()) return tool_audit(o);
   return -1;
 }
 

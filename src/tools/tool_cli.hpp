@@ -6,6 +6,7 @@
 // 2 a usage error (bad URI, option or NAME=VALUE).
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct ToolOptions {
     int energy_scan_interval = 60;
     std::vector<std::string> groups;  ///< instant,energy,status (default all three)
   } ha;
+  std::string trace;                ///< audit: the trace file
+  std::uint32_t baud = 9600;        ///< audit --baud: the meter's RTU baud rate in the trace
 };
 
 /// The subcommands, to see which one was parsed.
@@ -56,6 +59,7 @@ struct ToolCommands {
   CLI::App* map = nullptr;
   CLI::App* config = nullptr;
   CLI::App* home_assistant = nullptr;  ///< config home-assistant
+  CLI::App* audit = nullptr;
 };
 
 /// Declares the subcommands on `app`, filling `options`.
@@ -76,5 +80,7 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& options);
 /// tool_config.cpp: a client configuration for the meter (no meter needed). `config` is
 /// the parsed `config` subcommand, to report a target that is not there.
 [[nodiscard]] int tool_config(const CLI::App& config, const ToolOptions& options);
+/// `ambimeter audit TRACE.jsonl`: the poll audit over a recorded trace (docs/audit.md).
+[[nodiscard]] int tool_audit(const ToolOptions& options);
 
 }  // namespace ambi

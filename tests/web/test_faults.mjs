@@ -215,7 +215,7 @@ async function phone(t) {
 }
 
 async function fleetMeterOnly(t) {
-  // The page first: one still polling a stopped twin would log a refused connection.
+  // The page goes first: its polls (faults, audit) would find the meter gone meanwhile.
   await page.context().close();
   await within(15000, 'the single meter to stop', twin.stop());
   twin = new Twin(binary, ['--meters', '3'], { mbusTcp: false });

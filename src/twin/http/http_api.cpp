@@ -13,6 +13,7 @@
 #include "core/profile/profile.hpp"
 #include "io/log.hpp"
 #include "twin/http/app_export.hpp"
+#include "twin/http/audit_json.hpp"
 #include "twin/http/fault_json.hpp"
 #include "twin/http/fleet_json.hpp"
 #include "twin/http/panel_json.hpp"
@@ -446,7 +447,7 @@ HttpResponse dispatch_gateways(ApiContext& c, const HttpRequest& request) {
                         request);
 }
 
-const std::array<Route, 21> kRoutes{{
+const std::array<Route, 22> kRoutes{{
     {{"index", "GET", "/api/v1"}, context_json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
@@ -468,6 +469,7 @@ const std::array<Route, 21> kRoutes{{
     {{"events", "GET", "/api/v1/events"}, get_events},
     {{"faults", "GET", "/api/v1/faults"}, json_route<get_faults>},
     {{"fault_add", "POST", "/api/v1/faults"}, post_fault},
+    {{"audit", "GET", "/api/v1/audit"}, json_route<get_audit>},
 }};
 
 /// GET /assets/<name>: the embedded files of the page.

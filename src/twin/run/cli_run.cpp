@@ -74,6 +74,10 @@ void add_modbus_options(CLI::App* run, RunOptions& o) {
   run->add_option_function<std::string>(
       "--trace", [&o](const std::string& v) { o.trace = v; },
       "Append every Modbus frame in and out to FILE as JSON lines");
+  run->add_option("--audit", o.audit,
+                  "on or off: the poll audit of what each client asks (GET /api/v1/audit; "
+                  "docs/audit.md)")
+      ->capture_default_str();
   run->add_option("--quirk", o.quirks,
                   "Field behaviour beyond the manual: fc04, unit0 (repeatable)")
       ->expected(1)

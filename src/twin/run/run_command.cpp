@@ -214,6 +214,7 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   auto meter = make_meter(*store, factory, config.serial_bcd.has_value(), fresh);
   if (!meter) return std::unexpected(meter.error());
   Twin twin(*meter, std::move(*store), config.clock, config.speed);
+  twin.set_audit(config.audit);
   if (!config.scenario) {
     if (auto ok = twin.set_load(config.load); !ok)
       return std::unexpected(UsageError{ok.error().message});

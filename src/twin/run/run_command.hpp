@@ -31,6 +31,7 @@ struct RunOptions {
   bool rtu_pacing = false;
   bool rtu_ignore_gaps = false;
   std::optional<std::string> trace;
+  std::string audit = "on";  ///< the poll audit (docs/audit.md): on or off
   std::vector<std::string> quirks;
   double modbus_idle_timeout_s = 60.0;
   std::string mbus_tcp = "127.0.0.1:5021";

@@ -168,6 +168,10 @@ std::expected<void, std::string> resolve_modbus(const RunOptions& o, RunConfig& 
     if (o.trace->empty()) return Error("--trace needs a file name");
     c.trace = fs::path(*o.trace);
   }
+  if (o.audit != "on" && o.audit != "off") {
+    return Error(fmt::format("bad --audit \"{}\": give on (the default) or off", o.audit));
+  }
+  c.audit = o.audit == "on";
   if (!(o.modbus_idle_timeout_s > 0) || o.modbus_idle_timeout_s > kMaxPersistIntervalS) {
     return Error(
         fmt::format("bad --modbus-idle-timeout {}: give wall seconds, > 0 and at most {:g}",

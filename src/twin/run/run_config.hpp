@@ -41,6 +41,7 @@ struct RunConfig {
   bool rtu_pacing = false;
   bool rtu_ignore_gaps = false;  ///< with a modbus_rtu device only
   std::optional<std::filesystem::path> trace;
+  bool audit = true;  ///< the poll audit of every client (docs/audit.md)
   ModbusQuirks quirks{};
   std::chrono::milliseconds modbus_idle_timeout{60'000};
   std::optional<boost::asio::ip::tcp::endpoint> mbus_tcp;  ///< none with `--mbus-tcp off`

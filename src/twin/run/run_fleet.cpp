@@ -98,6 +98,7 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const Fleet
     const LoadSource source = replay ? point->source : LoadSource{};
     Twin& twin = fleet.add(*meter, std::move(*store), FleetPlace{m.group, m.endpoint});
     twin.defer_saves(true);
+    twin.set_audit(config.audit);
     if (replay) {
       twin.replay(source, *time.journal, std::max(time.start_ms, *time.journal));
       ++time.replayed;

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit/poll_audit.hpp"
 #include "core/fault/fault.hpp"
 #include "core/mbus/mbus_slave.hpp"
 #include "core/meter/meter.hpp"
@@ -219,6 +220,22 @@ class Twin {
   [[nodiscard]] const std::vector<Fault>& faults() const { return faults_; }
   /// Whether any link fault may act (transports skip the faults otherwise).
   [[nodiscard]] bool has_link_faults() const { return live_faults_ > 0; }
+
+  /// The poll audit of this meter's clients (docs/audit.md), made on first use so that a
+  /// fleet's quiet meters hold none; null when switched off (`run --audit off`).
+  [[nodiscard]] PollAudit* audit() {
+    if (!audit_on_) return nullptr;
+    if (!audit_) audit_ = std::make_unique<PollAudit>();
+    return audit_.get();
+  }
+  /// What the audit holds so far (null before the first client, or when off).
+  [[nodiscard]] const PollAudit* audit_so_far() const { return audit_.get(); }
+  [[nodiscard]] bool audit_on() const { return audit_on_; }
+  /// Switches the audit on (the default) or off; off forgets what it held.
+  void set_audit(bool on) {
+    audit_on_ = on;
+    if (!on) audit_.reset();
+  }
   /// Called when a `torn-write` fault with `kill` has torn a save: the power takes the
   /// process with it. The default kills the process with SIGKILL, as kill -9 does.
   void on_power_failure(std::function<void()> die) { die_ = std::move(die); }
@@ -281,6 +298,8 @@ class Twin {
   std::uint8_t fault_unwritable_ = 0;
   std::function<void()> die_;
   FaultEvents fault_events_;
+  std::unique_ptr<PollAudit> audit_;
+  bool audit_on_ = true;
 };
 
 }  // namespace ambi

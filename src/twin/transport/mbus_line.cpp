@@ -18,10 +18,13 @@ MbusExchange MbusLine::serve(const MbusFrame& frame) {
   MbusExchange first;
   std::vector<std::vector<std::uint8_t>> replies;
   fault_causes_.clear();
+  addressed_.clear();
+  collided_ = false;
   for (std::size_t i = 0; i < meters_.size(); ++i) {
     Twin& twin = *meters_[i];
     if (twin.meter().settings().mbus_baud != baud_) continue;  // noise at its rate
     MbusExchange exchange = twin.serve_mbus(slaves_[i], frame);
+    if (addressed(exchange.route)) addressed_.push_back(&twin);
     if (twin.has_link_faults() && !exchange.reply.empty()) {
       // A faulted meter's answer goes on the line as the fault makes it (a delay does not
       // hold the line: docs/faults.md).
@@ -41,6 +44,7 @@ MbusExchange MbusLine::serve(const MbusFrame& frame) {
   first.baud.reset();  // the line stays at its rate
   if (replies.size() > 1) {
     ++collisions_;
+    collided_ = true;
     std::vector<uart::Transmission> on_line;
     on_line.reserve(replies.size());
     for (std::size_t k = 0; k < replies.size(); ++k) {

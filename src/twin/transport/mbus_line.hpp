@@ -32,6 +32,10 @@ class MbusLine {
   [[nodiscard]] std::uint64_t collisions() const { return collisions_; }
   /// The link faults that acted on the last `serve`, "fault 2 (no-reply)" (for the trace).
   [[nodiscard]] const std::vector<std::string>& fault_causes() const { return fault_causes_; }
+  /// The meters the last `serve`'s telegram was for (its route, `addressed`), and whether
+  /// those that answered collided (for the poll audit).
+  [[nodiscard]] const std::vector<Twin*>& addressed_meters() const { return addressed_; }
+  [[nodiscard]] bool collided() const { return collided_; }
 
  private:
   std::vector<Twin*> meters_;
@@ -40,6 +44,8 @@ class MbusLine {
   std::uint64_t seed_;
   std::uint64_t collisions_ = 0;
   std::vector<std::string> fault_causes_;
+  std::vector<Twin*> addressed_;
+  bool collided_ = false;
 };
 
 }  // namespace ambi

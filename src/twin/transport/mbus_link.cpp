@@ -9,6 +9,7 @@
 #include "core/codec/hex.hpp"
 #include "core/mbus/mbus_readout.hpp"
 #include "core/mbus/mbus_records.hpp"
+#include "twin/transport/audit_feed.hpp"
 #include "twin/transport/mbus_line.hpp"
 
 namespace ambi {
@@ -109,7 +110,13 @@ Json decode_mbus_frame(const MbusAnswer& answer) {
 }
 
 MbusLinkCore::MbusLinkCore(MbusContext& context, TraceSource source)
-    : context_(context), source_(std::move(source)) {}
+    : context_(context), source_(std::move(source)) {
+  // A line's telegrams are for many meters: not audited (docs/audit.md).
+  const auto transport = audit_transport(source_.transport);
+  if (context_.line == nullptr && transport) {
+    audit_ = audit_client(context_.twin, *transport, source_.peer);
+  }
+}
 
 std::int64_t MbusLinkCore::sim_ms() const {
   return context_.twin.meter().now_ms();
@@ -164,11 +171,13 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, received, std::move(decoded));
     consumed(received.size());
   }
+  if (audit_ != nullptr) audit_->mbus({audit_time(context_.twin), framer_.polled(), &frame});
   MbusExchange exchange = context_.line != nullptr
                               ? context_.line->serve(frame)
                               : context_.twin.serve_mbus(context_.slave, frame);
   bool faulted_answer = false;  // the fault's trace line says what the bytes are
   if (context_.line != nullptr) {
+    audit_line(frame);
     trace_faults(context_.line->fault_causes(), exchange.reply);
     faulted_answer = !context_.line->fault_causes().empty();
   } else if (context_.twin.has_link_faults() && !exchange.reply.empty()) {
@@ -197,8 +206,28 @@ void MbusLinkCore::serve(const MbusFrame& frame, MbusReplies& out) {
   if (exchange.baud) out.baud = exchange.baud;
 }
 
+void MbusLinkCore::audit_line(const MbusFrame& frame) {
+  const auto transport = audit_transport(source_.transport);
+  if (!transport) return;
+  const std::span<const std::uint8_t> bytes = framer_.polled();
+  for (Twin* twin : context_.line->addressed_meters()) {
+    AuditClient* client = audit_client(*twin, *transport, source_.peer);
+    if (client == nullptr) continue;
+    const AuditTime at = audit_time(*twin);
+    client->mbus({at, bytes, &frame});
+    if (context_.line->collided()) {
+      client->link_error({at, bytes, "answers of several meters collided"});
+    }
+  }
+}
+
 void MbusLinkCore::trace_faults(const std::vector<std::string>& causes,
                                 std::span<const std::uint8_t> sent) {
+  if (audit_ != nullptr) {
+    for (const std::string& cause : causes) {
+      audit_->link_error({audit_time(context_.twin), sent, cause});
+    }
+  }
   if (context_.trace == nullptr) return;
   for (const std::string& cause : causes) {
     context_.trace->error(source_, sim_ms(), TraceDirection::out, sent, cause);

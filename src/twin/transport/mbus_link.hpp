@@ -16,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "audit/poll_audit.hpp"
 #include "core/codec/line_timing.hpp"
 #include "core/mbus/mbus_frame.hpp"
 #include "core/mbus/mbus_slave.hpp"
@@ -61,12 +62,16 @@ class MbusLinkCore {
 
  private:
   void serve(const MbusFrame& frame, MbusReplies& out);
+  /// On a fleet's line: the telegram in the audit of each meter it was for, and a collision
+  /// of their answers in the audit of each.
+  void audit_line(const MbusFrame& frame);
   /// The link faults that acted on an answer (docs/faults.md), each a trace line.
   void trace_faults(const std::vector<std::string>& causes, std::span<const std::uint8_t> sent);
   void consumed(std::size_t bytes);
   [[nodiscard]] std::int64_t sim_ms() const;
   MbusContext& context_;
   TraceSource source_;
+  AuditClient* audit_ = nullptr;  ///< this client in the meter's poll audit; null when off
   MbusFramer framer_;
   std::vector<std::uint8_t> raw_;  ///< with a trace: the bytes the framer holds
 };

@@ -3,12 +3,19 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "twin/transport/audit_feed.hpp"
 #include "twin/transport/rtu_bus.hpp"
 
 namespace ambi {
 
 RtuCore::RtuCore(ModbusContext& context, TraceSource source)
-    : context_(context), source_(std::move(source)) {}
+    : context_(context), source_(std::move(source)) {
+  // A bus's frames are for many meters: not audited (docs/audit.md).
+  const auto transport = audit_transport(source_.transport);
+  if (context_.bus == nullptr && transport) {
+    audit_ = audit_client(context_.twin, *transport, source_.peer);
+  }
+}
 
 std::int64_t RtuCore::sim_ms() const {
   return context_.twin.meter().now_ms();
@@ -20,6 +27,7 @@ std::uint32_t RtuCore::baud() const {
 }
 
 void RtuCore::received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>& frames) {
+  if (audit_ != nullptr) arrived_ = std::chrono::system_clock::now();
   if (skipping_) {
     if (context_.trace != nullptr) {
       context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes,
@@ -27,7 +35,8 @@ void RtuCore::received(std::span<const std::uint8_t> bytes, std::deque<RtuFrame>
     }
     return;
   }
-  if (context_.trace != nullptr) raw_.insert(raw_.end(), bytes.begin(), bytes.end());
+  if (context_.trace != nullptr || audit_ != nullptr)
+    raw_.insert(raw_.end(), bytes.begin(), bytes.end());
   framer_.push(bytes);
   for (RtuEvent event = framer_.poll(); !std::holds_alternative<RtuNeedMore>(event);
        event = framer_.poll()) {
@@ -62,10 +71,13 @@ void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
     return;
   }
   if (const auto* discard = std::get_if<RtuDiscard>(&event);
-      discard != nullptr && context_.trace != nullptr) {
-    context_.trace->error(
-        source_, sim_ms(), TraceDirection::in, raw_,
-        fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes));
+      discard != nullptr && (context_.trace != nullptr || audit_ != nullptr)) {
+    const std::string reason =
+        fmt::format("{}: {} bytes dropped", to_string(discard->reason), discard->bytes);
+    if (context_.trace != nullptr) {
+      context_.trace->error(source_, sim_ms(), TraceDirection::in, raw_, reason);
+    }
+    if (audit_ != nullptr) audit_->link_error({audit_time(context_.twin, arrived_), raw_, reason});
   }
   raw_.clear();
 }
@@ -87,15 +99,24 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
     }
     return exchange;
   }
+  // The audit's time is the trace's: the request's, before serving brings the meter to now.
+  const AuditTime at = audit_ != nullptr ? audit_time(context_.twin, arrived_) : AuditTime{};
   RtuExchange exchange = route_rtu(context_.twin.meter(), frame, context_.quirks);
   if (context_.trace != nullptr) trace_request(frame, exchange);
   if (exchange.route == Route::ignore) return exchange;
   context_.twin.begin_modbus();
   context_.twin.serve_modbus([&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
   if (context_.trace != nullptr && !exchange.reply.empty()) trace_reply(exchange);
+  if (audit_ != nullptr) audit(frame, exchange, at);
   fault_delay_ms_ = 0;
   if (context_.twin.has_link_faults() && !exchange.reply.empty()) apply_faults(exchange);
   return exchange;
+}
+
+void RtuCore::audit(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at) {
+  const std::uint32_t line_baud = source_.transport == "rtu" ? baud() : 0;
+  audit_->modbus({at, frame.adu, exchange.unit, &exchange.request,
+                  audit_reply(exchange.response, exchange.reply.size()), line_baud});
 }
 
 void RtuCore::apply_faults(RtuExchange& exchange) {

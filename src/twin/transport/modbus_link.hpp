@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/poll_audit.hpp"
 #include "core/codec/line_timing.hpp"
 #include "core/fault/fault.hpp"
 #include "core/modbus/modbus_server.hpp"
@@ -77,8 +78,11 @@ class RtuCore {
   /// The meter's link faults on its reply (docs/faults.md), traced with their causes.
   void apply_faults(RtuExchange& exchange);
   [[nodiscard]] std::int64_t sim_ms() const;
+  void audit(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at);
   ModbusContext& context_;
   TraceSource source_;
+  AuditClient* audit_ = nullptr;  ///< this line or peer in the meter's poll audit; null when off
+  std::chrono::system_clock::time_point arrived_{};  ///< when the last bytes came in
   RtuFramer framer_;
   std::vector<std::uint8_t> raw_;  ///< bytes since the last frame or discard, for the trace
   bool skipping_ = false;          ///< after a talk-over: bytes are lost until a silence

@@ -9,10 +9,12 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "core/modbus/modbus_server.hpp"
+#include "twin/transport/audit_feed.hpp"
 #include "twin/transport/modbus_gateway.hpp"
 
 namespace ambi {
@@ -44,6 +46,10 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   void start() {
     error_code ignored;
     (void)socket_.non_blocking(true, ignored);
+    // Behind a gateway each request goes to the audit of the meter it reaches (audit_meter).
+    if (context_.gateway == nullptr) {
+      audit_ = audit_client(context_.twin, AuditTransport::tcp, source_.peer);
+    }
     watch_idle(idle_timer_, idle_, shared_from_this());
     read();
   }
@@ -150,6 +156,11 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
           [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
     }
     if (context_.trace != nullptr) trace(request, exchange);
+    AuditClient* audit = context_.gateway != nullptr ? audit_meter(request.unit) : audit_;
+    if (audit != nullptr) {
+      audit->modbus({audit_time(context_.twin), request.adu, request.unit, &exchange.request,
+                     audit_reply(exchange.response, exchange.reply_size), 0});
+    }
     std::optional<TimePoint> due;
     if (context_.gateway != nullptr) {
       due = context_.gateway->due();
@@ -165,6 +176,20 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
       if (later) due = std::max(due.value_or(TimePoint{}), *later);
     }
     if (due || !held_.empty()) hold(exchange, due);
+  }
+
+  /// Behind a gateway: this client in the audit of the meter at `unit` now (none for the
+  /// gateway's own units, an empty unit, or with the audit off), found once per meter.
+  AuditClient* audit_meter(std::uint8_t unit) {
+    if (unit == 0 || unit > kMaxMeterUnit) return nullptr;
+    Twin* twin = context_.gateway->meter_at(unit);
+    if (twin == nullptr) return nullptr;
+    if (!unit_audit_) unit_audit_ = std::make_unique<std::array<UnitAudit, kMaxMeterUnit + 1>>();
+    UnitAudit& cached = unit_audit_->at(unit);
+    if (cached.twin != twin) {
+      cached = {twin, audit_client(*twin, AuditTransport::tcp, source_.peer)};
+    }
+    return cached.client;
   }
 
   [[nodiscard]] bool endpoint_faulted() const {
@@ -300,11 +325,18 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     std::chrono::steady_clock::time_point due;
     std::vector<std::uint8_t> bytes;
   };
-  std::deque<Held> held_;       ///< replies waiting for the bus behind the gateway
-  asio::steady_timer release_;  ///< the next held reply's time
-  std::uint64_t served_ = 0;    ///< requests on this connection
-  bool stalled_ = false;        ///< a stall fault: nothing is answered any more
-  bool resetting_ = false;      ///< a reset fault: RST once this read is served
+  std::deque<Held> held_;         ///< replies waiting for the bus behind the gateway
+  asio::steady_timer release_;    ///< the next held reply's time
+  std::uint64_t served_ = 0;      ///< requests on this connection
+  AuditClient* audit_ = nullptr;  ///< this client in the meter's poll audit; null when off
+  struct UnitAudit {
+    Twin* twin = nullptr;
+    AuditClient* client = nullptr;
+  };
+  /// Behind a gateway: per unit, the meter last found there and this client in its audit.
+  std::unique_ptr<std::array<UnitAudit, kMaxMeterUnit + 1>> unit_audit_;
+  bool stalled_ = false;    ///< a stall fault: nothing is answered any more
+  bool resetting_ = false;  ///< a reset fault: RST once this read is served
   bool reading_ = false;
   bool writing_ = false;
   bool ending_ = false;  ///< a bad header or the client's end arrived: close once flushed

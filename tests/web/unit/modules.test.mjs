@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 const WEB = new URL('../../../web/', import.meta.url);
 /// The modules that touch the DOM (web/eslint.config.js names the same ones); app.js is the entry.
-const DOM_MODULES = ['app.js', 'common.js', 'lcd.js', 'bench.js', 'meter_app.js', 'fleet.js', 'faults.js'];
+const DOM_MODULES = ['app.js', 'common.js', 'lcd.js', 'bench.js', 'meter_app.js', 'fleet.js', 'faults.js', 'audit.js'];
 const modules = readdirSync(WEB).filter((f) => f.endsWith('.js') && f !== 'eslint.config.js').sort();
 const pure = modules.filter((f) => !DOM_MODULES.includes(f));
 const source = (f) => readFileSync(new URL(f, WEB), 'utf8');
@@ -15,7 +15,7 @@ const imports = (f) => [...source(f).matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/g
 test('the page has its DOM modules and pure ones', () => {
   for (const f of DOM_MODULES) assert.ok(modules.includes(f), f);
   for (const f of ['format.js', 'lcd_model.js', 'qr.js', 'bench_model.js', 'chart_data.js', 'meter_app_model.js',
-    'settings_form.js', 'fleet_model.js', 'faults_model.js']) assert.ok(pure.includes(f), f);
+    'settings_form.js', 'fleet_model.js', 'faults_model.js', 'audit_model.js']) assert.ok(pure.includes(f), f);
 });
 
 test('pure modules name no browser object', () => {

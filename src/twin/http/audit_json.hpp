@@ -1,0 +1,15 @@
+#pragma once
+// GET /api/v1/audit (docs/control-api.md, docs/audit.md): the meter's poll audit, per client.
+
+#include "io/json.hpp"
+#include "twin/http/request_json.hpp"
+#include "twin/service/twin.hpp"
+
+namespace ambi {
+
+/// {"enabled":true,"sim_ms":N,"clients":[...],"findings":N,"merged_connections":0}: every
+/// client that has talked to the meter with its findings (audit/audit_report.hpp); with the
+/// audit off, "enabled":false and no clients.
+[[nodiscard]] ApiResult<Json> get_audit(Twin& twin, const Json& body);
+
+}  // namespace ambi
