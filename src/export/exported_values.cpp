@@ -147,8 +147,12 @@ std::optional<ExportedValue> status_value(const RegisterDef& def) {
                 "The meter's error code (register 0x4015; 0 is none).");
   }
   if (name == "power_down_counter") {
-    ExportedValue v = base(def, "ambimeter_power_down_count",
-                           "Power-downs counted by the meter (register 0x4016).");
+    // A counter: Prometheus's conventions keep "_count" for histograms and summaries, and
+    // promtool refuses it on a gauge (C96). It resets when a user resets it, as trip_* do.
+    ExportedValue v = base(def, "ambimeter_power_downs_total",
+                           "Power-downs counted by the meter (register 0x4016); a user may reset "
+                           "it.");
+    v.kind = MetricKind::counter;
     v.state_class = "total";
     return v;
   }

@@ -124,7 +124,7 @@ void write_meter_families(std::string& out, std::span<const MeterReading> meters
 void write_info(std::string& out, std::span<const MeterReading> meters) {
   write_head(out, kMeterInfoFamily,
              "The meter's identity: serial number (0x4000), meter code (0x4002), software and "
-             "hardware versions (0x4003, 0x4004).",
+             "hardware versions (0x4007, 0x4009).",
              MetricKind::gauge);
   for (const MeterReading& m : meters) {
     fmt::format_to(std::back_inserter(out),

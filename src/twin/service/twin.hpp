@@ -77,6 +77,14 @@ struct SaveMark {
   }
 };
 
+/// What a twin has served and saved since the process started (GET /metrics).
+struct TwinCounts {
+  std::uint64_t modbus_requests = 0;  ///< requests served to the meter (any framing, broadcasts)
+  std::uint64_t mbus_telegrams = 0;   ///< telegrams addressed to the meter
+  std::uint64_t saves = 0;            ///< saves of its state written (or tried)
+  std::uint64_t failed_saves = 0;     ///< of those, the ones that could not write an area
+};
+
 class Twin {
  public:
   /// Takes over a constructed meter (already powered on or not) and its open store, with
@@ -177,6 +185,7 @@ class Twin {
   template <class Serve>
   void serve_modbus(Serve&& serve) {
     const std::uint64_t revision = meter_.settings_revision();
+    ++counts_.modbus_requests;
     std::forward<Serve>(serve)(meter_);
     if (meter_.settings_revision() != revision) save();
   }
@@ -198,6 +207,9 @@ class Twin {
   [[nodiscard]] std::array<std::uint64_t, 2> s0_pulses() const {
     return {meter_.s0(0).emitted(), meter_.s0(1).emitted()};
   }
+
+  /// Requests served and saves made so far.
+  [[nodiscard]] const TwinCounts& counts() const { return counts_; }
 
   /// The meter, for reading (change it through the methods above, which save).
   [[nodiscard]] const Meter& meter() const { return meter_; }
@@ -281,6 +293,7 @@ class Twin {
   std::uint8_t fault_unwritable_ = 0;
   std::function<void()> die_;
   FaultEvents fault_events_;
+  TwinCounts counts_{};
 };
 
 }  // namespace ambi
