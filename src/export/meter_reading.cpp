@@ -20,7 +20,7 @@ ExportSample sample_of(const ExportedValue& value, RegisterValue raw) {
   if (value.transform == ExportTransform::is_reverse) {
     const bool reverse = raw == 'R';
     s.number = reverse ? 1 : 0;
-    s.text = reverse ? "1" : "0";
+    s.text.assign(1, reverse ? '1' : '0');  // not `= "1"`: g++ 12 -O3 warns -Wrestrict there
   } else if (def.encoding == Encoding::float_abcd) {
     s.number = register_number(def, raw);
     s.text = format_register(def, raw);
