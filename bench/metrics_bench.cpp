@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+/// CPU milliseconds of this thread: steadier than wall time on a loaded machine.
+double cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
 std::vector<ambi::Meter> make_meters(std::size_t n) {
@@ -55,19 +63,23 @@ std::vector<ambi::Meter> make_meters(std::size_t n) {
 void scrape(std::size_t n) {
   const std::vector<ambi::Meter> meters = make_meters(n);
   const auto t0 = Clock::now();
+  const double c0 = cpu_ms();
   std::vector<ambi::MeterReading> readings;
   readings.reserve(n);
   for (const ambi::Meter& m : meters) readings.push_back(ambi::read_meter(m));
   const double read_ms = ms_since(t0);
+  const double read_cpu = cpu_ms() - c0;
   const auto t1 = Clock::now();
+  const double c1 = cpu_ms();
   const std::string text = ambi::render_prometheus(readings, {});
   const double render_ms = ms_since(t1);
+  const double render_cpu = cpu_ms() - c1;
   std::size_t series = 0;
   for (const char c : text) series += c == '\n' ? 1 : 0;
   fmt::print(
-      "{:>6} meters: read_meter {:8.1f} ms ({:.1f} us a meter), render {:7.1f} ms, "
-      "{:6.1f} MB, {} lines\n",
-      n, read_ms, read_ms * 1000 / static_cast<double>(n), render_ms,
+      "{:>6} meters: read_meter {:7.1f} ms wall, {:7.1f} ms CPU ({:.1f} us a meter); render "
+      "{:7.1f} ms wall, {:7.1f} ms CPU; {:.1f} MB, {} lines\n",
+      n, read_ms, read_cpu, read_cpu * 1000 / static_cast<double>(n), render_ms, render_cpu,
       static_cast<double>(text.size()) / 1e6, series);
 }
 

@@ -43,6 +43,7 @@ void take_identity(MeterReading& out, const RegisterDef& def, RegisterValue valu
 
 std::vector<const RegisterDef*> export_registers() {
   std::vector<const RegisterDef*> out;
+  out.reserve(kIdentity.size() + exported_values().size());
   for (std::string_view name : kIdentity) out.push_back(find_register(name));
   for (const ExportedValue& v : exported_values()) out.push_back(v.reg);
   std::ranges::sort(out, {}, &RegisterDef::address);
@@ -57,15 +58,19 @@ MeterReading reading_from_registers(std::span<const RegisterReading> registers) 
   }
   for (const ExportedValue& v : exported_values()) {
     const auto it = std::ranges::find(registers, v.reg, &RegisterReading::def);
-    if (it == registers.end() || !it->value) continue;
-    out.samples.push_back(sample_of(v, *it->value));
+    if (it == registers.end()) continue;
+    if (const std::optional<RegisterValue>& value = it->value) {
+      out.samples.push_back(sample_of(v, *value));
+    }
   }
   return out;
 }
 
 MeterReading read_meter(const Meter& meter) {
-  const std::vector<const RegisterDef*> wanted = export_registers();
-  const std::vector<BlockRead> plan = plan_block_reads(wanted);
+  // The same registers and block reads for every meter: planned once (a fleet's scrape reads
+  // up to a thousand meters).
+  static const std::vector<const RegisterDef*> wanted = export_registers();
+  static const std::vector<BlockRead> plan = plan_block_reads(wanted);
   std::vector<std::vector<std::uint16_t>> replies;
   replies.reserve(plan.size());
   for (const BlockRead& b : plan) {

@@ -53,8 +53,8 @@ MeterFamilies build_families() {
 }
 
 const MeterFamilies& meter_families() {
-  static const MeterFamilies families = build_families();
-  return families;
+  static const MeterFamilies kFamilies = build_families();
+  return kFamilies;
 }
 
 std::string_view type_name(MetricKind kind) {
