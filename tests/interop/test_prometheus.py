@@ -86,9 +86,10 @@ def samples(text, family):
 
 class Prometheus:
     """/usr/bin/prometheus on a free loopback port with a temporary config and storage,
-    scraping `jobs` ({name: (target, params)}) every second; killed on exit."""
+    scraping `jobs` ({name: (target, params)}) and the `extra` scrape configs (YAML lines)
+    every second; killed on exit."""
 
-    def __init__(self, jobs):
+    def __init__(self, jobs, extra=()):
         self.tmp = tempfile.mkdtemp(prefix="ambi-prometheus-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -99,6 +100,7 @@ class Prometheus:
                 lines.append("    params:")
                 lines += [f"      {k}: [{json.dumps(v)}]" for k, v in params.items()]
             lines += ["    static_configs:", f"      - targets: [{json.dumps(target)}]"]
+        lines += list(extra)
         self.config = os.path.join(self.tmp, "prometheus.yml")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -262,16 +264,27 @@ def test_prometheus_scrapes_one_series_per_meter_of_a_fleet_and_its_params_selec
         assert status == 400 and "no meter 12345678" in json.loads(bad)["error"]
         jobs = {"fleet": (fleet.host_port(), None),
                 "pair": (fleet.host_port(), {"serials": ",".join(serials[1:])})}
-        with Prometheus(jobs) as prom:
+        # docs/prometheus.md's one target per gateway, by relabelling.
+        per_gateway = ["  - job_name: gateways", "    static_configs:",
+                       "      - targets: ['0']", "    relabel_configs:",
+                       "      - source_labels: [__address__]",
+                       "        target_label: __param_gateway",
+                       "      - source_labels: [__param_gateway]",
+                       "        target_label: gateway",
+                       "      - target_label: __address__",
+                       f"        replacement: {fleet.host_port()}"]
+        with Prometheus(jobs, per_gateway) as prom:
             query = ('ambimeter_active_energy_kilowatthours_total'
                      '{tariff="all",phase="all",direction="total",job="%s"}')
             got = prom.wait_for(query % "fleet", lambda r: len(r) == 3)
             assert {r["metric"]["serial"]: float(r["value"][1]) for r in got} == expected
             pair = prom.wait_for(query % "pair", lambda r: len(r) == 2)
             assert sorted(r["metric"]["serial"] for r in pair) == sorted(serials[1:])
-            scraped = prom.wait_for('ambimeter_scrape_meters', lambda r: len(r) == 2)
+            by_gateway = prom.wait_for(query % "gateways", lambda r: len(r) == 3)
+            assert {r["metric"]["gateway"] for r in by_gateway} == {"0"}
+            scraped = prom.wait_for('ambimeter_scrape_meters', lambda r: len(r) == 3)
             assert {r["metric"]["job"]: r["value"][1] for r in scraped} == \
-                {"fleet": "3", "pair": "2"}
+                {"fleet": "3", "pair": "2", "gateways": "3"}
 
 
 def test_a_fleet_larger_than_a_scrape_is_refused_naming_the_selectors(binary):
