@@ -21,6 +21,7 @@ import urllib.request
 
 import pytest
 from pymodbus.client import ModbusTcpClient
+from pymodbus.transaction import ModbusRtuFramer
 
 from interop import LOAD, Twin, port_of
 
@@ -173,7 +174,7 @@ class Prometheus:
 
 @pytest.fixture(scope="module")
 def twin(binary):
-    with TmpTwin(binary, "--modbus-tcp", "127.0.0.1:0") as t:
+    with TmpTwin(binary, "--modbus-tcp", "127.0.0.1:0", "--rtu-over-tcp", "127.0.0.1:0") as t:
         t.set_load(LOAD)
         t.advance(3601.7)
         yield t
@@ -203,19 +204,27 @@ def test_the_health_families_count_requests_saves_and_faults(twin):
     serial = twin.ready["serial"]
     before = twin.metrics()[2]
     requests = f'{{serial="{serial}"}}'
-    served = int(samples(before, "ambimeter_modbus_requests_total")[requests])
-    client = ModbusTcpClient("127.0.0.1", port=port_of(twin.ready["modbus_tcp"]), timeout=5)
-    assert client.connect()
-    try:
-        assert not client.read_holding_registers(0x4000, 2, slave=1).isError()
-    finally:
-        client.close()
+    by_framing = {f: f'{{serial="{serial}",framing="{f}"}}' for f in ("tcp", "rtu")}
+    served = {f: int(samples(before, "ambimeter_modbus_requests_total")[k])
+              for f, k in by_framing.items()}
+    for port, framer, reads in ((twin.ready["modbus_tcp"], None, 1),
+                                (twin.ready["rtu_over_tcp"], ModbusRtuFramer, 2)):
+        extra = {"framer": framer} if framer else {}
+        client = ModbusTcpClient("127.0.0.1", port=port_of(port), timeout=5, **extra)
+        assert client.connect()
+        try:
+            for _ in range(reads):
+                assert not client.read_holding_registers(0x4000, 2, slave=1).isError()
+        finally:
+            client.close()
     status, fault = twin.request("POST", "/api/v1/faults",
                                  {"kind": "no-reply", "probability": 0.5, "duration_s": 600})
     assert status == 201, fault
     try:
         after = twin.metrics()[2]
-        assert int(samples(after, "ambimeter_modbus_requests_total")[requests]) == served + 1
+        modbus = samples(after, "ambimeter_modbus_requests_total")
+        assert {f: int(modbus[k]) - served[f] for f, k in by_framing.items()} == \
+            {"tcp": 1, "rtu": 2}
         assert samples(after, "ambimeter_faults_active") == {requests: "1"}
         saves = samples(after, "ambimeter_saves_total")
         assert int(saves[f'{{serial="{serial}",outcome="ok"}}']) >= 1

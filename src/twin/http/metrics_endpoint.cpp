@@ -48,9 +48,14 @@ void process_health(std::vector<HealthMetric>& out, std::size_t meters, std::siz
 void meter_health(std::vector<HealthMetric>& out, const Twin& twin, const std::string& serial) {
   const TwinCounts& c = twin.counts();
   const auto n = [](std::uint64_t v) { return static_cast<double>(v); };
-  out.push_back({"ambimeter_modbus_requests_total",
-                 "Modbus requests served to the meter (TCP, RTU, RTU over TCP, broadcasts).",
-                 MetricKind::counter, Labels{{"serial", serial}}, n(c.modbus_requests)});
+  for (const auto& [framing, name] :
+       {std::pair{ModbusFraming::tcp, "tcp"}, std::pair{ModbusFraming::rtu, "rtu"}}) {
+    out.push_back({"ambimeter_modbus_requests_total",
+                   "Modbus requests served to the meter (broadcasts too), by framing: tcp "
+                   "(Modbus TCP, a fleet's gateways), rtu (serial, pty, RTU over TCP, a bus).",
+                   MetricKind::counter, Labels{{"serial", serial}, {"framing", name}},
+                   n(c.modbus_requests.at(static_cast<std::size_t>(framing)))});
+  }
   out.push_back({"ambimeter_mbus_telegrams_total", "M-bus telegrams addressed to the meter.",
                  MetricKind::counter, Labels{{"serial", serial}}, n(c.mbus_telegrams)});
   out.push_back({"ambimeter_saves_total",

@@ -77,12 +77,18 @@ struct SaveMark {
   }
 };
 
+/// How a Modbus request reached the meter: MBAP (Modbus TCP, a fleet's gateways) or RTU
+/// (a serial port, a pty, RTU over TCP, a bus).
+enum class ModbusFraming : std::uint8_t { tcp, rtu };
+inline constexpr std::size_t kModbusFramings = 2;
+
 /// What a twin has served and saved since the process started (GET /metrics).
 struct TwinCounts {
-  std::uint64_t modbus_requests = 0;  ///< requests served to the meter (any framing, broadcasts)
-  std::uint64_t mbus_telegrams = 0;   ///< telegrams addressed to the meter
-  std::uint64_t saves = 0;            ///< saves of its state written (or tried)
-  std::uint64_t failed_saves = 0;     ///< of those, the ones that could not write an area
+  /// Requests served to the meter (broadcasts too), by `ModbusFraming`.
+  std::array<std::uint64_t, kModbusFramings> modbus_requests{};
+  std::uint64_t mbus_telegrams = 0;  ///< telegrams addressed to the meter
+  std::uint64_t saves = 0;           ///< saves of its state written (or tried)
+  std::uint64_t failed_saves = 0;    ///< of those, the ones that could not write an area
 };
 
 class Twin {
@@ -183,9 +189,9 @@ class Twin {
   /// when it changed a setting or the persistent state (a write). Every change a request
   /// can make goes through `Meter::apply_all`, which bumps `settings_revision()`.
   template <class Serve>
-  void serve_modbus(Serve&& serve) {
+  void serve_modbus(ModbusFraming framing, Serve&& serve) {
     const std::uint64_t revision = meter_.settings_revision();
-    ++counts_.modbus_requests;
+    ++counts_.modbus_requests.at(static_cast<std::size_t>(framing));
     std::forward<Serve>(serve)(meter_);
     if (meter_.settings_revision() != revision) save();
   }

@@ -43,7 +43,9 @@ TEST_F(MetricsTest, OneMetersScrapeHoldsItsEnergyAsTheJsonApiAndItsHealth) {
   load.phases[0].amps = 10;
   ASSERT_TRUE(twin_->set_load(load).has_value());
   ASSERT_TRUE(twin_->advance(3'600'000).has_value());
-  twin_->serve_modbus([](Meter&) {});
+  twin_->serve_modbus(ModbusFraming::tcp, [](Meter&) {});
+  twin_->serve_modbus(ModbusFraming::rtu, [](Meter&) {});
+  twin_->serve_modbus(ModbusFraming::rtu, [](Meter&) {});
   HttpCounts http;
   http.count(200);
   http.count(204);
@@ -56,7 +58,10 @@ TEST_F(MetricsTest, OneMetersScrapeHoldsItsEnergyAsTheJsonApiAndItsHealth) {
   EXPECT_EQ(value_of(text, kTotalEnergy), "2.300");
   EXPECT_EQ(std::stod(value_of(text, kTotalEnergy)),
             state_json(*twin_).at("energy").at("total_active_kwh").get<double>());
-  EXPECT_EQ(value_of(text, R"(ambimeter_modbus_requests_total{serial="19020246"})"), "1");
+  EXPECT_EQ(value_of(text, R"(ambimeter_modbus_requests_total{serial="19020246",framing="tcp"})"),
+            "1");
+  EXPECT_EQ(value_of(text, R"(ambimeter_modbus_requests_total{serial="19020246",framing="rtu"})"),
+            "2");
   EXPECT_EQ(value_of(text, R"(ambimeter_http_requests_total{code="2xx"})"), "2");
   EXPECT_EQ(value_of(text, R"(ambimeter_http_requests_total{code="4xx"})"), "1");
   EXPECT_EQ(value_of(text, "ambimeter_simulated_time_seconds"), "3600");
@@ -129,7 +134,7 @@ TEST_F(FleetMetrics, EveryMeterByDefaultEachWithItsOwnEnergy) {
   // One HELP per family, whatever the number of meters.
   EXPECT_EQ(lines_of(text, "# HELP ambimeter_active_energy_kilowatthours_total ").size(), 1U);
   EXPECT_EQ(lines_of(text, "# HELP ambimeter_modbus_requests_total ").size(), 1U);
-  EXPECT_EQ(lines_of(text, "ambimeter_modbus_requests_total{").size(), 3U);
+  EXPECT_EQ(lines_of(text, "ambimeter_modbus_requests_total{").size(), 6U);  // tcp, rtu
 }
 
 TEST_F(FleetMetrics, SelectorsPickMetersEvenUrlEncoded) {

@@ -14,10 +14,12 @@ namespace {
 
 using TwinCountsTest = TwinTest;
 
-TEST_F(TwinCountsTest, EveryModbusRequestServedIsCounted) {
-  const std::uint64_t before = twin_->counts().modbus_requests;
-  for (int i = 0; i < 3; ++i) twin_->serve_modbus([](Meter&) {});
-  EXPECT_EQ(twin_->counts().modbus_requests, before + 3);
+TEST_F(TwinCountsTest, EveryModbusRequestServedIsCountedByItsFraming) {
+  const auto before = twin_->counts().modbus_requests;
+  for (int i = 0; i < 3; ++i) twin_->serve_modbus(ModbusFraming::rtu, [](Meter&) {});
+  twin_->serve_modbus(ModbusFraming::tcp, [](Meter&) {});
+  EXPECT_EQ(twin_->counts().modbus_requests[0], before[0] + 1);
+  EXPECT_EQ(twin_->counts().modbus_requests[1], before[1] + 3);
 }
 
 TEST_F(TwinCountsTest, OnlyTelegramsForTheMeterAreCounted) {
