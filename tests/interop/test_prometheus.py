@@ -30,8 +30,12 @@ PROMTOOL = "/usr/bin/promtool"
 START_TIMEOUT_S = 60.0   # prometheus up and ready
 QUERY_TIMEOUT_S = 60.0   # until a scrape's value is queryable
 HTTP_TIMEOUT_S = 10.0
-ENERGY = ('ambimeter_active_energy_kilowatthours_total'
-          '{{serial="{serial}",tariff="all",phase="all",direction="total"{extra}}}')
+# The total active energy (0x6000, as the combination code combines it) and the imported
+# (forward, 0x600C) counter.
+ENERGY = ('ambimeter_active_energy_combined_kilowatthours'
+          '{{serial="{serial}",tariff="all",phase="all"{extra}}}')
+IMPORTED = ('ambimeter_active_energy_kilowatthours_total'
+            '{{serial="{serial}",tariff="all",phase="all",direction="import"}}')
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -187,9 +191,12 @@ def test_the_metrics_pass_promtool_and_hold_the_json_apis_values(twin):
     assert (code, said) == (0, ""), f"promtool check metrics: {said}"
     state = twin.state()
     serial = twin.ready["serial"]
-    energy = samples(text, "ambimeter_active_energy_kilowatthours_total")
-    total = energy[f'{{serial="{serial}",phase="all",tariff="all",direction="total"}}']
+    energy = samples(text, "ambimeter_active_energy_combined_kilowatthours")
+    total = energy[f'{{serial="{serial}",phase="all",tariff="all"}}']
     assert float(total) == state["energy"]["total_active_kwh"] > 0
+    imported = samples(text, "ambimeter_active_energy_kilowatthours_total")
+    forward = imported[f'{{serial="{serial}",phase="all",tariff="all",direction="import"}}']
+    assert float(forward) == state["energy"]["forward_active_kwh"] > 0
     assert len(total.split(".")[1]) == 3, f"the reader's decimals: {total}"
     l1 = samples(text, "ambimeter_voltage_volts")[f'{{serial="{serial}",phase="l1"}}']
     assert float(l1) == pytest.approx(LOAD["L1"]["v"], abs=0.01)
@@ -245,11 +252,13 @@ def test_one_meter_takes_no_selector(twin):
 
 def test_prometheus_scrapes_the_twin_and_its_query_returns_the_meters_energy(twin):
     serial = twin.ready["serial"]
-    expected = twin.state()["energy"]["total_active_kwh"]
+    energy = twin.state()["energy"]
     with Prometheus({"twin": (twin.host_port(), None)}) as prom:
         result = prom.wait_for(ENERGY.format(serial=serial, extra=""), lambda r: len(r) == 1)
-        assert float(result[0]["value"][1]) == expected
+        assert float(result[0]["value"][1]) == energy["total_active_kwh"]
         assert result[0]["metric"]["job"] == "twin"
+        result = prom.wait_for(IMPORTED.format(serial=serial), lambda r: len(r) == 1)
+        assert float(result[0]["value"][1]) == energy["forward_active_kwh"]
         up = prom.wait_for('up{job="twin"}', lambda r: len(r) == 1)
         assert up[0]["value"][1] == "1"
 
@@ -283,8 +292,8 @@ def test_prometheus_scrapes_one_series_per_meter_of_a_fleet_and_its_params_selec
                        "      - target_label: __address__",
                        f"        replacement: {fleet.host_port()}"]
         with Prometheus(jobs, per_gateway) as prom:
-            query = ('ambimeter_active_energy_kilowatthours_total'
-                     '{tariff="all",phase="all",direction="total",job="%s"}')
+            query = ('ambimeter_active_energy_combined_kilowatthours'
+                     '{tariff="all",phase="all",job="%s"}')
             got = prom.wait_for(query % "fleet", lambda r: len(r) == 3)
             assert {r["metric"]["serial"]: float(r["value"][1]) for r in got} == expected
             pair = prom.wait_for(query % "pair", lambda r: len(r) == 2)

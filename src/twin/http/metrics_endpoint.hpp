@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "twin/http/http_server.hpp"
+#include "net/http_server.hpp"
 #include "twin/http/request_json.hpp"
 #include "twin/service/fleet.hpp"
 #include "twin/service/twin.hpp"

@@ -156,9 +156,8 @@ TEST(PrometheusText, EveryValueOfAReadingIsOneSampleWithItsTextAndLabels) {
   }
   const ExportSample* kwh = find_sample(reading, "total_active_kwh");
   ASSERT_NE(kwh, nullptr);
-  const Sample* total = find(
-      p, "ambimeter_active_energy_kilowatthours_total",
-      {{"serial", reading.serial}, {"phase", "all"}, {"tariff", "all"}, {"direction", "total"}});
+  const Sample* total = find(p, "ambimeter_active_energy_combined_kilowatthours",
+                             {{"serial", reading.serial}, {"phase", "all"}, {"tariff", "all"}});
   ASSERT_NE(total, nullptr);
   EXPECT_EQ(total->value, kwh->text);
   EXPECT_NE(total->value.find('.'), std::string::npos) << "the reader's decimals";

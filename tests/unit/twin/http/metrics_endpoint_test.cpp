@@ -34,7 +34,7 @@ std::string value_of(const std::string& text, const std::string& series) {
 }
 
 const std::string kTotalEnergy =
-    R"(ambimeter_active_energy_kilowatthours_total{serial="19020246",phase="all",tariff="all",direction="total"})";
+    R"(ambimeter_active_energy_combined_kilowatthours{serial="19020246",phase="all",tariff="all"})";
 
 using MetricsTest = TwinTest;
 
@@ -126,7 +126,7 @@ TEST_F(FleetMetrics, EveryMeterByDefaultEachWithItsOwnEnergy) {
   EXPECT_EQ(
       value_of(
           text,
-          R"(ambimeter_active_energy_kilowatthours_total{serial="19020247",phase="all",tariff="all",direction="total"})"),
+          R"(ambimeter_active_energy_combined_kilowatthours{serial="19020247",phase="all",tariff="all"})"),
       "1.150");
   EXPECT_EQ(value_of(text, "ambimeter_meters"), "3");
   EXPECT_EQ(value_of(text, "ambimeter_scrape_meters"), "3");
