@@ -69,15 +69,15 @@ MeterReading reading_from_registers(std::span<const RegisterReading> registers) 
 MeterReading read_meter(const Meter& meter) {
   // The same registers and block reads for every meter: planned once (a fleet's scrape reads
   // up to a thousand meters).
-  static const std::vector<const RegisterDef*> wanted = export_registers();
-  static const std::vector<BlockRead> plan = plan_block_reads(wanted);
+  static const std::vector<const RegisterDef*> kWanted = export_registers();
+  static const std::vector<BlockRead> kPlan = plan_block_reads(kWanted);
   std::vector<std::vector<std::uint16_t>> replies;
-  replies.reserve(plan.size());
-  for (const BlockRead& b : plan) {
+  replies.reserve(kPlan.size());
+  for (const BlockRead& b : kPlan) {
     replies.push_back(read_words(meter, b.start, b.count).value_or(std::vector<std::uint16_t>{}));
   }
   const std::vector<RegisterReading> decoded =
-      decode_block_reads(wanted, plan, replies, meter.settings().data_type);
+      decode_block_reads(kWanted, kPlan, replies, meter.settings().data_type);
   return reading_from_registers(decoded);
 }
 
