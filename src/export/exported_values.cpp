@@ -171,8 +171,11 @@ std::optional<ExportedValue> status_value(const RegisterDef& def) {
                 "The meter's error code (register 0x4015; 0 is none).");
   }
   if (name == "power_down_counter") {
-    ExportedValue v = base(def, "ambimeter_power_down_count",
-                           "Power-downs counted by the meter (register 0x4016).");
+    // Not "_count": Prometheus keeps that suffix for histograms and summaries, and promtool
+    // refuses it on a gauge (C96). A gauge, as the day counters: a user may reset it.
+    ExportedValue v = base(def, "ambimeter_power_downs",
+                           "Power-downs counted by the meter (register 0x4016); a user may reset "
+                           "it.");
     v.state_class = "total";
     return v;
   }
@@ -224,8 +227,8 @@ std::vector<ExportedValue> build() {
 }  // namespace
 
 std::span<const ExportedValue> exported_values() {
-  static const std::vector<ExportedValue> values = build();
-  return values;
+  static const std::vector<ExportedValue> kValues = build();
+  return kValues;
 }
 
 const ExportedValue* find_exported(std::string_view name) {

@@ -20,7 +20,7 @@ ExportSample sample_of(const ExportedValue& value, RegisterValue raw) {
   if (value.transform == ExportTransform::is_reverse) {
     const bool reverse = raw == 'R';
     s.number = reverse ? 1 : 0;
-    s.text = reverse ? "1" : "0";
+    s.text.assign(1, reverse ? '1' : '0');  // not `= "1"`: g++ 12 -O3 warns -Wrestrict there
   } else if (def.encoding == Encoding::float_abcd) {
     s.number = register_number(def, raw);
     s.text = format_register(def, raw);
@@ -43,6 +43,7 @@ void take_identity(MeterReading& out, const RegisterDef& def, RegisterValue valu
 
 std::vector<const RegisterDef*> export_registers() {
   std::vector<const RegisterDef*> out;
+  out.reserve(kIdentity.size() + exported_values().size());
   for (std::string_view name : kIdentity) out.push_back(find_register(name));
   for (const ExportedValue& v : exported_values()) out.push_back(v.reg);
   std::ranges::sort(out, {}, &RegisterDef::address);
@@ -57,22 +58,26 @@ MeterReading reading_from_registers(std::span<const RegisterReading> registers) 
   }
   for (const ExportedValue& v : exported_values()) {
     const auto it = std::ranges::find(registers, v.reg, &RegisterReading::def);
-    if (it == registers.end() || !it->value) continue;
-    out.samples.push_back(sample_of(v, *it->value));
+    if (it == registers.end()) continue;
+    if (const std::optional<RegisterValue>& value = it->value) {
+      out.samples.push_back(sample_of(v, *value));
+    }
   }
   return out;
 }
 
 MeterReading read_meter(const Meter& meter) {
-  const std::vector<const RegisterDef*> wanted = export_registers();
-  const std::vector<BlockRead> plan = plan_block_reads(wanted);
+  // The same registers and block reads for every meter: planned once (a fleet's scrape reads
+  // up to a thousand meters).
+  static const std::vector<const RegisterDef*> kWanted = export_registers();
+  static const std::vector<BlockRead> kPlan = plan_block_reads(kWanted);
   std::vector<std::vector<std::uint16_t>> replies;
-  replies.reserve(plan.size());
-  for (const BlockRead& b : plan) {
+  replies.reserve(kPlan.size());
+  for (const BlockRead& b : kPlan) {
     replies.push_back(read_words(meter, b.start, b.count).value_or(std::vector<std::uint16_t>{}));
   }
   const std::vector<RegisterReading> decoded =
-      decode_block_reads(wanted, plan, replies, meter.settings().data_type);
+      decode_block_reads(kWanted, kPlan, replies, meter.settings().data_type);
   return reading_from_registers(decoded);
 }
 

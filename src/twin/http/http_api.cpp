@@ -16,6 +16,7 @@
 #include "twin/http/audit_json.hpp"
 #include "twin/http/fault_json.hpp"
 #include "twin/http/fleet_json.hpp"
+#include "twin/http/metrics_endpoint.hpp"
 #include "twin/http/panel_json.hpp"
 #include "twin/http/settings_json.hpp"
 #include "twin/http/twin_json.hpp"
@@ -38,6 +39,7 @@ struct ApiContext {
   EventStreams& events;
   Fleet* fleet = nullptr;                              ///< a fleet's API (docs/fleet.md)
   const std::vector<std::string>* gateways = nullptr;  ///< with a fleet: gateway endpoints
+  HttpCounts* http = nullptr;                          ///< the requests answered (GET /metrics)
 };
 
 using JsonRouteFn = ApiResult<Json> (*)(Twin&, const Json&);
@@ -326,6 +328,14 @@ ApiResult<HttpResponse> context_json_route(ApiContext& c, const HttpRequest& req
   return make_response(200, result->dump() + "\n");
 }
 
+/// GET /metrics (docs/prometheus.md): the meter's, or the fleet's selected meters'.
+ApiResult<HttpResponse> get_metrics(ApiContext& c, const HttpRequest& request) {
+  static const HttpCounts kNone;
+  const HttpCounts& http = c.http != nullptr ? *c.http : kNone;
+  return c.fleet != nullptr ? fleet_metrics_response(*c.fleet, http, request.query)
+                            : metrics_response(c.twin, http, request.query);
+}
+
 /// GET /api/v1/faults: every fault of the meter's link, active or ended, with its counts.
 ApiResult<Json> get_faults(Twin& twin, const Json&) {
   twin.sync();
@@ -447,7 +457,7 @@ HttpResponse dispatch_gateways(ApiContext& c, const HttpRequest& request) {
                         request);
 }
 
-const std::array<Route, 22> kRoutes{{
+const std::array<Route, 23> kRoutes{{
     {{"index", "GET", "/api/v1"}, context_json_route<get_index>},
     {{"state", "GET", "/api/v1/state"}, json_route<get_state>},
     {{"load", "PUT", "/api/v1/load"}, json_route<put_load>},
@@ -470,6 +480,7 @@ const std::array<Route, 22> kRoutes{{
     {{"faults", "GET", "/api/v1/faults"}, json_route<get_faults>},
     {{"fault_add", "POST", "/api/v1/faults"}, post_fault},
     {{"audit", "GET", "/api/v1/audit"}, json_route<get_audit>},
+    {{"metrics", "GET", "/metrics"}, get_metrics},
 }};
 
 /// GET /assets/<name>: the embedded files of the page.
@@ -629,8 +640,11 @@ Json endpoints_json() {
 namespace {
 
 HttpHandler make_handler(ApiContext context) {
-  return [context](const HttpRequest& request) mutable {
+  auto counts = std::make_shared<HttpCounts>();
+  context.http = counts.get();
+  return [context, counts](const HttpRequest& request) mutable {
     HttpResponse response = dispatch(context, request);
+    counts->count(response.status);
     if (request.method != "GET") {
       log_line("{} {} -> {}", request.method, request.path, response.status);
       if (response.status < 300) context.events.changed();

@@ -171,6 +171,8 @@ void Twin::save() {
     bits = store_.save(meter_.state());
   }
   meter_.set_storage_write_error(bits);
+  ++counts_.saves;
+  if (bits != 0) ++counts_.failed_saves;
   if (bits != write_bits_) {
     if (bits != 0) {
       log_line("cannot write the state in {} (error code bits 0x{:02X}); will retry",
@@ -309,6 +311,7 @@ MbusExchange Twin::serve_mbus(MbusSlave& slave, const MbusFrame& frame) {
   const PersistentState before = meter_.state();
   MbusExchange exchange = slave.serve(meter_, frame);
   if (addressed(exchange.route)) {
+    ++counts_.mbus_telegrams;
     communication_until_ = last_request_ + kCommunicationHold;
     meter_.set_communication_active(true);
   }

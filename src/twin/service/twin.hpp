@@ -78,6 +78,20 @@ struct SaveMark {
   }
 };
 
+/// How a Modbus request reached the meter: MBAP (Modbus TCP, a fleet's gateways) or RTU
+/// (a serial port, a pty, RTU over TCP, a bus).
+enum class ModbusFraming : std::uint8_t { tcp, rtu };
+inline constexpr std::size_t kModbusFramings = 2;
+
+/// What a twin has served and saved since the process started (GET /metrics).
+struct TwinCounts {
+  /// Requests served to the meter (broadcasts too), by `ModbusFraming`.
+  std::array<std::uint64_t, kModbusFramings> modbus_requests{};
+  std::uint64_t mbus_telegrams = 0;  ///< telegrams addressed to the meter
+  std::uint64_t saves = 0;           ///< saves of its state written (or tried)
+  std::uint64_t failed_saves = 0;    ///< of those, the ones that could not write an area
+};
+
 class Twin {
  public:
   /// Takes over a constructed meter (already powered on or not) and its open store, with
@@ -176,8 +190,9 @@ class Twin {
   /// when it changed a setting or the persistent state (a write). Every change a request
   /// can make goes through `Meter::apply_all`, which bumps `settings_revision()`.
   template <class Serve>
-  void serve_modbus(Serve&& serve) {
+  void serve_modbus(ModbusFraming framing, Serve&& serve) {
     const std::uint64_t revision = meter_.settings_revision();
+    ++counts_.modbus_requests.at(static_cast<std::size_t>(framing));
     std::forward<Serve>(serve)(meter_);
     if (meter_.settings_revision() != revision) save();
   }
@@ -199,6 +214,9 @@ class Twin {
   [[nodiscard]] std::array<std::uint64_t, 2> s0_pulses() const {
     return {meter_.s0(0).emitted(), meter_.s0(1).emitted()};
   }
+
+  /// Requests served and saves made so far.
+  [[nodiscard]] const TwinCounts& counts() const { return counts_; }
 
   /// The meter, for reading (change it through the methods above, which save).
   [[nodiscard]] const Meter& meter() const { return meter_; }
@@ -300,6 +318,7 @@ class Twin {
   FaultEvents fault_events_;
   std::unique_ptr<PollAudit> audit_;
   bool audit_on_ = true;
+  TwinCounts counts_{};
 };
 
 }  // namespace ambi

@@ -38,7 +38,8 @@ MbapExchange ModbusGateway::broadcast(const MbapView& request, const ModbusQuirk
   const std::size_t at = out.size();
   for (Twin* twin : meters_) {
     twin->begin_modbus();
-    twin->serve_modbus([&](Meter& m) { (void)serve_mbap_into(m, request, quirks, out); });
+    twin->serve_modbus(ModbusFraming::tcp,
+                       [&](Meter& m) { (void)serve_mbap_into(m, request, quirks, out); });
     out.resize(at);  // a broadcast is answered by nobody
   }
   return exchange;
@@ -53,7 +54,8 @@ MbapExchange ModbusGateway::serve_meter(Twin& twin, const MbapView& request,
                                         std::vector<std::uint8_t>& out) {
   twin.begin_modbus();
   MbapExchange exchange;
-  twin.serve_modbus([&](Meter& m) { exchange = serve_mbap_into(m, request, quirks, out); });
+  twin.serve_modbus(ModbusFraming::tcp,
+                    [&](Meter& m) { exchange = serve_mbap_into(m, request, quirks, out); });
   return exchange;
 }
 

@@ -105,7 +105,8 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
   if (context_.trace != nullptr) trace_request(frame, exchange);
   if (exchange.route == Route::ignore) return exchange;
   context_.twin.begin_modbus();
-  context_.twin.serve_modbus([&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
+  context_.twin.serve_modbus(ModbusFraming::rtu,
+                             [&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
   if (context_.trace != nullptr && !exchange.reply.empty()) trace_reply(exchange);
   if (audit_ != nullptr) audit(frame, exchange, at);
   fault_delay_ms_ = 0;

@@ -152,8 +152,9 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     if (context_.gateway != nullptr) {
       exchange = context_.gateway->serve_into(request, context_.quirks, out_);
     } else {
-      context_.twin.serve_modbus(
-          [&](Meter& m) { exchange = serve_mbap_into(m, request, context_.quirks, out_); });
+      context_.twin.serve_modbus(ModbusFraming::tcp, [&](Meter& m) {
+        exchange = serve_mbap_into(m, request, context_.quirks, out_);
+      });
     }
     if (context_.trace != nullptr) trace(request, exchange);
     AuditClient* audit = context_.gateway != nullptr ? audit_meter(request.unit) : audit_;

@@ -72,7 +72,7 @@ RtuExchange RtuBus::serve(const RtuFrame& frame, const ModbusQuirks& quirks) {
     RtuExchange exchange = route_rtu(twin->meter(), frame, quirks);
     if (exchange.route == Route::ignore) continue;
     twin->begin_modbus();
-    twin->serve_modbus([&](Meter& m) { serve_rtu(m, exchange, quirks); });
+    twin->serve_modbus(ModbusFraming::rtu, [&](Meter& m) { serve_rtu(m, exchange, quirks); });
     if (twin->has_link_faults() && !exchange.reply.empty()) {
       // A faulted meter's reply goes on the wire as the fault makes it (a delay does not
       // hold the bus: docs/faults.md).

@@ -34,7 +34,8 @@ TEST_F(TwinLinkTest, ASettingsChangeThroughTheApiIsAnnouncedOnce) {
 
 TEST_F(TwinLinkTest, AModbusWriteOfTheParityIsAnnounced) {
   // | 01 | 06 | 40 11 | 00 03 | : write single register 4011 (parity) = 3 (odd)
-  twin_->serve_modbus([](Meter& m) { (void)modbus_test::send_rtu(m, "01 06 40 11 00 03"); });
+  twin_->serve_modbus(ModbusFraming::rtu,
+                      [](Meter& m) { (void)modbus_test::send_rtu(m, "01 06 40 11 00 03"); });
   ASSERT_EQ(heard_.size(), 1U);
   EXPECT_EQ(heard_[0].parity, Parity::odd);
 }
