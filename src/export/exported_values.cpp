@@ -137,6 +137,10 @@ std::optional<ExportedValue> energy_value(const RegisterDef& def) {
   v.tariff = tariff;
   v.direction = direction;
   if (reactive) v.quadrant = "all";
+  // A total follows the combination code: C-02 and C-04 subtract the reverse energy, so it
+  // falls while energy is exported. Home Assistant's total_increasing would take each fall
+  // for a meter reset; `total` takes it as negative energy (C100).
+  if (direction == "total") v.state_class = "total";
   return v;
 }
 

@@ -43,8 +43,9 @@ struct ExportedValue {
   std::string_view direction;  ///< "import" (forward), "export" (reverse), "total"
   std::string_view quadrant;   ///< "q1" ... "q4", "all"
   /// Home Assistant: device_class ("energy", "voltage", ...; "" for none), state_class
-  /// ("measurement", "total_increasing" for the legal energy registers, "total" for the
-  /// resettable ones; "" for codes) and unit_of_measurement ("kWh"; "" for none).
+  /// ("measurement", "total_increasing" for the legal forward, reverse and quadrant energy
+  /// registers, "total" for the resettable ones and for the totals, which the combination
+  /// code may make fall; "" for codes) and unit_of_measurement ("kWh"; "" for none).
   std::string_view device_class;
   std::string_view state_class;
   std::string_view unit;

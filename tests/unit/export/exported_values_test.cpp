@@ -98,7 +98,10 @@ TEST(ExportedValues, LabelsFollowTheRegisterNames) {
 TEST(ExportedValues, HomeAssistantClassesSeparateLegalAndResettableEnergy) {
   for (const ExportedValue& v : exported_values()) {
     if (v.reg->group == RegisterGroup::energy) {
-      EXPECT_EQ(v.state_class, v.resettable ? "total" : "total_increasing") << v.reg->name;
+      // The totals follow the combination code and fall under C-02 and C-04 while energy is
+      // exported: `total`, as the resettable trip counters.
+      const bool can_fall = v.resettable || v.direction == "total";
+      EXPECT_EQ(v.state_class, can_fall ? "total" : "total_increasing") << v.reg->name;
       EXPECT_EQ(v.resettable, v.reg->name.starts_with("trip")) << v.reg->name;
       EXPECT_EQ(v.kind, MetricKind::counter);
     } else if (v.reg->group == RegisterGroup::instant) {
@@ -109,6 +112,9 @@ TEST(ExportedValues, HomeAssistantClassesSeparateLegalAndResettableEnergy) {
   }
   EXPECT_EQ(find_exported("trip_l2_kwh")->phase, "l2");
   EXPECT_EQ(find_exported("total_reactive_kvarh")->device_class, "reactive_energy");
+  EXPECT_EQ(find_exported("total_active_kwh")->state_class, "total");
+  EXPECT_EQ(find_exported("l1_forward_active_kwh")->state_class, "total_increasing");
+  EXPECT_EQ(find_exported("q2_t1_kvarh")->state_class, "total_increasing");
 }
 
 TEST(MeterReading, TheTwinsReadingIsWhatAMasterDecodesFromItsWords) {
