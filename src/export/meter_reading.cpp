@@ -20,7 +20,8 @@ ExportSample sample_of(const ExportedValue& value, RegisterValue raw) {
   if (value.transform == ExportTransform::is_reverse) {
     const bool reverse = raw == 'R';
     s.number = reverse ? 1 : 0;
-    s.text = reverse ? "1" : "0";
+    // One character, not operator=(const char*): g++ 12 at -O3 sees a false -Wrestrict there.
+    s.text.assign(1, reverse ? '1' : '0');
   } else if (def.encoding == Encoding::float_abcd) {
     s.number = register_number(def, raw);
     s.text = format_register(def, raw);

@@ -9,7 +9,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-enum TrackFlag : std::uint8_t { kDiscovered = 1, kStateSent = 2 };
+/// `MqttMeterTrack`'s flags per value.
+constexpr std::uint8_t kDiscovered = 1;
+constexpr std::uint8_t kStateSent = 2;
 
 /// "ambimeter_19020246": the device's identifier and the discovery node id.
 std::string device_id(std::string_view serial) {

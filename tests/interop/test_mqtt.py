@@ -154,12 +154,20 @@ def test_discovery_and_states_follow_the_api_and_a_restarted_broker_gets_them_al
         second.close()
 
 
-def test_a_killed_twin_goes_offline_by_its_last_will(tmp):
+def test_a_meter_without_supply_is_offline_and_a_killed_twin_goes_by_its_last_will(tmp):
     port = free_port()
+    meter = f"ambimeter/{SERIAL}/availability"
     with Broker(port):
         with stepped_twin(tmp, port) as twin, Subscriber(port) as sub:
-            snap = sub.wait_for(lambda s: s.get(client_topic()) == "online")
-            assert snap.get(client_topic()) == "online"
+            snap = sub.wait_for(lambda s: s.get(client_topic()) == "online" and
+                                s.get(meter) == "online")
+            assert (snap.get(client_topic()), snap.get(meter)) == ("online", "online")
+            twin.ok("POST", "/api/v1/power", {"on": False})      # silent, as a real meter
+            snap = sub.wait_for(lambda s: s.get(meter) == "offline")
+            assert (snap.get(client_topic()), snap.get(meter)) == ("online", "offline")
+            twin.ok("POST", "/api/v1/power", {"on": True})
+            snap = sub.wait_for(lambda s: s.get(meter) == "online")
+            assert snap.get(meter) == "online"
             twin.kill()
             snap = sub.wait_for(lambda s: s.get(client_topic()) == "offline")
             assert snap.get(client_topic()) == "offline"
