@@ -204,8 +204,8 @@ std::vector<ExportedValue> build() {
 }  // namespace
 
 std::span<const ExportedValue> exported_values() {
-  static const std::vector<ExportedValue> values = build();
-  return values;
+  static const std::vector<ExportedValue> kValues = build();
+  return kValues;
 }
 
 const ExportedValue* find_exported(std::string_view name) {

@@ -44,6 +44,7 @@ void take_identity(MeterReading& out, const RegisterDef& def, RegisterValue valu
 
 std::vector<const RegisterDef*> export_registers() {
   std::vector<const RegisterDef*> out;
+  out.reserve(kIdentity.size() + exported_values().size());
   for (std::string_view name : kIdentity) out.push_back(find_register(name));
   for (const ExportedValue& v : exported_values()) out.push_back(v.reg);
   std::ranges::sort(out, {}, &RegisterDef::address);
@@ -58,8 +59,8 @@ MeterReading reading_from_registers(std::span<const RegisterReading> registers) 
   }
   for (const ExportedValue& v : exported_values()) {
     const auto it = std::ranges::find(registers, v.reg, &RegisterReading::def);
-    if (it == registers.end() || !it->value) continue;
-    out.samples.push_back(sample_of(v, *it->value));
+    if (it == registers.end()) continue;
+    if (const auto& value = it->value; value) out.samples.push_back(sample_of(v, *value));
   }
   return out;
 }

@@ -25,7 +25,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Reconnect delays: 1 s, then growing (libmosquitto: delay × attempts²) up to 15 s.
+/// Reconnect delays: libmosquitto waits delay × attempts² (0, 1, 4, 9 s), at most 15 s.
 constexpr unsigned kReconnectDelayS = 1;
 constexpr unsigned kReconnectDelayMaxS = 15;
 /// QoS 1 messages libmosquitto keeps on the wire before waiting for acknowledgements.

@@ -203,6 +203,14 @@ std::vector<Twin*> twins_of(Fleet& fleet, const std::vector<std::size_t>& meters
   return twins;
 }
 
+/// Every twin of the fleet, in its order.
+std::vector<Twin*> twins_of(Fleet& fleet) {
+  std::vector<Twin*> twins;
+  twins.reserve(fleet.size());
+  for (std::size_t i = 0; i < fleet.size(); ++i) twins.push_back(&fleet.at(i));
+  return twins;
+}
+
 /// Errors of a fleet file's line start with its name; --modbus-rtu's and --mbus-serial's
 /// name their flag already.
 UsageError line_error(std::string_view what, const std::string& error) {
@@ -539,10 +547,7 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
         "it can change the meters",
         http_url(bound));
   }
-  std::vector<Twin*> twins;
-  twins.reserve(fleet.size());
-  for (std::size_t i = 0; i < fleet.size(); ++i) twins.push_back(&fleet.at(i));
-  auto mqtt = MqttFeed::start(io, config, std::move(twins));
+  auto mqtt = MqttFeed::start(io, config, twins_of(fleet));
   if (!mqtt) return std::unexpected(mqtt.error());
   print_ready(fleet, config, plan, bound,
               static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways,
