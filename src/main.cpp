@@ -17,7 +17,8 @@ namespace {
 int ambimeter_main(int argc, char** argv) {
   CLI::App app{
       "ambimeter: a software twin of the Inepro Ambition 2PU CT three-phase energy meter, and the "
-      "tools to read, write, scan, watch and log such meters"};
+      "tools to read, write, scan, watch and log such meters, print their register map and "
+      "write a client's configuration"};
   app.set_version_flag("--version", "ambimeter " AMBI_VERSION);
   app.require_subcommand(1);
   ambi::RunOptions run_options;

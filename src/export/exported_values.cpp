@@ -1,7 +1,10 @@
 #include "export/exported_values.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +62,8 @@ ExportedValue base(const RegisterDef& def, std::string_view family, std::string_
 
 constexpr std::string_view kActiveFamily = "ambimeter_active_energy_kilowatthours_total";
 constexpr std::string_view kReactiveFamily = "ambimeter_reactive_energy_kilovarhours_total";
+constexpr std::string_view kActiveCombined = "ambimeter_active_energy_combined_kilowatthours";
+constexpr std::string_view kReactiveCombined = "ambimeter_reactive_energy_combined_kilovarhours";
 
 std::optional<ExportedValue> instant_value(const RegisterDef& def) {
   std::string_view rest = def.name;
@@ -78,13 +83,28 @@ std::optional<ExportedValue> instant_value(const RegisterDef& def) {
 ExportedValue energy_base(const RegisterDef& def, bool reactive) {
   ExportedValue v =
       base(def, reactive ? kReactiveFamily : kActiveFamily,
-           reactive ? "Reactive energy registers (kvarh), by phase, tariff, direction and "
-                      "quadrant."
-                    : "Active energy registers (kWh), by phase, tariff and direction; "
-                      "direction total follows the combination code.");
+           reactive ? "Reactive energy registers (kvarh) that only grow, by phase, tariff, "
+                      "direction and quadrant."
+                    : "Active energy registers (kWh) that only grow, by phase, tariff and "
+                      "direction.");
   v.kind = MetricKind::counter;
   v.device_class = reactive ? "reactive_energy" : "energy";
   v.state_class = "total_increasing";
+  v.unit = reactive ? "kvarh" : "kWh";
+  return v;
+}
+
+/// A "total" register: forward and reverse as the combination code combines them (C-04
+/// forward − reverse by default), which falls while the meter exports and may be negative.
+ExportedValue combined_energy(const RegisterDef& def, bool reactive) {
+  ExportedValue v =
+      base(def, reactive ? kReactiveCombined : kActiveCombined,
+           reactive ? "Total reactive energy registers (kvarh) as the combination code combines "
+                      "forward and reverse; may fall."
+                    : "Total active energy registers (kWh) as the combination code combines "
+                      "forward and reverse; may fall.");
+  v.device_class = reactive ? "reactive_energy" : "energy";
+  v.state_class = "total";
   v.unit = reactive ? "kvarh" : "kWh";
   return v;
 }
@@ -98,10 +118,9 @@ std::optional<ExportedValue> energy_value(const RegisterDef& def) {
     std::string_view phase = "all";
     if (rest != "kwh") phase = take_prefix(rest, kPhases);
     if (rest != "kwh") return std::nullopt;
-    ExportedValue v = base(def, "ambimeter_resettable_active_energy_kilowatthours_total",
-                           "The resettable day (trip) counters (kWh); they reset to 0 when a "
-                           "user resets them.");
-    v.kind = MetricKind::counter;
+    ExportedValue v = base(def, "ambimeter_resettable_active_energy_kilowatthours",
+                           "The resettable day (trip) counters (kWh), as the combination code "
+                           "combines forward and reverse; back to 0 when a user resets them.");
     v.phase = phase;
     v.device_class = "energy";
     v.state_class = "total";
@@ -127,8 +146,13 @@ std::optional<ExportedValue> energy_value(const RegisterDef& def) {
   const bool reactive = rest.ends_with("_reactive_kvarh");
   if (!reactive && !rest.ends_with("_active_kwh")) return std::nullopt;
   rest.remove_suffix(reactive ? 15 : 11);
+  if (rest == "total") {
+    ExportedValue v = combined_energy(def, reactive);
+    v.phase = phase;
+    v.tariff = tariff;
+    return v;
+  }
   std::string_view direction;
-  if (rest == "total") direction = "total";
   if (rest == "forward") direction = "import";
   if (rest == "reverse") direction = "export";
   if (direction.empty()) return std::nullopt;
@@ -137,10 +161,6 @@ std::optional<ExportedValue> energy_value(const RegisterDef& def) {
   v.tariff = tariff;
   v.direction = direction;
   if (reactive) v.quadrant = "all";
-  // A total follows the combination code: C-02 and C-04 subtract the reverse energy, so it
-  // falls while energy is exported. Home Assistant's total_increasing would take each fall
-  // for a meter reset; `total` takes it as negative energy (C100).
-  if (direction == "total") v.state_class = "total";
   return v;
 }
 
@@ -213,6 +233,50 @@ const ExportedValue* find_exported(std::string_view name) {
   const auto it =
       std::ranges::find_if(values, [&](const ExportedValue& v) { return v.reg->name == name; });
   return it == values.end() ? nullptr : &*it;
+}
+
+namespace {
+
+std::string labels_text(const ExportedValue& v) {
+  std::string out;
+  const auto add = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}={}", name, value);
+  };
+  add("phase", v.phase);
+  add("tariff", v.tariff);
+  add("direction", v.direction);
+  add("quadrant", v.quadrant);
+  return out.empty() ? "-" : out;
+}
+
+std::string_view or_dash(std::string_view text) {
+  return text.empty() ? "-" : text;
+}
+
+}  // namespace
+
+std::string render_exported_table() {
+  std::string out =
+      "<!-- Generated from src/export/exported_values.cpp by\n"
+      "     tests/unit/export/exported_values_test.cpp.\n"
+      "     Do not edit: run the unit tests with AMBI_REGEN_DOCS=1 to rewrite it. -->\n"
+      "# Exported values\n\n"
+      "What `ambimeter run` and `ambimeter bridge` publish of each meter: on Prometheus's\n"
+      "`/metrics` a sample of the family with the meter's `serial` and the labels below, on MQTT\n"
+      "a retained state topic with a Home Assistant sensor of the classes below. The values are\n"
+      "the registers' (docs/modbus-registers.md), in their units and with the reader's\n"
+      "decimals; spec decision C95 says why these and not others.\n\n"
+      "| register | address | Prometheus family | type | labels | device class | state class | "
+      "unit |\n|---|---|---|---|---|---|---|---|\n";
+  for (const ExportedValue& v : exported_values()) {
+    fmt::format_to(std::back_inserter(out), "| {} | 0x{:04X} | {} | {} | {} | {} | {} | {} |\n",
+                   v.reg->name, v.reg->address, v.family,
+                   v.kind == MetricKind::counter ? "counter" : "gauge", labels_text(v),
+                   or_dash(v.device_class), or_dash(v.state_class), or_dash(v.unit));
+  }
+  return out;
 }
 
 }  // namespace ambi

@@ -10,14 +10,16 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/modbus/modbus_map.hpp"
 
 namespace ambi {
 
-/// How Prometheus types a value: energy only ever grows (a counter; the resettable day
-/// counters are counters that reset), everything else is a gauge.
+/// How Prometheus types a value: the forward, reverse and quadrant energy registers only ever
+/// grow (counters); the "total" registers and the day counters follow the combination code,
+/// which may make them fall (gauges), as everything else.
 enum class MetricKind : std::uint8_t { counter, gauge };
 
 /// How the register's value becomes the exported number.
@@ -30,7 +32,8 @@ enum class ExportTransform : std::uint8_t {
 struct ExportedValue {
   const RegisterDef* reg = nullptr;
   /// The Prometheus metric family, unit suffix included: "ambimeter_voltage_volts",
-  /// "ambimeter_active_energy_kilowatthours_total".
+  /// "ambimeter_active_energy_kilowatthours_total" (forward and reverse),
+  /// "ambimeter_active_energy_combined_kilowatthours" (the combination code's totals).
   std::string_view family;
   /// The family's HELP text.
   std::string_view help;
@@ -40,12 +43,12 @@ struct ExportedValue {
   /// has no such label. "all" is the aggregate over phases, tariffs or quadrants.
   std::string_view phase;      ///< "l1", "l2", "l3", "l1_l2", "l1_l3", "l2_l3", "all"
   std::string_view tariff;     ///< "t1" ... "t4", "all"
-  std::string_view direction;  ///< "import" (forward), "export" (reverse), "total"
+  std::string_view direction;  ///< "import" (forward), "export" (reverse)
   std::string_view quadrant;   ///< "q1" ... "q4", "all"
   /// Home Assistant: device_class ("energy", "voltage", ...; "" for none), state_class
-  /// ("measurement", "total_increasing" for the legal forward, reverse and quadrant energy
-  /// registers, "total" for the resettable ones and for the totals, which the combination
-  /// code may make fall; "" for codes) and unit_of_measurement ("kWh"; "" for none).
+  /// ("measurement"; "total_increasing" for the forward, reverse and quadrant registers, which
+  /// only grow; "total" for the combination code's totals and the day counters, which may
+  /// fall; "" for codes) and unit_of_measurement ("kWh"; "" for none).
   std::string_view device_class;
   std::string_view state_class;
   std::string_view unit;
@@ -61,5 +64,8 @@ struct ExportedValue {
 [[nodiscard]] std::span<const ExportedValue> exported_values();
 /// The exported value of register `name` ("l1_voltage"); nullptr when it is not exported.
 [[nodiscard]] const ExportedValue* find_exported(std::string_view name);
+
+/// The markdown page of every exported value (docs/exported-values.md).
+[[nodiscard]] std::string render_exported_table();
 
 }  // namespace ambi

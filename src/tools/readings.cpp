@@ -78,7 +78,7 @@ std::expected<std::vector<const RegisterDef*>, std::string> select_registers(
   return out;
 }
 
-std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
+std::expected<DecodedRegisters, ModbusClientError> read_modbus_registers(
     ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted) {
   const RegisterDef* type_def = data_type_register();
   const bool needs_type = std::ranges::any_of(
@@ -93,13 +93,22 @@ std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
     if (!words) return std::unexpected{words.error()};
     replies.push_back(std::move(*words));
   }
-  DataType type = DataType::standard;
+  DecodedRegisters out;
   for (const RegisterReading& r :
        decode_block_reads(std::span{&type_def, 1}, plan, replies, DataType::standard)) {
-    if (r.value == static_cast<RegisterValue>(DataType::integer)) type = DataType::integer;
+    if (r.value == static_cast<RegisterValue>(DataType::integer)) out.type = DataType::integer;
   }
+  out.registers = decode_block_reads(wanted, plan, replies, out.type);
+  return out;
+}
+
+std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(
+    ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted) {
+  auto decoded = read_modbus_registers(client, unit, wanted);
+  if (!decoded) return std::unexpected{decoded.error()};
+  const DataType type = decoded->type;
   std::vector<MeterValue> out;
-  for (const RegisterReading& r : decode_block_reads(wanted, plan, replies, type)) {
+  for (const RegisterReading& r : decoded->registers) {
     MeterValue reading{
         .name = std::string{r.def->name},
         .description = std::string{r.def->description},

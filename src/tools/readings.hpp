@@ -41,6 +41,17 @@ struct ReadSelection {
 [[nodiscard]] std::expected<std::vector<const RegisterDef*>, std::string> select_registers(
     const ReadSelection& selection);
 
+/// Registers as read and decoded, with the data type (4026) they were decoded under.
+struct DecodedRegisters {
+  std::vector<RegisterReading> registers;  ///< in the order wanted
+  DataType type = DataType::standard;
+};
+
+/// Reads `wanted` from Modbus unit `unit` as `read_modbus` does, without turning the values
+/// into text: what the bridge exports through export/meter_reading.hpp.
+[[nodiscard]] std::expected<DecodedRegisters, ModbusClientError> read_modbus_registers(
+    ModbusClient& client, std::uint8_t unit, const std::vector<const RegisterDef*>& wanted);
+
 /// Reads `wanted` from Modbus unit `unit` in as few block reads as the map allows (plus one
 /// read of the data type register 4026 when a Float ABCD register is wanted and 4026 is not).
 [[nodiscard]] std::expected<std::vector<MeterValue>, ModbusClientError> read_modbus(

@@ -38,6 +38,58 @@ std::string write_help() {
   return help;
 }
 
+void add_map(ToolCommands& c, CLI::App& app, ToolOptions& o) {
+  c.map = app.add_subcommand(
+      "map", "Print the Modbus register map and the M-bus record table (markdown, JSON, CSV)");
+  c.map->add_option("--format", o.map_format, "md (the docs' tables, default), json or csv")
+      ->check(CLI::IsMember({"md", "json", "csv"}));
+  c.map->add_option("--table", o.map_table, "modbus, mbus or all (default all)")
+      ->check(CLI::IsMember({"modbus", "mbus", "all"}));
+}
+
+void add_home_assistant(CLI::App* ha, ToolOptions::HomeAssistant& o) {
+  ha->add_option("--name", o.name, "the hub's name and the sensors' prefix (default Ambition)");
+  ha->add_option("--transport", o.transport,
+                 "tcp (default; a gateway or the twin), rtuovertcp, or serial (default when "
+                 "--serial-port, --baudrate or --parity is given)")
+      ->check(CLI::IsMember({"tcp", "rtuovertcp", "rtu-over-tcp", "serial"}));
+  ha->add_option("--host", o.host, "TCP: the gateway's or twin's address (default 127.0.0.1)");
+  ha->add_option("--port", o.port, "TCP: its port (default 502)")->check(CLI::Range(1, 65535));
+  ha->add_option("--serial-port", o.serial_port,
+                 "serial: the RS485 adapter (default /dev/ttyUSB0)");
+  ha->add_option("--baudrate", o.baudrate, "serial: the meter's baud rate (default 9600)")
+      ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}));
+  ha->add_option("--parity", o.parity, "serial: even (default), none or odd")
+      ->check(CLI::IsMember({"even", "none", "odd"}));
+  ha->add_option("--unit", o.units,
+                 "the meter's Modbus id, 1-247 (default 1); several, e.g. 1,2,5, for the "
+                 "meters behind one gateway or on one bus (one hub)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 247));
+  ha->add_option("--data-type", o.data_type,
+                 "the meter's data type setting (4026): standard (Float ABCD, the factory "
+                 "setting) or integer")
+      ->check(CLI::IsMember({"standard", "float", "integer"}));
+  ha->add_option("--scan-interval", o.scan_interval,
+                 "seconds between reads of instantaneous values and status (default 10)")
+      ->check(CLI::Range(1, 86400));
+  ha->add_option("--energy-scan-interval", o.energy_scan_interval,
+                 "seconds between reads of the energy registers (default 60)")
+      ->check(CLI::Range(1, 86400));
+  ha->add_option("--group", o.groups, "instant, energy, status or all (default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"instant", "energy", "status", "all"}));
+}
+
+void add_config(ToolCommands& c, CLI::App& app, ToolOptions& o) {
+  c.config = app.add_subcommand("config", "Print a client's configuration for the meter");
+  // A target that is not there is reported by tool_config, naming the ones there are.
+  c.config->allow_extras();
+  c.home_assistant = c.config->add_subcommand(
+      "home-assistant", "Home Assistant: a modbus: hub with a sensor per useful register");
+  add_home_assistant(c.home_assistant, o.ha);
+}
+
 }  // namespace
 
 ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
@@ -84,6 +136,8 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
                     "Modbus: log many meters of one gateway or bus, e.g. 1-10,20, or all (the "
                     "units that answer at the start)");
   add_groups(c.log, o, "groups to store (default instant,energy)");
+  add_map(c, app, o);
+  add_config(c, app, o);
   return c;
 }
 
@@ -93,6 +147,8 @@ int run_tool(const ToolCommands& c, const ToolOptions& o) {
   if (c.scan->parsed()) return tool_scan(o);
   if (c.watch->parsed()) return tool_watch(o);
   if (c.log->parsed()) return tool_log(o);
+  if (c.map->parsed()) return tool_map(o);
+  if (c.config->parsed()) return tool_config(*c.config, o);
   return -1;
 }
 

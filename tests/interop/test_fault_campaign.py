@@ -110,7 +110,8 @@ STEP_S = 4 * 3600
 STEPS = DAYS * 86400 // STEP_S
 RANDOM_SAMPLE = 6        # meters read at random each step
 FAULTED_SAMPLE = 6       # meters with an active link fault read each step
-READ_TIMEOUT_S = 1.0
+READ_TIMEOUT_S = 1.0     # fleet A: a fault's silence costs this much per read
+CLEAN_TIMEOUT_S = 10.0   # fleet B has no faults: a slow answer there is a busy machine
 ENERGY_READS = [(0x6000, 125), (0x607D, 20)]   # the 0x6000 block, 145 registers
 SETTINGS_READ = (0x4000, 0x34)
 
@@ -145,6 +146,7 @@ class CampaignFleet(Twin):
     """One of the two fleets: the fleet file above, stepped, in a folder of its own."""
 
     def __init__(self, binary, name):
+        self.read_timeout = READ_TIMEOUT_S if name == "a" else CLEAN_TIMEOUT_S
         self.tmp = tempfile.mkdtemp(prefix=f"ambi-campaign-{name}-")
         path = os.path.join(self.tmp, "fleet.toml")
         with open(path, "w") as f:
@@ -176,7 +178,7 @@ class CampaignFleet(Twin):
     def _client(self, port):
         c = self.clients.get(port)
         if c is None:
-            c = ModbusTcpClient("127.0.0.1", port=port, timeout=READ_TIMEOUT_S, retries=0,
+            c = ModbusTcpClient("127.0.0.1", port=port, timeout=self.read_timeout, retries=0,
                                 retry_on_empty=False)
             assert c.connect(), f"gateway 127.0.0.1:{port} refused the connection"
             self.clients[port] = c

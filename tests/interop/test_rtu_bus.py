@@ -197,25 +197,35 @@ def read_reply(line, size, timeout=1.5):
 def test_a_master_talking_over_a_reply_garbles_it_and_its_frame_is_lost(bus):
     import serial
     unit = 5
-    before = bus.ok("GET", f"/api/v1/meters/{serial_of(unit)}/state")["settings"]  # unit 6
     read = rtu(unit, 0x03, 0x50, 0x00, 0x00, 56)       # 117 bytes back: 134 ms at 9600
     # FC 06 to unit 6: LCD cycle 25 s, had it been heard.
     write = rtu(unit + 1, 0x06, 0x40, 0x10, 0x00, 0x25)
-    with serial.Serial(bus.pty, 9600, timeout=0.3) as line:
-        line.reset_input_buffer()
-        line.write(read)
-        first = line.read(1)                          # t3.5 after the request
-        assert first == bytes([unit]), "the reply starts"
-        time.sleep(0.03)                              # about 26 characters into the reply
-        line.write(write)
-        got = first + read_reply(line, 116)
-        assert len(got) <= 117, got.hex()
-        assert len(got) < 4 or crc16(got[:-2]) != got[-2:], f"the reply came through: {got.hex()}"
-        time.sleep(0.1)
-        # The line is quiet again: the next frame is heard and answered whole.
-        line.reset_input_buffer()
-        line.write(rtu(unit + 1, 0x03, 0x40, 0x00, 0x00, 0x02))
-        reply = read_reply(line, 9)
+    # The overlap needs this process to write within the reply's 134 ms; on a busy machine
+    # it may wake too late, and then the attempt proves nothing and is made again.
+    for _attempt in range(5):
+        before = bus.ok("GET", f"/api/v1/meters/{serial_of(unit)}/state")["settings"]
+        with serial.Serial(bus.pty, 9600, timeout=0.3) as line:
+            line.reset_input_buffer()
+            line.write(read)
+            first = line.read(1)                          # t3.5 after the request
+            assert first == bytes([unit]), "the reply starts"
+            time.sleep(0.03)                              # about 26 characters into the reply
+            line.write(write)
+            seen_before_write = 1 + line.in_waiting
+            got = first + read_reply(line, 116)
+            if seen_before_write >= 100:
+                time.sleep(0.5)                           # too late: let the line settle
+                continue
+            assert len(got) <= 117, got.hex()
+            assert len(got) < 4 or crc16(got[:-2]) != got[-2:], f"the reply came through: {got.hex()}"
+            time.sleep(0.1)
+            # The line is quiet again: the next frame is heard and answered whole.
+            line.reset_input_buffer()
+            line.write(rtu(unit + 1, 0x03, 0x40, 0x00, 0x00, 0x02))
+            reply = read_reply(line, 9)
+        break
+    else:
+        pytest.skip("the machine was too busy to talk over a 134 ms reply in 5 attempts")
     words = struct.unpack(">HH", reply[3:7])
     assert reply[:3] == bytes([unit + 1, 0x03, 0x04]) and list(words) == bcd_words(serial_of(unit))
     assert crc16(reply[:-2]) == reply[-2:]

@@ -12,12 +12,6 @@
 namespace ambi {
 namespace {
 
-std::string coding_name(std::uint8_t dif) {
-  const MbusDataField field = data_field(dif);
-  if (field.coding == MbusCoding::bcd) return fmt::format("bcd{}", field.bytes * 2);
-  return fmt::format("int{}", field.bytes * 8);
-}
-
 /// "0.01 V", "Wh", "0.01" (a plain number with a resolution), "-".
 std::string unit_text(const MbusRecordDef& def) {
   const std::string step = fmt::format("{:g}", std::pow(10.0, def.exponent));
@@ -39,9 +33,18 @@ constexpr std::string_view kPreamble =
 
 }  // namespace
 
+std::string mbus_coding_name(std::uint8_t dif) {
+  const MbusDataField field = data_field(dif);
+  if (field.coding == MbusCoding::bcd) return fmt::format("bcd{}", field.bytes * 2);
+  return fmt::format("int{}", field.bytes * 8);
+}
+
 std::string render_mbus_record_table() {
-  std::string out{kPreamble};
-  out +=
+  return std::string{kPreamble} + render_mbus_record_markdown();
+}
+
+std::string render_mbus_record_markdown() {
+  std::string out =
       "## Read (RSP_UD, CI 72)\n\n"
       "| # | name | contents | group | DIF DIFE | VIF VIFE | data | unit | example |\n"
       "|---|---|---|---|---|---|---|---|---|\n";
@@ -49,11 +52,11 @@ std::string render_mbus_record_table() {
   for (const MbusRecordDef& def : mbus_read_records()) {
     const auto header = def.header.view();
     const std::size_t dib = dib_size(header);
-    fmt::format_to(std::back_inserter(out),
-                   "| {} | {} | {} | {} | {} | {} | {} | {} | {} = `{}` |\n", ++row, def.name,
-                   def.description, to_string(def.group), hex_bytes(header.first(dib)),
-                   hex_bytes(header.subspan(dib)), coding_name(def.header.dif()), unit_text(def),
-                   def.example, hex_bytes(encode_value(def.header.dif(), def.example)));
+    fmt::format_to(
+        std::back_inserter(out), "| {} | {} | {} | {} | {} | {} | {} | {} | {} = `{}` |\n", ++row,
+        def.name, def.description, to_string(def.group), hex_bytes(header.first(dib)),
+        hex_bytes(header.subspan(dib)), mbus_coding_name(def.header.dif()), unit_text(def),
+        def.example, hex_bytes(encode_value(def.header.dif(), def.example)));
   }
   out +=
       "\n## Write (SND_UD, CI 51)\n\n| name | effect | DIF | VIF VIFE | data "
@@ -63,7 +66,7 @@ std::string render_mbus_record_table() {
     const std::size_t dib = dib_size(header);
     fmt::format_to(std::back_inserter(out), "| {} | {} | {} | {} | {} |\n", def.name,
                    def.description, hex_bytes(header.first(dib)), hex_bytes(header.subspan(dib)),
-                   coding_name(def.header.dif()));
+                   mbus_coding_name(def.header.dif()));
   }
   return out;
 }

@@ -291,14 +291,18 @@ std::string_view to_string(RegisterGroup group) {
 }
 
 std::string render_register_table() {
+  return "<!-- Generated from src/core/modbus/modbus_map_table.cpp by\n"
+         "     tests/unit/core/modbus/modbus_docs_test.cpp.\n"
+         "     Do not edit: run the unit tests with AMBI_REGEN_DOCS=1 to rewrite it. -->\n"
+         "# Modbus registers\n\n"
+         "Every register of manual A3.2 as the twin serves it; see docs/modbus.md for the\n"
+         "encodings, the integer data mode (unverified) and the exceptions.\n\n"
+         "`group` is the reader's `ambimeter read --group` that reads the register.\n\n" +
+         render_register_markdown();
+}
+
+std::string render_register_markdown() {
   std::string out =
-      "<!-- Generated from src/core/modbus/modbus_map_table.cpp by\n"
-      "     tests/unit/core/modbus/modbus_docs_test.cpp.\n"
-      "     Do not edit: run the unit tests with AMBI_REGEN_DOCS=1 to rewrite it. -->\n"
-      "# Modbus registers\n\n"
-      "Every register of manual A3.2 as the twin serves it; see docs/modbus.md for the\n"
-      "encodings, the integer data mode (unverified) and the exceptions.\n\n"
-      "`group` is the reader's `ambimeter read --group` that reads the register.\n\n"
       "| address | name | description | group | words | encoding | unit | access | write FC | "
       "integer mode (4026 = 2) |\n"
       "|---|---|---|---|---|---|---|---|---|---|\n";

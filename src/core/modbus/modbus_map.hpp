@@ -162,7 +162,10 @@ enum class WriteError : std::uint8_t {
 [[nodiscard]] std::expected<std::vector<Command>, WriteError> plan_write(
     std::uint16_t start, std::span<const std::uint16_t> words, DataType type);
 
-/// The markdown table of every register (docs/modbus-registers.md).
+/// docs/modbus-registers.md: a preamble, then `render_register_markdown()`.
 [[nodiscard]] std::string render_register_table();
+/// The markdown table of every register, one row per entry of `register_map()` (reserved
+/// spans included): what `ambimeter map --format md` prints.
+[[nodiscard]] std::string render_register_markdown();
 
 }  // namespace ambi

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "twin/http/event_stream.hpp"
-#include "twin/http/http_server.hpp"
+#include "net/http_server.hpp"
 #include "twin/http/state_json.hpp"
 #include "twin/service/fleet.hpp"
 #include "twin/service/twin.hpp"

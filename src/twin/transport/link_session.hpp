@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "twin/net/connection.hpp"
+#include "net/connection.hpp"
 #include "twin/transport/paced_writer.hpp"
 
 namespace ambi {

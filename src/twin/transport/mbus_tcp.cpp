@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "twin/net/tcp_listener.hpp"
+#include "net/tcp_listener.hpp"
 
 namespace ambi {
 

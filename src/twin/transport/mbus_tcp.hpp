@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "twin/net/tcp_server.hpp"
+#include "net/tcp_server.hpp"
 #include "twin/transport/mbus_link.hpp"
 
 namespace ambi {

@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "twin/net/tcp_listener.hpp"
-#include "twin/net/tcp_server.hpp"
+#include "net/tcp_listener.hpp"
+#include "net/tcp_server.hpp"
 #include "twin/transport/modbus_link.hpp"
 
 namespace ambi {

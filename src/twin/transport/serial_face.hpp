@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "twin/net/connection.hpp"
+#include "net/connection.hpp"
 #include "twin/service/twin.hpp"
 #include "twin/transport/serial_attachment.hpp"
 

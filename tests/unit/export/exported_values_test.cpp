@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/meter/meter.hpp"
+#include "docs_drift.hpp"
 #include "export/meter_reading.hpp"
 #include "modbus_test_support.hpp"
 
@@ -77,6 +78,11 @@ TEST(ExportedValues, LabelsFollowTheRegisterNames) {
   EXPECT_EQ(q4->quadrant, "q4");
   EXPECT_EQ(q4->tariff, "t3");
   EXPECT_EQ(q4->direction, "import");
+  const ExportedValue* l1 = find_exported("l1_total_active_kwh");
+  ASSERT_NE(l1, nullptr);
+  EXPECT_EQ(l1->phase, "l1");
+  EXPECT_EQ(l1->tariff, "all");
+  EXPECT_EQ(l1->direction, "");
   const ExportedValue* q2 = find_exported("q2_total_kvarh");
   ASSERT_NE(q2, nullptr);
   EXPECT_EQ(q2->tariff, "all");
@@ -95,26 +101,33 @@ TEST(ExportedValues, LabelsFollowTheRegisterNames) {
   EXPECT_EQ(pf->unit, "");
 }
 
-TEST(ExportedValues, HomeAssistantClassesSeparateLegalAndResettableEnergy) {
+TEST(ExportedValues, OnlyRegistersThatNeverFallAreCountersOrTotalIncreasing) {
   for (const ExportedValue& v : exported_values()) {
+    const std::string_view name = v.reg->name;
     if (v.reg->group == RegisterGroup::energy) {
-      // The totals follow the combination code and fall under C-02 and C-04 while energy is
-      // exported: `total`, as the resettable trip counters.
-      const bool can_fall = v.resettable || v.direction == "total";
-      EXPECT_EQ(v.state_class, can_fall ? "total" : "total_increasing") << v.reg->name;
-      EXPECT_EQ(v.resettable, v.reg->name.starts_with("trip")) << v.reg->name;
-      EXPECT_EQ(v.kind, MetricKind::counter);
+      // The combination code's totals and the day counters may fall (C-04: forward −
+      // reverse); forward, reverse and the quadrants only grow.
+      const bool may_fall = name.starts_with("trip") || name.find("total_active") != name.npos ||
+                            name.find("total_reactive") != name.npos;
+      EXPECT_EQ(v.state_class, may_fall ? "total" : "total_increasing") << name;
+      EXPECT_EQ(v.kind, may_fall ? MetricKind::gauge : MetricKind::counter) << name;
+      EXPECT_EQ(v.resettable, name.starts_with("trip")) << name;
+      EXPECT_EQ(v.direction.empty(), may_fall) << name;
     } else if (v.reg->group == RegisterGroup::instant) {
-      EXPECT_EQ(v.state_class, "measurement") << v.reg->name;
-      EXPECT_FALSE(v.device_class.empty()) << v.reg->name;
+      EXPECT_EQ(v.state_class, "measurement") << name;
+      EXPECT_FALSE(v.device_class.empty()) << name;
       EXPECT_EQ(v.kind, MetricKind::gauge);
     }
   }
   EXPECT_EQ(find_exported("trip_l2_kwh")->phase, "l2");
   EXPECT_EQ(find_exported("total_reactive_kvarh")->device_class, "reactive_energy");
-  EXPECT_EQ(find_exported("total_active_kwh")->state_class, "total");
-  EXPECT_EQ(find_exported("l1_forward_active_kwh")->state_class, "total_increasing");
-  EXPECT_EQ(find_exported("q2_t1_kvarh")->state_class, "total_increasing");
+  EXPECT_EQ(find_exported("total_active_kwh")->family,
+            "ambimeter_active_energy_combined_kilowatthours");
+  EXPECT_EQ(find_exported("q1_total_kvarh")->state_class, "total_increasing");
+}
+
+TEST(ExportedValues, DocsListEveryExportedValue) {
+  expect_docs_file("exported-values.md", render_exported_table());
 }
 
 TEST(MeterReading, TheTwinsReadingIsWhatAMasterDecodesFromItsWords) {

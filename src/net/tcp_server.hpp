@@ -1,6 +1,6 @@
 #pragma once
 // The one TCP server of `ambimeter run`, whatever it carries (HTTP, Modbus TCP, RTU over TCP,
-// M-bus TCP): it listens (twin/net/tcp_listener.hpp), admits each accepted connection under
+// M-bus TCP): it listens (net/tcp_listener.hpp), admits each accepted connection under
 // a connection cap, counts the sessions it started, and closes them all when it stops. What
 // a session does with its connection is the protocol's business.
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "twin/net/connection.hpp"
+#include "net/connection.hpp"
 
 namespace ambi {
 

@@ -1,4 +1,4 @@
-#include "twin/http/http_server.hpp"
+#include "net/http_server.hpp"
 
 #include <fmt/format.h>
 
@@ -10,8 +10,8 @@
 #include <optional>
 #include <utility>
 
-#include "twin/net/connection.hpp"
-#include "twin/net/tcp_server.hpp"
+#include "net/connection.hpp"
+#include "net/tcp_server.hpp"
 
 namespace ambi {
 

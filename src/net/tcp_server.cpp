@@ -1,8 +1,8 @@
-#include "twin/net/tcp_server.hpp"
+#include "net/tcp_server.hpp"
 
 #include <utility>
 
-#include "twin/net/tcp_listener.hpp"
+#include "net/tcp_listener.hpp"
 
 namespace ambi {
 

@@ -1,4 +1,4 @@
-#include "twin/net/connection.hpp"
+#include "net/connection.hpp"
 
 #include <utility>
 

@@ -1,5 +1,5 @@
 // The shared listening socket of the TCP servers.
-#include "twin/net/tcp_listener.hpp"
+#include "net/tcp_listener.hpp"
 
 #include <fmt/format.h>
 
