@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "tools/tool_bridge.hpp"
 #include "tools/tool_cli.hpp"
 #include "twin/run/run_command.hpp"
 
@@ -25,6 +26,8 @@ int ambimeter_main(int argc, char** argv) {
   CLI::App* run = ambi::add_run_command(app, run_options);
   ambi::ToolOptions tool_options;
   const ambi::ToolCommands tools = ambi::add_tool_commands(app, tool_options);
+  ambi::BridgeOptions bridge_options;
+  CLI::App* bridge = ambi::add_bridge_command(app, bridge_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -34,6 +37,7 @@ int ambimeter_main(int argc, char** argv) {
     return ambi::kExitUsage;
   }
   if (run->parsed()) return ambi::run_meter(run_options);
+  if (bridge->parsed()) return ambi::run_bridge(bridge_options);
   if (const int rc = ambi::run_tool(tools, tool_options); rc >= 0) return rc;
   return ambi::kExitUsage;
 }

@@ -20,7 +20,8 @@ ExportSample sample_of(const ExportedValue& value, RegisterValue raw) {
   if (value.transform == ExportTransform::is_reverse) {
     const bool reverse = raw == 'R';
     s.number = reverse ? 1 : 0;
-    s.text.assign(1, reverse ? '1' : '0');  // not `= "1"`: g++ 12 -O3 warns -Wrestrict there
+    // One character, not operator=(const char*): g++ 12 at -O3 sees a false -Wrestrict there.
+    s.text.assign(1, reverse ? '1' : '0');
   } else if (def.encoding == Encoding::float_abcd) {
     s.number = register_number(def, raw);
     s.text = format_register(def, raw);
@@ -59,9 +60,7 @@ MeterReading reading_from_registers(std::span<const RegisterReading> registers) 
   for (const ExportedValue& v : exported_values()) {
     const auto it = std::ranges::find(registers, v.reg, &RegisterReading::def);
     if (it == registers.end()) continue;
-    if (const std::optional<RegisterValue>& value = it->value) {
-      out.samples.push_back(sample_of(v, *value));
-    }
+    if (const auto& value = it->value; value) out.samples.push_back(sample_of(v, *value));
   }
   return out;
 }

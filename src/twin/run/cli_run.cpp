@@ -112,6 +112,27 @@ void add_mbus_options(CLI::App* run, RunOptions& o) {
       ->capture_default_str();
 }
 
+/// MQTT with Home Assistant discovery (docs/mqtt.md).
+void add_mqtt_options(CLI::App* run, RunOptions& o) {
+  const auto text = [&](const char* flag, std::optional<std::string>& to, const char* help) {
+    run->add_option_function<std::string>(flag, [&to](const std::string& v) { to = v; }, help);
+  };
+  text("--mqtt", o.mqtt,
+       "Publish every meter to the MQTT broker at mqtt://HOST[:PORT], with Home Assistant "
+       "discovery (docs/mqtt.md)");
+  text("--mqtt-prefix", o.mqtt_prefix, "Topic prefix of the states (default ambimeter)");
+  text("--mqtt-discovery-prefix", o.mqtt_discovery_prefix,
+       "Home Assistant's discovery prefix (default homeassistant)");
+  text("--mqtt-discovery", o.mqtt_discovery, "on (default) or off: the discovery configs");
+  run->add_option_function<double>(
+      "--mqtt-interval", [&o](const double& v) { o.mqtt_interval_s = v; },
+      "Wall seconds between two rounds over the meters (default 10; changed values only)");
+  text("--mqtt-user", o.mqtt_user, "User name at the broker");
+  text("--mqtt-password", o.mqtt_password, "Password at the broker (with --mqtt-user)");
+  text("--mqtt-client-id", o.mqtt_client_id,
+       "MQTT client id (default ambimeter-<first serial>); names the availability topic");
+}
+
 }  // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
@@ -119,6 +140,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   add_meter_options(run, o);
   add_modbus_options(run, o);
   add_mbus_options(run, o);
+  add_mqtt_options(run, o);
   return run;
 }
 

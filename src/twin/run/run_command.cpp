@@ -16,6 +16,7 @@
 #include "twin/http/http_api.hpp"
 #include "twin/http/twin_json.hpp"
 #include "twin/run/run_config.hpp"
+#include "twin/run/run_mqtt.hpp"
 #include "twin/run/run_support.hpp"
 #include "twin/service/event_loop.hpp"
 #include "twin/service/state_store.hpp"
@@ -124,7 +125,8 @@ Json mbus_ready_json(const MbusFaces& faces, const RunConfig& config) {
 }
 
 void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp::endpoint& bound,
-                 bool fresh, const ModbusFaces& faces, const MbusFaces& mbus) {
+                 bool fresh, const ModbusFaces& faces, const MbusFaces& mbus,
+                 const MqttFeed* mqtt) {
   const Meter& m = twin.meter();
   Json ready{{"event", "ready"},
              {"pid", ::getpid()},
@@ -143,6 +145,7 @@ void print_ready(const Twin& twin, const RunConfig& config, const asio::ip::tcp:
              {"endpoints", endpoints_json()}};
   ready.update(modbus_ready_json(faces, config));
   ready.update(mbus_ready_json(mbus, config));
+  ready["mqtt"] = mqtt_ready_json(mqtt);
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }
@@ -238,7 +241,9 @@ std::expected<int, UsageError> start(const RunConfig& config) {
   const auto bound = (*server)->local_endpoint();
   warn_about(twin, config, bound, faces);
   add_cli_faults(twin, config);
-  print_ready(twin, config, bound, fresh, faces, mbus);
+  auto mqtt = MqttFeed::start(io, config, {&twin});
+  if (!mqtt) return std::unexpected(mqtt.error());
+  print_ready(twin, config, bound, fresh, faces, mbus, mqtt->get());
   return serve(io, signals, twin, events, config);
 }
 

@@ -45,6 +45,15 @@ struct RunOptions {
   std::string gateway_timing = "instant";  ///< or "bus": gateways with their bus's timing
   std::vector<std::string> faults;         ///< --fault KIND[:NAME=VALUE,...] (docs/faults.md)
   std::optional<std::int64_t> gateway_timeout_ms;
+  /// MQTT with Home Assistant discovery (docs/mqtt.md): the broker, mqtt://HOST:PORT.
+  std::optional<std::string> mqtt;
+  std::optional<std::string> mqtt_prefix;
+  std::optional<std::string> mqtt_discovery_prefix;
+  std::optional<std::string> mqtt_discovery;  ///< "on" (default) or "off"
+  std::optional<double> mqtt_interval_s;      ///< wall seconds between rounds (default 10)
+  std::optional<std::string> mqtt_user;
+  std::optional<std::string> mqtt_password;
+  std::optional<std::string> mqtt_client_id;
 };
 
 /// Declares the `run` subcommand and its options on `app`, filling `options`.

@@ -10,6 +10,7 @@
 
 #include "core/modbus/modbus_gateway.hpp"
 #include "twin/http/fault_json.hpp"
+#include "twin/run/run_mqtt.hpp"
 #include "twin/service/fleet.hpp"
 
 namespace ambi {
@@ -503,6 +504,7 @@ std::expected<RunConfig, std::string> resolve_run_config(const RunOptions& o) {
   if (auto ok = resolve_modbus(o, c); !ok) return Error(ok.error());
   if (auto ok = resolve_mbus(o, c); !ok) return Error(ok.error());
   if (auto ok = resolve_fleet(o, c); !ok) return Error(ok.error());
+  if (auto ok = resolve_mqtt(o, c); !ok) return Error(ok.error());
   for (const std::string& spec : o.faults) {
     auto body = fault_spec_json(spec);
     auto fault = body ? fault_from_json(*body, 0, 1) : std::unexpected(body.error());

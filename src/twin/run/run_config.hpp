@@ -15,6 +15,7 @@
 #include "core/modbus/gateway_line.hpp"
 #include "core/modbus/modbus_pdu.hpp"
 #include "core/profile/profile.hpp"
+#include "mqtt/mqtt_publisher.hpp"
 #include "twin/run/fleet_file.hpp"
 #include "twin/run/run_command.hpp"
 #include "twin/service/clock.hpp"
@@ -73,6 +74,9 @@ struct RunConfig {
   std::vector<std::string> faults;
   /// `--gateway-timing bus`: the fleet's gateways front RS485 buses with line timing.
   std::optional<GatewayLineOptions> gateway_bus;
+  /// `--mqtt` (docs/mqtt.md): the broker and topics; none without it.
+  std::optional<MqttOptions> mqtt;
+  std::chrono::milliseconds mqtt_interval{10'000};  ///< --mqtt-interval, wall time
 };
 
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".

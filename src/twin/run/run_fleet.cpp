@@ -15,6 +15,7 @@
 #include "io/log.hpp"
 #include "twin/http/http_api.hpp"
 #include "twin/http/state_json.hpp"
+#include "twin/run/run_mqtt.hpp"
 #include "twin/run/run_support.hpp"
 #include "twin/service/event_loop.hpp"
 #include "twin/service/fleet.hpp"
@@ -203,6 +204,14 @@ std::vector<Twin*> twins_of(Fleet& fleet, const std::vector<std::size_t>& meters
   return twins;
 }
 
+/// Every twin of the fleet, in its order.
+std::vector<Twin*> twins_of(Fleet& fleet) {
+  std::vector<Twin*> twins;
+  twins.reserve(fleet.size());
+  for (std::size_t i = 0; i < fleet.size(); ++i) twins.push_back(&fleet.at(i));
+  return twins;
+}
+
 /// Errors of a fleet file's line start with its name; --modbus-rtu's and --mbus-serial's
 /// name their flag already.
 UsageError line_error(std::string_view what, const std::string& error) {
@@ -365,7 +374,7 @@ void lines_ready_json(Json& ready, const RunConfig& config, const FleetPlan& pla
 void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& plan,
                  const asio::ip::tcp::endpoint& bound, std::size_t fresh_meters,
                  const Gateways& gateways, const StartTime& time, const std::vector<Bus>& buses,
-                 const std::vector<Line>& lines) {
+                 const std::vector<Line>& lines, const MqttFeed* mqtt) {
   std::size_t stopped = 0;
   std::size_t errors = 0;
   for (std::size_t i = 0; i < fleet.size(); ++i) {
@@ -398,6 +407,7 @@ void print_ready(const Fleet& fleet, const RunConfig& config, const FleetPlan& p
   }
   lines_ready_json(ready, config, plan, buses, lines);
   if (plan.shards > 1) ready["shard"] = fmt::format("{}/{}", plan.shard, plan.shards);
+  ready["mqtt"] = mqtt_ready_json(mqtt);
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
 }
@@ -538,9 +548,11 @@ std::expected<int, UsageError> run_fleet(const RunConfig& config) {
         "it can change the meters",
         http_url(bound));
   }
+  auto mqtt = MqttFeed::start(io, config, twins_of(fleet));
+  if (!mqtt) return std::unexpected(mqtt.error());
   print_ready(fleet, config, plan, bound,
               static_cast<std::size_t>(std::count(fresh.begin(), fresh.end(), true)), gateways,
-              *time, buses, lines);
+              *time, buses, lines, mqtt->get());
   return serve(io, signals, fleet, events, config, gateways);
 }
 
