@@ -45,8 +45,8 @@ struct ToolOptions {
     int energy_scan_interval = 60;
     std::vector<std::string> groups;  ///< instant,energy,status (default all three)
   } ha;
-  std::string trace;                ///< audit: the trace file
-  std::uint32_t baud = 9600;        ///< audit --baud: the meter's RTU baud rate in the trace
+  std::string trace;          ///< audit: the trace file
+  std::uint32_t baud = 9600;  ///< audit --baud: the meter's RTU baud rate in the trace
 };
 
 /// The subcommands, to see which one was parsed.

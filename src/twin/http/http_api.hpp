@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "twin/http/event_stream.hpp"
 #include "net/http_server.hpp"
+#include "twin/http/event_stream.hpp"
 #include "twin/http/state_json.hpp"
 #include "twin/service/fleet.hpp"
 #include "twin/service/twin.hpp"
