@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -21,6 +19,7 @@
 #include "io/exit_codes.hpp"
 #include "mqtt/mqtt_publisher.hpp"
 #include "net/http_server.hpp"
+#include "net/listen_address.hpp"
 #include "tools/meter_uri.hpp"
 #include "tools/readings.hpp"
 #include "tools/tool_session.hpp"
@@ -53,27 +52,6 @@ std::expected<MeterReading, std::string> read_export(MeterSession& session) {
   auto readout = session.mbus()->read(*target);
   if (!readout) return std::unexpected{readout.error().message};
   return reading_from_mbus(*readout);
-}
-
-/// The endpoint of --metrics: "HOST:PORT" with a numeric address ("127.0.0.1:9464",
-/// "[::1]:9464").
-std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen(std::string_view text) {
-  const auto colon = text.rfind(':');
-  const auto bad = [&] {
-    return std::unexpected{fmt::format(
-        "--metrics \"{}\" is not an address; give HOST:PORT, e.g. 127.0.0.1:9464", text)};
-  };
-  if (colon == std::string_view::npos) return bad();
-  std::string_view host = text.substr(0, colon);
-  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  const std::string_view port_text = text.substr(colon + 1);
-  const auto [end, ec] = std::from_chars(port_text.begin(), port_text.end(), port);
-  if (ec != std::errc{} || end != port_text.end() || port > 65535) return bad();
-  boost::system::error_code address_error;
-  const auto address = boost::asio::ip::make_address(std::string{host}, address_error);
-  if (address_error) return bad();
-  return boost::asio::ip::tcp::endpoint{address, static_cast<std::uint16_t>(port)};
 }
 
 /// --mqtt mqtt://HOST[:PORT] and the --mqtt-* options into the publisher's options.
@@ -231,7 +209,7 @@ std::expected<Outputs, int> start_outputs(const BridgeOptions& o) {
   }
   Outputs out;
   if (!o.metrics.empty()) {
-    auto endpoint = parse_listen(o.metrics);
+    auto endpoint = parse_listen_address(o.metrics, "--metrics", "127.0.0.1:9464");
     if (!endpoint) {
       tool_error(kCommand, endpoint.error());
       return std::unexpected{kExitUsage};

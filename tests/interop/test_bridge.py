@@ -319,8 +319,9 @@ def test_mqtt_discovery_and_states_match_the_twin(binary, meter, bridges, broker
 
 @pytest.mark.parametrize("args, names", [
     (["tcp://127.0.0.1:1"], "--mqtt"),
-    (["tcp://127.0.0.1:1", "--metrics", "localhost"], "HOST:PORT"),
-    (["tcp://127.0.0.1:1", "--metrics", "127.0.0.1:99999"], "HOST:PORT"),
+    (["tcp://127.0.0.1:1", "--metrics", "localhost"], "--metrics"),
+    (["tcp://127.0.0.1:1", "--metrics", "127.0.0.1:99999"], "ADDR:PORT"),
+    (["tcp://127.0.0.1:1", "--metrics", "example.org:9464"], "IP address"),
     (["tcp://127.0.0.1:1", "--mqtt", "http://broker"], "--mqtt"),
     (["tcp://127.0.0.1:1", "--mqtt", "mqtt://broker:0"], "--mqtt"),
     (["nosuch://x", "--metrics", "127.0.0.1:0"], "nosuch"),

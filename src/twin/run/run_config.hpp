@@ -82,9 +82,6 @@ struct RunConfig {
 /// "127.0.0.1:8080", "localhost:0", "[::1]:8080", "0.0.0.0:8080".
 [[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_http_address(
     const std::string& text);
-/// The same syntax for another listening option; errors name `flag`.
-[[nodiscard]] std::expected<boost::asio::ip::tcp::endpoint, std::string> parse_listen_address(
-    const std::string& text, std::string_view flag, std::string_view example);
 
 /// --state, else $XDG_STATE_HOME/ambimeter, else ~/.local/state/ambimeter.
 [[nodiscard]] std::expected<std::filesystem::path, std::string> resolve_state_dir(
