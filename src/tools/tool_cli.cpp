@@ -90,6 +90,23 @@ void add_config(ToolCommands& c, CLI::App& app, ToolOptions& o) {
   add_home_assistant(c.home_assistant, o.ha);
 }
 
+void add_audit(ToolCommands& c, CLI::App& app, ToolOptions& o) {
+  c.audit = app.add_subcommand(
+      "audit",
+      "The poll audit over a trace of `run --trace`: what each client did that a real "
+      "meter would punish (docs/audit.md)");
+  c.audit->add_option("trace", o.trace, "the trace file (JSON lines of `ambimeter run --trace`)")
+      ->required();
+  c.audit
+      ->add_option("--format", o.format, "table (for people) or json (GET /api/v1/audit's shape)")
+      ->check(CLI::IsMember({"table", "json"}));
+  c.audit
+      ->add_option("--baud", o.baud,
+                   "the meter's Modbus baud rate while the trace was written, for the timing "
+                   "check of rtu lines (default 9600, the factory setting)")
+      ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}));
+}
+
 }  // namespace
 
 ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
@@ -139,20 +156,7 @@ ToolCommands add_tool_commands(CLI::App& app, ToolOptions& o) {
   add_map(c, app, o);
   add_config(c, app, o);
 
-  c.audit = app.add_subcommand(
-      "audit",
-      "The poll audit over a trace of `run --trace`: what each client did that a real "
-      "meter would punish (docs/audit.md)");
-  c.audit->add_option("trace", o.trace, "the trace file (JSON lines of `ambimeter run --trace`)")
-      ->required();
-  c.audit
-      ->add_option("--format", o.format, "table (for people) or json (GET /api/v1/audit's shape)")
-      ->check(CLI::IsMember({"table", "json"}));
-  c.audit
-      ->add_option("--baud", o.baud,
-                   "the meter's Modbus baud rate while the trace was written, for the timing "
-                   "check of rtu lines (default 9600, the factory setting)")
-      ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}));
+  add_audit(c, app, o);
   return c;
 }
 
