@@ -2,14 +2,20 @@
 // manual A3.2 (core/modbus/modbus_map.hpp) and the rulings of PRODUCT.md (R4-R8).
 #include <fmt/format.h>
 
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "audit/audit_note.hpp"
 #include "core/codec/line_timing.hpp"
+#include "core/modbus/modbus_gateway.hpp"
 #include "core/modbus/modbus_map.hpp"
 
 namespace ambi {
 namespace {
+
+/// The Modbus broadcast address (serial line V1.02 2.2).
+constexpr std::uint8_t kBroadcastUnit = 0;
 
 /// "FC 03 at 0x5003 count 2".
 std::string describe(std::uint8_t function, std::uint16_t address, std::uint16_t count) {
@@ -51,6 +57,31 @@ std::span<const std::uint8_t> pdu_of(AuditTransport transport, std::span<const s
   return adu.size() > 3 ? adu.subspan(1, adu.size() - 3) : adu.last(0);
 }
 
+/// "FC 03 at 0x5003 count 2" for a read or a multiple write, "FC 06 at 0x4002" for a single
+/// write, "FC 2B" for anything else; a malformed request by the fields it had.
+std::string describe_request(const ParsedRequest& request, std::span<const std::uint8_t> pdu) {
+  const std::uint8_t function = pdu.empty() ? function_of(request) : pdu[0];
+  std::optional<RequestFields> fields;
+  if (request) {
+    std::visit(
+        [&](const auto& r) {
+          using R = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<R, ReadRegistersRequest>) {
+            fields = RequestFields{r.address, r.count, {}};
+          } else if constexpr (std::is_same_v<R, WriteSingleRegisterRequest>) {
+            fields = RequestFields{r.address, 1, {}};
+          } else if constexpr (std::is_same_v<R, WriteMultipleRegistersRequest>) {
+            fields = RequestFields{r.address, static_cast<std::uint16_t>(r.values.size()), {}};
+          }
+        },
+        *request);
+  } else {
+    fields = request.error().fields;
+  }
+  if (!fields) return fmt::format("FC {:02X}", function);
+  return describe(function, fields->address, fields->count);
+}
+
 std::string exception_text(std::uint8_t code) {
   const std::string_view name = to_string(static_cast<ExceptionCode>(code));
   return name.empty() ? fmt::format("exception {:02X}", code)
@@ -64,7 +95,18 @@ void AuditClient::modbus(const ModbusSeen& seen) {
   const ParsedRequest& request = *seen.request;
   const std::uint8_t function = function_of(request);
   const std::span<const std::uint8_t> pdu = pdu_of(transport_, seen.adu);
-  if (is_read_function(function)) {
+  if (seen.unit == kBroadcastUnit && is_read_function(function) && !seen.reply) {
+    note(AuditCheck::broadcast_read, seen.time, seen.adu, [&] {
+      return fmt::format(
+          "{} to unit 0, the broadcast address: a broadcast is for writes, which every meter "
+          "executes without a reply, so nobody answers a read and the master waits out its "
+          "response timeout; read each meter on its own Modbus id (register 4002)",
+          describe_request(request, pdu));
+    });
+  }
+  if (seen.target != AuditTarget::meter) {
+    check_target(seen, pdu);
+  } else if (is_read_function(function)) {
     if (request) {
       const auto& read = std::get<ReadRegistersRequest>(*request);
       check_read(seen, function, read.address, read.count);
@@ -77,6 +119,41 @@ void AuditClient::modbus(const ModbusSeen& seen) {
   }
   check_repeat(seen, pdu);
   check_pace(seen);
+}
+
+void AuditClient::check_target(const ModbusSeen& seen, std::span<const std::uint8_t> pdu) {
+  if (seen.target == AuditTarget::no_meter) {
+    note(AuditCheck::no_meter, seen.time, seen.adu, [&] {
+      const std::string who =
+          seen.unit > kMaxMeterUnit
+              ? std::string("units 248-254 are reserved, no meter can have one")
+              : fmt::format(
+                    "no meter {} has Modbus id {} now",
+                    transport_ == AuditTransport::tcp ? "behind the gateway" : "on the line",
+                    seen.unit);
+      const std::string answer =
+          seen.reply && seen.reply->exception
+              ? fmt::format("the gateway answers {}",
+                            exception_text(static_cast<std::uint8_t>(*seen.reply->exception)))
+              : std::string("nobody answers and the master waits out its response timeout");
+      return fmt::format(
+          "{} to unit {}: {}; {}. Check the meter's Modbus id (register 4002, "
+          "menu 7.6.6), its baud rate and parity, and the unit the client sends",
+          describe_request(*seen.request, pdu), seen.unit, who, answer);
+    });
+    return;
+  }
+  if (!seen.reply || !seen.reply->exception)
+    return;  // the gateway's identity, read as it should be
+  note(AuditCheck::gateway_unit, seen.time, seen.adu, [&] {
+    return fmt::format(
+        "{} to unit 255, the gateway itself, refused with {}: the gateway's own registers are "
+        "0x{:04X}-0x{:04X} (FC 03, read only); a meter behind it answers on its own Modbus id "
+        "(1-247), not on 255",
+        describe_request(*seen.request, pdu),
+        exception_text(static_cast<std::uint8_t>(*seen.reply->exception)), kGatewayIdentityAddress,
+        kGatewayIdentityAddress + kGatewayIdentityCount - 1);
+  });
 }
 
 void AuditClient::check_read(const ModbusSeen& seen, std::uint8_t function, std::uint16_t address,

@@ -26,10 +26,15 @@ constexpr std::array<CheckName, kAuditChecks> kCheckNames{{
     {"gap-in-frame", "error"},
     {"fcb-not-toggled", "warning"},
     {"no-secondary-after-collision", "warning"},
+    {"no-meter-at-unit", "error"},
+    {"gateway-unit", "error"},
+    {"broadcast-read", "error"},
 }};
 
 constexpr std::array<std::string_view, 5> kTransportNames{"tcp", "rtu", "rtu-over-tcp", "mbus-tcp",
                                                           "mbus-serial"};
+
+constexpr std::array<std::string_view, 3> kTargetNames{"meter", "no_meter", "gateway"};
 
 constexpr std::string_view kOtherClients = "(other clients)";
 
@@ -53,6 +58,16 @@ std::optional<AuditTransport> audit_transport(std::string_view name) {
   return static_cast<AuditTransport>(it - kTransportNames.begin());
 }
 
+std::string_view to_string(AuditTarget target) {
+  return kTargetNames.at(static_cast<std::size_t>(target));
+}
+
+std::optional<AuditTarget> audit_target(std::string_view name) {
+  const auto* it = std::find(kTargetNames.begin(), kTargetNames.end(), name);
+  if (it == kTargetNames.end()) return std::nullopt;
+  return static_cast<AuditTarget>(it - kTargetNames.begin());
+}
+
 std::string audit_peer(AuditTransport transport, std::string_view peer) {
   const bool over_tcp = transport == AuditTransport::tcp ||
                         transport == AuditTransport::rtu_over_tcp ||
@@ -65,6 +80,10 @@ std::string audit_peer(AuditTransport transport, std::string_view peer) {
 
 bool is_gap_reason(std::string_view reason) {
   return reason.starts_with("frame interrupted by a gap");
+}
+
+bool is_talk_over_reason(std::string_view reason) {
+  return reason.starts_with("lost: sent while a meter answered");
 }
 
 bool is_collision_reason(std::string_view reason) {
@@ -94,6 +113,14 @@ void AuditClient::link_error(const LinkErrorSeen& seen) {
       return fmt::format(
           "{}: the meter drops such a frame; send each frame in one go (no pause of more than "
           "1.5 characters between its bytes)",
+          seen.reason);
+    });
+  } else if (is_talk_over_reason(seen.reason) && !is_mbus(transport_)) {
+    note(AuditCheck::too_fast, seen.time, seen.bytes, [&] {
+      return fmt::format(
+          "{}: the master sent while a meter of the bus was still answering; wait for the "
+          "whole reply and t3.5 before the next request (or for the response timeout when "
+          "nobody answers)",
           seen.reason);
     });
   } else if (is_collision_reason(seen.reason) && is_mbus(transport_)) {

@@ -33,12 +33,15 @@ enum class AuditCheck : std::uint8_t {
   gap_in_frame,       ///< serial: a frame with more than 1.5 characters of silence inside
   fcb_not_toggled,    ///< M-bus: REQ_UD2 with FCV set and the FCB of the one before
   no_secondary_read,  ///< M-bus: reads by primary address after a collision, no selection
+  no_meter,           ///< a fleet's gateway or bus: a unit no meter there has
+  gateway_unit,       ///< a gateway's own unit 255 asked for what only a meter has
+  broadcast_read,     ///< a read to unit 0, which nobody answers
 };
-inline constexpr std::size_t kAuditChecks = 10;
+inline constexpr std::size_t kAuditChecks = 13;
 
 /// "second-word", "unmapped", "fc04", "too-many-registers", "read-only-write",
 /// "repeated-failure", "polling-too-fast", "gap-in-frame", "fcb-not-toggled",
-/// "no-secondary-after-collision".
+/// "no-secondary-after-collision", "no-meter-at-unit", "gateway-unit", "broadcast-read".
 [[nodiscard]] std::string_view to_string(AuditCheck check);
 /// "error" when the real meter refuses the request (an exception, a dropped frame),
 /// "warning" when it answers but the client is probably wrong or will be.
@@ -79,6 +82,18 @@ struct ModbusReplySeen {
   std::size_t bytes = 0;                   ///< the reply's length on the line (ADU)
 };
 
+/// Who a Modbus request reached. A meter's own transports reach the meter; a fleet's gateway
+/// or bus also tells the audit of the gateway or bus as a whole when nobody answers for a
+/// meter, so that the register map's checks are not made on what no meter heard.
+enum class AuditTarget : std::uint8_t {
+  meter,     ///< a meter (every meter, for a broadcast)
+  no_meter,  ///< nobody: no meter behind the gateway or on the bus has this unit now
+  gateway,   ///< the gateway's own unit 255, answered from the gateway's registers
+};
+/// "meter", "no_meter", "gateway" (the trace's `decoded.target`, absent for "meter").
+[[nodiscard]] std::string_view to_string(AuditTarget target);
+[[nodiscard]] std::optional<AuditTarget> audit_target(std::string_view name);
+
 /// One Modbus request as the server parsed it, and its answer.
 struct ModbusSeen {
   AuditTime time;                     ///< on a serial line: when its last byte arrived
@@ -87,6 +102,7 @@ struct ModbusSeen {
   const ParsedRequest* request = nullptr;
   std::optional<ModbusReplySeen> reply;  ///< none: nothing was answered
   std::uint32_t baud = 0;                ///< a serial line's rate (timing checks), else 0
+  AuditTarget target = AuditTarget::meter;
 };
 
 /// One M-bus telegram from the master, as the framer took it.
@@ -97,8 +113,9 @@ struct MbusSeen {
 };
 
 /// Bytes the link dropped or a reply that was damaged, with the trace's reason text: the
-/// audit reads RTU gaps ("frame interrupted by a gap ...") and M-bus collisions ("answers
-/// of several meters collided", a "(collision)" fault) from it.
+/// audit reads RTU gaps ("frame interrupted by a gap ..."), a master talking over a meter on
+/// a bus ("lost: sent while a meter answered ...") and M-bus collisions ("answers of several
+/// meters collided", a "(collision)" fault) from it.
 struct LinkErrorSeen {
   AuditTime time;
   std::span<const std::uint8_t> bytes;
@@ -108,6 +125,9 @@ struct LinkErrorSeen {
 /// Whether a trace error reason is an RTU frame cut by a gap / an M-bus collision.
 [[nodiscard]] bool is_gap_reason(std::string_view reason);
 [[nodiscard]] bool is_collision_reason(std::string_view reason);
+/// Whether it is a master's frame sent while a meter of a bus was answering (lost, and the
+/// reply garbled).
+[[nodiscard]] bool is_talk_over_reason(std::string_view reason);
 
 /// One client's record: counts, times and findings.
 class AuditClient {
@@ -143,6 +163,8 @@ class AuditClient {
   void check_read(const ModbusSeen& seen, std::uint8_t function, std::uint16_t address,
                   std::uint16_t count);
   void check_write(const ModbusSeen& seen, std::span<const std::uint8_t> pdu);
+  /// A request no meter answered for: the unit's fault, not the register map's.
+  void check_target(const ModbusSeen& seen, std::span<const std::uint8_t> pdu);
   void check_repeat(const ModbusSeen& seen, std::span<const std::uint8_t> pdu);
   void check_pace(const ModbusSeen& seen);
   void check_fcb(const MbusSeen& seen);

@@ -72,7 +72,8 @@ void TraceAuditor::settle(const std::string& connection, const std::vector<std::
   const AuditTransport t = p.client->transport();
   const ParsedRequest request = parse_request(modbus_pdu(t, p.adu));
   ModbusSeen seen{p.time,   p.adu,        modbus_unit(t, p.adu),
-                  &request, std::nullopt, t == AuditTransport::rtu ? rtu_baud_ : 0};
+                  &request, std::nullopt, t == AuditTransport::rtu ? rtu_baud_ : 0,
+                  p.target};
   if (reply != nullptr) {
     ModbusReplySeen r{std::nullopt, reply->size()};
     const auto pdu = modbus_pdu(t, *reply);
@@ -131,8 +132,14 @@ std::expected<void, std::string> TraceAuditor::line(std::string_view text, std::
     return {};
   }
   settle(connection, nullptr);
-  if (decoded.value("ignored", false)) return {};
-  pending_[connection] = Pending{&c, time, *bytes};
+  // As live: a frame a meter ignored because it was for another unit is skipped, unless
+  // nobody on a fleet's bus had the unit (target no_meter) or it was a read to unit 0.
+  const auto target = audit_target(decoded.value("target", std::string("meter")));
+  if (decoded.value("ignored", false) && target == AuditTarget::meter &&
+      modbus_unit(*transport, *bytes) != 0) {
+    return {};
+  }
+  pending_[connection] = Pending{&c, time, *bytes, target.value_or(AuditTarget::meter)};
   return {};
 }
 

@@ -39,6 +39,7 @@ class TraceAuditor {
     AuditClient* client = nullptr;
     AuditTime time;
     std::vector<std::uint8_t> adu;
+    AuditTarget target = AuditTarget::meter;
   };
   AuditClient& client(AuditTransport transport, const std::string& peer);
   void settle(const std::string& connection, const std::vector<std::uint8_t>* reply);

@@ -21,7 +21,7 @@ import pytest
 import serial
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 
-from interop import Twin, mbpoll, port_of
+from interop import Twin, mbpoll, port_of, rtu
 from mbus_interop import tool
 from test_rtu_link import GAP_REQUEST, device_twin, send_with_a_gap
 
@@ -269,21 +269,162 @@ def test_a_gap_inside_a_frame_on_a_device(binary, tmp_path):
         assert gap["detail"].startswith("frame interrupted by a gap of more than 1.5 characters"), gap
 
 
-def test_behind_a_gateway_each_request_goes_to_the_meter_it_reaches(binary, tmp_path):
+def live_and_offline_agree(binary, live_audit, trace, *, drop=()):
+    """`ambimeter audit` over the trace finds what the live audit found (`drop`: checks only
+    live can make, e.g. the pace, from wall times of a stepped clock's run)."""
+    code, out, err = offline(binary, trace, "--format", "json")
+    assert code == 0, err
+    live = {k: f for k, f in without_wall_time(findings(live_audit)).items() if k[2] not in drop}
+    again = {k: f for k, f in without_wall_time(findings(json.loads(out))).items() if k[2] not in drop}
+    assert sorted(again) == sorted(live)
+    for key, f in live.items():
+        assert again[key] == f, f"{key}: offline {again[key]} != live {f}"
+
+
+def test_behind_a_gateway_the_gateway_and_each_meter_it_reaches_have_an_audit(binary, tmp_path):
+    """pymodbus and mbpoll through a gateway of 3: a float's second word on unit 2, an empty
+    unit 9 (0B), the gateway's identity and a meter's register on its own unit 255, and a read
+    to the broadcast unit 0 that nobody answers. Meter 2's audit has its own request; the
+    gateway's has all of them, and the trace says the same offline."""
+    trace = str(tmp_path / "gateway.jsonl")
     with Twin(binary, str(tmp_path / "state"), "--clock", "stepped", "--meters", "3",
-              "--mbus-tcp", "off") as fleet:
+              "--mbus-tcp", "off", "--trace", trace) as fleet:
         serials = [str(19020246 + i) for i in range(3)]
-        c = ModbusTcpClient("127.0.0.1", port=port_of(fleet.ready["gateways"][0]["modbus_tcp"]), timeout=5)
+        gateway = fleet.ready["gateways"][0]
+        port = port_of(gateway["modbus_tcp"])
+        c = ModbusTcpClient("127.0.0.1", port=port, timeout=5)
         try:
             assert c.connect()
             assert not c.read_holding_registers(0x5003, 2, slave=2).isError()
-            assert c.read_holding_registers(0x5002, 2, slave=9).isError(), "no meter 9: 0B"
+            r = c.read_holding_registers(0x5002, 2, slave=9)
+            assert r.isError() and r.exception_code == 0x0B, f"no meter 9: 0B, {r}"
+            assert not c.read_holding_registers(0x0400, 13, slave=255).isError(), "its identity"
+            r = c.read_holding_registers(0x5002, 2, slave=255)
+            assert r.isError() and r.exception_code == 2, f"a meter's register on 255: {r}"
         finally:
             c.close()
+        # mbpoll to unit 0 (1-based -r): nobody answers, it times out.
+        code, _, out = mbpoll("-m", "tcp", "-p", port, "-a", 0, "-r", 0x5003, "-c", 2, "-o", 0.5,
+                              "127.0.0.1")
+        assert code != 0, out
         second = findings(fleet.ok("GET", f"/api/v1/meters/{serials[1]}/audit"))
-        assert second[("tcp", "127.0.0.1", "second-word")]["count"] == 1, second
+        assert set(second) == {("tcp", "127.0.0.1", "second-word")}, second
         for s in (serials[0], serials[2]):
             assert fleet.ok("GET", f"/api/v1/meters/{s}/audit")["clients"] == [], s
+
+        audit = fleet.ok("GET", "/api/v1/gateways/0/audit")
+        assert audit["gateway"] == gateway["name"] and audit["enabled"] is True
+        assert audit == fleet.ok("GET", "/api/v1/gateways/" + gateway["name"] + "/audit")
+        (client,) = audit["clients"]
+        assert client["requests"] == 5, client
+        found = findings(audit)
+        tcp = ("tcp", "127.0.0.1")
+        assert set(found) == {tcp + (k,) for k in ("second-word", "no-meter-at-unit", "gateway-unit",
+                                                   "broadcast-read")}, found
+        empty = found[tcp + ("no-meter-at-unit",)]
+        assert empty["count"] == 1 and empty["severity"] == "error", empty
+        assert "unit 9" in empty["detail"] and "exception 0B" in empty["detail"], empty
+        assert empty["example"].endswith("09 03 50 02 00 02"), empty
+        own = found[tcp + ("gateway-unit",)]
+        assert own["count"] == 1 and "0x0400-0x040C" in own["detail"], own
+        assert own["example"].endswith("FF 03 50 02 00 02"), own
+        broadcast = found[tcp + ("broadcast-read",)]
+        assert broadcast["count"] == 1 and broadcast["example"].endswith("00 03 50 02 00 02"), broadcast
+        live_and_offline_agree(binary, audit, trace)
+
+        status, body = fleet.request("GET", "/api/v1/gateways/7/audit")
+        assert status == 404 and "no gateway 7" in body["error"], body
+    # Off: the gateway's audit says so and holds nothing.
+    with Twin(binary, str(tmp_path / "off"), "--clock", "stepped", "--meters", "2", "--mbus-tcp", "off",
+              "--audit", "off") as fleet:
+        c = ModbusTcpClient("127.0.0.1", port=port_of(fleet.ready["gateways"][0]["modbus_tcp"]), timeout=5)
+        try:
+            assert c.connect()
+            assert c.read_holding_registers(0x5002, 2, slave=9).isError()
+        finally:
+            c.close()
+        audit = fleet.ok("GET", "/api/v1/gateways/0/audit")
+        assert audit["enabled"] is False and audit["clients"] == [], audit
+
+
+class BusAuditTwin(Twin):
+    """Three meters on one RS485 bus on a pty, on the real clock (the pace checks need wall
+    time), with a trace."""
+
+    def __init__(self, binary, tmp_path):
+        self.pty = str(tmp_path / "bus")
+        self.trace = str(tmp_path / "bus.jsonl")
+        super().__init__(binary, str(tmp_path / "state"), "--meters", "3", "--modbus-rtu", "pty:" + self.pty,
+                         "--mbus-tcp", "off", "--trace", self.trace)
+
+
+def test_on_an_rs485_bus_the_bus_and_each_meter_it_reaches_have_an_audit(binary, tmp_path):
+    """pymodbus on a fleet's bus of 3: a float's second word on unit 2, unit 9 that nobody on
+    the line has (silence: a response timeout), and a read to unit 0. The bus's audit has each,
+    meter 2's its own request only; offline over the trace the same."""
+    with BusAuditTwin(binary, tmp_path) as fleet:
+        serials = [str(19020246 + i) for i in range(3)]
+        # A pty carries no parity (Linux refuses PARENB on it): 8N1 on the client's side.
+        c = ModbusSerialClient(fleet.pty, baudrate=9600, parity="N", stopbits=1, bytesize=8, timeout=1,
+                               retries=0)
+        try:
+            assert c.connect()
+            assert not c.read_holding_registers(0x5003, 2, slave=2).isError()
+            assert c.read_holding_registers(0x5002, 2, slave=9).isError(), "nobody has unit 9"
+            assert c.read_holding_registers(0x5002, 2, slave=0).isError(), "nobody answers unit 0"
+            time.sleep(0.1)
+            assert not c.read_holding_registers(0x5002, 2, slave=3).isError()
+        finally:
+            c.close()
+        audit = fleet.ok("GET", "/api/v1/buses/bus/audit")
+        assert audit["bus"] == "bus"
+        assert audit["clients"] == fleet.ok("GET", "/api/v1/buses/0/audit")["clients"]
+        (client,) = audit["clients"]
+        assert client["transport"] == "rtu" and client["peer"] == fleet.pty and client["requests"] == 4, client
+        found = findings(audit)
+        rtu = ("rtu", fleet.pty)
+        for check in ("second-word", "no-meter-at-unit", "broadcast-read"):
+            assert found[rtu + (check,)]["count"] == 1, (check, found)
+        empty = found[rtu + ("no-meter-at-unit",)]
+        assert "no meter on the line has Modbus id 9" in empty["detail"], empty
+        assert empty["example"] == "09 03 50 02 00 02 75 83", empty
+        assert set(k[2] for k in found) <= {"second-word", "no-meter-at-unit", "broadcast-read",
+                                            "polling-too-fast"}, found
+        second = findings(fleet.ok("GET", f"/api/v1/meters/{serials[1]}/audit"))
+        assert set(second) == {rtu + ("second-word",)}, "a meter's audit: its own frames, no pace"
+        third = fleet.ok("GET", f"/api/v1/meters/{serials[2]}/audit")
+        assert third["clients"][0]["requests"] == 1 and third["findings"] == 0, third
+        assert fleet.ok("GET", f"/api/v1/meters/{serials[0]}/audit")["clients"] == []
+        live_and_offline_agree(binary, audit, fleet.trace, drop=("polling-too-fast",))
+        status, body = fleet.request("GET", "/api/v1/buses/nope/audit")
+        assert status == 404 and "no bus nope" in body["error"], body
+
+
+def test_talking_over_a_meter_on_a_bus_is_polling_too_fast(binary, tmp_path):
+    """A master that sends its next frame while a meter of the bus is still answering (8 ms
+    after a request: the 9-byte reply at 9600 baud takes t3.5 + 9.4 ms) loses that frame and
+    garbles the reply. Each such frame is counted under polling-too-fast on the bus's audit,
+    as often as the trace says a frame was lost so; the requests themselves are 1 s apart."""
+    import serial
+    with BusAuditTwin(binary, tmp_path) as fleet, serial.Serial(fleet.pty, 9600, timeout=0.3) as tty:
+        second = rtu(2, 0x03, 0x50, 0x02, 0x00, 0x02)
+        lost = 0
+        for _ in range(20):  # a late wake-up can miss the reply's window
+            tty.write(rtu(1, 0x03, 0x50, 0x02, 0x00, 0x02))
+            time.sleep(0.008)
+            tty.write(second)
+            tty.read(64)
+            time.sleep(1.0)
+            with open(fleet.trace) as f:
+                lost = sum("lost: sent while a meter answered" in line for line in f)
+            if lost:
+                break
+        assert lost, "no attempt reached the bus while a meter answered (a busy machine?)"
+        fast = findings(fleet.ok("GET", "/api/v1/buses/0/audit"))[("rtu", fleet.pty, "polling-too-fast")]
+        assert fast["count"] == lost, (fast, lost)
+        assert fast["detail"].startswith("lost: sent while a meter answered"), fast
+        # The frame as it came in (a pty hands it over whole, or its first bytes).
+        assert fast["example"] and " ".join(f"{b:02X}" for b in second).startswith(fast["example"]), fast
 
 
 def test_on_a_shared_line_reads_after_a_collision_are_found_for_each_meter(binary, tmp_path, libmbus):

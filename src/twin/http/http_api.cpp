@@ -438,13 +438,62 @@ HttpResponse gateway_faults(ApiContext& c, std::vector<Fault>& faults, std::stri
   return make_response(201, fault_json(faults.back(), now).dump() + "\n");
 }
 
+/// GET /api/v1/gateways/{g}/audit: the poll audit of every request through a gateway.
+HttpResponse gateway_audit(ApiContext& c, const HttpRequest& request, std::string_view name) {
+  if (request.method != "GET")
+    return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
+  const auto e = endpoint_named(*c.fleet, name);
+  if (!e) {
+    return error_response({404, fmt::format("no gateway {}: give its name or number from the "
+                                            "ready line's gateways",
+                                            name)});
+  }
+  const auto& gateways = c.fleet->layout().endpoint_gateways;
+  if (*e < gateways.size() && !gateways[*e]) {
+    return error_response({404, fmt::format("endpoint {} is one meter's own port, no gateway: its "
+                                            "audit is GET /api/v1/meters/SERIAL/audit",
+                                            name)});
+  }
+  return make_response(200, gateway_audit_json(*c.fleet, *e).dump() + "\n");
+}
+
+constexpr std::string_view kBusesPrefix = "/api/v1/buses/";
+
+/// GET /api/v1/buses/{b}/audit: the poll audit of every frame on an RS485 bus of the fleet,
+/// the bus named as in the ready line's `buses` or by its place (0, 1, ...).
+HttpResponse dispatch_buses(ApiContext& c, const HttpRequest& request) {
+  const std::string_view rest = std::string_view(request.path).substr(kBusesPrefix.size());
+  if (!rest.ends_with("/audit")) {
+    return error_response(
+        {404, fmt::format("no endpoint {}; a bus has /api/v1/buses/NAME/audit", request.path)});
+  }
+  if (request.method != "GET")
+    return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
+  const std::string_view name = rest.substr(0, rest.size() - 6);
+  const auto& names = c.fleet->layout().bus_names;
+  std::optional<std::size_t> bus;
+  for (std::size_t b = 0; b < names.size() && !bus; ++b) {
+    if (names[b] == name) bus = b;
+  }
+  std::size_t b = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), b);
+  if (!bus && ec == std::errc{} && end == name.data() + name.size() && b < names.size()) bus = b;
+  if (!bus) {
+    return error_response({404, fmt::format("no bus {}: give its name or number from the ready "
+                                            "line's buses ({} of them)",
+                                            name, names.size())});
+  }
+  return make_response(200, bus_audit_json(*c.fleet, *bus).dump() + "\n");
+}
+
 HttpResponse dispatch_gateways(ApiContext& c, const HttpRequest& request) {
   const std::string_view rest = std::string_view(request.path).substr(kGatewaysPrefix.size());
+  if (rest.ends_with("/audit")) return gateway_audit(c, request, rest.substr(0, rest.size() - 6));
   const auto at = rest.rfind("/faults");
   const std::string_view tail = at == std::string_view::npos ? "" : rest.substr(at + 7);
   if (at == std::string_view::npos || (!tail.empty() && tail.front() != '/')) {
     return error_response({404, fmt::format("no endpoint {}; a gateway has "
-                                            "/api/v1/gateways/NAME/faults",
+                                            "/api/v1/gateways/NAME/faults and /audit",
                                             request.path)});
   }
   const auto e = endpoint_named(*c.fleet, rest.substr(0, at));
@@ -505,6 +554,9 @@ HttpResponse dispatch(ApiContext& context, const HttpRequest& request) {
   }
   if (context.fleet != nullptr && request.path.starts_with(kGatewaysPrefix)) {
     return dispatch_gateways(context, request);
+  }
+  if (context.fleet != nullptr && request.path.starts_with(kBusesPrefix)) {
+    return dispatch_buses(context, request);
   }
   if (request.path.starts_with(kFaultsPrefix)) return delete_fault(context, request);
   std::string allow;

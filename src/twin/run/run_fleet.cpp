@@ -78,6 +78,7 @@ std::expected<void, UsageError> open_meters(const RunConfig& config, const Fleet
   auto slots = SlotFile::open(root);
   if (!slots) return std::unexpected(UsageError{slots.error()});
   fleet.set_slots(*slots);
+  fleet.set_audit(config.audit);
   if (const auto& journal = fleet.journal(); journal.has_value()) {
     (*slots)->set_generation(journal->generation());
   }
@@ -169,6 +170,7 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
     if (framing == TcpFraming::mbap) {
       context->endpoint_faults = &fleet.endpoint_faults(out.contexts.size() - 1);
     }
+    if (gateway) context->endpoint_audit = fleet.endpoint_audit(out.contexts.size() - 1);
     const asio::ip::tcp::endpoint at(bind.address(), endpoint.port);
     const std::string what = plan.file.empty()
                                  ? std::string("--modbus-tcp")
@@ -180,9 +182,13 @@ std::expected<void, UsageError> open_gateways(asio::io_context& io, const RunCon
   }
   FleetLayout layout;
   layout.groups = plan.groups;
-  for (const FleetEndpoint& endpoint : plan.endpoints)
+  for (const FleetEndpoint& endpoint : plan.endpoints) {
     layout.endpoint_names.push_back(endpoint.name);
+    layout.endpoint_gateways.push_back(endpoint.kind == FleetEndpointKind::gateway);
+  }
   layout.endpoint_addresses = out.endpoints;
+  for (std::size_t b = 0; b < config.buses.size(); ++b)
+    layout.bus_names.push_back(b < plan.buses.size() ? plan.buses[b].name : std::string("bus"));
   fleet.set_layout(std::move(layout));
   return {};
 }
@@ -231,6 +237,7 @@ std::expected<void, UsageError> open_buses(asio::io_context& io, const RunConfig
     bus.bus = std::make_unique<RtuBus>(twins_of(fleet, face.meters), line, plan.seed + b);
     bus.context = std::make_unique<ModbusContext>(
         ModbusContext{fleet.at(face.meters.front()), config.quirks, trace, nullptr, bus.bus.get()});
+    bus.context->endpoint_audit = fleet.bus_audit(b);
     if (face.port) {
       RtuPortOptions options{config.rtu_pacing, config.rtu_ignore_gaps, line};
       if (!face.what.starts_with("--")) options.flag = "its device";

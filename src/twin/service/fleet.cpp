@@ -222,4 +222,16 @@ std::vector<Fault>& Fleet::endpoint_faults(std::size_t e) {
   return endpoint_faults_[e];
 }
 
+PollAudit* Fleet::endpoint_audit(std::size_t e) {
+  if (!audit_on_) return nullptr;
+  if (endpoint_audits_.size() <= e) endpoint_audits_.resize(e + 1);
+  return &endpoint_audits_[e];
+}
+
+PollAudit* Fleet::bus_audit(std::size_t b) {
+  if (!audit_on_) return nullptr;
+  if (bus_audits_.size() <= b) bus_audits_.resize(b + 1);
+  return &bus_audits_[b];
+}
+
 }  // namespace ambi

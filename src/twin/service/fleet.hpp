@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit/poll_audit.hpp"
 #include "twin/service/fleet_journal.hpp"
 #include "twin/service/twin.hpp"
 
@@ -62,6 +63,8 @@ struct FleetLayout {
   std::vector<std::string> groups;
   std::vector<std::string> endpoint_names;
   std::vector<std::string> endpoint_addresses;
+  std::vector<bool> endpoint_gateways;  ///< whether endpoint e is a gateway (else a meter's port)
+  std::vector<std::string> bus_names;   ///< the RS485 buses, in order ("bus" for --meters N)
 };
 
 /// Many twins on one simulated clock.
@@ -130,6 +133,13 @@ class Fleet {
   /// simulated time. Stable references: the transports keep them.
   [[nodiscard]] std::vector<Fault>& endpoint_faults(std::size_t e);
   void set_layout(FleetLayout layout) { layout_ = std::move(layout); }
+  /// The poll audit of a gateway (endpoint e) or an RS485 bus (b) as a whole (docs/audit.md
+  /// "A fleet"): every request through it, those no meter answers too. Null with the audit
+  /// off (`set_audit`, before the transports open). Stable addresses: the transports keep them.
+  [[nodiscard]] PollAudit* endpoint_audit(std::size_t e);
+  [[nodiscard]] PollAudit* bus_audit(std::size_t b);
+  [[nodiscard]] bool audit_on() const { return audit_on_; }
+  void set_audit(bool on) { audit_on_ = on; }
   /// The fleet's one slot file, synced after every save pass (its meters write into it).
   void set_slots(std::shared_ptr<SlotFile> slots) { slots_ = std::move(slots); }
   /// The fleet's clock journal, written after every pass and every full save.
@@ -148,6 +158,8 @@ class Fleet {
   std::vector<std::unique_ptr<Twin>> twins_;
   std::deque<SaveMark> marks_;                      ///< every meter's, in order (stable addresses)
   std::deque<std::vector<Fault>> endpoint_faults_;  ///< by endpoint (stable addresses)
+  std::deque<PollAudit> endpoint_audits_;           ///< by endpoint (stable addresses)
+  std::deque<PollAudit> bus_audits_;                ///< by bus (stable addresses)
   std::vector<FleetPlace> places_;
   FleetLayout layout_;
   std::shared_ptr<SlotFile> slots_;
@@ -157,6 +169,7 @@ class Fleet {
   bool sync_failed_ = false;
   bool journal_failed_ = false;
   bool speed_fixed_ = false;
+  bool audit_on_ = true;
   std::unordered_map<std::uint32_t, std::size_t> by_serial_;
 };
 

@@ -10,10 +10,14 @@ namespace ambi {
 
 RtuCore::RtuCore(ModbusContext& context, TraceSource source)
     : context_(context), source_(std::move(source)) {
-  // A bus's frames are for many meters: not audited (docs/audit.md).
+  // On a bus this line's client is in the bus's audit; each meter's audit gets the frames
+  // it took (audit_bus).
   const auto transport = audit_transport(source_.transport);
-  if (context_.bus == nullptr && transport) {
+  if (!transport) return;
+  if (context_.bus == nullptr) {
     audit_ = audit_client(context_.twin, *transport, source_.peer);
+  } else if (context_.endpoint_audit != nullptr) {
+    audit_ = &context_.endpoint_audit->client(*transport, source_.peer);
   }
 }
 
@@ -84,7 +88,9 @@ void RtuCore::handle(RtuEvent event, std::deque<RtuFrame>& frames) {
 
 RtuExchange RtuCore::serve(const RtuFrame& frame) {
   if (context_.bus != nullptr) {
+    const AuditTime at = audit_ != nullptr ? audit_time(context_.twin, arrived_) : AuditTime{};
     RtuExchange exchange = context_.bus->serve(frame, context_.quirks);
+    if (audit_ != nullptr) audit_bus(frame, exchange, at);
     if (context_.trace != nullptr) {
       for (const std::string& cause : context_.bus->fault_causes()) {
         context_.trace->error(source_, sim_ms(), TraceDirection::out, exchange.reply, cause);
@@ -103,7 +109,12 @@ RtuExchange RtuCore::serve(const RtuFrame& frame) {
   const AuditTime at = audit_ != nullptr ? audit_time(context_.twin, arrived_) : AuditTime{};
   RtuExchange exchange = route_rtu(context_.twin.meter(), frame, context_.quirks);
   if (context_.trace != nullptr) trace_request(frame, exchange);
-  if (exchange.route == Route::ignore) return exchange;
+  if (exchange.route == Route::ignore) {
+    // Another unit's frame is none of this meter's business; a read to unit 0 is the
+    // client's mistake (broadcast-read).
+    if (audit_ != nullptr && exchange.unit == 0) audit(frame, exchange, at);
+    return exchange;
+  }
   context_.twin.begin_modbus();
   context_.twin.serve_modbus(ModbusFraming::rtu,
                              [&](Meter& m) { serve_rtu(m, exchange, context_.quirks); });
@@ -118,6 +129,27 @@ void RtuCore::audit(const RtuFrame& frame, const RtuExchange& exchange, const Au
   const std::uint32_t line_baud = source_.transport == "rtu" ? baud() : 0;
   audit_->modbus({at, frame.adu, exchange.unit, &exchange.request,
                   audit_reply(exchange.response, exchange.reply.size()), line_baud});
+}
+
+void RtuCore::audit_bus(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at) {
+  const std::vector<RtuBus::Heard>& heard = context_.bus->heard();
+  // Each meter that took the frame: what it answered, without the line's timing (the pace
+  // of a shared line is the bus's finding, where every frame on it counts).
+  for (const RtuBus::Heard& h : heard) {
+    auto [it, added] = meter_audits_.try_emplace(h.twin, nullptr);
+    if (added) it->second = audit_client(*h.twin, audit_->transport(), source_.peer);
+    if (it->second != nullptr) {
+      it->second->modbus({at, frame.adu, exchange.unit, &exchange.request, h.reply, 0});
+    }
+  }
+  // The bus: what the master read off the line (colliding replies are bytes, no response).
+  std::optional<ModbusReplySeen> reply = audit_reply(exchange.response, exchange.reply.size());
+  if (!reply && !exchange.reply.empty())
+    reply = ModbusReplySeen{std::nullopt, exchange.reply.size()};
+  const std::uint32_t line_baud = source_.transport == "rtu" ? baud() : 0;
+  const AuditTarget target =
+      heard.empty() && exchange.unit != 0 ? AuditTarget::no_meter : AuditTarget::meter;
+  audit_->modbus({at, frame.adu, exchange.unit, &exchange.request, reply, line_baud, target});
 }
 
 void RtuCore::apply_faults(RtuExchange& exchange) {
@@ -139,6 +171,9 @@ void RtuCore::trace_request(const RtuFrame& frame, const RtuExchange& exchange) 
   Json decoded{{"unit", exchange.unit}};
   decoded.update(request_json(exchange.request));
   if (exchange.route == Route::ignore) decoded["ignored"] = true;
+  if (context_.bus != nullptr && context_.bus->heard().empty() && exchange.unit != 0) {
+    decoded["target"] = to_string(AuditTarget::no_meter);
+  }
   if (exchange.route == Route::execute_silently) decoded["broadcast"] = true;
   if (exchange.no_supply) decoded["no_supply"] = true;
   context_.trace->frame(source_, sim_ms(), TraceDirection::in, frame.adu, std::move(decoded));
@@ -162,10 +197,10 @@ std::optional<std::vector<std::uint8_t>> RtuCore::talked_over(
   skipping_ = true;
   [[maybe_unused]] const RtuEvent dropped = framer_.on_silence();  // a half frame goes too
   raw_.clear();
-  if (context_.trace != nullptr) {
-    context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes,
-                          "lost: sent while a meter answered (the reply is garbled)");
-  }
+  constexpr std::string_view kLost = "lost: sent while a meter answered (the reply is garbled)";
+  if (context_.trace != nullptr)
+    context_.trace->error(source_, sim_ms(), TraceDirection::in, bytes, kLost);
+  if (audit_ != nullptr) audit_->link_error({audit_time(context_.twin), bytes, kLost});
   if (context_.bus == nullptr || unsent.empty()) return std::nullopt;
   return context_.bus->talk_over(unsent, bytes, master_after);
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "audit/poll_audit.hpp"
@@ -38,6 +39,9 @@ struct ModbusContext {
   /// A fleet endpoint's own faults (the gateway as a whole, docs/faults.md), on its Modbus
   /// TCP connections and every reply it sends; null for a single meter.
   std::vector<Fault>* endpoint_faults = nullptr;
+  /// A fleet's gateway or bus: its own poll audit, fed every request through it (the meters'
+  /// audits get those that reach them); null for a meter's own transports or with it off.
+  PollAudit* endpoint_audit = nullptr;
 };
 
 /// The RTU rules over a byte stream, without the stream: framing, routing, serving and
@@ -79,9 +83,14 @@ class RtuCore {
   void apply_faults(RtuExchange& exchange);
   [[nodiscard]] std::int64_t sim_ms() const;
   void audit(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at);
+  /// A frame on a fleet's bus: in the audit of each meter that took it and in the bus's.
+  void audit_bus(const RtuFrame& frame, const RtuExchange& exchange, const AuditTime& at);
   ModbusContext& context_;
   TraceSource source_;
-  AuditClient* audit_ = nullptr;  ///< this line or peer in the meter's poll audit; null when off
+  /// This line or peer in the meter's poll audit (on a bus: the bus's); null when off.
+  AuditClient* audit_ = nullptr;
+  /// On a bus: this line or peer in the audit of each meter that took a frame, found once.
+  std::unordered_map<const Twin*, AuditClient*> meter_audits_;
   std::chrono::system_clock::time_point arrived_{};  ///< when the last bytes came in
   RtuFramer framer_;
   std::vector<std::uint8_t> raw_;  ///< bytes since the last frame or discard, for the trace

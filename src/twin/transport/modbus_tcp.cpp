@@ -46,9 +46,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   void start() {
     error_code ignored;
     (void)socket_.non_blocking(true, ignored);
-    // Behind a gateway each request goes to the audit of the meter it reaches (audit_meter).
+    // Behind a gateway each request goes to the gateway's audit, and to the audit of the
+    // meter it reaches (audit_meter).
     if (context_.gateway == nullptr) {
       audit_ = audit_client(context_.twin, AuditTransport::tcp, source_.peer);
+    } else if (context_.endpoint_audit != nullptr) {
+      audit_ = &context_.endpoint_audit->client(AuditTransport::tcp, source_.peer);
     }
     watch_idle(idle_timer_, idle_, shared_from_this());
     read();
@@ -156,11 +159,13 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
         exchange = serve_mbap_into(m, request, context_.quirks, out_);
       });
     }
-    if (context_.trace != nullptr) trace(request, exchange);
-    AuditClient* audit = context_.gateway != nullptr ? audit_meter(request.unit) : audit_;
-    if (audit != nullptr) {
-      audit->modbus({audit_time(context_.twin), request.adu, request.unit, &exchange.request,
-                     audit_reply(exchange.response, exchange.reply_size), 0});
+    const AuditTarget target = audit_target(request.unit);
+    if (context_.trace != nullptr) trace(request, exchange, target);
+    if (context_.gateway != nullptr) {
+      audit_gateway(request, exchange, target);
+    } else if (audit_ != nullptr) {
+      audit_->modbus({audit_time(context_.twin), request.adu, request.unit, &exchange.request,
+                      audit_reply(exchange.response, exchange.reply_size), 0});
     }
     std::optional<TimePoint> due;
     if (context_.gateway != nullptr) {
@@ -179,8 +184,41 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     if (due || !held_.empty()) hold(exchange, due);
   }
 
-  /// Behind a gateway: this client in the audit of the meter at `unit` now (none for the
-  /// gateway's own units, an empty unit, or with the audit off), found once per meter.
+  /// Who a request to `unit` reaches: behind a gateway the gateway itself on 255, nobody on a
+  /// unit no meter has now; otherwise the meter.
+  AuditTarget audit_target(std::uint8_t unit) {
+    if (context_.gateway == nullptr) return AuditTarget::meter;
+    switch (gateway_route(unit)) {
+      case GatewayRoute::gateway:
+        return AuditTarget::gateway;
+      case GatewayRoute::nobody:
+        return AuditTarget::no_meter;
+      case GatewayRoute::broadcast:
+        return AuditTarget::meter;
+      case GatewayRoute::meter:
+        break;
+    }
+    return context_.gateway->meter_at(unit) == nullptr ? AuditTarget::no_meter : AuditTarget::meter;
+  }
+
+  /// Behind a gateway: the request in the gateway's audit, and in the audit of the meter it
+  /// reached.
+  void audit_gateway(const MbapView& request, const MbapExchange& exchange, AuditTarget target) {
+    AuditClient* meter = target == AuditTarget::meter ? audit_meter(request.unit) : nullptr;
+    if (meter == nullptr && audit_ == nullptr) return;
+    const ModbusSeen seen{audit_time(context_.twin),
+                          request.adu,
+                          request.unit,
+                          &exchange.request,
+                          audit_reply(exchange.response, exchange.reply_size),
+                          0,
+                          target};
+    if (meter != nullptr) meter->modbus(seen);
+    if (audit_ != nullptr) audit_->modbus(seen);
+  }
+
+  /// Behind a gateway: this client in the audit of the meter at `unit` now (none for a
+  /// broadcast, an empty unit, or with the audit off), found once per meter.
   AuditClient* audit_meter(std::uint8_t unit) {
     if (unit == 0 || unit > kMaxMeterUnit) return nullptr;
     Twin* twin = context_.gateway->meter_at(unit);
@@ -262,11 +300,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
   }
 
   /// The request as received and parsed, and the reply as sent, if any.
-  void trace(const MbapView& request, const MbapExchange& exchange) {
+  void trace(const MbapView& request, const MbapExchange& exchange, AuditTarget target) {
     const Json header{{"transaction", request.transaction}, {"unit", request.unit}};
     Json in = header;
     in.update(request_json(exchange.request));
     if (exchange.no_supply) in["no_supply"] = true;
+    if (target != AuditTarget::meter) in["target"] = to_string(target);
     context_.trace->frame(source_, sim_ms(), TraceDirection::in, request.adu, std::move(in));
     if (exchange.reply_size == 0 || !exchange.response) return;
     Json out = header;
@@ -326,10 +365,11 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     std::chrono::steady_clock::time_point due;
     std::vector<std::uint8_t> bytes;
   };
-  std::deque<Held> held_;         ///< replies waiting for the bus behind the gateway
-  asio::steady_timer release_;    ///< the next held reply's time
-  std::uint64_t served_ = 0;      ///< requests on this connection
-  AuditClient* audit_ = nullptr;  ///< this client in the meter's poll audit; null when off
+  std::deque<Held> held_;       ///< replies waiting for the bus behind the gateway
+  asio::steady_timer release_;  ///< the next held reply's time
+  std::uint64_t served_ = 0;    ///< requests on this connection
+  /// This client in the meter's poll audit (behind a gateway: the gateway's); null when off.
+  AuditClient* audit_ = nullptr;
   struct UnitAudit {
     Twin* twin = nullptr;
     AuditClient* client = nullptr;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/codec/uart_line.hpp"
+#include "twin/transport/audit_feed.hpp"
 
 namespace ambi {
 namespace {
@@ -67,6 +68,7 @@ RtuExchange RtuBus::serve(const RtuFrame& frame, const ModbusQuirks& quirks) {
   bool have_first = false;
   std::vector<std::vector<std::uint8_t>> replies;
   fault_causes_.clear();
+  heard_.clear();
   for (Twin* twin : meters_) {
     if (!hears(*twin)) continue;  // another baud rate or parity: noise to it
     RtuExchange exchange = route_rtu(twin->meter(), frame, quirks);
@@ -85,11 +87,16 @@ RtuExchange RtuBus::serve(const RtuFrame& frame, const ModbusQuirks& quirks) {
         exchange.reply = std::move(faulted.bytes);
       }
     }
+    heard_.push_back({twin, audit_reply(exchange.response, exchange.reply.size())});
     if (!exchange.reply.empty()) replies.push_back(exchange.reply);
     if (!have_first || (first.reply.empty() && !exchange.reply.empty())) {
       first = std::move(exchange);
       have_first = true;
     }
+  }
+  if (!have_first) {  // nobody took it: the frame as the line carried it, for the trace
+    first.unit = frame.unit();
+    first.request = parse_request(frame.pdu());
   }
   first.link = {};  // the line stays at its rate; a meter set to another one goes deaf
   if (replies.size() > 1) {

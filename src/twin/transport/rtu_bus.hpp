@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/poll_audit.hpp"
 #include "core/modbus/modbus_server.hpp"
 #include "twin/service/twin.hpp"
 #include "twin/transport/serial_face.hpp"
@@ -19,6 +20,13 @@ namespace ambi {
 
 class RtuBus {
  public:
+  /// A meter that took a frame (addressed to it, or a broadcast it executed) and what it put
+  /// on the line, for its poll audit.
+  struct Heard {
+    Twin* twin = nullptr;
+    std::optional<ModbusReplySeen> reply;  ///< none: it answered nothing
+  };
+
   /// The meters on the line (each outlives the bus) and what the line runs at; `seed` makes
   /// the collisions reproducible.
   RtuBus(std::vector<Twin*> meters, LineSettings line, std::uint64_t seed = 1);
@@ -41,6 +49,9 @@ class RtuBus {
   [[nodiscard]] const std::vector<Twin*>& meters() const { return meters_; }
   /// The link faults that acted on the last `serve`, "fault 2 (bad-crc)" (for the trace).
   [[nodiscard]] const std::vector<std::string>& fault_causes() const { return fault_causes_; }
+  /// The meters that took the last `serve`'s frame, in line order (none: nobody on the line
+  /// has its unit, or hears the line's rate and parity).
+  [[nodiscard]] const std::vector<Heard>& heard() const { return heard_; }
   /// Replies that collided so far.
   [[nodiscard]] std::uint64_t collisions() const { return collisions_; }
   /// Replies the master talked over so far.
@@ -55,6 +66,7 @@ class RtuBus {
   std::uint64_t collisions_ = 0;
   std::uint64_t talk_overs_ = 0;
   std::vector<std::string> fault_causes_;
+  std::vector<Heard> heard_;
 };
 
 /// The RS485 bus collision model's offset of the k-th answering meter (k ≥ 1) behind the

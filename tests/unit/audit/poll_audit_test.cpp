@@ -194,6 +194,88 @@ TEST(PollAuditModbus, AGapInsideAFrameIsAFindingOnASerialLine) {
   EXPECT_EQ(c.finding_count(), 1U);
 }
 
+/// Feeds one Modbus TCP request to `unit` reaching `target`, answered with `exception` (0: a
+/// normal reply; -1: no reply at all).
+void feed_unit(AuditClient& c, std::uint8_t unit, std::vector<std::uint8_t> pdu, int exception,
+               AuditTarget target) {
+  std::vector<std::uint8_t> adu = mbap(1, pdu);
+  adu[6] = unit;
+  const ParsedRequest request = parse_request(std::span(adu).subspan(7));
+  std::optional<ModbusReplySeen> reply;
+  if (exception >= 0) reply = ModbusReplySeen{std::nullopt, 11};
+  if (exception > 0) reply->exception = static_cast<ExceptionCode>(exception);
+  c.modbus(ModbusSeen{{0, std::nullopt}, adu, unit, &request, reply, 0, target});
+}
+
+TEST(PollAuditModbus, AUnitNoMeterHasIsAFindingAndNotTheRegisterMaps) {
+  PollAudit audit;
+  AuditClient& c = audit.client(AuditTransport::tcp, "127.0.0.1:40000");
+  // FC 04 at the second word of a float, to unit 9 with nobody behind the gateway: 0B.
+  feed_unit(c, 9, {0x04, 0x50, 0x03, 0x00, 0x02}, 0x0B, AuditTarget::no_meter);
+  feed_unit(c, 250, {0x03, 0x50, 0x02, 0x00, 0x02}, 0x0B, AuditTarget::no_meter);
+  const AuditFinding* f = c.finding(AuditCheck::no_meter);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->count, 2U);
+  EXPECT_EQ(severity(AuditCheck::no_meter), "error");
+  EXPECT_NE(f->detail.find("no meter behind the gateway has Modbus id 9"), std::string::npos)
+      << f->detail;
+  EXPECT_NE(f->detail.find("exception 0B"), std::string::npos) << f->detail;
+  EXPECT_EQ(count_of(c, AuditCheck::fc04), 0U) << "no meter heard it: no map check";
+  EXPECT_EQ(count_of(c, AuditCheck::second_word), 0U);
+  EXPECT_EQ(c.finding_count(), 1U);
+
+  AuditClient& line = audit.client(AuditTransport::rtu, "/dev/ttyUSB0");
+  feed_unit(line, 9, {0x03, 0x50, 0x02, 0x00, 0x02}, -1, AuditTarget::no_meter);
+  const AuditFinding* silent = line.finding(AuditCheck::no_meter);
+  ASSERT_NE(silent, nullptr);
+  EXPECT_NE(silent->detail.find("no meter on the line has Modbus id 9"), std::string::npos)
+      << silent->detail;
+  EXPECT_NE(silent->detail.find("response timeout"), std::string::npos) << silent->detail;
+}
+
+TEST(PollAuditModbus, TheGatewaysOwnUnitIsAFindingOnlyWhenItRefuses) {
+  PollAudit audit;
+  AuditClient& c = audit.client(AuditTransport::tcp, "127.0.0.1:40000");
+  // Its identity, 0x0400-0x040C: read as Inepro's library does, no finding (and no
+  // "unmapped": the meter's map is not the gateway's).
+  feed_unit(c, 255, {0x03, 0x04, 0x00, 0x00, 0x0D}, 0, AuditTarget::gateway);
+  EXPECT_EQ(c.finding_count(), 0U);
+  // A meter's register on 255: 02.
+  feed_unit(c, 255, {0x03, 0x50, 0x02, 0x00, 0x02}, 0x02, AuditTarget::gateway);
+  const AuditFinding* f = c.finding(AuditCheck::gateway_unit);
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->detail.find("FC 03 at 0x5002 count 2 to unit 255, the gateway itself"),
+            std::string::npos)
+      << f->detail;
+  EXPECT_NE(f->detail.find("0x0400-0x040C"), std::string::npos) << f->detail;
+  EXPECT_EQ(count_of(c, AuditCheck::unmapped), 0U);
+  EXPECT_EQ(c.finding_count(), 1U);
+}
+
+TEST(PollAuditModbus, AReadToTheBroadcastAddressThatNobodyAnswersIsAFinding) {
+  PollAudit audit;
+  AuditClient& c = audit.client(AuditTransport::rtu, "/dev/ttyUSB0");
+  feed_unit(c, 0, {0x03, 0x50, 0x02, 0x00, 0x02}, -1, AuditTarget::meter);
+  feed_unit(c, 0, {0x06, 0x40, 0x16, 0x00, 0x01}, -1, AuditTarget::meter);  // a write: fine
+  EXPECT_EQ(count_of(c, AuditCheck::broadcast_read), 1U);
+  EXPECT_EQ(c.finding_count(), 1U);
+  // Unit 0 answered (a single meter on Modbus TCP serves it, C31): no finding.
+  AuditClient& tcp = audit.client(AuditTransport::tcp, "127.0.0.1:40000");
+  feed_unit(tcp, 0, {0x03, 0x50, 0x02, 0x00, 0x02}, 0, AuditTarget::meter);
+  EXPECT_EQ(tcp.finding_count(), 0U);
+}
+
+TEST(PollAuditModbus, TalkingOverAMeterOfABusIsPollingTooFast) {
+  PollAudit audit;
+  AuditClient& c = audit.client(AuditTransport::rtu, "/tmp/bus");
+  const std::vector<std::uint8_t> bytes{0x01, 0x03, 0x50, 0x02, 0x00, 0x02, 0x74, 0xCB};
+  c.link_error(
+      {{3, std::nullopt}, bytes, "lost: sent while a meter answered (the reply is garbled)"});
+  c.link_error({{3, std::nullopt}, bytes, "lost: the rest of a frame sent while a meter answered"});
+  EXPECT_EQ(count_of(c, AuditCheck::too_fast), 1U);
+  EXPECT_EQ(c.finding(AuditCheck::too_fast)->example, "01 03 50 02 00 02 74 CB");
+}
+
 // ---- M-bus ----------------------------------------------------------------------------------
 
 void feed_mbus(AuditClient& c, const std::vector<std::uint8_t>& bytes, std::int64_t sim_ms = 0) {
@@ -318,6 +400,32 @@ TEST(TraceAudit, ARequestWithoutAnAnswerIsSettledByTheNextLineOrTheEnd) {
   EXPECT_EQ(audit.clients().front().requests(), 2U);
   // No answers: no repeated failure, and no wall time: no pace check.
   EXPECT_EQ(audit.clients().front().finding_count(), 1U);
+}
+
+TEST(TraceAudit, ATracedTargetIsFedAsLiveAndReadsToUnitZeroAreNotSkipped) {
+  PollAudit audit;
+  TraceAuditor reader(audit);
+  const std::vector<std::string> lines{
+      // A gateway's unit 255, refused: gateway-unit, not unmapped.
+      R"({"sim_ms":1,"transport":"tcp","peer":"127.0.0.1:1","dir":"in","hex":"00 01 00 00 00 06 FF 03 50 02 00 02","decoded":{"unit":255,"target":"gateway"}})",
+      R"({"sim_ms":1,"transport":"tcp","peer":"127.0.0.1:1","dir":"out","hex":"00 01 00 00 00 03 FF 83 02","decoded":{}})",
+      // A bus frame nobody took, and a read to unit 0 every meter ignored.
+      R"({"sim_ms":2,"transport":"rtu","peer":"/tmp/bus","dir":"in","hex":"09 03 50 02 00 02 75 83","decoded":{"unit":9,"ignored":true,"target":"no_meter"}})",
+      R"({"sim_ms":3,"transport":"rtu","peer":"/tmp/bus","dir":"in","hex":"00 03 50 02 00 02 75 1A","decoded":{"unit":0,"ignored":true}})",
+      // Another unit's frame on a meter's own line: none of its business.
+      R"({"sim_ms":4,"transport":"rtu","peer":"/tmp/bus","dir":"in","hex":"02 04 50 02 00 02 D0 F8","decoded":{"unit":2,"ignored":true}})",
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) ASSERT_TRUE(reader.line(lines[i], i + 1));
+  reader.finish();
+  ASSERT_EQ(audit.clients().size(), 2U);
+  const AuditClient& tcp = audit.clients().front();
+  EXPECT_EQ(count_of(tcp, AuditCheck::gateway_unit), 1U);
+  EXPECT_EQ(tcp.finding_count(), 1U);
+  const AuditClient& bus = audit.clients().back();
+  EXPECT_EQ(bus.requests(), 2U);
+  EXPECT_EQ(count_of(bus, AuditCheck::no_meter), 1U);
+  EXPECT_EQ(count_of(bus, AuditCheck::broadcast_read), 1U);
+  EXPECT_EQ(count_of(bus, AuditCheck::fc04), 0U);
 }
 
 TEST(TraceAudit, ABadLineIsAnErrorNamingIt) {
