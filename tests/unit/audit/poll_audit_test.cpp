@@ -202,8 +202,8 @@ void feed_unit(AuditClient& c, std::uint8_t unit, std::vector<std::uint8_t> pdu,
   adu[6] = unit;
   const ParsedRequest request = parse_request(std::span(adu).subspan(7));
   std::optional<ModbusReplySeen> reply;
-  if (exception >= 0) reply = ModbusReplySeen{std::nullopt, 11};
-  if (exception > 0) reply->exception = static_cast<ExceptionCode>(exception);
+  if (exception == 0) reply = ModbusReplySeen{std::nullopt, 11};
+  if (exception > 0) reply = ModbusReplySeen{static_cast<ExceptionCode>(exception), 9};
   c.modbus(ModbusSeen{{0, std::nullopt}, adu, unit, &request, reply, 0, target});
 }
 
