@@ -14,7 +14,7 @@
 // faults_model.js) are tested by node (tests/web/unit/).
 import { renderBench, renderCharts, initBench, resetCharts } from './bench.js';
 import { $, api, apiUrl, clearError, selectMeter, selectedMeter, setText } from './common.js';
-import { forgetAudit, initAudit } from './audit.js';
+import { forgetAudit, initAudit, initAuditScopes } from './audit.js';
 import { forgetFaults, initFaults } from './faults.js';
 import { initFleet, showMeter } from './fleet.js';
 import { streamShows } from './fleet_model.js';
@@ -99,6 +99,7 @@ function start() {
       if (!index || !index.fleet) return;
       fleet = index.fleet;
       initFleet(fleet, select);
+      initAuditScopes(fleet);
     })
     .catch(() => {});
 }

@@ -24,8 +24,15 @@ export function clearError() {
   $('alert-text').textContent = '';
 }
 
-/// One JSON request. A refusal shows the server's {"error"} text and rejects.
-export async function api(method, path, body) {
+/// One JSON request of the meter the page shows (`path` under its prefix, `apiUrl`). A
+/// refusal shows the server's {"error"} text and rejects.
+export const api = (method, path, body) => request(method, apiUrl(path), path, body);
+
+/// GET of an absolute path of the API ("/api/v1/gateways/0/audit"), whatever meter the page
+/// shows; errors as `api`'s.
+export const apiGetAbsolute = (path) => request('GET', path, path);
+
+async function request(method, url, path, body) {
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -33,7 +40,7 @@ export async function api(method, path, body) {
   }
   let res;
   try {
-    res = await fetch(apiUrl(path), init);
+    res = await fetch(url, init);
   } catch (e) {
     const err = new Error(`${method} ${path}: the meter does not answer (${e.message})`);
     showError(err.message);

@@ -243,6 +243,7 @@ def test_a_fleet_meter_on_its_own_port_has_its_own_audit(binary, tmp_path):
         assert mine[("tcp", "127.0.0.1", "fc04")]["count"] == 1, mine
         other = fleet.ok("GET", f"/api/v1/meters/{first_serial}/audit")
         assert other["clients"] == [] and other["enabled"] is True, other
+        assert fleet.ok("GET", "/api/v1")["fleet"]["audits"] == [], "a meter's own port is no gateway"
 
 
 def test_a_gap_inside_a_frame_on_a_device(binary, tmp_path):
@@ -334,6 +335,8 @@ def test_behind_a_gateway_the_gateway_and_each_meter_it_reaches_have_an_audit(bi
 
         status, body = fleet.request("GET", "/api/v1/gateways/7/audit")
         assert status == 404 and "no gateway 7" in body["error"], body
+        assert fleet.ok("GET", "/api/v1")["fleet"]["audits"] == [
+            {"kind": "gateway", "name": gateway["name"], "path": "/api/v1/gateways/0/audit"}]
     # Off: the gateway's audit says so and holds nothing.
     with Twin(binary, str(tmp_path / "off"), "--clock", "stepped", "--meters", "2", "--mbus-tcp", "off",
               "--audit", "off") as fleet:
@@ -398,6 +401,10 @@ def test_on_an_rs485_bus_the_bus_and_each_meter_it_reaches_have_an_audit(binary,
         live_and_offline_agree(binary, audit, fleet.trace, drop=("polling-too-fast",))
         status, body = fleet.request("GET", "/api/v1/buses/nope/audit")
         assert status == 404 and "no bus nope" in body["error"], body
+        listed = fleet.ok("GET", "/api/v1")["fleet"]["audits"]
+        assert {"kind": "bus", "name": "bus", "path": "/api/v1/buses/0/audit"} in listed, listed
+        for a in listed:  # each path the index lists answers with the audit it names
+            assert fleet.ok("GET", a["path"])[a["kind"]] == a["name"], a
 
 
 def test_talking_over_a_meter_on_a_bus_is_polling_too_fast(binary, tmp_path):

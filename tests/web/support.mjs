@@ -49,19 +49,21 @@ export function within(ms, what, promise) {
 /// One `ambimeter run` with a fresh state directory; `start()` waits for the ready line.
 /// `stateRoot` is where the directory is made (the system's temporary directory unless
 /// given: a fleet's thousands of fsynced files go faster on a tmpfs such as /dev/shm);
-/// `mbusTcp: false` leaves out --mbus-tcp (a fleet has no M-bus yet).
+/// `mbusTcp: false` leaves out --mbus-tcp (a fleet has no M-bus yet); `clock` is the
+/// --clock mode (`real` unless given).
 export class Twin {
-  constructor(binary, extraArgs = [], { stateRoot = os.tmpdir(), mbusTcp = true } = {}) {
+  constructor(binary, extraArgs = [], { stateRoot = os.tmpdir(), mbusTcp = true, clock = 'real' } = {}) {
     this.binary = binary;
     this.extraArgs = extraArgs;
     this.mbusTcp = mbusTcp;
+    this.clock = clock;
     this.dir = mkdtempSync(path.join(stateRoot, 'ambi-web-'));
     this.stderr = '';
     this.proc = null;
     this.ready = null;
   }
   async start(timeoutMs = 15000) {
-    const args = ['run', '--clock', 'real', '--http', '127.0.0.1:0', '--modbus-tcp', '127.0.0.1:0',
+    const args = ['run', '--clock', this.clock, '--http', '127.0.0.1:0', '--modbus-tcp', '127.0.0.1:0',
       ...(this.mbusTcp ? ['--mbus-tcp', '127.0.0.1:0'] : []), '--state', this.dir, ...this.extraArgs];
     this.proc = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });

@@ -37,6 +37,9 @@ async function emptyCard(t) {
     assert.deepEqual(await auditRows(), []);
     assert.equal(await page.isVisible('[data-testid="audit-empty"]'), true);
   });
+  await check(t, 'one meter: no "Audit of" select', async () => {
+    assert.equal(await page.isVisible('[data-testid="audit-scope"]'), false);
+  });
 }
 
 async function offByOne(t) {

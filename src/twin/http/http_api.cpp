@@ -60,12 +60,34 @@ ApiResult<Json> get_state(Twin& twin, const Json&) {
   return state_json(twin);
 }
 
-/// The endpoints, and whether this is a fleet: {"meters": N, "gateways": [...]} or null
-/// (the web page shows its fleet view when it is one).
+/// A fleet's audits besides its meters': every gateway's (not a meter's own port) and every
+/// RS485 bus's, {"kind", "name", "path"}, the path by number (a name may hold a '/').
+Json fleet_audits_json(const Fleet& fleet) {
+  const FleetLayout& layout = fleet.layout();
+  Json audits = Json::array();
+  for (std::size_t e = 0; e < fleet.endpoint_count(); ++e) {
+    if (e < layout.endpoint_gateways.size() && !layout.endpoint_gateways[e]) continue;
+    audits.push_back(Json{
+        {"kind", "gateway"},
+        {"name", e < layout.endpoint_names.size() ? layout.endpoint_names[e] : std::to_string(e)},
+        {"path", fmt::format("/api/v1/gateways/{}/audit", e)}});
+  }
+  for (std::size_t b = 0; b < layout.bus_names.size(); ++b) {
+    audits.push_back(Json{{"kind", "bus"},
+                          {"name", layout.bus_names[b]},
+                          {"path", fmt::format("/api/v1/buses/{}/audit", b)}});
+  }
+  return audits;
+}
+
+/// The endpoints, and whether this is a fleet: {"meters": N, "gateways": [...], "audits":
+/// [...]} or null (the web page shows its fleet view when it is one).
 ApiResult<Json> get_index(ApiContext& c, const Json&) {
   Json fleet = nullptr;
   if (c.fleet != nullptr && c.gateways != nullptr) {
-    fleet = Json{{"meters", c.fleet->size()}, {"gateways", *c.gateways}};
+    fleet = Json{{"meters", c.fleet->size()},
+                 {"gateways", *c.gateways},
+                 {"audits", fleet_audits_json(*c.fleet)}};
   }
   return Json{{"endpoints", endpoints_json()}, {"fleet", std::move(fleet)}};
 }

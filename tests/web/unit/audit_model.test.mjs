@@ -1,8 +1,9 @@
-// The poll audit card's model (web/audit_model.js): rows and summary of GET /api/v1/audit.
+// The poll audit card's model (web/audit_model.js): rows and summary of GET /api/v1/audit, and
+// the fleet's audits the card can show.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { auditRows, auditSummary, auditTime } from '../../../web/audit_model.js';
+import { auditRows, auditScopes, auditSubject, auditSummary, auditTime } from '../../../web/audit_model.js';
 
 const AUDIT = {
   enabled: true, sim_ms: 5000, findings: 2, merged_connections: 0,
@@ -37,4 +38,42 @@ test('the summary counts findings, clients and requests, or says why there are n
   assert.equal(auditSummary({ enabled: true, findings: 0, clients: [{ requests: 1, findings: [] }] }),
     'No finding: 1 client, 1 request, each as the meter expects.');
   assert.equal(auditSummary({ enabled: false, clients: [], findings: 0 }), 'The audit is off (ambimeter run --audit off).');
+});
+
+test('a gateway\'s or a bus\'s audit is named in the summary; a meter\'s keeps its texts', () => {
+  const gateway = { ...AUDIT, gateway: 'meters/1' };
+  assert.equal(auditSubject(gateway), 'gateway meters/1');
+  assert.equal(auditSubject({ bus: 'bus', clients: [] }), 'bus bus');
+  assert.equal(auditSubject(AUDIT), 'this meter');
+  assert.equal(auditSubject(null), 'this meter');
+  assert.equal(auditSummary(gateway), 'Gateway meters/1: 2 findings (2 clients, 7 requests).');
+  assert.equal(auditSummary({ bus: 'left', enabled: true, clients: [], findings: 0 }), 'No client has talked to bus left yet.');
+  assert.equal(auditSummary({ bus: 'bus', enabled: true, findings: 0, clients: [{ requests: 2, findings: [] }] }),
+    'Bus bus: no finding: 1 client, 2 requests, each as its meters expect.');
+  assert.equal(auditSummary({ gateway: 'g', enabled: false, clients: [], findings: 0 }),
+    'The audit is off (ambimeter run --audit off).');
+});
+
+test('the scopes: the meter first, then each gateway and bus the index lists, by path', () => {
+  const meter = { value: '', label: 'this meter', path: null };
+  assert.deepEqual(auditScopes(null), [meter], 'one meter: only itself (the select stays hidden)');
+  assert.deepEqual(auditScopes({ meters: 3, gateways: ['127.0.0.1:5020'] }), [meter], 'no audits listed');
+  assert.deepEqual(auditScopes({ meters: 3, audits: [] }), [meter]);
+  const fleet = {
+    meters: 3,
+    audits: [
+      { kind: 'gateway', name: 'meters/1', path: '/api/v1/gateways/0/audit' },
+      { kind: 'bus', name: 'bus', path: '/api/v1/buses/0/audit' },
+      { kind: 'gateway', name: 'again', path: '/api/v1/gateways/0/audit' },
+      { kind: 'meter', name: 'x', path: '/api/v1/audit' },
+      { kind: 'bus', name: 'b', path: 'http://elsewhere/api/v1/buses/1/audit' },
+      { kind: 'bus', path: '/api/v1/buses/2/audit' },
+      null,
+    ],
+  };
+  assert.deepEqual(auditScopes(fleet), [
+    meter,
+    { value: '/api/v1/gateways/0/audit', label: 'gateway meters/1', path: '/api/v1/gateways/0/audit' },
+    { value: '/api/v1/buses/0/audit', label: 'bus bus', path: '/api/v1/buses/0/audit' },
+  ], 'a repeated path, an unknown kind, a path off the API or without a name are left out');
 });
