@@ -57,6 +57,8 @@ Json audit_json(const PollAudit& audit) {
   Json clients = Json::array();
   std::size_t findings = 0;
   for (const AuditClient& c : audit.clients()) {
+    // A line opened (a pty, a serial port) that has heard nothing yet is no client yet.
+    if (c.requests() == 0 && c.finding_count() == 0) continue;
     clients.push_back(client_json(c));
     findings += c.finding_count();
   }
