@@ -403,17 +403,22 @@ HttpResponse delete_fault(ApiContext& c, const HttpRequest& request) {
 
 constexpr std::string_view kGatewaysPrefix = "/api/v1/gateways/";
 
+/// Which of `count` things `name` is: one of their `names`, or a place 0 to count - 1.
+std::optional<std::size_t> named_or_numbered(const std::vector<std::string>& names,
+                                             std::string_view name, std::size_t count) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return i;
+  }
+  std::size_t i = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), i);
+  if (ec == std::errc{} && end == name.data() + name.size() && i < count) return i;
+  return std::nullopt;
+}
+
 /// Endpoint `name` of the fleet: its name in the layout, or its place (0, 1, ...) in the
 /// ready line's `gateways`.
 std::optional<std::size_t> endpoint_named(const Fleet& fleet, std::string_view name) {
-  const auto& names = fleet.layout().endpoint_names;
-  for (std::size_t e = 0; e < names.size(); ++e) {
-    if (names[e] == name) return e;
-  }
-  std::size_t e = 0;
-  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), e);
-  if (ec == std::errc{} && end == name.data() + name.size() && e < fleet.endpoint_count()) return e;
-  return std::nullopt;
+  return named_or_numbered(fleet.layout().endpoint_names, name, fleet.endpoint_count());
 }
 
 /// GET/POST /api/v1/gateways/{g}/faults, DELETE /api/v1/gateways/{g}/faults/{id}: a fleet
@@ -493,13 +498,7 @@ HttpResponse dispatch_buses(ApiContext& c, const HttpRequest& request) {
     return error_response({405, fmt::format("{} needs GET", request.path)}, "GET");
   const std::string_view name = rest.substr(0, rest.size() - 6);
   const auto& names = c.fleet->layout().bus_names;
-  std::optional<std::size_t> bus;
-  for (std::size_t b = 0; b < names.size() && !bus; ++b) {
-    if (names[b] == name) bus = b;
-  }
-  std::size_t b = 0;
-  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), b);
-  if (!bus && ec == std::errc{} && end == name.data() + name.size() && b < names.size()) bus = b;
+  const auto bus = named_or_numbered(names, name, names.size());
   if (!bus) {
     return error_response({404, fmt::format("no bus {}: give its name or number from the ready "
                                             "line's buses ({} of them)",
