@@ -159,9 +159,12 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
         exchange = serve_mbap_into(m, request, context_.quirks, out_);
       });
     }
-    const AuditTarget target = audit_target(request.unit);
+    // With neither trace nor audit a request costs a check of two pointers here.
+    const AuditTarget target = context_.trace != nullptr || audit_ != nullptr
+                                   ? audit_target(request.unit)
+                                   : AuditTarget::meter;
     if (context_.trace != nullptr) trace(request, exchange, target);
-    if (context_.gateway != nullptr) {
+    if (context_.gateway != nullptr && audit_ != nullptr) {
       audit_gateway(request, exchange, target);
     } else if (audit_ != nullptr) {
       audit_->modbus({audit_time(context_.twin), request.adu, request.unit, &exchange.request,
@@ -201,11 +204,10 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
     return context_.gateway->meter_at(unit) == nullptr ? AuditTarget::no_meter : AuditTarget::meter;
   }
 
-  /// Behind a gateway: the request in the gateway's audit, and in the audit of the meter it
-  /// reached.
+  /// Behind a gateway with the audit on: the request in the gateway's audit, and in the audit
+  /// of the meter it reached.
   void audit_gateway(const MbapView& request, const MbapExchange& exchange, AuditTarget target) {
     AuditClient* meter = target == AuditTarget::meter ? audit_meter(request.unit) : nullptr;
-    if (meter == nullptr && audit_ == nullptr) return;
     const ModbusSeen seen{audit_time(context_.twin),
                           request.adu,
                           request.unit,
@@ -214,7 +216,7 @@ class MbapSession : public Connection, public std::enable_shared_from_this<MbapS
                           0,
                           target};
     if (meter != nullptr) meter->modbus(seen);
-    if (audit_ != nullptr) audit_->modbus(seen);
+    audit_->modbus(seen);
   }
 
   /// Behind a gateway: this client in the audit of the meter at `unit` now (none for a
