@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 600
 RUN_ARGS   ?= --scenario demo --speed 60
 
-.PHONY: run test build test-build deps bench clean fuzz-build fuzz-smoke fuzz bench-modbus lint
+.PHONY: run test build test-build deps bench clean fuzz-build fuzz-smoke fuzz bench-modbus bench-audit lint
 
 deps:
 	@bash scripts/install-deps.sh
@@ -51,6 +51,12 @@ bench-modbus: build
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMBI_BENCH=ON >/dev/null
 	@cmake --build $(BUILD)
 	/usr/bin/python3 bench/modbus_bench.py $(BUILD)
+
+# The poll audit's cost: a twin with the audit on against one with --audit off, alternated.
+bench-audit: build
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMBI_BENCH=ON >/dev/null
+	@cmake --build $(BUILD)
+	/usr/bin/python3 bench/audit_bench.py $(BUILD)
 
 clean:
 	rm -rf build

@@ -1,15 +1,19 @@
 // Modbus TCP load generator: N connections × D requests in flight (closed loop), reading
 // `count` holding registers at `address`. Prints one JSON line: transactions/s, p50/p99
-// latency (µs, from a request's send to its reply), errors. Raw sockets + epoll, one thread.
+// latency (µs, from a request's send to its reply), exception replies, errors. Raw sockets +
+// epoll, one thread.
 //
-//   modbus_loadgen [--send-each] HOST PORT[+N] CONNS DEPTH SECONDS [ADDRESS=0x5002] [COUNT=2]
-//   [UNIT=1]
+//   modbus_loadgen [--send-each] [--expect-exception] HOST PORT[+N] CONNS DEPTH SECONDS
+//   [ADDRESS=0x5002] [COUNT=2] [UNIT=1]
 //
 // PORT+N spreads the connections over N consecutive ports (the gateways of a fleet,
 // connection i on PORT + i mod N); UNIT 0 reads a random unit 1-247 with every request.
 //
 // The requests that replace the replies of one read leave in one send (as a pipelining
 // client sends them); --send-each sends every request on its own (one syscall each).
+// A reply is as long as its MBAP header says. An exception reply is an error unless
+// --expect-exception is given (a read the meter refuses, e.g. at an unmapped address: the
+// cost of failing requests); then only an exception reply to the read is not an error.
 // The generator must not be what limits the figures: per reply it does no allocation and
 // reads the clock once per recv (the replies a recv returns arrived together).
 #include <netinet/in.h>
@@ -93,6 +97,7 @@ bool send_all(int fd, const std::vector<std::uint8_t>& bytes) {
 
 struct Options {
   bool send_each = false;
+  bool expect_exception = false;
   const char* host = nullptr;
   int port = 0;
   int ports = 1;  ///< consecutive ports from `port`
@@ -107,14 +112,23 @@ struct Options {
 /// The command line; nullopt (after the usage line) when it is short.
 std::optional<Options> parse_options(int argc, char** argv) {
   Options o;
-  if (argc > 1 && std::string(argv[1]) == "--send-each") {
-    o.send_each = true;
-    --argc;
-    ++argv;
+  const char* program = argv[0];
+  for (; argc > 1 && std::strncmp(argv[1], "--", 2) == 0; --argc, ++argv) {
+    const std::string flag(argv[1]);
+    if (flag == "--send-each") {
+      o.send_each = true;
+    } else if (flag == "--expect-exception") {
+      o.expect_exception = true;
+    } else {
+      argc = 0;  // an unknown flag: the usage line
+      break;
+    }
   }
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s HOST PORT CONNS DEPTH SECONDS [ADDRESS] [COUNT] [UNIT]\n",
-                 argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s [--send-each] [--expect-exception] HOST PORT CONNS DEPTH SECONDS "
+                 "[ADDRESS] [COUNT] [UNIT]\n",
+                 program);
     return std::nullopt;
   }
   o.host = argv[1];
@@ -181,10 +195,10 @@ class Load {
     };
     std::printf(
         "{\"conns\":%d,\"depth\":%d,\"transactions\":%zu,\"tps\":%.0f,\"p50_us\":%u,\"p99_us\":%u,"
-        "\"errors\":%llu}\n",
+        "\"exceptions\":%llu,\"errors\":%llu}\n",
         o_.conns, o_.depth, latencies_us_.size(),
         static_cast<double>(latencies_us_.size()) / elapsed_, pct(0.50), pct(0.99),
-        static_cast<unsigned long long>(errors_));
+        static_cast<unsigned long long>(exceptions_), static_cast<unsigned long long>(errors_));
     return errors_ == 0 ? 0 : 1;
   }
 
@@ -221,11 +235,20 @@ class Load {
       bytes = c.rx;
     }
     std::size_t off = 0;
-    while (bytes.size() - off >= reply_size_ && !c.in_flight.empty()) {
-      if (bytes[off + 7] != 3) ++errors_;
+    while (bytes.size() - off >= kMbapLengthEnd && !c.in_flight.empty()) {
+      // MBAP: the length field (bytes 4-5) counts the unit and the PDU.
+      const std::size_t size =
+          kMbapLengthEnd + (static_cast<std::size_t>(bytes[off + 4]) << 8U | bytes[off + 5]);
+      if (bytes.size() - off < size) break;
+      const std::uint8_t function = size > 7 ? bytes[off + 7] : 0;
+      const bool exception = (function & 0x80U) != 0;
+      if (exception) ++exceptions_;
+      const bool expected = o_.expect_exception ? size == kExceptionReplySize && function == 0x83
+                                                : size == reply_size_ && function == 3;
+      if (!expected) ++errors_;
       latencies_us_.push_back(static_cast<std::uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - c.in_flight.pop()).count()));
-      off += bytes[off + 7] == 3 ? reply_size_ : 9;
+      off += size;
       if (now < deadline_) issue(c, now);
     }
     std::vector<std::uint8_t> rest(bytes.begin() + static_cast<std::ptrdiff_t>(off), bytes.end());
@@ -234,11 +257,15 @@ class Load {
     return true;
   }
 
+  static constexpr std::size_t kMbapLengthEnd = 6;       ///< transaction, protocol, length
+  static constexpr std::size_t kExceptionReplySize = 9;  ///< MBAP, function | 0x80, code
+
   Options o_;
   std::size_t reply_size_;
   int ep_;
   std::vector<Connection> pool_;
   std::vector<std::uint32_t> latencies_us_;
+  std::uint64_t exceptions_ = 0;
   std::uint64_t errors_ = 0;
   std::vector<std::uint8_t> tx_;
   std::array<std::uint8_t, 65536> buf_{};
