@@ -2,6 +2,7 @@
 // error line, the stop signals.
 #include "tools/tool_session.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -35,7 +36,7 @@ TEST(ParseInterval, RefusesAnythingElseNamingTheForm) {
     const auto interval = parse_interval(text);
     ASSERT_FALSE(interval.has_value()) << text;
     EXPECT_EQ(interval.error(),
-              "\"" + std::string{text} + "\" is not a duration; use e.g. 500ms, 10s, 5m or 1h");
+              fmt::format("\"{}\" is not a duration; use e.g. 500ms, 10s, 5m or 1h", text));
   }
 }
 
